@@ -1,0 +1,129 @@
+package signaling
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// The player protocol: JSON text messages over one WebSocket at /v1/ws.
+// Every message is an object with a "type". The page sends:
+//
+//	{"type":"titles"}
+//	{"type":"join","title":"arcade","sdp":"<offer>","resume":"<snapshot token>"}
+//	{"type":"candidate","candidate":{"candidate":"…","sdpMid":"0","sdpMLineIndex":0}}
+//	{"type":"leave"}
+//
+// and receives:
+//
+//	{"type":"titles","titles":[{"id":…,"name":…,"description":…,"inputs":[…],"width":…,"height":…,"fps":…}]}
+//	{"type":"status","stage":"routing"|"starting","message":"…"}
+//	{"type":"joined","session":"<id>","edge":"<node name>","region":"<region>","sdp":"<answer>"}
+//	{"type":"candidate","candidate":{…}}
+//	{"type":"ended","reason":"…"}
+//	{"type":"error","code":"<code>","message":"<for the player>"}
+//
+// The page creates the offer: one recvonly video transceiver and the two
+// input data channels described in package input.
+
+// Message types.
+const (
+	TypeTitles    = "titles"
+	TypeJoin      = "join"
+	TypeCandidate = "candidate"
+	TypeLeave     = "leave"
+	TypeStatus    = "status"
+	TypeJoined    = "joined"
+	TypeEnded     = "ended"
+	TypeError     = "error"
+)
+
+// Error codes carried in error messages; the page maps them to words.
+const (
+	CodeBadMessage   = "bad_message"
+	CodeTooLarge     = "too_large"
+	CodeUnknownTitle = "unknown_title"
+	CodeEdgeFull     = "edge_full"
+	CodeNoEdge       = "no_edge"
+	CodeNotJoined    = "not_joined"
+	CodeInternal     = "internal"
+)
+
+// MaxMessageBytes bounds one client message. An SDP offer with two data
+// channels and one video transceiver is around 3 KiB; 64 KiB leaves room for
+// many candidates while keeping a hostile client from costing memory.
+const MaxMessageBytes = 64 << 10
+
+// Candidate is an ICE candidate as the browser's RTCIceCandidateInit.
+type Candidate struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+}
+
+// Message is the union of all messages in both directions.
+type Message struct {
+	Type string `json:"type"`
+
+	Title  string `json:"title,omitempty"`
+	SDP    string `json:"sdp,omitempty"`
+	Resume string `json:"resume,omitempty"`
+
+	Candidate *Candidate `json:"candidate,omitempty"`
+
+	Titles  any    `json:"titles,omitempty"`
+	Stage   string `json:"stage,omitempty"`
+	Session string `json:"session,omitempty"`
+	Edge    string `json:"edge,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// ProtocolError is a problem with a client message, reported back to the
+// client with its code.
+type ProtocolError struct {
+	Code string
+	Msg  string
+}
+
+func (e *ProtocolError) Error() string { return e.Code + ": " + e.Msg }
+
+func badMessage(format string, args ...any) error {
+	return &ProtocolError{Code: CodeBadMessage, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ParseClient decodes and checks one message from a player.
+func ParseClient(data []byte) (Message, error) {
+	var m Message
+	if len(data) > MaxMessageBytes {
+		return m, &ProtocolError{Code: CodeTooLarge, Msg: fmt.Sprintf("message of %d bytes exceeds %d", len(data), MaxMessageBytes)}
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return m, badMessage("invalid JSON at byte %d", se.Offset)
+		}
+		return m, badMessage("invalid message: %v", err)
+	}
+	switch m.Type {
+	case TypeTitles, TypeLeave:
+	case TypeJoin:
+		if m.Title == "" {
+			return m, badMessage("join: missing title")
+		}
+		if m.SDP == "" {
+			return m, badMessage("join: missing sdp offer")
+		}
+	case TypeCandidate:
+		if m.Candidate == nil {
+			return m, badMessage("candidate: missing candidate")
+		}
+	case "":
+		return m, badMessage("missing type")
+	default:
+		return m, badMessage("unknown type %q", m.Type)
+	}
+	return m, nil
+}
