@@ -1,0 +1,42 @@
+# Stratus: `make run` serves the whole stack on http://127.0.0.1:8080,
+# `make test` runs every test. Both install what they need first.
+
+GO      ?= go
+ADDR    ?= 127.0.0.1:8080
+export CGO_ENABLED = 1
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all setup setup-test build run test bench vet fuzz clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+build: setup
+	$(GO) build -o bin/stratus ./cmd/stratus
+
+run: build
+	bin/stratus serve -addr $(ADDR)
+
+vet:
+	$(GO) vet ./...
+
+# Fuzz seeds run as ordinary tests here; `make fuzz` explores further.
+test: setup-test vet
+	$(GO) test -count=1 -timeout 20m ./...
+
+FUZZTIME ?= 30s
+fuzz: setup
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./input
+	$(GO) test -run '^$$' -fuzz FuzzParseClient -fuzztime $(FUZZTIME) ./signaling
+
+bench: setup-test
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./benchmarks/encode
+
+clean:
+	rm -rf bin run

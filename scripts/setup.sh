@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Stratus needs, when missing:
+# the C libraries used through cgo, and Chromium plus ffmpeg for tests and
+# benchmarks. Safe to run again; it installs nothing that is already there.
+set -euo pipefail
+
+want=(pkg-config gcc libx264-dev libyuv-dev)
+if [ "${1:-}" = "--test" ]; then
+	want+=(chromium ffmpeg)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,220 @@
+package signaling
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"stratus/edge/api"
+)
+
+// Keep-alive: a player whose connection silently died is noticed within
+// pongWait, and the session on the edge is ended.
+const (
+	pingEvery = 10 * time.Second
+	pongWait  = 25 * time.Second
+	writeWait = 5 * time.Second
+	// readLimit is larger than MaxMessageBytes so that an oversized message
+	// can still be answered with an error; beyond it the socket is closed.
+	readLimit = 1 << 20
+)
+
+// conn is one player's WebSocket. Its read loop is the only goroutine that
+// changes session state; writes are serialised by wmu.
+type conn struct {
+	s   *Server
+	ws  *websocket.Conn
+	log *slog.Logger
+	wmu sync.Mutex
+
+	// The player's current session, if joined.
+	session string
+	edge    *api.Client
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := &conn{s: s, ws: ws, log: s.log.With("remote", r.RemoteAddr)}
+	s.metrics.conns.Inc()
+	defer s.metrics.conns.Dec()
+	c.serve(r.Context())
+}
+
+func (c *conn) serve(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer c.ws.Close()
+	defer c.leave()
+
+	c.ws.SetReadLimit(readLimit)
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	go c.keepAlive(ctx)
+
+	for {
+		typ, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.log.Warn("player message over the read limit; closing")
+			}
+			return
+		}
+		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		if typ != websocket.TextMessage {
+			c.sendError(&ProtocolError{Code: CodeBadMessage, Msg: "messages must be JSON text"})
+			continue
+		}
+		m, err := ParseClient(data)
+		if err != nil {
+			c.s.metrics.badMessages.Inc()
+			c.log.Debug("bad player message", "err", err)
+			c.sendError(err)
+			continue
+		}
+		c.handle(ctx, m)
+	}
+}
+
+func (c *conn) keepAlive(ctx context.Context) {
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.wmu.Lock()
+			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
+			c.wmu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (c *conn) handle(ctx context.Context, m Message) {
+	switch m.Type {
+	case TypeTitles:
+		c.titles(ctx)
+	case TypeJoin:
+		c.join(ctx, m)
+	case TypeCandidate:
+		if c.session == "" {
+			c.sendError(&ProtocolError{Code: CodeNotJoined, Msg: "candidate before join"})
+			return
+		}
+		cand := api.Candidate{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid, SDPMLineIndex: m.Candidate.SDPMLineIndex}
+		ctx, cancel := context.WithTimeout(ctx, writeWait)
+		defer cancel()
+		if err := c.edge.AddCandidate(ctx, c.session, cand); err != nil {
+			c.log.Debug("candidate not delivered", "err", err)
+		}
+	case TypeLeave:
+		c.leave()
+	}
+}
+
+// titles answers with the catalog of the first edge that responds.
+func (c *conn) titles(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
+	defer cancel()
+	var lastErr error
+	for _, e := range c.s.edges {
+		ts, err := e.Titles(ctx)
+		if err == nil {
+			c.send(Message{Type: TypeTitles, Titles: ts})
+			return
+		}
+		lastErr = err
+	}
+	c.sendError(lastErr)
+}
+
+// join places the player on the first edge that admits them.
+func (c *conn) join(ctx context.Context, m Message) {
+	c.leave()
+	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
+	defer cancel()
+	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding an edge"})
+	var lastErr error
+	for _, e := range c.s.edges {
+		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: e.URL(), Message: "starting " + m.Title})
+		resp, err := e.CreateSession(ctx, api.CreateRequest{Title: m.Title, Offer: m.SDP})
+		if err == nil {
+			c.session, c.edge = resp.ID, e
+			c.s.metrics.joins.WithLabelValues("ok").Inc()
+			c.log.Info("player joined", "session", resp.ID, "title", m.Title, "edge", resp.Edge)
+			c.send(Message{Type: TypeJoined, Session: resp.ID, Edge: resp.Edge, Region: resp.Region, SDP: resp.Answer})
+			return
+		}
+		lastErr = err
+		if ae, ok := api.AsError(err); ok && (ae.Code == api.CodeUnknownTitle || ae.Code == api.CodeBadRequest) {
+			break // every edge would say the same
+		}
+	}
+	code := CodeInternal
+	if ae, ok := api.AsError(lastErr); ok {
+		code = ae.Code
+	}
+	c.s.metrics.joins.WithLabelValues(code).Inc()
+	c.log.Info("join refused", "title", m.Title, "err", lastErr)
+	c.sendError(lastErr)
+}
+
+// leave ends the player's session on its edge, if any.
+func (c *conn) leave() {
+	if c.session == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeWait)
+	defer cancel()
+	if err := c.edge.DeleteSession(ctx, c.session); err != nil {
+		c.log.Debug("ending session", "session", c.session, "err", err)
+	}
+	c.session, c.edge = "", nil
+}
+
+func (c *conn) send(m Message) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		c.log.Error("encoding message", "err", err)
+		return
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+		c.log.Debug("write to player failed", "err", err)
+	}
+}
+
+// sendError reports err to the player with the code the page understands.
+func (c *conn) sendError(err error) {
+	m := Message{Type: TypeError, Code: CodeInternal, Message: "internal error"}
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		m.Code, m.Message = pe.Code, pe.Msg
+	} else if ae, ok := api.AsError(err); ok {
+		m.Code, m.Message = ae.Code, ae.Message
+	} else if err != nil {
+		c.log.Error("internal error", "err", err)
+	}
+	c.send(m)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,26 @@
+package signaling
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	conns       prometheus.Gauge
+	joins       *prometheus.CounterVec
+	badMessages prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		conns:       prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "players_connected", Help: "Player WebSockets open."}),
+		joins:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
+		badMessages: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
+	}
+}
+
+func (m *metrics) register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
