@@ -104,6 +104,8 @@ func TestReceiver(t *testing.T) {
 		{Event{Kind: KindGamepad, Seq: 9, Pad: 0}, true, 0, 0},
 		{Event{Kind: KindGamepad, Seq: 1, Pad: 1}, true, 0, 0}, // pads are independent
 		{Event{Kind: KindGamepad, Seq: 8, Pad: 0}, false, 0, 0},
+		{Event{Kind: KindGamepad, Seq: 10, Pad: 0}, false, 0, 0}, // same state re-sent
+		{Event{Kind: KindGamepad, Seq: 11, Pad: 0, Buttons: 1}, true, 0, 0},
 		{Event{Kind: KindKeyDown, Code: 1}, true, 0, 0},
 	}
 	for i, s := range steps {
@@ -112,7 +114,7 @@ func TestReceiver(t *testing.T) {
 			t.Fatalf("step %d: ok=%v rel=(%d,%d), want ok=%v rel=(%d,%d)", i, ok, got.RelX, got.RelY, s.ok, s.relX, s.y)
 		}
 	}
-	if r.Stale != 2 {
-		t.Fatalf("stale = %d, want 2", r.Stale)
+	if r.Stale != 2 || r.Repeats != 1 {
+		t.Fatalf("stale = %d, repeats = %d, want 2 and 1", r.Stale, r.Repeats)
 	}
 }

@@ -11,9 +11,20 @@ type Receiver struct {
 	moveSeq  uint16
 	accX     int32
 	accY     int32
-	padSeq   map[uint8]uint16
+	pads     map[uint8]padState
 	// Stale counts state messages dropped because a newer one was applied.
 	Stale uint64
+	// Repeats counts gamepad messages that carried the state already
+	// applied: the page re-sends state on the lossy channel, and a title
+	// sees only changes.
+	Repeats uint64
+}
+
+type padState struct {
+	seq     uint16
+	buttons uint32
+	axes    [4]int16
+	lt, rt  uint8
 }
 
 // Accept reports whether e should be applied, and returns it with the derived
@@ -30,14 +41,20 @@ func (r *Receiver) Accept(e Event) (Event, bool) {
 		}
 		r.haveMove, r.moveSeq, r.accX, r.accY = true, e.Seq, e.AccX, e.AccY
 	case KindGamepad:
-		if r.padSeq == nil {
-			r.padSeq = make(map[uint8]uint16)
+		if r.pads == nil {
+			r.pads = make(map[uint8]padState)
 		}
-		if last, ok := r.padSeq[e.Pad]; ok && !Newer(e.Seq, last) {
+		last, ok := r.pads[e.Pad]
+		if ok && !Newer(e.Seq, last.seq) {
 			r.Stale++
 			return e, false
 		}
-		r.padSeq[e.Pad] = e.Seq
+		cur := padState{e.Seq, e.Buttons, e.Axes, e.LT, e.RT}
+		r.pads[e.Pad] = cur
+		if ok && cur.buttons == last.buttons && cur.axes == last.axes && cur.lt == last.lt && cur.rt == last.rt {
+			r.Repeats++
+			return e, false
+		}
 	}
 	return e, true
 }

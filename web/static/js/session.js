@@ -1,0 +1,151 @@
+// Connection is one attempt to play: a signaling WebSocket plus the
+// RTCPeerConnection it negotiates. The page makes a new Connection for every
+// (re)connect and throws the old one away whole, so nothing from a dead
+// attempt (a late candidate, a close event) can leak into the next.
+//
+// Negotiation (the page offers; the edge is ICE-lite and answers with its
+// candidates inside the SDP):
+//
+//   1. open the WebSocket and, in parallel, build the PeerConnection: a
+//      recvonly video and a recvonly audio transceiver and the two input data
+//      channels ("input" ordered+reliable, "motion" unordered, no
+//      retransmits), then create the offer;
+//   2. when both are ready send {"type":"join","title","sdp"};
+//   3. on {"type":"joined"} apply the answer and send our ICE candidates,
+//      which were held back until then (the server only accepts candidates
+//      for a joined session).
+
+import { Signal } from './signal.js';
+
+export class Connection {
+  // handlers: {message(msg), wsClose(event), pcState(state), track(event)}
+  constructor({ title, resume, wantTitles }, handlers) {
+    this.title = title;
+    this.resume = resume;
+    this.wantTitles = wantTitles;
+    this.h = handlers;
+    this.closed = false;
+    this.joined = false;
+    this.joinSent = false;
+    this.offer = null;
+    this.pendingCandidates = []; // ours, until joined
+    this.remoteCandidates = []; // the edge's, until the answer is applied
+    this.stream = new MediaStream();
+  }
+
+  start() {
+    this.sig = new Signal({
+      onOpen: () => {
+        if (this.wantTitles) this.sig.send({ type: 'titles' });
+        this.maybeJoin();
+      },
+      onMessage: (msg) => this.onMessage(msg),
+      onClose: (e) => !this.closed && this.h.wsClose(e),
+    });
+    this.buildPeer().catch((err) => {
+      if (this.closed) return;
+      console.error('stratus: building the offer failed', err);
+      this.h.message({ type: 'error', code: 'internal', message: `This browser could not start WebRTC: ${err.message || err}` });
+    });
+  }
+
+  async buildPeer() {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc = pc;
+    const video = pc.addTransceiver('video', { direction: 'recvonly' });
+    // Audio comes in a later edge version; offering it now means the page
+    // plays sound as soon as an edge sends it.
+    const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
+    for (const t of [video, audio]) lowLatency(t.receiver);
+    this.input = pc.createDataChannel('input', { ordered: true });
+    this.motion = pc.createDataChannel('motion', { ordered: false, maxRetransmits: 0 });
+
+    pc.addEventListener('track', (e) => {
+      if (this.closed) return;
+      this.stream.addTrack(e.track);
+      this.h.track(e);
+    });
+    pc.addEventListener('icecandidate', (e) => {
+      if (this.closed || !e.candidate || !e.candidate.candidate) return;
+      const c = { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex };
+      if (this.joined) this.sig.send({ type: 'candidate', candidate: c });
+      else this.pendingCandidates.push(c);
+    });
+    pc.addEventListener('connectionstatechange', () => !this.closed && this.h.pcState(pc.connectionState));
+
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    if (this.closed) return;
+    this.offer = offer.sdp;
+    this.maybeJoin();
+  }
+
+  maybeJoin() {
+    if (this.joinSent || !this.offer || !this.sig.open) return;
+    const msg = { type: 'join', title: this.title, sdp: this.offer };
+    if (this.resume) msg.resume = this.resume;
+    this.joinSent = this.sig.send(msg);
+    if (this.joinSent) this.joinSentAt = performance.now();
+  }
+
+  async onMessage(msg) {
+    if (this.closed) return;
+    switch (msg.type) {
+      case 'joined':
+        this.joined = true;
+        // Tell the page first (edge name for the status line), then apply.
+        this.h.message(msg);
+        try {
+          await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+        } catch (err) {
+          if (this.closed) return;
+          console.error('stratus: bad answer', err);
+          this.h.message({ type: 'error', code: 'internal', message: `The edge's answer was not usable: ${err.message || err}` });
+          return;
+        }
+        if (this.closed) return;
+        for (const c of this.pendingCandidates) this.sig.send({ type: 'candidate', candidate: c });
+        this.pendingCandidates = [];
+        for (const c of this.remoteCandidates) this.addRemote(c);
+        this.remoteCandidates = [];
+        return;
+      case 'candidate':
+        if (!msg.candidate) return;
+        if (this.pc && this.pc.remoteDescription) this.addRemote(msg.candidate);
+        else this.remoteCandidates.push(msg.candidate);
+        return;
+      default:
+        this.h.message(msg);
+    }
+  }
+
+  addRemote(c) {
+    this.pc.addIceCandidate(c).catch((err) => console.warn('stratus: remote candidate', err));
+  }
+
+  // close ends the attempt. With leave, the server is told first so the
+  // edge frees the session at once instead of on timeout.
+  close(leave = true) {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sig) {
+      if (leave && this.joinSent) this.sig.send({ type: 'leave' });
+      this.sig.close();
+    }
+    if (this.pc) {
+      try {
+        this.pc.close();
+      } catch { /* already closed */ }
+    }
+    for (const t of this.stream.getTracks()) t.stop();
+  }
+}
+
+// lowLatency asks the receiver to play frames as soon as they are decoded.
+// A game stream would rather show a late frame now than a smooth one later.
+function lowLatency(receiver) {
+  try {
+    if ('jitterBufferTarget' in receiver) receiver.jitterBufferTarget = 0;
+    if ('playoutDelayHint' in receiver) receiver.playoutDelayHint = 0;
+  } catch { /* hints only */ }
+}

@@ -1,0 +1,280 @@
+package web
+
+import (
+	"encoding/hex"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"stratus/input"
+)
+
+func get(t *testing.T, srv *httptest.Server, p string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + p)
+	if err != nil {
+		t.Fatalf("GET %s: %v", p, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", p, err)
+	}
+	return resp, string(body)
+}
+
+// wantType is the Content-Type a browser must see for each extension we
+// ship; module scripts in particular are refused under any other type.
+func wantType(p string) string {
+	switch path.Ext(p) {
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	}
+	return ""
+}
+
+func checkOK(t *testing.T, srv *httptest.Server, p, typ string) string {
+	t.Helper()
+	resp, body := get(t, srv, p)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d", p, resp.StatusCode)
+	}
+	if got := resp.Header.Get("Content-Type"); got != typ {
+		t.Errorf("GET %s: Content-Type %q, want %q", p, got, typ)
+	}
+	if got := resp.Header.Get("Cache-Control"); got != "no-cache" {
+		t.Errorf("GET %s: Cache-Control %q, want no-cache", p, got)
+	}
+	if resp.Header.Get("ETag") == "" {
+		t.Errorf("GET %s: no ETag", p)
+	}
+	if len(body) == 0 {
+		t.Errorf("GET %s: empty body", p)
+	}
+	return body
+}
+
+func TestPages(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+
+	index := checkOK(t, srv, "/", "text/html; charset=utf-8")
+	if !strings.Contains(index, "/static/js/catalog.js") {
+		t.Error("catalog page does not load catalog.js")
+	}
+	play := checkOK(t, srv, "/play?title=arcade", "text/html; charset=utf-8")
+	if !strings.Contains(play, "/static/js/play.js") {
+		t.Error("play page does not load play.js")
+	}
+	for _, want := range []string{"autoplay", "playsinline", "muted"} {
+		if !regexp.MustCompile(`<video[^>]*\b` + want + `\b`).MatchString(play) {
+			t.Errorf("play page video lacks %s", want)
+		}
+	}
+	checkOK(t, srv, "/play", "text/html; charset=utf-8")
+	checkOK(t, srv, "/static/js/play.js", "text/javascript; charset=utf-8")
+	checkOK(t, srv, "/static/css/stratus.css", "text/css; charset=utf-8")
+	checkOK(t, srv, "/static/img/icon.svg", "image/svg+xml")
+}
+
+var (
+	scriptSrc = regexp.MustCompile(`<script\b[^>]*\bsrc="([^"]+)"`)
+	linkHref  = regexp.MustCompile(`<link\b[^>]*\bhref="([^"]+)"`)
+	imgSrc    = regexp.MustCompile(`<img\b[^>]*\bsrc="([^"]+)"`)
+	jsImport  = regexp.MustCompile(`(?m)^\s*(?:import|export)\b[^'"]*?\bfrom\s+'([^']+)'|^\s*import\s+'([^']+)'`)
+)
+
+// TestReferencesResolve fetches every script, stylesheet and image the pages
+// name, and every module those scripts import, and checks each is served
+// with the right type.
+func TestReferencesResolve(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+
+	seen := map[string]bool{}
+	var queue []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			queue = append(queue, p)
+		}
+	}
+	for _, page := range []string{"/", "/play?title=x"} {
+		_, body := get(t, srv, page)
+		refs := 0
+		for _, re := range []*regexp.Regexp{scriptSrc, linkHref, imgSrc} {
+			for _, m := range re.FindAllStringSubmatch(body, -1) {
+				if !strings.HasPrefix(m[1], "/static/") {
+					t.Errorf("%s references %q: want a same-origin /static/ path (no CDNs)", page, m[1])
+					continue
+				}
+				add(m[1])
+				refs++
+			}
+		}
+		if refs < 3 {
+			t.Errorf("%s: found only %d references; is the regexp stale?", page, refs)
+		}
+	}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		body := checkOK(t, srv, p, wantType(p))
+		if path.Ext(p) != ".js" {
+			continue
+		}
+		for _, m := range jsImport.FindAllStringSubmatch(body, -1) {
+			spec := m[1] + m[2]
+			if !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") {
+				t.Errorf("%s imports %q: want a relative module path", p, spec)
+				continue
+			}
+			add(path.Join(path.Dir(p), spec))
+		}
+	}
+	if !seen["/static/js/proto.js"] {
+		t.Error("module graph did not reach proto.js; is the import regexp stale?")
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	for _, p := range []string{
+		"/nope", "/index.html", "/play/", "/static", "/static/", "/static/js/",
+		"/static/js", "/static/nope.js", "/static/../web.go", "/web.go", "/v1/ws",
+	} {
+		resp, _ := get(t, srv, p)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", p, resp.StatusCode)
+		}
+	}
+}
+
+func TestMethodsAndRevalidation(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /: status %d, want 405", resp.StatusCode)
+	}
+
+	resp, _ = get(t, srv, "/static/js/play.js")
+	etag := resp.Header.Get("ETag")
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/static/js/play.js", nil)
+	req.Header.Set("If-None-Match", etag)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation with ETag %s: status %d, want 304", etag, resp.StatusCode)
+	}
+
+	req, _ = http.NewRequest(http.MethodHead, srv.URL+"/play", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("HEAD /play: status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestProtoMatchesGo runs the page's encoder (static/js/proto.js) under
+// Node and checks its bytes against package input's Append, so the two
+// halves of the wire format cannot drift apart. It is skipped where Node is
+// not installed.
+func TestProtoMatchesGo(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	dir := t.TempDir()
+	src, err := staticFS.ReadFile("static/js/proto.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// .mjs makes Node treat the copy as an ES module.
+	if err := os.WriteFile(filepath.Join(dir, "proto.mjs"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import * as p from './proto.mjs';
+const hex = (b) => Buffer.from(b).toString('hex');
+const out = [
+  p.key(true, 65, p.MOD_SHIFT | p.MOD_CTRL),
+  p.key(false, 37, 0),
+  p.mouseButton(2, true),
+  p.mouseButton(0, false),
+  p.mouseMove(65535, 12345, 65535, -7, 2147483647),
+  p.mouseMove(1, -5, 70000, 2147483648, -2147483649),
+  p.wheel(-120, 40000),
+  p.gamepad(513, { index: 3, buttons: (1 << 0) | (1 << 9) | (1 << 16), axes: [-1, 1, 0.5, -0.25], lt: 1, rt: 0.5 }),
+  p.touch(4, p.TOUCH_MOVE, 100, 65535),
+  p.ping(4000000000, 1234.5),
+];
+console.log(out.map(hex).join('\n'));
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.mjs"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "main.mjs")
+	cmd.Dir = dir
+	outb, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, outb)
+	}
+	got := strings.Split(strings.TrimSpace(string(outb)), "\n")
+
+	half := func(v float64) int16 { return int16(math.Round(v * 32767)) }
+	want := []input.Event{
+		{Kind: input.KindKeyDown, Code: 65, Mods: input.ModShift | input.ModCtrl},
+		{Kind: input.KindKeyUp, Code: 37},
+		{Kind: input.KindMouseButton, Button: 2, Down: true},
+		{Kind: input.KindMouseButton, Button: 0},
+		{Kind: input.KindMouseMove, Seq: 65535, X: 12345, Y: 65535, AccX: -7, AccY: math.MaxInt32},
+		// Out-of-range positions clamp; running sums wrap like int32.
+		{Kind: input.KindMouseMove, Seq: 1, X: 0, Y: 65535, AccX: math.MinInt32, AccY: math.MaxInt32},
+		{Kind: input.KindWheel, DX: -120, DY: math.MaxInt16},
+		{Kind: input.KindGamepad, Seq: 513, Pad: 3, Buttons: 1 | 1<<9 | 1<<16,
+			Axes: [4]int16{-32767, 32767, half(0.5), half(-0.25)}, LT: 255, RT: 128},
+		{Kind: input.KindTouch, TouchID: 4, Phase: input.TouchMove, X: 100, Y: 65535},
+		{Kind: input.KindPing, PingID: 4000000000, ClientMs: 1234.5},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("node printed %d encodings, want %d:\n%s", len(got), len(want), outb)
+	}
+	for i, e := range want {
+		w := hex.EncodeToString(input.Append(nil, e))
+		if got[i] != w {
+			t.Errorf("%v:\n js %s\n go %s", e, got[i], w)
+		}
+		// And the Go decoder accepts what the page sends.
+		b, _ := hex.DecodeString(got[i])
+		if _, err := input.Decode(nil, b); err != nil {
+			t.Errorf("%v: decode of page bytes: %v", e, err)
+		}
+	}
+}
