@@ -1,0 +1,74 @@
+// Command stratus runs the Stratus services.
+//
+//	stratus serve    edge and signaling in one process (what `make run` starts)
+//
+// Every setting can come from a flag, an environment variable (STRATUS_ and
+// the flag name) or a JSON file given with -config; `stratus serve -h` lists
+// them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "-h", "-help", "--help", "help":
+		usage()
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "stratus: unknown command %q\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "stratus:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage: stratus <command> [flags]
+
+commands:
+  serve    run an edge and a signaling node in one process`)
+}
+
+// signalContext is cancelled on the first SIGINT or SIGTERM, so components
+// drain; a second signal exits at once.
+func signalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-ch
+		log.Info("shutting down; signal again to exit at once", "signal", s.String())
+		cancel()
+		<-ch
+		log.Warn("exiting at once")
+		os.Exit(1)
+	}()
+	return ctx, cancel
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"stratus/edge"
+	"stratus/signaling"
+	"stratus/title/builtin"
+	"stratus/web"
+)
+
+// serveConfig is the all-in-one process: one edge and one signaling node.
+type serveConfig struct {
+	Addr     string // player-facing HTTP (pages, WebSocket, metrics)
+	EdgeAddr string // the edge API, which the signaling node calls over HTTP
+	LogLevel string
+	Edge     edge.Config
+	Signal   signaling.Config
+}
+
+func (c serveConfig) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+	}
+	if _, _, err := net.SplitHostPort(c.EdgeAddr); err != nil {
+		errs = append(errs, fmt.Errorf("edge-addr %q: %w", c.EdgeAddr, err))
+	}
+	errs = append(errs, c.Edge.Validate())
+	return errors.Join(errs...)
+}
+
+func serveFlags(args []string) (serveConfig, error) {
+	cfg := serveConfig{Edge: edge.DefaultConfig(), Signal: signaling.DefaultConfig()}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	// Loopback by default: a fresh install serves only this machine until
+	// the operator says otherwise.
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "player-facing HTTP address (pages, WebSocket, /metrics)")
+	// An ephemeral loopback port: the edge API is internal to this process
+	// pair, yet spoken over real HTTP so edges can move to other machines.
+	fs.StringVar(&cfg.EdgeAddr, "edge-addr", "127.0.0.1:0", "edge API address")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	addEdgeFlags(fs, &cfg.Edge)
+	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
+	if err := loadFlags(fs, args); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func addEdgeFlags(fs *flag.FlagSet, c *edge.Config) {
+	fs.StringVar(&c.Name, "name", c.Name, "edge name shown to players and operators")
+	fs.StringVar(&c.Region, "region", c.Region, "region of the edge")
+	fs.IntVar(&c.Capacity, "capacity", c.Capacity, "sessions the edge runs at once")
+	fs.IntVar(&c.Bitrate, "bitrate", c.Bitrate, "starting video bitrate, bit/s")
+	fs.IntVar(&c.Stream.MinBitrate, "min-bitrate", c.Stream.MinBitrate, "lowest bitrate the congestion controller may choose, bit/s")
+	fs.IntVar(&c.Stream.MaxBitrate, "max-bitrate", c.Stream.MaxBitrate, "highest bitrate the congestion controller may choose, bit/s")
+	fs.IntVar(&c.EncoderThreads, "encoder-threads", c.EncoderThreads, "x264 threads per session (0: automatic)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions without input for this long")
+	fs.StringVar(&c.Stream.ListenIP, "media-ip", c.Stream.ListenIP, "IP the media sockets bind to")
+	fs.IntVar(&c.Stream.UDPPort, "udp-port", c.Stream.UDPPort, "UDP port shared by all players' media (0: any)")
+	fs.IntVar(&c.Stream.TCPPort, "tcp-port", c.Stream.TCPPort, "ICE-TCP fallback port (0: any, -1: off)")
+	fs.Var((*listFlag)(&c.Stream.PublicIPs), "public-ip", "addresses players reach this edge at, when behind NAT (comma list)")
+}
+
+func serve(args []string) error {
+	cfg, err := serveFlags(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext(log)
+	defer cancel()
+	st, err := newStack(cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("Stratus is serving", "url", "http://"+st.Addr().String())
+	return st.Run(ctx)
+}
+
+// stack is an edge and a signaling node in one process, each behind its own
+// HTTP listener.
+type stack struct {
+	log      *slog.Logger
+	edge     *edge.Edge
+	edgeLn   net.Listener
+	playerLn net.Listener
+	edgeSrv  *http.Server
+	webSrv   *http.Server
+}
+
+func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{log: log}
+	if s.edge, err = edge.New(cfg.Edge, catalog, reg, log); err != nil {
+		return nil, err
+	}
+	if s.edgeLn, err = net.Listen("tcp", cfg.EdgeAddr); err != nil {
+		s.edge.Close()
+		return nil, err
+	}
+	if s.playerLn, err = net.Listen("tcp", cfg.Addr); err != nil {
+		s.edge.Close()
+		s.edgeLn.Close()
+		return nil, err
+	}
+	sc := cfg.Signal
+	sc.Edges = []string{"http://" + s.edgeLn.Addr().String()}
+	sig, err := signaling.New(sc, web.Handler(), reg, log)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	metricsH := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	em := http.NewServeMux()
+	em.Handle("/", s.edge.Handler())
+	em.Handle("GET /metrics", metricsH)
+	pm := http.NewServeMux()
+	pm.Handle("/", sig.Handler())
+	pm.Handle("GET /metrics", metricsH)
+	// Header timeouts only: the player WebSocket is long-lived.
+	s.edgeSrv = &http.Server{Handler: em, ReadHeaderTimeout: 5 * time.Second}
+	s.webSrv = &http.Server{Handler: pm, ReadHeaderTimeout: 5 * time.Second}
+	return s, nil
+}
+
+// Addr is the player-facing address.
+func (s *stack) Addr() net.Addr { return s.playerLn.Addr() }
+
+// Run serves until ctx ends, then drains: listeners close, sessions end.
+func (s *stack) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.edgeSrv.Serve(s.edgeLn) }()
+	go func() { errc <- s.webSrv.Serve(s.playerLn) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close stops serving and ends every session. Safe to call twice.
+func (s *stack) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if s.webSrv != nil {
+		s.webSrv.Shutdown(ctx)
+	}
+	s.playerLn.Close()
+	if s.edgeSrv != nil {
+		s.edgeSrv.Shutdown(ctx)
+	}
+	s.edgeLn.Close()
+	return s.edge.Close()
+}

@@ -1,0 +1,104 @@
+// Package api is the protocol between signaling nodes and edges: JSON over
+// HTTP, served by an edge under /v1/. It holds the wire types and a client,
+// and nothing of the edge itself, so that signaling links no media code.
+//
+//	GET    /v1/titles                       → []Title
+//	POST   /v1/sessions                     CreateRequest → 201 CreateResponse
+//	POST   /v1/sessions/{id}/candidates     Candidate → 204
+//	DELETE /v1/sessions/{id}                → 204
+//	GET    /v1/sessions                     → []SessionInfo
+//	GET    /v1/status                       → Status
+//
+// Failures answer with a non-2xx status and an Error body whose Code the
+// signaling node passes on to the player.
+package api
+
+import (
+	"fmt"
+	"time"
+)
+
+// Error codes, shared with the player protocol.
+const (
+	CodeBadRequest   = "bad_message"
+	CodeUnknownTitle = "unknown_title"
+	CodeEdgeFull     = "edge_full"
+	CodeNotFound     = "not_found"
+	CodeInternal     = "internal"
+	CodeUnreachable  = "no_edge"
+)
+
+// Error is the body of every failed request.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Status is the HTTP status it came with; not on the wire.
+	Status int `json:"-"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Title is one entry of an edge's catalog.
+type Title struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Inputs      []string `json:"inputs"`
+	Width       int      `json:"width"`
+	Height      int      `json:"height"`
+	FPS         int      `json:"fps"`
+}
+
+// CreateRequest starts a session for a player.
+type CreateRequest struct {
+	Title string `json:"title"`
+	// Offer is the player's SDP offer.
+	Offer string `json:"offer"`
+	// Snapshot, when set, is title state to resume from.
+	Snapshot []byte `json:"snapshot,omitempty"`
+}
+
+// CreateResponse is a started session.
+type CreateResponse struct {
+	ID     string `json:"id"`
+	Edge   string `json:"edge"`
+	Region string `json:"region"`
+	// Answer is the edge's SDP answer with all its ICE candidates.
+	Answer string `json:"answer"`
+}
+
+// Candidate is a trickled ICE candidate from the player.
+type Candidate struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+}
+
+// SessionInfo describes a running session.
+type SessionInfo struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Edge    string    `json:"edge"`
+	Region  string    `json:"region"`
+	Started time.Time `json:"started"`
+	State   string    `json:"state"`
+	Encoder string    `json:"encoder"`
+	FPS     float64   `json:"fps"`
+	// Stats holds the session's and the connection's figures.
+	Stats any `json:"stats,omitempty"`
+}
+
+// Status is an edge's health and load.
+type Status struct {
+	Name     string        `json:"name"`
+	Region   string        `json:"region"`
+	Health   string        `json:"health"`
+	Capacity int           `json:"capacity"`
+	Active   int           `json:"active"`
+	Free     int           `json:"free"`
+	MediaUDP string        `json:"media_udp"`
+	MediaTCP string        `json:"media_tcp,omitempty"`
+	Encoders []string      `json:"encoders"`
+	Sessions []SessionInfo `json:"sessions"`
+	Started  time.Time     `json:"started"`
+}

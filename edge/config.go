@@ -1,0 +1,80 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"stratus/stream"
+)
+
+// Config is an edge node's configuration.
+type Config struct {
+	// Name identifies the edge to players and operators.
+	Name string
+	// Region groups edges that are close to each other.
+	Region string
+	// Capacity is how many sessions the edge runs at once. Each 720p60
+	// session costs about one core of software encoding, so the default
+	// matches a small machine.
+	Capacity int
+	// Bitrate is where each session's encoder starts, in bit/s, before
+	// the congestion controller has an estimate.
+	Bitrate int
+	// EncoderThreads bounds x264 threads per session; 0 lets x264 choose.
+	EncoderThreads int
+	// IdleTimeout ends sessions without player input for this long.
+	IdleTimeout time.Duration
+	// DisconnectGrace is how long a session whose connection dropped is
+	// kept before it ends; the page usually rejoins sooner, as a new session.
+	DisconnectGrace time.Duration
+	// Stream configures the WebRTC side.
+	Stream stream.Config
+}
+
+// DefaultConfig returns the defaults for one edge on one machine.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "edge"
+	}
+	sc := stream.DefaultConfig()
+	return Config{
+		Name:     host,
+		Region:   "local",
+		Capacity: 2,
+		// Start where the congestion controller starts.
+		Bitrate:         sc.StartBitrate,
+		IdleTimeout:     10 * time.Minute,
+		DisconnectGrace: 5 * time.Second,
+		Stream:          sc,
+	}
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Name == "" {
+		errs = append(errs, errors.New("edge: name is empty"))
+	}
+	if c.Region == "" {
+		errs = append(errs, errors.New("edge: region is empty"))
+	}
+	if c.Capacity < 1 {
+		errs = append(errs, fmt.Errorf("edge: capacity %d: must be at least 1", c.Capacity))
+	}
+	if c.Bitrate < 100_000 {
+		errs = append(errs, fmt.Errorf("edge: bitrate %d: must be at least 100000", c.Bitrate))
+	}
+	if c.EncoderThreads < 0 {
+		errs = append(errs, fmt.Errorf("edge: encoder threads %d: must not be negative", c.EncoderThreads))
+	}
+	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 {
+		errs = append(errs, errors.New("edge: timeouts must not be negative"))
+	}
+	if err := c.Stream.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

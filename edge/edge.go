@@ -1,0 +1,323 @@
+// Package edge is the edge node: it admits players up to its capacity, runs
+// their sessions (title, encoder and WebRTC peer each), and serves the edge
+// API (package edge/api) that signaling nodes call, plus health and metrics.
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"stratus/edge/api"
+	"stratus/encoder"
+	"stratus/encoder/x264"
+	"stratus/session"
+	"stratus/stream"
+	"stratus/title"
+)
+
+// Edge is one edge node.
+type Edge struct {
+	cfg     Config
+	log     *slog.Logger
+	catalog *title.Catalog
+	engine  *stream.Engine
+	metrics *metrics
+	started time.Time
+
+	// newEncoder opens a video encoder for one session.
+	newEncoder func(encoder.Config) (encoder.Video, error)
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	sessions map[string]*running
+	reserved int // slots taken by sessions being set up or running
+	closed   bool
+}
+
+// running is one admitted session and its connection.
+type running struct {
+	id      string
+	title   string
+	started time.Time
+	peer    *stream.Peer
+	sess    atomic.Pointer[session.Session]
+	state   atomic.Value // stream.State
+	grace   *time.Timer  // guarded by Edge.mu
+}
+
+// New builds an edge and opens its media sockets. reg receives the edge's
+// metrics; it may be nil.
+func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slog.Logger) (*Edge, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if catalog == nil {
+		return nil, errors.New("edge: no catalog")
+	}
+	if !x264.Available() {
+		return nil, fmt.Errorf("edge: no video encoder: x264: %w (build with cgo and libx264)", encoder.ErrUnavailable)
+	}
+	log = log.With("edge", cfg.Name, "region", cfg.Region)
+	engine, err := stream.NewEngine(cfg.Stream, log)
+	if err != nil {
+		return nil, fmt.Errorf("edge: %w", err)
+	}
+	e := &Edge{
+		cfg:      cfg,
+		log:      log,
+		catalog:  catalog,
+		engine:   engine,
+		started:  time.Now(),
+		sessions: make(map[string]*running),
+		newEncoder: func(c encoder.Config) (encoder.Video, error) {
+			return x264.New(c, log)
+		},
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.metrics = newMetrics(e)
+	if reg != nil {
+		if err := reg.Register(e.metrics); err != nil {
+			engine.Close()
+			return nil, fmt.Errorf("edge: metrics: %w", err)
+		}
+	}
+	log.Info("edge ready", "capacity", cfg.Capacity, "media_udp", engine.UDPAddr(), "media_tcp", engine.TCPAddr())
+	return e, nil
+}
+
+// Close ends every session, waits for them, and closes the media sockets.
+// Safe to call twice.
+func (e *Edge) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	for _, r := range e.sessions {
+		if s := r.sess.Load(); s != nil {
+			s.Stop(errors.New("edge shutting down"))
+		}
+	}
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+	return e.engine.Close()
+}
+
+// reserve takes a slot, or reports the edge full.
+func (e *Edge) reserve() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return &api.Error{Code: api.CodeEdgeFull, Message: "edge is shutting down", Status: 503}
+	}
+	if e.reserved >= e.cfg.Capacity {
+		e.metrics.refused.Inc()
+		return &api.Error{Code: api.CodeEdgeFull, Message: fmt.Sprintf("edge %s is full (%d of %d sessions)", e.cfg.Name, e.reserved, e.cfg.Capacity), Status: 503}
+	}
+	e.reserved++
+	return nil
+}
+
+func (e *Edge) release() {
+	e.mu.Lock()
+	e.reserved--
+	e.mu.Unlock()
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Start admits a player and starts their session; it returns the SDP answer.
+func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
+	if req.Title == "" || req.Offer == "" {
+		return api.CreateResponse{}, &api.Error{Code: api.CodeBadRequest, Message: "title and offer are required", Status: 400}
+	}
+	desc, err := e.catalog.Get(req.Title)
+	if err != nil {
+		return api.CreateResponse{}, &api.Error{Code: api.CodeUnknownTitle, Message: fmt.Sprintf("no title %q on this edge", req.Title), Status: 404}
+	}
+	if err := e.reserve(); err != nil {
+		return api.CreateResponse{}, err
+	}
+	r, answer, err := e.setUp(desc, req)
+	if err != nil {
+		e.release()
+		e.metrics.failed.Inc()
+		e.log.Warn("session set-up failed", "title", req.Title, "err", err)
+		if ae, ok := api.AsError(err); ok {
+			return api.CreateResponse{}, ae
+		}
+		return api.CreateResponse{}, &api.Error{Code: api.CodeInternal, Message: err.Error(), Status: 500}
+	}
+	e.wg.Add(1)
+	go e.run(r)
+	return api.CreateResponse{ID: r.id, Edge: e.cfg.Name, Region: e.cfg.Region, Answer: answer}, nil
+}
+
+// setUp builds the title, encoder, peer and session of one player. On error
+// it closes whatever it had built.
+func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, answer string, err error) {
+	// r outlives a failed set-up inside the peer's callbacks, so it is never
+	// reset to nil.
+	r := &running{id: newID(), title: desc.ID, started: time.Now()}
+	r.state.Store(stream.State(0))
+	var closers []func() error
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+		}
+	}()
+
+	t, err := desc.New(title.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("starting title: %w", err)
+	}
+	closers = append(closers, t.Close)
+	if len(req.Snapshot) > 0 {
+		if sn, ok := t.(title.Snapshotter); ok {
+			if err := sn.Restore(req.Snapshot); err != nil {
+				return nil, "", &api.Error{Code: api.CodeBadRequest, Message: "snapshot: " + err.Error(), Status: 400}
+			}
+		}
+	}
+	info := t.Info()
+	enc, err := e.newEncoder(encoder.Config{
+		Width: info.Width, Height: info.Height, FPS: info.FPS,
+		Bitrate: e.cfg.Bitrate, Threads: e.cfg.EncoderThreads,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("opening encoder: %w", err)
+	}
+	closers = append(closers, enc.Close)
+
+	peer, err := e.engine.NewPeer(stream.PeerConfig{
+		ID: r.id,
+		OnKeyframeRequest: func() {
+			if s := r.sess.Load(); s != nil {
+				s.ForceIDR()
+			}
+		},
+		OnBitrate: func(bps int) {
+			if s := r.sess.Load(); s != nil {
+				s.SetBitrate(bps)
+			}
+		},
+		OnState: func(st stream.State) { e.peerState(r, st) },
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("creating peer: %w", err)
+	}
+	r.peer = peer
+	closers = append(closers, peer.Close)
+	answer, err = peer.Answer(req.Offer)
+	if err != nil {
+		return nil, "", &api.Error{Code: api.CodeBadRequest, Message: "offer: " + err.Error(), Status: 400}
+	}
+	sess, err := session.New(session.Config{
+		ID: r.id, Title: t, Encoder: enc, Sink: peer,
+		IdleTimeout: e.cfg.IdleTimeout,
+	}, e.log)
+	if err != nil {
+		return nil, "", err
+	}
+	r.sess.Store(sess)
+	e.mu.Lock()
+	e.sessions[r.id] = r
+	e.mu.Unlock()
+	return r, answer, nil
+}
+
+// run owns one session from start to end, then frees its slot.
+func (e *Edge) run(r *running) {
+	defer e.wg.Done()
+	s := r.sess.Load()
+	e.metrics.started.Inc()
+	e.log.Info("session started", "session", r.id, "title", r.title)
+	if st := r.state.Load().(stream.State); st == stream.StateFailed || st == stream.StateClosed {
+		s.Stop(errors.New("connection lost before the session started"))
+	}
+	err := s.Run(e.ctx)
+	r.peer.Close()
+	e.mu.Lock()
+	delete(e.sessions, r.id)
+	if r.grace != nil {
+		r.grace.Stop()
+	}
+	e.reserved--
+	e.mu.Unlock()
+	st := s.Stats()
+	e.metrics.ended(st)
+	e.log.Info("session ended", "session", r.id, "title", r.title, "reason", err,
+		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
+		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
+}
+
+// peerState ends a session whose player has gone: at once when the
+// connection failed or closed, after a grace period when it is disconnected
+// (ICE may still recover).
+func (e *Edge) peerState(r *running, st stream.State) {
+	r.state.Store(st)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r.grace != nil {
+		r.grace.Stop()
+		r.grace = nil
+	}
+	stop := func(reason string) {
+		if s := r.sess.Load(); s != nil {
+			s.Stop(errors.New(reason))
+		}
+	}
+	switch st {
+	case stream.StateFailed:
+		stop("connection failed")
+	case stream.StateClosed:
+		stop("connection closed")
+	case stream.StateDisconnected:
+		r.grace = time.AfterFunc(e.cfg.DisconnectGrace, func() { stop("connection lost") })
+	}
+}
+
+// Stop ends a session on request (the player left).
+func (e *Edge) Stop(id string) error {
+	e.mu.Lock()
+	r, ok := e.sessions[id]
+	e.mu.Unlock()
+	if !ok {
+		return &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no session %q", id), Status: 404}
+	}
+	if s := r.sess.Load(); s != nil {
+		s.Stop(errors.New("player left"))
+	}
+	return nil
+}
+
+// AddCandidate passes a player's trickled ICE candidate to their peer.
+func (e *Edge) AddCandidate(id string, c api.Candidate) error {
+	e.mu.Lock()
+	r, ok := e.sessions[id]
+	e.mu.Unlock()
+	if !ok {
+		return &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no session %q", id), Status: 404}
+	}
+	return r.peer.AddCandidate(toICE(c))
+}

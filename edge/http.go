@@ -1,0 +1,158 @@
+package edge
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/pion/webrtc/v4"
+
+	"stratus/edge/api"
+	"stratus/stream"
+)
+
+// maxBody bounds an edge API request; an SDP offer is a few KiB.
+const maxBody = 256 << 10
+
+// Handler serves the edge API, health endpoints and metrics-free status.
+func (e *Edge) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/titles", e.handleTitles)
+	mux.HandleFunc("POST /v1/sessions", e.handleCreate)
+	mux.HandleFunc("GET /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Status().Sessions)
+	})
+	mux.HandleFunc("POST /v1/sessions/{id}/candidates", e.handleCandidate)
+	mux.HandleFunc("DELETE /v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if err := e.Stop(r.PathValue("id")); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Status())
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		st := e.Status()
+		if st.Free == 0 {
+			http.Error(w, "full", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	return mux
+}
+
+func (e *Edge) handleTitles(w http.ResponseWriter, r *http.Request) {
+	list := e.catalog.List()
+	out := make([]api.Title, 0, len(list))
+	for _, d := range list {
+		out = append(out, api.Title{ID: d.ID, Name: d.Name, Description: d.Description, Inputs: d.Inputs, Width: d.Width, Height: d.Height, FPS: d.FPS})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (e *Edge) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var req api.CreateRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	resp, err := e.Start(req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func (e *Edge) handleCandidate(w http.ResponseWriter, r *http.Request) {
+	var c api.Candidate
+	if !readJSON(w, r, &c) {
+		return
+	}
+	if err := e.AddCandidate(r.PathValue("id"), c); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func toICE(c api.Candidate) webrtc.ICECandidateInit {
+	return webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, &api.Error{Code: api.CodeBadRequest, Message: "request body too large", Status: http.StatusRequestEntityTooLarge})
+			return false
+		}
+		writeError(w, &api.Error{Code: api.CodeBadRequest, Message: "bad request body: " + err.Error(), Status: http.StatusBadRequest})
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	ae, ok := api.AsError(err)
+	if !ok {
+		ae = &api.Error{Code: api.CodeInternal, Message: err.Error(), Status: http.StatusInternalServerError}
+	}
+	if ae.Status == 0 {
+		ae.Status = http.StatusInternalServerError
+	}
+	writeJSON(w, ae.Status, ae)
+}
+
+// Status reports the edge's health, load and sessions.
+func (e *Edge) Status() api.Status {
+	e.mu.Lock()
+	rs := make([]*running, 0, len(e.sessions))
+	for _, r := range e.sessions {
+		rs = append(rs, r)
+	}
+	reserved := e.reserved
+	e.mu.Unlock()
+	st := api.Status{
+		Name: e.cfg.Name, Region: e.cfg.Region, Health: "ok",
+		Capacity: e.cfg.Capacity, Active: reserved, Free: e.cfg.Capacity - reserved,
+		Encoders: []string{"x264"}, Started: e.started,
+		Sessions: make([]api.SessionInfo, 0, len(rs)),
+	}
+	if a := e.engine.UDPAddr(); a != nil {
+		st.MediaUDP = a.String()
+	}
+	if a := e.engine.TCPAddr(); a != nil {
+		st.MediaTCP = a.String()
+	}
+	for _, r := range rs {
+		s := r.sess.Load()
+		if s == nil {
+			continue
+		}
+		ss := s.Stats()
+		st.Sessions = append(st.Sessions, api.SessionInfo{
+			ID: r.id, Title: r.title, Edge: e.cfg.Name, Region: e.cfg.Region,
+			Started: r.started, State: r.state.Load().(stream.State).String(),
+			Encoder: ss.Encoder, FPS: ss.FPS,
+			Stats: struct {
+				Session any `json:"session"`
+				Stream  any `json:"stream"`
+			}{ss, r.peer.Stats()},
+		})
+	}
+	return st
+}

@@ -1,0 +1,95 @@
+package edge
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"stratus/session"
+)
+
+// metrics exposes the edge to Prometheus. Live figures are read from the
+// sessions at scrape time (a collector), so the frame loop never touches a
+// metric; counters of ended sessions accumulate here.
+type metrics struct {
+	e *Edge
+
+	started, failed, refused  prometheus.Counter
+	endedFrames, endedSkipped prometheus.Counter
+
+	active, capacity, fps, encodeMs, bitrate, rtt, loss *prometheus.Desc
+	frames, skipped, inputs, garbage                    *prometheus.Desc
+}
+
+func newMetrics(e *Edge) *metrics {
+	c := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "edge", Name: name, Help: help})
+	}
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("stratus_edge_"+name, help, labels, nil)
+	}
+	return &metrics{
+		e:            e,
+		started:      c("sessions_started_total", "Sessions started."),
+		failed:       c("sessions_failed_total", "Sessions whose set-up failed."),
+		refused:      c("sessions_refused_total", "Joins refused because the edge was full."),
+		endedFrames:  c("ended_frames_total", "Frames sent by sessions that have ended."),
+		endedSkipped: c("ended_frames_skipped_total", "Frames skipped by sessions that have ended."),
+		active:       d("sessions_active", "Sessions admitted and running."),
+		capacity:     d("sessions_capacity", "Sessions the edge admits at most."),
+		fps:          d("session_fps", "Frames per second sent, last second.", "session", "title", "encoder"),
+		encodeMs:     d("session_encode_ms", "Mean encode time per frame, last second.", "session", "title", "encoder"),
+		bitrate:      d("session_bitrate_bps", "Bitrate sent, last second.", "session", "title", "encoder"),
+		rtt:          d("session_rtt_seconds", "Round-trip time to the player.", "session", "title", "encoder"),
+		loss:         d("session_loss_ratio", "Fraction of packets the player reports lost.", "session", "title", "encoder"),
+		frames:       d("session_frames_total", "Frames sent.", "session", "title", "encoder"),
+		skipped:      d("session_frames_skipped_total", "Frame slots skipped because the pipeline fell behind.", "session", "title", "encoder"),
+		inputs:       d("session_inputs_total", "Player input events applied.", "session", "title", "encoder"),
+		garbage:      d("session_input_garbage_total", "Malformed input messages dropped.", "session", "title", "encoder"),
+	}
+}
+
+func (m *metrics) ended(st session.Stats) {
+	m.endedFrames.Add(float64(st.Frames))
+	m.endedSkipped.Add(float64(st.Skipped))
+}
+
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	prometheus.DescribeByCollect(m, ch)
+}
+
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range []prometheus.Counter{m.started, m.failed, m.refused, m.endedFrames, m.endedSkipped} {
+		ch <- c
+	}
+	st := m.e.Status()
+	ch <- prometheus.MustNewConstMetric(m.active, prometheus.GaugeValue, float64(st.Active))
+	ch <- prometheus.MustNewConstMetric(m.capacity, prometheus.GaugeValue, float64(st.Capacity))
+	m.e.mu.Lock()
+	rs := make([]*running, 0, len(m.e.sessions))
+	for _, r := range m.e.sessions {
+		rs = append(rs, r)
+	}
+	m.e.mu.Unlock()
+	for _, r := range rs {
+		s := r.sess.Load()
+		if s == nil {
+			continue
+		}
+		ss, ps := s.Stats(), r.peer.Stats()
+		l := []string{r.id, r.title, ss.Encoder}
+		g := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
+		}
+		k := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, l...)
+		}
+		g(m.fps, ss.FPS)
+		g(m.encodeMs, ss.EncodeMs)
+		g(m.bitrate, ss.BitrateBps)
+		g(m.rtt, ps.RTT.Seconds())
+		g(m.loss, ps.FractionLost)
+		k(m.frames, float64(ss.Frames))
+		k(m.skipped, float64(ss.Skipped))
+		k(m.inputs, float64(ss.Inputs))
+		k(m.garbage, float64(ps.InputGarbage))
+	}
+}

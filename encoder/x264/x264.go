@@ -1,0 +1,290 @@
+//go:build cgo
+
+package x264
+
+/*
+#cgo pkg-config: x264
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <x264.h>
+
+// Defined in log.go.
+extern void stratusX264Log(uintptr_t handle, int level, char *msg);
+
+// stx_state is allocated once per encoder so that Encode needs no C
+// allocation and no Go out-parameters (whose address would escape to the
+// heap on every call).
+typedef struct {
+	x264_t *enc;
+	x264_param_t param;
+	x264_picture_t in, out;
+	x264_nal_t *nal;
+	int nnal;
+} stx_state;
+
+enum { STX_OK, STX_ERR_PRESET, STX_ERR_PROFILE, STX_ERR_OPEN };
+
+static void stx_log(void *priv, int level, const char *fmt, va_list ap) {
+	char buf[512];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	stratusX264Log((uintptr_t)priv, level, buf);
+}
+
+static void stx_rate(x264_param_t *p, int kbps, int fps) {
+	p->rc.i_bitrate = kbps;
+	p->rc.i_vbv_max_bitrate = kbps;
+	// Rounded up: x264 warns about, and enlarges, a buffer smaller than
+	// one frame at the maximum rate.
+	p->rc.i_vbv_buffer_size = (kbps + fps - 1) / fps;
+}
+
+static stx_state *stx_new(void) { return calloc(1, sizeof(stx_state)); }
+
+// stx_open exists because x264_encoder_open is a macro (it names the
+// versioned symbol), which cgo cannot call.
+static int stx_open(stx_state *s, int w, int h, int fps, int kbps, int threads, uintptr_t log) {
+	x264_param_t *p = &s->param;
+	if (x264_param_default_preset(p, "ultrafast", "zerolatency") < 0)
+		return STX_ERR_PRESET;
+	p->i_width = w;
+	p->i_height = h;
+	p->i_csp = X264_CSP_I420;
+	p->i_fps_num = fps;
+	p->i_fps_den = 1;
+	p->i_threads = threads;
+	p->b_sliced_threads = 1;
+	p->i_bframe = 0;
+	p->i_keyint_max = X264_KEYINT_MAX_INFINITE;
+	p->i_scenecut_threshold = 0;
+	p->b_intra_refresh = 0;
+	p->b_repeat_headers = 1;
+	p->b_annexb = 1;
+	p->b_aud = 0;
+	p->rc.i_rc_method = X264_RC_ABR;
+	stx_rate(p, kbps, fps);
+	p->i_log_level = X264_LOG_WARNING;
+	p->pf_log = stx_log;
+	p->p_log_private = (void *)log;
+	if (x264_param_apply_profile(p, "baseline") < 0)
+		return STX_ERR_PROFILE;
+	s->enc = x264_encoder_open(p);
+	if (!s->enc)
+		return STX_ERR_OPEN;
+	x264_picture_init(&s->in);
+	s->in.img.i_csp = X264_CSP_I420;
+	s->in.img.i_plane = 3;
+	return STX_OK;
+}
+
+static int stx_encode(stx_state *s, uint8_t *y, uint8_t *u, uint8_t *v,
+		int sy, int su, int sv, int idr, int64_t pts) {
+	s->in.img.plane[0] = y;
+	s->in.img.plane[1] = u;
+	s->in.img.plane[2] = v;
+	s->in.img.i_stride[0] = sy;
+	s->in.img.i_stride[1] = su;
+	s->in.img.i_stride[2] = sv;
+	s->in.i_type = idr ? X264_TYPE_IDR : X264_TYPE_AUTO;
+	s->in.i_pts = pts;
+	int n = x264_encoder_encode(s->enc, &s->nal, &s->nnal, &s->in, &s->out);
+	// The planes are Go memory. x264 has copied them into its own frame by
+	// now (zerolatency keeps no input queue), and cgo forbids C to keep a
+	// Go pointer once the call returns.
+	s->in.img.plane[0] = s->in.img.plane[1] = s->in.img.plane[2] = NULL;
+	return n;
+}
+
+static int stx_set_rate(stx_state *s, int kbps, int fps) {
+	stx_rate(&s->param, kbps, fps);
+	return x264_encoder_reconfig(s->enc, &s->param);
+}
+
+static void stx_close(stx_state *s) {
+	if (s->enc)
+		x264_encoder_close(s->enc);
+	free(s);
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/cgo"
+	"sync/atomic"
+	"unsafe"
+
+	"stratus/encoder"
+)
+
+// Bitrate bounds for SetBitrate. The floor matches Config.Validate; the
+// ceiling is far above anything a browser stream carries, and keeps a bogus
+// estimate from overflowing x264's kbit/s integers.
+const (
+	minBitrate = 100_000
+	maxBitrate = 100_000_000
+)
+
+// maxAutoThreads caps the threads chosen when Config.Threads is 0: an edge
+// runs several sessions, and beyond a few slices a 720p picture gains
+// little speed but loses compression at every slice edge.
+const maxAutoThreads = 4
+
+// Available reports whether this build can encode. libx264 is linked, not
+// loaded, so a cgo build always can.
+func Available() bool { return true }
+
+type videoEncoder struct {
+	cfg    encoder.Config
+	log    *slog.Logger
+	st     *C.stx_state
+	handle cgo.Handle
+	out    []byte
+	pts    int64
+	kbps   int
+
+	wantIDR     atomic.Bool
+	wantBitrate atomic.Int64
+}
+
+// New opens an x264 encoder for cfg. log receives x264's own warnings and
+// errors; nil means slog.Default().
+func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("x264: invalid config: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("encoder", "x264")
+	threads := cfg.Threads
+	if threads == 0 {
+		threads = min(runtime.NumCPU(), maxAutoThreads)
+	}
+	bps := clampBitrate(cfg.Bitrate)
+	e := &videoEncoder{cfg: cfg, log: log, kbps: bps / 1000}
+	e.wantBitrate.Store(int64(bps))
+	e.handle = cgo.NewHandle(log)
+	e.st = C.stx_new()
+	if e.st == nil {
+		e.handle.Delete()
+		return nil, errors.New("x264: out of memory")
+	}
+	rc := C.stx_open(e.st, C.int(cfg.Width), C.int(cfg.Height), C.int(cfg.FPS),
+		C.int(e.kbps), C.int(threads), C.uintptr_t(e.handle))
+	if rc != C.STX_OK {
+		e.Close()
+		switch rc {
+		case C.STX_ERR_PRESET:
+			return nil, errors.New("x264: preset ultrafast/zerolatency rejected")
+		case C.STX_ERR_PROFILE:
+			return nil, errors.New("x264: baseline profile rejected")
+		default:
+			return nil, fmt.Errorf("x264: encoder open failed for %dx%d@%d", cfg.Width, cfg.Height, cfg.FPS)
+		}
+	}
+	log.Info("encoder open", "width", cfg.Width, "height", cfg.Height, "fps", cfg.FPS,
+		"bitrate", bps, "threads", threads)
+	return e, nil
+}
+
+func (e *videoEncoder) Name() string { return "x264" }
+
+func (e *videoEncoder) ForceIDR() { e.wantIDR.Store(true) }
+
+func (e *videoEncoder) SetBitrate(bps int) { e.wantBitrate.Store(int64(clampBitrate(bps))) }
+
+func clampBitrate(bps int) int { return min(max(bps, minBitrate), maxBitrate) }
+
+// Encode encodes pic into one access unit. The picture is read in place,
+// not copied, for the duration of the call.
+func (e *videoEncoder) Encode(pic *encoder.I420) (encoder.AccessUnit, error) {
+	if e.st == nil {
+		return encoder.AccessUnit{}, errors.New("x264: encode after close")
+	}
+	if err := e.check(pic); err != nil {
+		return encoder.AccessUnit{}, err
+	}
+	if kbps := int(e.wantBitrate.Load() / 1000); kbps != e.kbps {
+		if C.stx_set_rate(e.st, C.int(kbps), C.int(e.cfg.FPS)) < 0 {
+			e.log.Warn("bitrate change rejected", "bitrate", kbps*1000)
+		} else {
+			e.log.Debug("bitrate changed", "from", e.kbps*1000, "to", kbps*1000)
+		}
+		// Also on failure: retrying a rejected value every frame would
+		// only repeat the warning.
+		e.kbps = kbps
+	}
+	idr := C.int(0)
+	if e.wantIDR.Swap(false) {
+		idr = 1
+	}
+	n := C.stx_encode(e.st,
+		(*C.uint8_t)(unsafe.Pointer(&pic.Y[0])),
+		(*C.uint8_t)(unsafe.Pointer(&pic.U[0])),
+		(*C.uint8_t)(unsafe.Pointer(&pic.V[0])),
+		C.int(pic.StrideY), C.int(pic.StrideU), C.int(pic.StrideV), idr, C.int64_t(e.pts))
+	e.pts++
+	switch {
+	case n < 0:
+		return encoder.AccessUnit{}, fmt.Errorf("x264: encode failed on picture %d", e.pts-1)
+	case n == 0:
+		// zerolatency never holds a picture back; if it did, the
+		// one-picture-in, one-access-unit-out contract would be broken.
+		return encoder.AccessUnit{}, fmt.Errorf("x264: no output for picture %d", e.pts-1)
+	}
+	e.out = e.out[:0]
+	for _, nal := range unsafe.Slice(e.st.nal, int(e.st.nnal)) {
+		e.out = append(e.out, unsafe.Slice((*byte)(nal.p_payload), int(nal.i_payload))...)
+	}
+	if len(e.out) != int(n) {
+		return encoder.AccessUnit{}, fmt.Errorf("x264: NAL units hold %d bytes, frame size is %d", len(e.out), n)
+	}
+	return encoder.AccessUnit{Data: e.out, Keyframe: e.st.out.b_keyframe != 0}, nil
+}
+
+// check rejects pictures that would make x264 read outside the planes.
+func (e *videoEncoder) check(pic *encoder.I420) error {
+	if pic == nil {
+		return errors.New("x264: nil picture")
+	}
+	if pic.Width != e.cfg.Width || pic.Height != e.cfg.Height {
+		return fmt.Errorf("x264: picture is %dx%d, encoder is %dx%d", pic.Width, pic.Height, e.cfg.Width, e.cfg.Height)
+	}
+	cw, ch := (pic.Width+1)/2, (pic.Height+1)/2
+	planes := []struct {
+		name         string
+		data         []byte
+		stride, w, h int
+	}{
+		{"Y", pic.Y, pic.StrideY, pic.Width, pic.Height},
+		{"U", pic.U, pic.StrideU, cw, ch},
+		{"V", pic.V, pic.StrideV, cw, ch},
+	}
+	for _, p := range planes {
+		if p.stride < p.w {
+			return fmt.Errorf("x264: %s stride %d is less than plane width %d", p.name, p.stride, p.w)
+		}
+		if need := p.stride*(p.h-1) + p.w; len(p.data) < need {
+			return fmt.Errorf("x264: %s plane holds %d bytes, %dx%d at stride %d needs %d", p.name, len(p.data), p.w, p.h, p.stride, need)
+		}
+	}
+	return nil
+}
+
+// Close releases the encoder; Data from the last Encode stays readable
+// because it lives in Go memory.
+func (e *videoEncoder) Close() error {
+	if e.st == nil {
+		return nil
+	}
+	C.stx_close(e.st)
+	e.st = nil
+	// After x264 is closed: its threads may log until then.
+	e.handle.Delete()
+	return nil
+}

@@ -1,0 +1,76 @@
+// Package browser starts headless Chromium for end-to-end tests and
+// benchmark harnesses, with the flags that let it run as root on a machine
+// without a display, GPU or internet.
+package browser
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ErrNoChromium is returned when no Chromium binary can be found.
+var ErrNoChromium = errors.New("chromium not found (make test installs it)")
+
+// Path finds the Chromium binary: $CHROMIUM, then the usual names.
+func Path() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", ErrNoChromium
+}
+
+// New starts a headless Chromium and returns a chromedp context for one tab.
+// Cancelling the returned function closes the browser and removes its
+// profile.
+func New(parent context.Context, extra ...chromedp.ExecAllocatorOption) (context.Context, context.CancelFunc, error) {
+	path, err := Path()
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "stratus-chromium-")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(dir),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		// Keep timers and rendering at full rate in a tab nobody looks at.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.WindowSize(1280, 800),
+	}
+	opts = append(opts, extra...)
+	actx, acancel := chromedp.NewExecAllocator(parent, opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		acancel()
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return ctx, func() {
+		cancel()
+		acancel()
+		os.RemoveAll(dir)
+	}, nil
+}

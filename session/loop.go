@@ -1,0 +1,129 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"stratus/encoder"
+	"stratus/input"
+)
+
+// loop is the state of one running session's frame loop. It lives on the
+// goroutine that called Run and is touched by nothing else.
+type loop struct {
+	s        *Session
+	interval time.Duration
+	pic      *encoder.I420
+	events   []input.Event
+	recv     input.Receiver
+
+	start     time.Time
+	lastInput time.Time
+	lastSent  time.Time
+}
+
+func newLoop(s *Session) *loop {
+	return &loop{
+		s:        s,
+		interval: time.Second / time.Duration(s.info.FPS),
+		pic:      encoder.NewI420(s.info.Width, s.info.Height),
+		events:   make([]input.Event, 0, 256),
+	}
+}
+
+// run paces frames on an absolute schedule: frame n is due at start +
+// n·interval, so timer error never accumulates into drift. When a frame
+// takes so long that the next slot has already passed, the missed slots are
+// skipped rather than queued: a player wants the newest frame, not a backlog.
+func (l *loop) run(ctx context.Context) error {
+	s := l.s
+	l.start = time.Now()
+	l.lastInput = l.start
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var frame int64
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.stop:
+			return s.stopErr
+		case <-timer.C:
+		}
+		now := time.Now()
+		if err := l.checkLimits(now); err != nil {
+			return err
+		}
+		if err := l.frame(now); err != nil {
+			return err
+		}
+		// Schedule the next slot that is still in the future.
+		frame++
+		elapsed := time.Since(l.start)
+		if due := time.Duration(frame) * l.interval; due <= elapsed {
+			behind := int64((elapsed-due)/l.interval) + 1
+			s.stats.skipped.Add(behind)
+			frame += behind
+		}
+		timer.Reset(time.Until(l.start.Add(time.Duration(frame) * l.interval)))
+	}
+}
+
+func (l *loop) checkLimits(now time.Time) error {
+	cfg := l.s.cfg
+	if cfg.IdleTimeout > 0 && now.Sub(l.lastInput) > cfg.IdleTimeout {
+		return ErrIdle
+	}
+	if cfg.MaxDuration > 0 && now.Sub(l.start) > cfg.MaxDuration {
+		return ErrTimeUp
+	}
+	return nil
+}
+
+// frame produces and sends one frame: input first, so the picture shows it.
+func (l *loop) frame(now time.Time) error {
+	s := l.s
+	l.events = s.cfg.Sink.ReadInput(l.events[:0])
+	for _, ev := range l.events {
+		ev, ok := l.recv.Accept(ev)
+		if !ok {
+			continue
+		}
+		if ev.Counts() {
+			l.lastInput = now
+			s.stats.inputs.Add(1)
+		}
+		s.cfg.Title.Input(ev)
+	}
+	s.stats.staleInput.Store(int64(l.recv.Stale))
+
+	t0 := time.Now()
+	f, err := s.cfg.Title.Render(now)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	t1 := time.Now()
+	if err := convert(l.pic, f); err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	t2 := time.Now()
+	au, err := s.cfg.Encoder.Encode(l.pic)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	t3 := time.Now()
+
+	dur := l.interval
+	if !l.lastSent.IsZero() {
+		dur = t3.Sub(l.lastSent)
+	}
+	l.lastSent = t3
+	if err := s.cfg.Sink.WriteVideo(au.Data, au.Keyframe, dur); err != nil {
+		// The sink drops by its own rule (waiting for the next keyframe);
+		// the session goes on.
+		s.stats.sendErrors.Add(1)
+	}
+	s.stats.frame(t3, t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), len(au.Data), au.Keyframe)
+	return nil
+}

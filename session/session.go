@@ -1,0 +1,179 @@
+// Package session runs one player's game session on an edge: it owns the
+// title instance and drives the capture → encode → send loop at the title's
+// frame rate, applying the player's input before each frame.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"stratus/encoder"
+	"stratus/encoder/yuv"
+	"stratus/input"
+	"stratus/title"
+)
+
+// Sink is the player's connection as the session sees it (a stream.Peer).
+//
+// Both methods are called only from the session loop. WriteVideo must never
+// block on a slow peer: it drops by its own rule and returns. ReadInput
+// appends every event received since the previous call.
+type Sink interface {
+	WriteVideo(au []byte, keyframe bool, dur time.Duration) error
+	ReadInput(dst []input.Event) []input.Event
+}
+
+// Config is what a session is built from. The session takes ownership of
+// Title and Encoder and closes them when it ends.
+type Config struct {
+	ID      string
+	Title   title.Title
+	Encoder encoder.Video
+	Sink    Sink
+	// IdleTimeout ends the session when no player input has arrived for
+	// this long; zero disables it.
+	IdleTimeout time.Duration
+	// MaxDuration ends the session after this long; zero means no limit.
+	MaxDuration time.Duration
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.ID == "" {
+		errs = append(errs, errors.New("session: empty id"))
+	}
+	if c.Title == nil {
+		errs = append(errs, errors.New("session: no title"))
+	}
+	if c.Encoder == nil {
+		errs = append(errs, errors.New("session: no encoder"))
+	}
+	if c.Sink == nil {
+		errs = append(errs, errors.New("session: no sink"))
+	}
+	if c.IdleTimeout < 0 || c.MaxDuration < 0 {
+		errs = append(errs, errors.New("session: negative timeout"))
+	}
+	return errors.Join(errs...)
+}
+
+// Reasons a session ends, reported to the player.
+var (
+	ErrIdle     = errors.New("no input for too long")
+	ErrTimeUp   = errors.New("session time limit reached")
+	ErrStopped  = errors.New("stopped")
+	errNotYetUp = errors.New("session not started")
+)
+
+// Session is one player's running game.
+type Session struct {
+	cfg  Config
+	log  *slog.Logger
+	info title.Info
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	stopErr  error
+	done     chan struct{}
+	endErr   error
+
+	stats statsRecorder
+}
+
+// New builds a session; Run starts it.
+func New(cfg Config, log *slog.Logger) (*Session, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	info := cfg.Title.Info()
+	if info.FPS <= 0 || info.Width <= 0 || info.Height <= 0 {
+		return nil, fmt.Errorf("session: title %q reports %dx%d@%d", info.ID, info.Width, info.Height, info.FPS)
+	}
+	s := &Session{
+		cfg:  cfg,
+		log:  log.With("session", cfg.ID, "title", info.ID),
+		info: info,
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	s.stats.init(info, cfg.Encoder.Name())
+	return s, nil
+}
+
+// ID is the session's identifier.
+func (s *Session) ID() string { return s.cfg.ID }
+
+// Info describes the title being played.
+func (s *Session) Info() title.Info { return s.info }
+
+// Stop asks the loop to end with reason; it returns at once. Safe to call
+// many times and from any goroutine; the first reason wins.
+func (s *Session) Stop(reason error) {
+	s.stopOnce.Do(func() {
+		if reason == nil {
+			reason = ErrStopped
+		}
+		s.stopErr = reason
+		close(s.stop)
+	})
+}
+
+// Done is closed when Run has returned.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err is why the session ended; valid after Done is closed.
+func (s *Session) Err() error {
+	select {
+	case <-s.done:
+		return s.endErr
+	default:
+		return errNotYetUp
+	}
+}
+
+// Run drives the session until ctx ends, Stop is called, a timeout expires
+// or the pipeline fails. It closes the title and the encoder before it
+// returns, and returns why it ended.
+func (s *Session) Run(ctx context.Context) (err error) {
+	defer func() {
+		s.endErr = err
+		s.cfg.Title.Close()
+		s.cfg.Encoder.Close()
+		close(s.done)
+	}()
+	l := newLoop(s)
+	return l.run(ctx)
+}
+
+// ForceIDR asks for the next frame to be an IDR (a PLI or FIR from the
+// player, or a newly connected peer). Safe from any goroutine.
+func (s *Session) ForceIDR() {
+	s.stats.idrRequests.Add(1)
+	s.cfg.Encoder.ForceIDR()
+}
+
+// SetBitrate retargets the encoder (the congestion controller's estimate).
+// Safe from any goroutine.
+func (s *Session) SetBitrate(bps int) {
+	s.stats.targetBitrate.Store(int64(bps))
+	s.cfg.Encoder.SetBitrate(bps)
+}
+
+// convert turns a rendered frame into the encoder's picture format.
+func convert(dst *encoder.I420, f *title.Frame) error {
+	if f.Width != dst.Width || f.Height != dst.Height {
+		return fmt.Errorf("frame is %dx%d, session is %dx%d", f.Width, f.Height, dst.Width, dst.Height)
+	}
+	switch f.Format {
+	case title.RGBA:
+		return yuv.RGBAToI420(dst, f.Pix, f.Stride)
+	case title.BGRA:
+		return yuv.BGRAToI420(dst, f.Pix, f.Stride)
+	}
+	return fmt.Errorf("unsupported pixel format %s", f.Format)
+}

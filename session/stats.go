@@ -1,0 +1,123 @@
+package session
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"stratus/title"
+)
+
+// Stats is a snapshot of one session's figures, for the stats overlay, the
+// edge's status API and metrics.
+type Stats struct {
+	ID            string    `json:"id"`
+	Title         string    `json:"title"`
+	Encoder       string    `json:"encoder"`
+	Width         int       `json:"width"`
+	Height        int       `json:"height"`
+	TargetFPS     int       `json:"target_fps"`
+	Started       time.Time `json:"started"`
+	FPS           float64   `json:"fps"`
+	RenderMs      float64   `json:"render_ms"`
+	ConvertMs     float64   `json:"convert_ms"`
+	EncodeMs      float64   `json:"encode_ms"`
+	BitrateBps    float64   `json:"bitrate_bps"`
+	TargetBitrate int64     `json:"target_bitrate_bps"`
+	Frames        int64     `json:"frames"`
+	Keyframes     int64     `json:"keyframes"`
+	Skipped       int64     `json:"frames_skipped"`
+	SendErrors    int64     `json:"send_errors"`
+	Inputs        int64     `json:"inputs"`
+	StaleInput    int64     `json:"stale_input"`
+	IDRRequests   int64     `json:"idr_requests"`
+	BytesSent     int64     `json:"bytes_sent"`
+}
+
+// statsRecorder collects figures from the session loop. Counters are atomic
+// so that readers on other goroutines never stall the loop; the one-second
+// window figures sit behind a mutex the loop holds only briefly.
+type statsRecorder struct {
+	base Stats
+
+	skipped, sendErrors, inputs, staleInput, idrRequests atomic.Int64
+	targetBitrate                                        atomic.Int64
+
+	mu        sync.Mutex
+	frames    int64
+	keyframes int64
+	bytes     int64
+	window    window
+	last      window // the last complete second
+	lastSpan  time.Duration
+}
+
+// window accumulates one second of frames.
+type window struct {
+	start                   time.Time
+	frames                  int
+	bytes                   int
+	render, convert, encode time.Duration
+}
+
+func (r *statsRecorder) init(info title.Info, enc string) {
+	r.base = Stats{
+		Title: info.ID, Encoder: enc,
+		Width: info.Width, Height: info.Height, TargetFPS: info.FPS,
+		Started: time.Now(),
+	}
+}
+
+func (r *statsRecorder) frame(now time.Time, render, convert, encode time.Duration, n int, key bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.frames++
+	r.bytes += int64(n)
+	if key {
+		r.keyframes++
+	}
+	w := &r.window
+	if w.start.IsZero() {
+		w.start = now
+	}
+	w.frames++
+	w.bytes += n
+	w.render += render
+	w.convert += convert
+	w.encode += encode
+	if now.Sub(w.start) >= time.Second {
+		r.last, r.lastSpan = *w, now.Sub(w.start)
+		*w = window{start: now}
+	}
+}
+
+func ms(d time.Duration, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(d) / float64(n) / 1e6
+}
+
+// Stats returns a snapshot. Safe from any goroutine.
+func (s *Session) Stats() Stats {
+	r := &s.stats
+	st := r.base
+	st.ID = s.cfg.ID
+	st.Skipped = r.skipped.Load()
+	st.SendErrors = r.sendErrors.Load()
+	st.Inputs = r.inputs.Load()
+	st.StaleInput = r.staleInput.Load()
+	st.IDRRequests = r.idrRequests.Load()
+	st.TargetBitrate = r.targetBitrate.Load()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st.Frames, st.Keyframes, st.BytesSent = r.frames, r.keyframes, r.bytes
+	if w, span := r.last, r.lastSpan; span > 0 {
+		st.FPS = float64(w.frames) / span.Seconds()
+		st.BitrateBps = float64(w.bytes*8) / span.Seconds()
+		st.RenderMs = ms(w.render, w.frames)
+		st.ConvertMs = ms(w.convert, w.frames)
+		st.EncodeMs = ms(w.encode, w.frames)
+	}
+	return st
+}

@@ -1,0 +1,54 @@
+package stream
+
+import (
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+)
+
+// rtxAwareBWE registers a stream's RTX SSRC with the estimator as well.
+// GCC's pacers (the no-op one included) route each packet to the writer
+// registered for its SSRC and reject any other, but Pion binds only the
+// media SSRC; without this every retransmission sent over RTX would fail
+// with "unknown ssrc" below the NACK responder.
+type rtxAwareBWE struct{ cc.BandwidthEstimator }
+
+func (b rtxAwareBWE) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	out := b.BandwidthEstimator.AddStream(info, w)
+	if info.SSRCRetransmission != 0 {
+		rtx := *info
+		rtx.SSRC = info.SSRCRetransmission
+		b.BandwidthEstimator.AddStream(&rtx, w)
+	}
+	return out
+}
+
+// attachBWE is called by Pion while it builds the PeerConnection, before
+// NewPeerConnection returns, so p.bwe is set before anything reads it.
+func (p *Peer) attachBWE(est cc.BandwidthEstimator) {
+	p.bwe = est
+	est.OnTargetBitrateChange(func(int) { p.bitrateChanged() })
+}
+
+// bitrateChanged reports GCC's target to OnBitrate. GCC calls it on a new
+// goroutine per change, so calls can arrive out of order: the argument is
+// ignored and the estimator's current target read instead, and a value
+// equal to the last one reported is not repeated.
+func (p *Peer) bitrateChanged() {
+	if p.closed.Load() {
+		return
+	}
+	p.bitrateMu.Lock()
+	defer p.bitrateMu.Unlock()
+	bps := p.clampBitrate(p.bwe.GetTargetBitrate())
+	if bps == p.lastBitrate {
+		return
+	}
+	p.lastBitrate = bps
+	if p.cfg.OnBitrate != nil {
+		p.cfg.OnBitrate(bps)
+	}
+}
+
+func (p *Peer) clampBitrate(bps int) int {
+	return min(max(bps, p.eng.cfg.MinBitrate), p.eng.cfg.MaxBitrate)
+}

@@ -1,0 +1,168 @@
+package stream
+
+import (
+	"log/slog"
+	"sync"
+
+	"stratus/input"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Data channel labels the page opens (see package input).
+const (
+	labelInput  = "input"  // ordered, reliable: key and button edges
+	labelMotion = "motion" // unordered, no retransmits: absolute state
+)
+
+// Input queue bounds. The session drains the queue every game frame, so it
+// only fills when the session stalls. State events (motion, gamepad) stop
+// being queued a little before the end, keeping room for edges, which must
+// not be lost to a flood of motion.
+const (
+	maxQueuedInput = 4096
+	edgeReserve    = 512
+)
+
+// replier sends a message back on the channel a message came from. Pion's
+// DataChannel is one; Send must not block (Pion's does not: SCTP buffers).
+type replier interface {
+	Send([]byte) error
+}
+
+// inputQueue holds decoded events between the data channels' goroutines
+// and ReadInput. Safe for concurrent use.
+type inputQueue struct {
+	mu     sync.Mutex
+	events []input.Event
+}
+
+// push queues evs and returns how many state and edge events did not fit.
+func (q *inputQueue) push(evs []input.Event) (lostState, lostEdges int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, e := range evs {
+		limit := maxQueuedInput - edgeReserve
+		if isEdge(e) {
+			limit = maxQueuedInput
+		}
+		if len(q.events) >= limit {
+			if isEdge(e) {
+				lostEdges++
+			} else {
+				lostState++
+			}
+			continue
+		}
+		q.events = append(q.events, e)
+	}
+	return lostState, lostEdges
+}
+
+func (q *inputQueue) drain(dst []input.Event) []input.Event {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	dst = append(dst, q.events...)
+	q.events = q.events[:0]
+	return dst
+}
+
+// isEdge reports whether losing e changes what the title sees for good: a
+// key or button that stays held, a touch that never ends, scrolling that
+// never happens. Motion and gamepad messages carry absolute state, so the
+// next one makes up for a lost one.
+func isEdge(e input.Event) bool {
+	switch e.Kind {
+	case input.KindMouseMove, input.KindGamepad:
+		return false
+	case input.KindTouch:
+		return e.Phase != input.TouchMove
+	}
+	return true
+}
+
+// ReadInput appends the input events received since the last call to dst
+// and returns it. The session calls it once per game frame; events keep
+// their order within a channel. Pings never appear: they are answered on
+// arrival.
+func (p *Peer) ReadInput(dst []input.Event) []input.Event {
+	return p.in.drain(dst)
+}
+
+// onDataChannel wires a channel the page opened. Pion runs each channel's
+// OnMessage on that channel's own goroutine, one message at a time, so the
+// decode scratch slice can live in the closure.
+func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
+	label := dc.Label()
+	log := p.log.With("channel", label)
+	switch label {
+	case labelInput:
+		if !dc.Ordered() || dc.MaxRetransmits() != nil || dc.MaxPacketLifeTime() != nil {
+			log.Warn("input channel is not reliable and ordered; key releases may be lost")
+		}
+	case labelMotion:
+	default:
+		// An outdated or modified page; counted, never applied.
+		p.channelLog.log(log, slog.LevelWarn, "ignoring unknown data channel")
+		dc.OnMessage(func(webrtc.DataChannelMessage) { p.c.inputIgnored.Add(1) })
+		return
+	}
+	var scratch []input.Event
+	dc.OnMessage(func(m webrtc.DataChannelMessage) {
+		if p.closed.Load() {
+			return
+		}
+		if m.IsString {
+			// The protocol is binary; text is garbage even if it decodes.
+			p.c.inputGarbage.Add(1)
+			p.inputLog.log(log, slog.LevelDebug, "text message on input channel", "bytes", len(m.Data))
+			return
+		}
+		scratch = p.handleInput(dc, log, m.Data, scratch[:0])
+	})
+}
+
+// handleInput decodes one message, answers its pings on r and queues the
+// rest. It returns the scratch slice for reuse.
+func (p *Peer) handleInput(r replier, log *slog.Logger, msg []byte, scratch []input.Event) []input.Event {
+	evs, err := input.Decode(scratch, msg)
+	if err != nil {
+		p.c.inputGarbage.Add(1)
+		p.inputLog.log(log, slog.LevelDebug, "malformed input message", "bytes", len(msg), "err", err)
+		return evs
+	}
+	// Events have fixed sizes, so each event's bytes are found by walking
+	// the message; a ping is echoed byte for byte, without the events that
+	// shared its message.
+	kept := evs[:0]
+	off := 0
+	for _, e := range evs {
+		n := e.Kind.Size()
+		if e.Kind == input.KindPing {
+			echo := append([]byte(nil), msg[off:off+n]...)
+			if err := r.Send(echo); err != nil {
+				p.inputLog.log(log, slog.LevelDebug, "ping echo failed", "err", err)
+			} else {
+				p.c.pingsEchoed.Add(1)
+			}
+		} else {
+			kept = append(kept, e)
+		}
+		off += n
+	}
+	if len(kept) == 0 {
+		return evs
+	}
+	lostState, lostEdges := p.in.push(kept)
+	p.c.inputEvents.Add(uint64(len(kept) - lostState - lostEdges))
+	if lost := lostState + lostEdges; lost > 0 {
+		p.c.inputDropped.Add(uint64(lost))
+		if lostEdges > 0 {
+			p.edgeLossLog.log(log, slog.LevelWarn, "input queue full, key or button events lost",
+				"edges", lostEdges, "state", lostState)
+		} else {
+			p.stateLossLog.log(log, slog.LevelDebug, "input queue full, motion events dropped", "state", lostState)
+		}
+	}
+	return evs
+}

@@ -1,0 +1,255 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/webrtc/v4"
+)
+
+// gatherTimeout bounds Answer's wait for ICE gathering. With the muxes the
+// candidates are known at once; the bound only matters if Pion misbehaves.
+const gatherTimeout = 2 * time.Second
+
+// logEvery spaces out log lines about things a player can cause at line
+// rate (garbage input, bad RTCP).
+const logEvery = time.Second
+
+// PeerConfig describes one player.
+type PeerConfig struct {
+	// ID names the player's session in logs.
+	ID string
+
+	// Callbacks run on Pion's goroutines, on timers, or inside WriteVideo;
+	// they must not block and must not call Close. Any may be nil.
+
+	// OnKeyframeRequest asks the encoder for an IDR: the player sent PLI or
+	// FIR, or the peer dropped frames and now waits for a keyframe.
+	// Requests closer than 100 ms are merged.
+	OnKeyframeRequest func()
+	// OnBitrate reports a new GCC target in bits per second, clamped to
+	// the Config bounds. The encoder starts at Config.StartBitrate.
+	OnBitrate func(bps int)
+	// OnState reports each connection state change, in order, ending with
+	// StateClosed (delivered before Close returns).
+	OnState func(State)
+}
+
+// Peer is one player's connection: video out, input in.
+//
+// All methods are safe for concurrent use; WriteVideo is meant for one
+// goroutine so that frames keep their order.
+type Peer struct {
+	cfg PeerConfig
+	eng *Engine
+	log *slog.Logger
+
+	pc        *webrtc.PeerConnection
+	track     *webrtc.TrackLocalStaticSample
+	sender    *webrtc.RTPSender
+	videoSSRC uint32
+	bwe       cc.BandwidthEstimator // set by attachBWE during NewPeerConnection
+
+	c         counters
+	video     videoOut
+	in        inputQueue
+	keyframes keyframeGate
+
+	stateMu  sync.Mutex   // orders state reports
+	state    State        // guarded by stateMu
+	stateNow atomic.Int32 // state, readable without stateMu from callbacks
+
+	bitrateMu   sync.Mutex // orders bitrate reports
+	lastBitrate int
+
+	inputLog, edgeLossLog, stateLossLog, channelLog, writeLog, rtcpLog rateLog
+
+	closed    atomic.Bool
+	done      chan struct{}
+	wg        sync.WaitGroup // sendLoop, rtcpLoop
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewPeer creates the connection for one player. It is ready for Answer.
+func (e *Engine) NewPeer(cfg PeerConfig) (*Peer, error) {
+	p := &Peer{
+		cfg:   cfg,
+		eng:   e,
+		log:   e.log.With("peer", cfg.ID),
+		video: newVideoOut(),
+		done:  make(chan struct{}),
+	}
+	for _, r := range []*rateLog{&p.inputLog, &p.edgeLossLog, &p.stateLossLog, &p.channelLog, &p.writeLog, &p.rtcpLog} {
+		r.every = logEvery
+	}
+	p.keyframes = keyframeGate{interval: keyframeInterval, fire: p.fireKeyframe}
+	p.lastBitrate = e.cfg.StartBitrate
+
+	api, err := e.newAPI(p)
+	if err != nil {
+		return nil, fmt.Errorf("stream: webrtc api: %w", err)
+	}
+	if p.pc, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		if p.bwe != nil {
+			_ = p.bwe.Close()
+		}
+		return nil, fmt.Errorf("stream: peer connection: %w", err)
+	}
+	if err := p.setup(); err != nil {
+		_ = p.pc.Close()
+		return nil, err
+	}
+	if !e.track(p) {
+		_ = p.pc.Close()
+		return nil, ErrClosed
+	}
+	p.wg.Add(2)
+	go p.sendLoop()
+	go p.rtcpLoop()
+	return p, nil
+}
+
+func (p *Peer) setup() error {
+	if p.bwe == nil {
+		return errors.New("stream: congestion controller was not created")
+	}
+	var err error
+	p.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
+		MimeType:    webrtc.MimeTypeH264,
+		ClockRate:   90000,
+		SDPFmtpLine: h264Fmtp,
+	}, "video", "stratus")
+	if err != nil {
+		return fmt.Errorf("stream: video track: %w", err)
+	}
+	// Added before the offer is applied, Pion matches the track to the
+	// page's recvonly video transceiver and answers sendonly.
+	if p.sender, err = p.pc.AddTrack(p.track); err != nil {
+		return fmt.Errorf("stream: add video track: %w", err)
+	}
+	if enc := p.sender.GetParameters().Encodings; len(enc) > 0 {
+		p.videoSSRC = uint32(enc[0].SSRC)
+	}
+	p.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.updateState() })
+	p.pc.OnDataChannel(p.onDataChannel)
+	return nil
+}
+
+// Answer applies the page's offer and returns the complete answer, all
+// candidates included (the edge does not trickle).
+func (p *Peer) Answer(offerSDP string) (string, error) {
+	if p.closed.Load() {
+		return "", ErrClosed
+	}
+	if err := checkOffer(offerSDP); err != nil {
+		return "", err
+	}
+	offer := webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}
+	if err := p.pc.SetRemoteDescription(offer); err != nil {
+		return "", fmt.Errorf("stream: apply offer: %w", err)
+	}
+	answer, err := p.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("stream: create answer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(p.pc)
+	if err := p.pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("stream: apply answer: %w", err)
+	}
+	t := time.NewTimer(gatherTimeout)
+	defer t.Stop()
+	select {
+	case <-gathered:
+	case <-t.C:
+		p.log.Warn("ICE gathering incomplete, answering with the candidates found", "after", gatherTimeout)
+	case <-p.done:
+		return "", ErrClosed
+	}
+	return p.pc.LocalDescription().SDP, nil
+}
+
+// AddCandidate adds a candidate the page trickled. An ICE-lite edge never
+// needs them, because it learns the player's address from the player's own
+// checks, but they are accepted so signaling need not know; one that
+// arrives before the offer is dropped for the same reason.
+func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if p.pc.RemoteDescription() == nil {
+		p.log.Debug("candidate before offer ignored")
+		return nil
+	}
+	if err := p.pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("stream: add candidate: %w", err)
+	}
+	return nil
+}
+
+// State returns the current connection state.
+func (p *Peer) State() State { return State(p.stateNow.Load()) }
+
+// updateState reports the connection's current state if it changed. Pion
+// runs its state handler on a new goroutine per change, so handlers can run
+// out of order; reading the current state under a lock instead of using the
+// handler's argument keeps reports in order (a short-lived state may be
+// skipped, an old one never reported late).
+func (p *Peer) updateState() { p.report(stateOf(p.pc.ConnectionState())) }
+
+// report delivers state s unless it is the current one; nothing follows
+// StateClosed.
+func (p *Peer) report(s State) {
+	p.stateMu.Lock()
+	if s == p.state || p.state == StateClosed {
+		p.stateMu.Unlock()
+		return
+	}
+	p.state = s
+	p.stateNow.Store(int32(s))
+	p.log.Info("connection state", "state", s)
+	wantKey := p.video.setState(s)
+	if p.cfg.OnState != nil {
+		p.cfg.OnState(s)
+	}
+	p.stateMu.Unlock()
+	if wantKey {
+		p.requestKeyframe()
+	}
+}
+
+// requestKeyframe asks the encoder for an IDR, merging close requests.
+func (p *Peer) requestKeyframe() { p.keyframes.request() }
+
+func (p *Peer) fireKeyframe() {
+	if p.closed.Load() {
+		return
+	}
+	p.c.keyframeRequests.Add(1)
+	if p.cfg.OnKeyframeRequest != nil {
+		p.cfg.OnKeyframeRequest()
+	}
+}
+
+// Close ends the connection and waits for the peer's goroutines. It
+// delivers OnState(StateClosed) on the calling goroutine, so the caller must
+// not hold a lock that OnState takes. Safe to call more than once; later
+// calls return the first call's result.
+func (p *Peer) Close() error {
+	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		close(p.done)
+		p.keyframes.stop()
+		// Closing the connection stops the sender, which ends rtcpLoop.
+		p.closeErr = p.pc.Close()
+		p.wg.Wait()
+		p.report(StateClosed)
+		p.eng.forget(p)
+	})
+	return p.closeErr
+}
