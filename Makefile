@@ -26,8 +26,10 @@ vet:
 	$(GO) vet ./...
 
 # Fuzz seeds run as ordinary tests here; `make fuzz` explores further.
+# One package at a time: the browser tests measure frame rates, and a
+# parallel encoder test on a 2-core machine would starve them.
 test: setup-test vet
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -p 1 -timeout 30m ./...
 
 FUZZTIME ?= 30s
 fuzz: setup

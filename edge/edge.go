@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -255,6 +256,7 @@ func (e *Edge) run(r *running) {
 	if st := r.state.Load().(stream.State); st == stream.StateFailed || st == stream.StateClosed {
 		s.Stop(errors.New("connection lost before the session started"))
 	}
+	go e.reportStats(r, s)
 	err := s.Run(e.ctx)
 	r.peer.Close()
 	e.mu.Lock()
@@ -320,4 +322,47 @@ func (e *Edge) AddCandidate(id string, c api.Candidate) error {
 		return &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no session %q", id), Status: 404}
 	}
 	return r.peer.AddCandidate(toICE(c))
+}
+
+// statsEvery is how often the edge tells the page its side of the session.
+const statsEvery = time.Second
+
+// reportStats sends the session's edge-side figures to the page until the
+// session ends, for the stats overlay.
+func (e *Edge) reportStats(r *running, s *session.Session) {
+	t := time.NewTicker(statsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.Done():
+			return
+		case <-t.C:
+		}
+		st, ps := s.Stats(), r.peer.Stats()
+		msg, _ := json.Marshal(pageStats{
+			Type: "stats", Encoder: st.Encoder, FPS: st.FPS,
+			EncodeMs: st.EncodeMs, RenderMs: st.RenderMs, ConvertMs: st.ConvertMs,
+			BitrateKbps: st.BitrateBps / 1000, TargetKbps: float64(st.TargetBitrate) / 1000,
+			RTTMs: float64(ps.RTT) / 1e6, LossPct: 100 * ps.FractionLost,
+			Skipped: st.Skipped, Edge: e.cfg.Name, Region: e.cfg.Region,
+		})
+		r.peer.SendText(string(msg)) // dropped when the channel is not open
+	}
+}
+
+// pageStats is the edge's report to the page.
+type pageStats struct {
+	Type        string  `json:"type"`
+	Encoder     string  `json:"encoder"`
+	FPS         float64 `json:"fps"`
+	EncodeMs    float64 `json:"encodeMs"`
+	RenderMs    float64 `json:"renderMs"`
+	ConvertMs   float64 `json:"convertMs"`
+	BitrateKbps float64 `json:"bitrateKbps"`
+	TargetKbps  float64 `json:"targetKbps"`
+	RTTMs       float64 `json:"rttMs"`
+	LossPct     float64 `json:"lossPct"`
+	Skipped     int64   `json:"skipped"`
+	Edge        string  `json:"edge"`
+	Region      string  `json:"region"`
 }

@@ -55,7 +55,7 @@ func (l *loop) run(ctx context.Context) error {
 		if err := l.checkLimits(now); err != nil {
 			return err
 		}
-		if err := l.frame(now); err != nil {
+		if err := l.frame(now, l.start.Add(time.Duration(frame)*l.interval)); err != nil {
 			return err
 		}
 		// Schedule the next slot that is still in the future.
@@ -82,7 +82,7 @@ func (l *loop) checkLimits(now time.Time) error {
 }
 
 // frame produces and sends one frame: input first, so the picture shows it.
-func (l *loop) frame(now time.Time) error {
+func (l *loop) frame(now, due time.Time) error {
 	s := l.s
 	l.events = s.cfg.Sink.ReadInput(l.events[:0])
 	for _, ev := range l.events {
@@ -124,6 +124,6 @@ func (l *loop) frame(now time.Time) error {
 		// the session goes on.
 		s.stats.sendErrors.Add(1)
 	}
-	s.stats.frame(t3, t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), len(au.Data), au.Keyframe)
+	s.stats.frame(t3, t3.Sub(due), t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), len(au.Data), au.Keyframe)
 	return nil
 }

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,14 @@ type Stats struct {
 	StaleInput    int64     `json:"stale_input"`
 	IDRRequests   int64     `json:"idr_requests"`
 	BytesSent     int64     `json:"bytes_sent"`
+	// SendLateMs is how long after its slot's due time each of the last
+	// frames was handed to the connection (pacing jitter), p50 and p99.
+	SendLateP50Ms float64 `json:"send_late_p50_ms"`
+	SendLateP99Ms float64 `json:"send_late_p99_ms"`
 }
+
+// lateRing keeps the lateness of the last frames sent.
+const lateRing = 1024
 
 // statsRecorder collects figures from the session loop. Counters are atomic
 // so that readers on other goroutines never stall the loop; the one-second
@@ -50,6 +58,8 @@ type statsRecorder struct {
 	window    window
 	last      window // the last complete second
 	lastSpan  time.Duration
+	late      [lateRing]time.Duration
+	lateN     int
 }
 
 // window accumulates one second of frames.
@@ -68,9 +78,11 @@ func (r *statsRecorder) init(info title.Info, enc string) {
 	}
 }
 
-func (r *statsRecorder) frame(now time.Time, render, convert, encode time.Duration, n int, key bool) {
+func (r *statsRecorder) frame(now time.Time, late, render, convert, encode time.Duration, n int, key bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.late[r.lateN%lateRing] = late
+	r.lateN++
 	r.frames++
 	r.bytes += int64(n)
 	if key {
@@ -118,6 +130,12 @@ func (s *Session) Stats() Stats {
 		st.RenderMs = ms(w.render, w.frames)
 		st.ConvertMs = ms(w.convert, w.frames)
 		st.EncodeMs = ms(w.encode, w.frames)
+	}
+	late := append([]time.Duration(nil), r.late[:min(r.lateN, lateRing)]...)
+	slices.Sort(late)
+	if n := len(late); n > 0 {
+		st.SendLateP50Ms = float64(late[n/2]) / 1e6
+		st.SendLateP99Ms = float64(late[n*99/100]) / 1e6
 	}
 	return st
 }

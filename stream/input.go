@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -100,6 +102,7 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 		if !dc.Ordered() || dc.MaxRetransmits() != nil || dc.MaxPacketLifeTime() != nil {
 			log.Warn("input channel is not reliable and ordered; key releases may be lost")
 		}
+		p.control.Store(dc)
 	case labelMotion:
 	default:
 		// An outdated or modified page; counted, never applied.
@@ -120,6 +123,28 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 		}
 		scratch = p.handleInput(dc, log, m.Data, scratch[:0])
 	})
+}
+
+// maxControlBuffered bounds what SendText leaves queued on the channel: a
+// page that stopped reading must not make the edge buffer without end.
+const maxControlBuffered = 64 << 10
+
+// ErrNotOpen is returned by SendText before the page's input channel opens.
+var ErrNotOpen = errors.New("stream: input channel not open")
+
+// SendText sends a text message to the page on the reliable "input"
+// channel (the page tells it from ping echoes, which are binary). It never
+// blocks: when the channel is not open or too much is queued, the message
+// is dropped and an error returned.
+func (p *Peer) SendText(msg string) error {
+	dc := p.control.Load()
+	if dc == nil || dc.ReadyState() != webrtc.DataChannelStateOpen {
+		return ErrNotOpen
+	}
+	if dc.BufferedAmount() > maxControlBuffered {
+		return fmt.Errorf("stream: input channel backed up (%d bytes queued)", dc.BufferedAmount())
+	}
+	return dc.SendText(msg)
 }
 
 // handleInput decodes one message, answers its pings on r and queues the

@@ -59,6 +59,7 @@ type Peer struct {
 	video     videoOut
 	in        inputQueue
 	keyframes keyframeGate
+	control   atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
 
 	stateMu  sync.Mutex   // orders state reports
 	state    State        // guarded by stateMu

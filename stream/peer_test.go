@@ -335,6 +335,20 @@ func TestPeer(t *testing.T) {
 		}
 	})
 
+	t.Run("text to the page on the input channel", func(t *testing.T) {
+		if err := p.SendText(`{"type":"stats"}`); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-c.echoes:
+			if string(got) != `{"type":"stats"}` {
+				t.Errorf("page got %q", got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("text message never reached the page")
+		}
+	})
+
 	t.Run("unknown channels are counted, not applied", func(t *testing.T) {
 		chat, err := c.pc.CreateDataChannel("chat", nil)
 		if err != nil {

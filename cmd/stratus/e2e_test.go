@@ -105,6 +105,7 @@ func TestPlayInBrowser(t *testing.T) {
 	if edge := eval[string](t, ctx, `stratus.edge`); edge != "e2e-edge" {
 		t.Errorf("page names edge %q, want e2e-edge", edge)
 	}
+	waitFor(t, ctx, `stratus.edgeStats && stratus.edgeStats.encoder === "x264" && stratus.edgeStats.fps > 0`, "the edge's stats report for the overlay", 5*time.Second)
 
 	// Frame rate over 5 s of presentation, counted by the page's
 	// requestVideoFrameCallback.

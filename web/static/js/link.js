@@ -105,6 +105,17 @@ export class InputLink {
   }
 
   onMessage(e) {
+    // Text on this channel is the edge's report of its side of the session
+    // (encoder, encode time, pacing), sent once a second.
+    if (typeof e.data === 'string') {
+      try {
+        const m = JSON.parse(e.data);
+        if (m && m.type === 'stats') this.edgeStats = m;
+      } catch (err) {
+        // Not ours to fix; the overlay just keeps the last good report.
+      }
+      return;
+    }
     const p = proto.parsePing(e.data);
     if (!p) return;
     // The echo carries our own clock reading, so no bookkeeping of sends is

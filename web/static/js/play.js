@@ -109,6 +109,8 @@ let leaving = false;
 const inGame = () => ['connecting', 'routing', 'starting', 'playing', 'reconnecting'].includes(S.state);
 
 const link = new InputLink();
+// The edge's latest report of its side (see link.js), for tests and tools.
+Object.defineProperty(S, 'edgeStats', { get: () => link.edgeStats || null, enumerable: true });
 S.input = link.sent;
 const keyboard = new Keyboard(link, { isActive: inGame, onStatsKey: toggleStats });
 const mouse = new Mouse(link, stage, video, { isActive: inGame, onActivate: mouseActivate });
@@ -466,6 +468,14 @@ function toggleStats() {
   if (!el.hidden) renderStats();
 }
 
+// edgeStatsText summarises the edge's own report: which encoder, how long
+// a frame takes there, and frames it had to skip.
+function edgeStatsText(e) {
+  if (!e) return '—';
+  const f = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+  return `${e.encoder} · encode ${f(e.encodeMs)} ms · render ${f(e.renderMs)} ms · ${f(e.fps, 0)} fps sent · ${e.skipped} skipped`;
+}
+
 function renderStats() {
   const s = S.stats;
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -482,6 +492,7 @@ function renderStats() {
     ['Frames', `${s.framesDecoded} decoded, ${s.framesDropped} dropped`],
     ['Codec', [sampler.codec.replace('video/', ''), sampler.decoder].filter(Boolean).join(' · ') || '—'],
     ['Edge', S.edge ? `${S.edge}${S.region ? ` (${S.region})` : ''}` : '—'],
+    ['Encoder', edgeStatsText(link.edgeStats)],
     ['Session', S.session || '—'],
     ['Reconnects', String(S.reconnects)],
     ['Connection', S.pcState],
