@@ -6,7 +6,7 @@ ADDR    ?= 127.0.0.1:8080
 export CGO_ENABLED = 1
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all setup setup-test build run test bench vet fuzz clean
+.PHONY: all setup setup-test build run cluster test bench vet fuzz clean
 
 all: build
 
@@ -21,6 +21,10 @@ build: setup
 
 run: build
 	bin/stratus serve -addr $(ADDR)
+
+# One signaling node and three edges in two regions, each its own process.
+cluster: build
+	scripts/cluster.sh
 
 vet:
 	$(GO) vet ./...

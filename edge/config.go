@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"stratus/cluster"
 	"stratus/stream"
 )
 
@@ -31,6 +32,30 @@ type Config struct {
 	DisconnectGrace time.Duration
 	// Stream configures the WebRTC side.
 	Stream stream.Config
+
+	// ProbeDelay is added to every answer of the RTT probe (GET /v1/probe).
+	// Only for tests and demos: it makes "near" and "far" edges on one
+	// machine.
+	ProbeDelay time.Duration
+	// SnapshotEvery is how often titles that can save their state send it
+	// to the player's page, to resume from on another edge.
+	SnapshotEvery time.Duration
+	// StateKey signs resume tokens. Every edge of a cluster needs the same
+	// key to resume each other's players; empty means a random key, good for
+	// one edge alone.
+	StateKey []byte
+	// DrainTimeout bounds a drain: players not gone by then are ended.
+	DrainTimeout time.Duration
+
+	// Gossip, when set, makes the edge a member of its region's pool, so
+	// that signaling nodes learn it exists, where it is and how loaded.
+	Gossip *cluster.PoolConfig
+	// Location is where the edge stands, for routing players who have not
+	// measured their round trip.
+	Location cluster.Location
+	// APIURL is the edge API's base URL as signaling nodes and pages reach
+	// it (it also serves the RTT probe); cmd sets it from the listener.
+	APIURL string
 }
 
 // DefaultConfig returns the defaults for one edge on one machine.
@@ -49,6 +74,12 @@ func DefaultConfig() Config {
 		IdleTimeout:     10 * time.Minute,
 		DisconnectGrace: 5 * time.Second,
 		Stream:          sc,
+		// Once a second loses at most a second of play when an edge dies,
+		// for about 2 KB a second on the player's input channel.
+		SnapshotEvery: time.Second,
+		// Moved players are back within a second or two; 30 s also lets a
+		// player who refuses to move finish a short round.
+		DrainTimeout: 30 * time.Second,
 	}
 }
 
@@ -70,7 +101,7 @@ func (c Config) Validate() error {
 	if c.EncoderThreads < 0 {
 		errs = append(errs, fmt.Errorf("edge: encoder threads %d: must not be negative", c.EncoderThreads))
 	}
-	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 {
+	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 || c.ProbeDelay < 0 || c.SnapshotEvery < 0 || c.DrainTimeout < 0 {
 		errs = append(errs, errors.New("edge: timeouts must not be negative"))
 	}
 	if err := c.Stream.Validate(); err != nil {

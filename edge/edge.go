@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/encoder"
 	"stratus/encoder/x264"
@@ -41,10 +42,17 @@ type Edge struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	stateKey []byte
+
+	// Gossip membership, when configured (member.go).
+	pool       *cluster.Pool
+	publishNow chan struct{}
+
 	mu       sync.Mutex
 	sessions map[string]*running
 	reserved int // slots taken by sessions being set up or running
 	closed   bool
+	draining bool
 }
 
 // running is one admitted session and its connection.
@@ -56,6 +64,9 @@ type running struct {
 	sess    atomic.Pointer[session.Session]
 	state   atomic.Value // stream.State
 	grace   *time.Timer  // guarded by Edge.mu
+	// snapshot is the title's latest saved state, if it saves any.
+	snapshot atomic.Pointer[[]byte]
+	resumed  bool
 }
 
 // New builds an edge and opens its media sockets. reg receives the edge's
@@ -87,12 +98,21 @@ func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slo
 		},
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.stateKey = cfg.StateKey
+	if len(e.stateKey) == 0 {
+		e.stateKey = make([]byte, 32)
+		rand.Read(e.stateKey)
+	}
 	e.metrics = newMetrics(e)
 	if reg != nil {
 		if err := reg.Register(e.metrics); err != nil {
 			engine.Close()
 			return nil, fmt.Errorf("edge: metrics: %w", err)
 		}
+	}
+	if err := e.join(); err != nil {
+		engine.Close()
+		return nil, err
 	}
 	log.Info("edge ready", "capacity", cfg.Capacity, "media_udp", engine.UDPAddr(), "media_tcp", engine.TCPAddr())
 	return e, nil
@@ -115,6 +135,12 @@ func (e *Edge) Close() error {
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
+	if e.pool != nil {
+		// Leaving tells the cluster at once, rather than after failure
+		// detection: players are routed elsewhere straight away.
+		e.pool.Leave(time.Second)
+		e.pool.Close()
+	}
 	return e.engine.Close()
 }
 
@@ -122,14 +148,15 @@ func (e *Edge) Close() error {
 func (e *Edge) reserve() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
-		return &api.Error{Code: api.CodeEdgeFull, Message: "edge is shutting down", Status: 503}
+	if e.closed || e.draining {
+		return &api.Error{Code: api.CodeDraining, Message: fmt.Sprintf("edge %s is draining", e.cfg.Name), Status: 503}
 	}
 	if e.reserved >= e.cfg.Capacity {
 		e.metrics.refused.Inc()
 		return &api.Error{Code: api.CodeEdgeFull, Message: fmt.Sprintf("edge %s is full (%d of %d sessions)", e.cfg.Name, e.reserved, e.cfg.Capacity), Status: 503}
 	}
 	e.reserved++
+	e.publish()
 	return nil
 }
 
@@ -137,6 +164,7 @@ func (e *Edge) release() {
 	e.mu.Lock()
 	e.reserved--
 	e.mu.Unlock()
+	e.publish()
 }
 
 func newID() string {
@@ -169,7 +197,7 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 	}
 	e.wg.Add(1)
 	go e.run(r)
-	return api.CreateResponse{ID: r.id, Edge: e.cfg.Name, Region: e.cfg.Region, Answer: answer}, nil
+	return api.CreateResponse{ID: r.id, Edge: e.cfg.Name, Region: e.cfg.Region, Answer: answer, Resumed: r.resumed}, nil
 }
 
 // setUp builds the title, encoder, peer and session of one player. On error
@@ -193,11 +221,13 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		return nil, "", fmt.Errorf("starting title: %w", err)
 	}
 	closers = append(closers, t.Close)
-	if len(req.Snapshot) > 0 {
-		if sn, ok := t.(title.Snapshotter); ok {
-			if err := sn.Restore(req.Snapshot); err != nil {
-				return nil, "", &api.Error{Code: api.CodeBadRequest, Message: "snapshot: " + err.Error(), Status: 400}
-			}
+	if req.Resume != "" {
+		// A token that does not check out costs the player their saved
+		// state, not their game: the title starts afresh.
+		if err := e.resume(t, desc.ID, req.Resume); err != nil {
+			e.log.Warn("not resuming", "title", desc.ID, "err", err)
+		} else {
+			r.resumed = true
 		}
 	}
 	info := t.Info()
@@ -235,7 +265,13 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	}
 	sess, err := session.New(session.Config{
 		ID: r.id, Title: t, Encoder: enc, Sink: peer,
-		IdleTimeout: e.cfg.IdleTimeout,
+		IdleTimeout:   e.cfg.IdleTimeout,
+		SnapshotEvery: e.cfg.SnapshotEvery,
+		OnSnapshot: func(state []byte) {
+			r.snapshot.Store(&state)
+			msg, _ := json.Marshal(pageMessage{Type: "snapshot", Token: sealState(e.stateKey, desc.ID, time.Now(), state)})
+			peer.SendText(string(msg))
+		},
 	}, e.log)
 	if err != nil {
 		return nil, "", err
@@ -266,6 +302,7 @@ func (e *Edge) run(r *running) {
 	}
 	e.reserved--
 	e.mu.Unlock()
+	e.publish()
 	st := s.Stats()
 	e.metrics.ended(st)
 	e.log.Info("session ended", "session", r.id, "title", r.title, "reason", err,
@@ -348,6 +385,28 @@ func (e *Edge) reportStats(r *running, s *session.Session) {
 		})
 		r.peer.SendText(string(msg)) // dropped when the channel is not open
 	}
+}
+
+// pageMessage is a control message to the page on its input channel:
+// "snapshot" carries a resume token, "move" asks the page to rejoin
+// elsewhere (the edge is draining).
+type pageMessage struct {
+	Type   string `json:"type"`
+	Token  string `json:"token,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// resume restores a title from a resume token.
+func (e *Edge) resume(t title.Title, titleID, token string) error {
+	sn, ok := t.(title.Snapshotter)
+	if !ok {
+		return nil // nothing to restore; the title starts afresh
+	}
+	state, err := openState(e.stateKey, titleID, token, time.Now())
+	if err != nil {
+		return err
+	}
+	return sn.Restore(state)
 }
 
 // pageStats is the edge's report to the page.

@@ -33,6 +33,13 @@ func (e *Edge) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Status())
 	})
+	mux.HandleFunc("GET /v1/probe", e.handleProbe)
+	mux.HandleFunc("POST /v1/drain", func(w http.ResponseWriter, r *http.Request) {
+		// The drain outlives the request: the operator's call returns at
+		// once and /v1/status shows the progress.
+		go e.Drain(e.ctx)
+		w.WriteHeader(http.StatusAccepted)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -127,7 +134,7 @@ func (e *Edge) Status() api.Status {
 	reserved := e.reserved
 	e.mu.Unlock()
 	st := api.Status{
-		Name: e.cfg.Name, Region: e.cfg.Region, Health: "ok",
+		Name: e.cfg.Name, Region: e.cfg.Region, Health: string(e.health()),
 		Capacity: e.cfg.Capacity, Active: reserved, Free: e.cfg.Capacity - reserved,
 		Encoders: []string{"x264"}, Started: e.started,
 		Sessions: make([]api.SessionInfo, 0, len(rs)),

@@ -7,6 +7,7 @@ import (
 
 	"stratus/encoder"
 	"stratus/input"
+	"stratus/title"
 )
 
 // loop is the state of one running session's frame loop. It lives on the
@@ -21,6 +22,7 @@ type loop struct {
 	start     time.Time
 	lastInput time.Time
 	lastSent  time.Time
+	lastSnap  time.Time
 }
 
 func newLoop(s *Session) *loop {
@@ -58,6 +60,7 @@ func (l *loop) run(ctx context.Context) error {
 		if err := l.frame(now, l.start.Add(time.Duration(frame)*l.interval)); err != nil {
 			return err
 		}
+		l.snapshot(now)
 		// Schedule the next slot that is still in the future.
 		frame++
 		elapsed := time.Since(l.start)
@@ -126,4 +129,21 @@ func (l *loop) frame(now, due time.Time) error {
 	}
 	s.stats.frame(t3, t3.Sub(due), t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), len(au.Data), au.Keyframe)
 	return nil
+}
+
+// snapshot saves the title's state when one is due. It runs after the frame
+// is sent, so it never delays a picture.
+func (l *loop) snapshot(now time.Time) {
+	cfg := l.s.cfg
+	sn, ok := cfg.Title.(title.Snapshotter)
+	if !ok || cfg.SnapshotEvery <= 0 || cfg.OnSnapshot == nil || now.Sub(l.lastSnap) < cfg.SnapshotEvery {
+		return
+	}
+	l.lastSnap = now
+	state, err := sn.Snapshot()
+	if err != nil {
+		l.s.log.Warn("snapshot failed", "err", err)
+		return
+	}
+	cfg.OnSnapshot(state)
 }

@@ -39,6 +39,13 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxDuration ends the session after this long; zero means no limit.
 	MaxDuration time.Duration
+	// SnapshotEvery is how often the title's state is saved, when the title
+	// supports it (title.Snapshotter), so that the player can resume on
+	// another edge if this one dies; zero disables snapshots.
+	SnapshotEvery time.Duration
+	// OnSnapshot receives each saved state. It runs on the session loop,
+	// so it must not block.
+	OnSnapshot func(state []byte)
 }
 
 // Validate reports every problem at once.

@@ -205,3 +205,42 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// snapTitle is a title whose state can be saved.
+type snapTitle struct {
+	*slowTitle
+	n int
+}
+
+func (t *snapTitle) Snapshot() ([]byte, error) { t.n++; return []byte{byte(t.n)}, nil }
+func (t *snapTitle) Restore([]byte) error     { return nil }
+
+func TestSnapshots(t *testing.T) {
+	var mu sync.Mutex
+	var got [][]byte
+	s, _, _, _ := newTest(t, 0, func(c *Config) {
+		c.Title = &snapTitle{slowTitle: c.Title.(*slowTitle)}
+		c.SnapshotEvery = 50 * time.Millisecond
+		c.OnSnapshot = func(b []byte) {
+			mu.Lock()
+			got = append(got, b)
+			mu.Unlock()
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	go s.Run(ctx)
+	waitUntil(t, 5*time.Second, "three snapshots", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) >= 3
+	})
+	cancel()
+	<-s.Done()
+	// At most one per 50 ms, whatever the frame rate.
+	elapsed := time.Since(start)
+	if limit := int(elapsed/(50*time.Millisecond)) + 1; len(got) > limit {
+		t.Fatalf("%d snapshots in %v, want at most %d", len(got), elapsed, limit)
+	}
+}

@@ -53,7 +53,14 @@ func (c *conn) serve(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer c.ws.Close()
-	defer c.leave()
+	// A player whose page went away leaves; but when this node is shutting
+	// down its players stay: their pages reconnect to another node and
+	// play on.
+	defer func() {
+		if !c.s.closing.Load() {
+			c.leave()
+		}
+	}()
 
 	c.ws.SetReadLimit(readLimit)
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
@@ -61,6 +68,7 @@ func (c *conn) serve(ctx context.Context) {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	go c.keepAlive(ctx)
+	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.dir.Signals(), Probes: c.s.placer.probes("")})
 
 	for {
 		typ, data, err := c.ws.ReadMessage()
@@ -126,64 +134,62 @@ func (c *conn) handle(ctx context.Context, m Message) {
 	}
 }
 
-// titles answers with the catalog of the first edge that responds.
+// titles answers with the titles offered by the edges this node knows,
+// as the first edge offering each describes it.
 func (c *conn) titles(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
 	defer cancel()
-	var lastErr error
-	for _, e := range c.s.edges {
-		ts, err := e.Titles(ctx)
-		if err == nil {
-			c.send(Message{Type: TypeTitles, Titles: ts})
-			return
-		}
-		lastErr = err
+	list, err := c.s.placer.titles(ctx)
+	if err != nil {
+		c.sendError(err)
+		return
 	}
-	c.sendError(lastErr)
+	c.send(Message{Type: TypeTitles, Titles: list})
 }
 
-// join places the player on the first edge that admits them.
+// join places the player on the best edge that admits them.
 func (c *conn) join(ctx context.Context, m Message) {
 	c.leave()
 	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
 	defer cancel()
-	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding an edge"})
-	var lastErr error
-	for _, e := range c.s.edges {
-		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: e.URL(), Message: "starting " + m.Title})
-		resp, err := e.CreateSession(ctx, api.CreateRequest{Title: m.Title, Offer: m.SDP})
-		if err == nil {
-			c.session, c.edge = resp.ID, e
-			c.s.metrics.joins.WithLabelValues("ok").Inc()
-			c.log.Info("player joined", "session", resp.ID, "title", m.Title, "edge", resp.Edge)
-			c.send(Message{Type: TypeJoined, Session: resp.ID, Edge: resp.Edge, Region: resp.Region, SDP: resp.Answer})
-			return
+	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
+	req := c.s.placer.request(m.Title, m.RTT, m.Exclude)
+	p, d, err := c.s.placer.place(ctx, req, m.SDP, m.Resume, func(edge string) {
+		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
+	})
+	if err != nil {
+		code := CodeInternal
+		if ae, ok := api.AsError(err); ok {
+			code = ae.Code
 		}
-		lastErr = err
-		if ae, ok := api.AsError(err); ok && (ae.Code == api.CodeUnknownTitle || ae.Code == api.CodeBadRequest) {
-			break // every edge would say the same
-		}
+		c.s.metrics.joins.WithLabelValues(code).Inc()
+		c.log.Info("join refused", "title", m.Title, "err", err, "why", d.Why)
+		c.sendError(err)
+		return
 	}
-	code := CodeInternal
-	if ae, ok := api.AsError(lastErr); ok {
-		code = ae.Code
-	}
-	c.s.metrics.joins.WithLabelValues(code).Inc()
-	c.log.Info("join refused", "title", m.Title, "err", lastErr)
-	c.sendError(lastErr)
+	c.session, c.edge = p.resp.ID, p.client
+	c.s.metrics.joins.WithLabelValues("ok").Inc()
+	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
+		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude)
+	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
 }
 
-// leave ends the player's session on its edge, if any.
+// leave ends the player's session on its edge, if any. It does not wait
+// for the edge: a player rejoining after their edge died must not wait on
+// the dead edge's answer.
 func (c *conn) leave() {
 	if c.session == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), writeWait)
-	defer cancel()
-	if err := c.edge.DeleteSession(ctx, c.session); err != nil {
-		c.log.Debug("ending session", "session", c.session, "err", err)
-	}
+	id, edge, log := c.session, c.edge, c.log
 	c.session, c.edge = "", nil
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), writeWait)
+		defer cancel()
+		if err := edge.DeleteSession(ctx, id); err != nil {
+			log.Debug("ending session", "session", id, "err", err)
+		}
+	}()
 }
 
 func (c *conn) send(m Message) {

@@ -7,10 +7,18 @@ import (
 )
 
 // The player protocol: JSON text messages over one WebSocket at /v1/ws.
-// Every message is an object with a "type". The page sends:
+// Every message is an object with a "type". On connect the node greets:
+//
+//	{"type":"hello","node":"<name>","signals":["http://…",…],
+//	 "probes":[{"edge":"<name>","region":"<region>","url":"http://…/v1/probe"},…]}
+//
+// signals lists every signaling node the page may fall back to when this one
+// goes away; probes lists a few edges (at most MaxProbes) whose round trip
+// the page should measure before it joins. The page sends:
 //
 //	{"type":"titles"}
-//	{"type":"join","title":"arcade","sdp":"<offer>","resume":"<snapshot token>"}
+//	{"type":"join","title":"rocks","sdp":"<offer>",
+//	 "rtt":{"<edge>":12.5,…},"exclude":["<edge>",…],"resume":"<token>"}
 //	{"type":"candidate","candidate":{"candidate":"…","sdpMid":"0","sdpMLineIndex":0}}
 //	{"type":"leave"}
 //
@@ -25,6 +33,15 @@ import (
 //
 // The page creates the offer: one recvonly video transceiver and the two
 // input data channels described in package input.
+//
+// rtt holds the page's measured round trips in milliseconds by edge name;
+// exclude names edges the page just lost (dead, or asked it to move), which
+// must not be chosen again now; resume is the latest resume token the edge
+// sent the page on its input channel ({"type":"snapshot","token":"…"}), so
+// the game continues where it was. An edge going out of service sends
+// {"type":"move","reason":"…","token":"…"} on the same channel (token, when
+// present, is the freshest resume token): the page rejoins, excluding that
+// edge.
 
 // Message types.
 const (
@@ -36,7 +53,20 @@ const (
 	TypeJoined    = "joined"
 	TypeEnded     = "ended"
 	TypeError     = "error"
+	TypeHello     = "hello"
 )
+
+// MaxProbes bounds the edges a page is asked to measure: enough to tell
+// near from far in a few regions, few enough to finish in well under a
+// second.
+const MaxProbes = 8
+
+// Probe is an edge the page should measure.
+type Probe struct {
+	Edge   string `json:"edge"`
+	Region string `json:"region"`
+	URL    string `json:"url"`
+}
 
 // Error codes carried in error messages; the page maps them to words.
 const (
@@ -65,9 +95,15 @@ type Candidate struct {
 type Message struct {
 	Type string `json:"type"`
 
-	Title  string `json:"title,omitempty"`
-	SDP    string `json:"sdp,omitempty"`
-	Resume string `json:"resume,omitempty"`
+	Title   string             `json:"title,omitempty"`
+	SDP     string             `json:"sdp,omitempty"`
+	Resume  string             `json:"resume,omitempty"`
+	RTT     map[string]float64 `json:"rtt,omitempty"`
+	Exclude []string           `json:"exclude,omitempty"`
+
+	Node    string   `json:"node,omitempty"`
+	Signals []string `json:"signals,omitempty"`
+	Probes  []Probe  `json:"probes,omitempty"`
 
 	Candidate *Candidate `json:"candidate,omitempty"`
 
@@ -115,6 +151,14 @@ func ParseClient(data []byte) (Message, error) {
 		}
 		if m.SDP == "" {
 			return m, badMessage("join: missing sdp offer")
+		}
+		if len(m.RTT) > 64 || len(m.Exclude) > 64 {
+			return m, badMessage("join: at most 64 rtt entries and 64 excluded edges")
+		}
+		for k, v := range m.RTT {
+			if v < 0 || v > 60_000 || k == "" {
+				return m, badMessage("join: rtt %q = %v ms out of range", k, v)
+			}
 		}
 	case TypeCandidate:
 		if m.Candidate == nil {

@@ -10,20 +10,43 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"stratus/cluster"
 	"stratus/edge/api"
+	"stratus/signaling/route"
 )
 
 // Config is a signaling node's configuration.
 type Config struct {
-	// Name identifies this node in logs.
+	// Name identifies this node in logs and to pages.
 	Name string
-	// Edges are the base URLs of the edge APIs this node routes to.
+	// Region is where this node stands; players it serves prefer edges
+	// there.
+	Region string
+	// Location is where this node stands, the routing hint for players
+	// who have measured nothing.
+	Location *cluster.Location
+	// PublicURL is the node's player-facing base URL, as pages reach it;
+	// other nodes' pages fall back to it.
+	PublicURL string
+	// Edges are the base URLs of edge APIs this node routes to without
+	// gossip (the all-in-one process).
 	Edges []string
+	// LAN are the gossip pools of the regions this node routes for, and
+	// WAN the pool of signaling nodes; with them, Edges is not needed.
+	LAN []cluster.PoolConfig
+	WAN *cluster.PoolConfig
+	// Route tunes edge choice.
+	Route route.Config
 	// AllowedOrigins lists extra Origins that may open the player
 	// WebSocket; the page's own origin is always allowed. Browsers send
 	// Origin on WebSocket upgrades, so this is what stops other sites from
@@ -37,7 +60,7 @@ type Config struct {
 func DefaultConfig() Config {
 	// A join waits for the edge to answer with its ICE candidates, which
 	// takes milliseconds; 10 s covers a slow edge without hanging the page.
-	return Config{Name: "signal", JoinTimeout: 10 * time.Second}
+	return Config{Name: "signal", Region: "local", JoinTimeout: 10 * time.Second, Route: route.DefaultConfig()}
 }
 
 // Validate reports every problem at once.
@@ -46,8 +69,21 @@ func (c Config) Validate() error {
 	if c.Name == "" {
 		errs = append(errs, errors.New("signaling: name is empty"))
 	}
-	if len(c.Edges) == 0 {
-		errs = append(errs, errors.New("signaling: no edges configured"))
+	if len(c.Edges) == 0 && len(c.LAN) == 0 {
+		errs = append(errs, errors.New("signaling: no edges and no gossip pools configured"))
+	}
+	for _, p := range c.LAN {
+		if err := p.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("signaling: pool %s: %w", p.Pool, err))
+		}
+	}
+	if c.WAN != nil {
+		if err := c.WAN.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("signaling: wan pool: %w", err))
+		}
+	}
+	if err := c.Route.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, e := range c.Edges {
 		if _, err := api.NewClient(e, nil); err != nil {
@@ -64,10 +100,14 @@ func (c Config) Validate() error {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	edges    []*api.Client
+	dir      directory
+	placer   *placer
 	web      http.Handler
 	upgrader websocket.Upgrader
 	metrics  *metrics
+
+	closeOnce sync.Once
+	closing   atomic.Bool
 }
 
 // New builds a signaling node. web serves the player pages; reg receives
@@ -77,10 +117,14 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log.With("signal", cfg.Name), web: web, metrics: newMetrics()}
-	for _, u := range cfg.Edges {
-		c, _ := api.NewClient(u, nil)
-		s.edges = append(s.edges, c)
+	router, err := route.New(cfg.Route)
+	if err != nil {
+		return nil, err
 	}
+	if s.dir, err = s.openDirectory(); err != nil {
+		return nil, err
+	}
+	s.placer = newPlacer(s.dir, router, cfg.Region, cfg.Location)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
@@ -88,10 +132,56 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 	}
 	if reg != nil {
 		if err := s.metrics.register(reg); err != nil {
+			s.dir.Close()
 			return nil, fmt.Errorf("signaling: metrics: %w", err)
 		}
 	}
 	return s, nil
+}
+
+// openDirectory joins the gossip pools, or watches the static edge list.
+func (s *Server) openDirectory() (directory, error) {
+	if len(s.cfg.LAN) == 0 {
+		var clients []*api.Client
+		for _, u := range s.cfg.Edges {
+			c, _ := api.NewClient(u, nil)
+			clients = append(clients, c)
+		}
+		return newStaticDir(clients, s.cfg.PublicURL, s.log), nil
+	}
+	d := &gossipDir{}
+	var regions []string
+	for _, p := range s.cfg.LAN {
+		regions = append(regions, strings.TrimPrefix(p.Pool, "lan/"))
+	}
+	meta := cluster.Meta{Role: cluster.RoleSignal, Region: s.cfg.Region, API: s.cfg.PublicURL, Health: cluster.HealthOK, Regions: regions}
+	if s.cfg.Location != nil {
+		meta.Location = *s.cfg.Location
+	}
+	for _, pc := range s.cfg.LAN {
+		p, err := cluster.NewPool(pc, meta, s.log)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.lan = append(d.lan, p)
+	}
+	if s.cfg.WAN != nil {
+		p, err := cluster.NewPool(*s.cfg.WAN, meta, s.log)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.wan = p
+	}
+	return d, nil
+}
+
+// Close leaves the gossip pools. Safe to call twice.
+func (s *Server) Close() error {
+	s.closing.Store(true)
+	s.closeOnce.Do(func() { s.dir.Close() })
+	return nil
 }
 
 // checkOrigin admits the page's own origin, the configured ones, and
@@ -101,8 +191,10 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	if origin == "" || origin == "http://"+r.Host || origin == "https://"+r.Host {
 		return true
 	}
-	for _, o := range s.cfg.AllowedOrigins {
-		if o == origin {
+	// Pages served by any signaling node of the cluster fall back to this
+	// one when theirs goes away.
+	for _, o := range append(s.cfg.AllowedOrigins, s.dir.Signals()...) {
+		if strings.TrimRight(o, "/") == origin {
 			return true
 		}
 	}
@@ -118,6 +210,12 @@ func (s *Server) Handler() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /v1/edges", s.handleEdges)
+	mux.HandleFunc("GET /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		writeJSON(w, s.placer.sessions(ctx))
+	})
+	mux.HandleFunc("GET /v1/route", s.handleRoute)
 	if s.web != nil {
 		mux.Handle("/", s.web)
 	}
@@ -126,25 +224,49 @@ func (s *Server) Handler() http.Handler {
 
 // edgeView is what GET /v1/edges reports of each edge.
 type edgeView struct {
-	URL    string      `json:"url"`
-	Up     bool        `json:"up"`
-	Error  string      `json:"error,omitempty"`
-	Status *api.Status `json:"status,omitempty"`
+	Name string       `json:"name"`
+	Meta cluster.Meta `json:"meta"`
 }
 
 func (s *Server) handleEdges(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	out := make([]edgeView, len(s.edges))
-	for i, c := range s.edges {
-		out[i].URL = c.URL()
-		st, err := c.Status(ctx)
-		if err != nil {
-			out[i].Error = err.Error()
-			continue
-		}
-		st.Sessions = nil
-		out[i].Up, out[i].Status = true, &st
+	edges := s.dir.Edges()
+	sort.Slice(edges, func(i, j int) bool { return edges[i].Name < edges[j].Name })
+	out := make([]edgeView, len(edges))
+	for i, e := range edges {
+		out[i] = edgeView{Name: e.Name, Meta: e.Meta}
 	}
 	writeJSON(w, out)
+}
+
+// handleRoute explains a routing decision without placing anyone:
+// GET /v1/route?title=rocks&region=eu-west&rtt=edge-a:12,edge-b:80&exclude=edge-c
+func (s *Server) handleRoute(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	title := q.Get("title")
+	if title == "" {
+		http.Error(w, "title is required", http.StatusBadRequest)
+		return
+	}
+	rtt := map[string]float64{}
+	for _, kv := range strings.Split(q.Get("rtt"), ",") {
+		name, ms, ok := strings.Cut(kv, ":")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(ms, 64)
+		if err != nil || v < 0 {
+			http.Error(w, fmt.Sprintf("rtt %q: want edge:milliseconds", kv), http.StatusBadRequest)
+			return
+		}
+		rtt[name] = v
+	}
+	var exclude []string
+	if x := q.Get("exclude"); x != "" {
+		exclude = strings.Split(x, ",")
+	}
+	req := s.placer.request(title, rtt, exclude)
+	if region := q.Get("region"); region != "" {
+		req.Region = region
+	}
+	writeJSON(w, s.placer.decide(req))
 }

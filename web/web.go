@@ -6,7 +6,9 @@
 // is no JavaScript build step and nothing is fetched from a CDN, so a node
 // serves a working page with no internet access. The pages talk to the
 // signaling server over the WebSocket protocol of package signaling (at
-// /v1/ws, same origin) and send player input over the two WebRTC data
+// /v1/ws: on the page's own origin first, then on the other signaling nodes
+// its greeting lists), measure the round trip to edges with fetch (their
+// /v1/probe, cross-origin) and send player input over the two WebRTC data
 // channels of package input.
 //
 // Responses carry "Cache-Control: no-cache" with a content-hash ETag, so a

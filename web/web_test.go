@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"math"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"stratus/input"
 )
@@ -275,6 +278,206 @@ console.log(out.map(hex).join('\n'));
 		b, _ := hex.DecodeString(got[i])
 		if _, err := input.Decode(nil, b); err != nil {
 			t.Errorf("%v: decode of page bytes: %v", e, err)
+		}
+	}
+}
+
+// nodeModules copies static/js files into a temporary directory as .mjs,
+// so Node loads them as ES modules, and returns the directory. It skips
+// the test where Node is not installed.
+func nodeModules(t *testing.T, names ...string) (node, dir string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	dir = t.TempDir()
+	for _, n := range names {
+		src, err := staticFS.ReadFile("static/js/" + n + ".js")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n+".mjs"), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return node, dir
+}
+
+func runNode(t *testing.T, node, dir, script string) []byte {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.mjs"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "main.mjs")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("node: %v\n%s%s", err, out, stderr)
+	}
+	return out
+}
+
+// TestProbeJS runs the page's RTT probing (static/js/probe.js) under Node
+// against probe endpoints like the edge's (edge/probe.go): three requests
+// per edge, the smallest kept, a slow edge measured as slow, and edges that
+// hang or fail left out without holding the join past the budget.
+func TestProbeJS(t *testing.T) {
+	node, dir := nodeModules(t, "probe")
+	var fastHits atomic.Int32
+	probe := func(delay time.Duration, code int, hits *atomic.Int32) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if hits != nil {
+				hits.Add(1)
+			}
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Timing-Allow-Origin", "*")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(code)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/fast/v1/probe", probe(0, http.StatusNoContent, &fastHits))
+	mux.Handle("/slow/v1/probe", probe(60*time.Millisecond, http.StatusNoContent, nil))
+	mux.Handle("/hang/v1/probe", probe(10*time.Second, http.StatusNoContent, nil))
+	mux.Handle("/broken/v1/probe", probe(0, http.StatusInternalServerError, nil))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	script := `
+import { measure, withRegions, Prober } from './probe.mjs';
+const base = ` + "`" + srv.URL + "`" + `;
+const probes = [
+  { edge: 'fast', region: 'eu', url: base + '/fast/v1/probe' },
+  { edge: 'slow', region: 'eu', url: base + '/slow/v1/probe' },
+  { edge: 'hang', region: 'us', url: base + '/hang/v1/probe' },
+  { edge: 'broken', region: 'us', url: base + '/broken/v1/probe' },
+  { edge: '', url: base + '/fast/v1/probe' },
+  { region: 'us', url: base + '/fast/v1/probe' },
+  null,
+];
+const t0 = performance.now();
+const rtts = await measure(probes, { budgetMs: 500 });
+const elapsed = performance.now() - t0;
+const p = new Prober({ budgetMs: 300 });
+const before = { fresh: p.fresh(), measured: p.measured() };
+await p.measure(probes.slice(0, 2));
+const after = { fresh: p.fresh(), measured: p.measured(), join: p.forJoin() };
+console.log(JSON.stringify({ rtts, elapsed, regions: withRegions(rtts, { fast: 'eu', slow: 'eu' }), before, after }));
+`
+	var got struct {
+		RTTs    map[string]float64 `json:"rtts"`
+		Elapsed float64            `json:"elapsed"`
+		Regions map[string]float64 `json:"regions"`
+		Before  struct{ Fresh, Measured bool }
+		After   struct {
+			Fresh, Measured bool
+			Join            map[string]float64
+		}
+	}
+	out := runNode(t, node, dir, script)
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node output %q: %v", out, err)
+	}
+	t.Logf("%s", out)
+	fast, okFast := got.RTTs["fast"]
+	slow, okSlow := got.RTTs["slow"]
+	if !okFast || !okSlow {
+		t.Fatalf("rtts %v: want fast and slow measured", got.RTTs)
+	}
+	if slow < 60 || slow <= fast {
+		t.Errorf("slow edge %v ms, fast %v ms: want slow ≥ 60 ms (its delay) and above fast", slow, fast)
+	}
+	for _, e := range []string{"hang", "broken", ""} {
+		if v, ok := got.RTTs[e]; ok {
+			t.Errorf("edge %q measured as %v ms: want it left out", e, v)
+		}
+	}
+	if len(got.RTTs) != 2 {
+		t.Errorf("rtts %v: want exactly fast and slow", got.RTTs)
+	}
+	if got.Elapsed > 500+300 {
+		t.Errorf("probing took %.0f ms with a 500 ms budget", got.Elapsed)
+	}
+	if got.Regions["region:eu"] != fast || len(got.Regions) != 3 {
+		t.Errorf("with regions %v: want region:eu = fast's %v", got.Regions, fast)
+	}
+	// Three sequential samples against fast from measure, three from the
+	// Prober's run.
+	if n := fastHits.Load(); n != 6 {
+		t.Errorf("fast probe fetched %d times, want 3 per run (6)", n)
+	}
+	if got.Before.Fresh || got.Before.Measured || !got.After.Fresh || !got.After.Measured {
+		t.Errorf("Prober freshness before %+v after %+v", got.Before, got.After)
+	}
+	if _, ok := got.After.Join["region:eu"]; !ok {
+		t.Errorf("Prober.forJoin %v: want a region:eu entry", got.After.Join)
+	}
+}
+
+// TestSignalPoolJS checks static/js/signal.js's node list: addresses from
+// the greeting become WebSocket URLs, and failures go round-robin with the
+// failed node last and a backoff signal only after a full round.
+func TestSignalPoolJS(t *testing.T) {
+	node, dir := nodeModules(t, "signal")
+	script := `
+import { wsURL, SignalPool } from './signal.mjs';
+const urls = [
+  wsURL('http://a.example:8080/some/path', 'http:'),
+  wsURL('https://b.example', 'http:'),
+  wsURL('https://b.example', 'https:'),
+  wsURL('http://c.example', 'https:'),
+  wsURL('wss://d.example/v1/ws', 'https:'),
+  wsURL('ftp://e.example', 'http:'),
+  wsURL('not a url', 'http:'),
+];
+const p = new SignalPool('ws://origin.example/v1/ws');
+p.learn(['http://a.example', 'http://origin.example', 'bogus', 'http://b.example/']);
+const list = p.urls.slice();
+const steps = [];
+for (let i = 0; i < 4; i++) steps.push([p.fail(), p.url]);
+p.ok();
+steps.push([p.fail(), p.url]);
+console.log(JSON.stringify({ urls, list, steps }));
+`
+	var got struct {
+		URLs  []string `json:"urls"`
+		List  []string `json:"list"`
+		Steps [][2]any `json:"steps"`
+	}
+	out := runNode(t, node, dir, script)
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node output %q: %v", out, err)
+	}
+	wantURLs := []string{"ws://a.example:8080/v1/ws", "wss://b.example/v1/ws", "wss://b.example/v1/ws", "", "wss://d.example/v1/ws", "", ""}
+	if strings.Join(got.URLs, ",") != strings.Join(wantURLs, ",") {
+		t.Errorf("wsURL: got %q, want %q", got.URLs, wantURLs)
+	}
+	wantList := []string{"ws://origin.example/v1/ws", "ws://a.example/v1/ws", "ws://b.example/v1/ws"}
+	if strings.Join(got.List, ",") != strings.Join(wantList, ",") {
+		t.Errorf("pool after learn: got %q, want %q", got.List, wantList)
+	}
+	// fail() → full rounds failed (0 while untried nodes remain), then the next URL.
+	want := [][2]any{
+		{0.0, "ws://a.example/v1/ws"},
+		{0.0, "ws://b.example/v1/ws"},
+		{1.0, "ws://origin.example/v1/ws"},
+		{0.0, "ws://a.example/v1/ws"},
+		{0.0, "ws://b.example/v1/ws"},
+	}
+	for i := range want {
+		if i >= len(got.Steps) || got.Steps[i] != want[i] {
+			t.Errorf("step %d: got %v, want %v", i, got.Steps, want)
+			break
 		}
 	}
 }

@@ -1,6 +1,9 @@
 // Command stratus runs the Stratus services.
 //
 //	stratus serve    edge and signaling in one process (what `make run` starts)
+//	stratus edge     an edge node: runs players' games, gossips in its region's pool
+//	stratus signal   a signaling node: serves pages, routes players to edges
+//	stratus drain    takes an edge out of service, moving its players away
 //
 // Every setting can come from a flag, an environment variable (STRATUS_ and
 // the flag name) or a JSON file given with -config; `stratus serve -h` lists
@@ -27,6 +30,12 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "edge":
+		err = runEdge(os.Args[2:])
+	case "signal":
+		err = runSignal(os.Args[2:])
+	case "drain":
+		err = runDrain(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -45,7 +54,12 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage: stratus <command> [flags]
 
 commands:
-  serve    run an edge and a signaling node in one process`)
+  serve    run an edge and a signaling node in one process
+  edge     run an edge node
+  signal   run a signaling node
+  drain    take an edge out of service, moving its players elsewhere
+
+'stratus <command> -h' lists a command's settings.`)
 }
 
 // signalContext is cancelled on the first SIGINT or SIGTERM, so components

@@ -102,6 +102,7 @@ type stack struct {
 	playerLn net.Listener
 	edgeSrv  *http.Server
 	webSrv   *http.Server
+	sig      *signaling.Server
 }
 
 func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
@@ -125,7 +126,10 @@ func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
 		return nil, err
 	}
 	sc := cfg.Signal
+	sc.Name = cfg.Edge.Name + "-signal"
+	sc.Region = cfg.Edge.Region
 	sc.Edges = []string{"http://" + s.edgeLn.Addr().String()}
+	sc.PublicURL = "http://" + s.playerLn.Addr().String()
 	sig, err := signaling.New(sc, web.Handler(), reg, log)
 	if err != nil {
 		s.Close()
@@ -141,6 +145,7 @@ func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
 	// Header timeouts only: the player WebSocket is long-lived.
 	s.edgeSrv = &http.Server{Handler: em, ReadHeaderTimeout: 5 * time.Second}
 	s.webSrv = &http.Server{Handler: pm, ReadHeaderTimeout: 5 * time.Second}
+	s.sig = sig
 	return s, nil
 }
 
@@ -176,5 +181,8 @@ func (s *stack) Close() error {
 		s.edgeSrv.Shutdown(ctx)
 	}
 	s.edgeLn.Close()
+	if s.sig != nil {
+		s.sig.Close()
+	}
 	return s.edge.Close()
 }

@@ -8,6 +8,9 @@
 //	DELETE /v1/sessions/{id}                → 204
 //	GET    /v1/sessions                     → []SessionInfo
 //	GET    /v1/status                       → Status
+//	GET    /v1/probe                        → 204, for the player's RTT probe
+//	POST   /v1/drain                        → 202; the edge takes no new players
+//	                                          and moves its players elsewhere
 //
 // Failures answer with a non-2xx status and an Error body whose Code the
 // signaling node passes on to the player.
@@ -26,6 +29,7 @@ const (
 	CodeNotFound     = "not_found"
 	CodeInternal     = "internal"
 	CodeUnreachable  = "no_edge"
+	CodeDraining     = "draining"
 )
 
 // Error is the body of every failed request.
@@ -54,8 +58,9 @@ type CreateRequest struct {
 	Title string `json:"title"`
 	// Offer is the player's SDP offer.
 	Offer string `json:"offer"`
-	// Snapshot, when set, is title state to resume from.
-	Snapshot []byte `json:"snapshot,omitempty"`
+	// Resume, when set, is a resume token (saved title state, signed by an
+	// edge of the cluster) that the page got from its previous edge.
+	Resume string `json:"resume,omitempty"`
 }
 
 // CreateResponse is a started session.
@@ -65,6 +70,8 @@ type CreateResponse struct {
 	Region string `json:"region"`
 	// Answer is the edge's SDP answer with all its ICE candidates.
 	Answer string `json:"answer"`
+	// Resumed says the title continues from the request's resume token.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // Candidate is a trickled ICE candidate from the player.

@@ -59,6 +59,17 @@ func (c *Client) DeleteSession(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/sessions/"+url.PathEscape(id), nil, nil)
 }
 
+// Drain asks the edge to take no new players and move its players away.
+func (c *Client) Drain(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/drain", nil, nil)
+}
+
+// Sessions lists the edge's sessions.
+func (c *Client) Sessions(ctx context.Context) ([]SessionInfo, error) {
+	var out []SessionInfo
+	return out, c.do(ctx, http.MethodGet, "/v1/sessions", nil, &out)
+}
+
 // Status reads the edge's health and load.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var out Status

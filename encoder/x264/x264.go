@@ -138,6 +138,9 @@ const maxAutoThreads = 4
 // loaded, so a cgo build always can.
 func Available() bool { return true }
 
+// videoEncoder follows encoder.Video's concurrency contract: Encode and
+// Close run on the session goroutine and share the C state without a lock;
+// ForceIDR and SetBitrate only store into atomics that Encode reads.
 type videoEncoder struct {
 	cfg    encoder.Config
 	log    *slog.Logger
@@ -151,8 +154,9 @@ type videoEncoder struct {
 	wantBitrate atomic.Int64
 }
 
-// New opens an x264 encoder for cfg. log receives x264's own warnings and
-// errors; nil means slog.Default().
+// New opens an x264 encoder for cfg. Threads 0 means one slice thread per
+// CPU, at most 4. log receives x264's own warnings and errors; nil means
+// slog.Default().
 func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("x264: invalid config: %w", err)
@@ -200,8 +204,9 @@ func (e *videoEncoder) SetBitrate(bps int) { e.wantBitrate.Store(int64(clampBitr
 
 func clampBitrate(bps int) int { return min(max(bps, minBitrate), maxBitrate) }
 
-// Encode encodes pic into one access unit. The picture is read in place,
-// not copied, for the duration of the call.
+// Encode encodes pic into one access unit. The wrapper makes no copy of the
+// picture: x264 reads the Go planes during the call, into its own padded
+// frame.
 func (e *videoEncoder) Encode(pic *encoder.I420) (encoder.AccessUnit, error) {
 	if e.st == nil {
 		return encoder.AccessUnit{}, errors.New("x264: encode after close")

@@ -1,15 +1,18 @@
 // The catalog page: asks signaling for the titles over the same WebSocket
 // protocol the play page uses ({"type":"titles"}), and lists them, each
-// linking to /play?title=<id>. If signaling cannot be reached it says so and
-// keeps retrying with backoff.
+// linking to /play?title=<id>. The node's greeting ({"type":"hello"}, first
+// on the socket) lists the other signaling nodes: if this one cannot be
+// reached the page tries the next at once, and says so and backs off only
+// after every node has failed.
 
-import { Signal } from './signal.js';
+import { Signal, SignalPool } from './signal.js';
 import { icons, inputLabels } from './icons.js';
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
 const ANSWER_TIMEOUT_MS = 8000;
 
 const $ = (id) => document.getElementById(id);
+const pool = new SignalPool();
 let failures = 0;
 let retryTimer = 0;
 
@@ -38,6 +41,11 @@ function load() {
     if (done) return;
     done = true;
     sig.close();
+    // Another node may answer: try each once before backing off.
+    if (pool.fail() === 0) {
+      retryTimer = setTimeout(load, 0);
+      return;
+    }
     const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
     setStatus('error', `${why} Retrying in ${Math.round(delay / 1000)} s…`, true);
     retryTimer = setTimeout(load, delay);
@@ -49,9 +57,12 @@ function load() {
       sig.send({ type: 'titles' });
     },
     onMessage: (m) => {
-      if (m.type === 'titles') {
+      if (m.type === 'hello') {
+        pool.learn(m.signals);
+      } else if (m.type === 'titles') {
         done = true;
         failures = 0;
+        pool.ok();
         clearTimeout(timer);
         sig.close();
         render(Array.isArray(m.titles) ? m.titles : []);
@@ -64,7 +75,7 @@ function load() {
       clearTimeout(timer);
       fail('Cannot reach Stratus signaling.');
     },
-  });
+  }, pool.url);
 }
 
 // hue derives a stable colour from a title id, so each card has its own

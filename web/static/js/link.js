@@ -11,6 +11,12 @@
 //
 // It also sends a Ping on "input" once a second and measures the echo, the
 // round trip through the edge's input path.
+//
+// Text on "input" is the edge talking to the page: {"type":"stats"} (kept
+// as edgeStats) and the control messages {"type":"snapshot","token"} and
+// {"type":"move","reason"} (see signaling/protocol.go), which go to
+// onControl. Only the attached channel is heard: a message still arriving
+// on a detached one (an edge the page has left) is dropped.
 
 import * as proto from './proto.js';
 
@@ -28,6 +34,8 @@ export class InputLink {
     this.pingMs = NaN; // latest echoed round trip
     this.pingTimer = 0;
     this.sent = { edges: 0, states: 0, dropped: 0 };
+    this.edgeStats = null;
+    this.onControl = null; // (message) for text other than stats
   }
 
   // attach adopts the channels of a new connection.
@@ -35,9 +43,10 @@ export class InputLink {
     this.detach();
     this.reliable = reliable;
     this.motion = motion;
+    this.edgeStats = null; // a new edge reports afresh
     for (const ch of [reliable, motion]) ch.binaryType = 'arraybuffer';
-    reliable.addEventListener('open', () => this.flush());
-    reliable.addEventListener('message', (e) => this.onMessage(e));
+    reliable.addEventListener('open', () => reliable === this.reliable && this.flush());
+    reliable.addEventListener('message', (e) => reliable === this.reliable && this.onMessage(e));
     if (reliable.readyState === 'open') this.flush();
     this.pingTimer = setInterval(() => this.sendPing(), PING_EVERY_MS);
   }
@@ -105,15 +114,19 @@ export class InputLink {
   }
 
   onMessage(e) {
-    // Text on this channel is the edge's report of its side of the session
-    // (encoder, encode time, pacing), sent once a second.
+    // Text: the edge's report of its side of the session (encoder, encode
+    // time, pacing; once a second) or a control message (see the top).
     if (typeof e.data === 'string') {
+      let m;
       try {
-        const m = JSON.parse(e.data);
-        if (m && m.type === 'stats') this.edgeStats = m;
+        m = JSON.parse(e.data);
       } catch (err) {
         // Not ours to fix; the overlay just keeps the last good report.
+        return;
       }
+      if (!m || typeof m.type !== 'string') return;
+      if (m.type === 'stats') this.edgeStats = m;
+      else if (this.onControl) this.onControl(m);
       return;
     }
     const p = proto.parsePing(e.data);

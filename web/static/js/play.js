@@ -1,29 +1,51 @@
 /*
  * play.js — the play page (/play?title=<id>): starts the title at once,
  * shows its video, sends the player's input, and keeps the session alive
- * across network trouble.
+ * across network trouble, a dying edge and a lost signaling node.
  *
  * State machine (window.stratus.state):
  *
  *   connecting ─► routing ─► starting ─(first video frame)─► playing
- *    WS + offer    status     status "starting",                │
- *                  "routing"  then "joined"                     │
- *                                                               │ PC disconnected/failed,
- *   reconnecting ◄──────────────────────────────────────────────┘ no frame for ~700 ms,
- *    tear down, wait (250 ms, 500 ms, 1 s, 2 s, 4 s, 5 s …),       WS closed, or a stage
- *    then a new Connection through the same stages; the state      timed out
- *    stays "reconnecting" until video plays again.
+ *    socket,      status     status "starting",                │
+ *    greeting,    "routing"  then "joined"                     │
+ *    probes, offer                                             │
+ *                                                              │ edge failure: no frame
+ *   reconnecting ◄─────────────────────────────────────────────┘ for 400 ms, PC
+ *    tear the attempt down, then a new Connection through the      disconnected/failed;
+ *    same stages; the state stays "reconnecting" until video       "move" from the edge;
+ *    plays again.                                                  a stage timed out
  *
- *   error   edge_full: "All edges are busy", retried with the same backoff.
+ *   error   edge_full: "All edges are busy", retried with the backoff.
  *           unknown_title, bad_message, too_large, no_edge, internal: the
- *           message, with "Try again" and a way back to the catalog. Final.
+ *           message, with "Try again" and a way back to the catalog. Final
+ *           (except while reconnecting, where internal and no_edge are
+ *           retried: the cluster is in flux).
  *   ended   the server ended the session: its reason and "Play again". Final.
  *
- * The backoff resets after 10 s of uninterrupted play.
+ * Joining. The signaling socket greets with {"type":"hello"}: the other
+ * signaling nodes and a few edges to measure. The page waits HELLO_WAIT_MS
+ * (signal.js) for it, as older nodes send none, measures the edges
+ * (probe.js: at most PROBE_BUDGET_MS; results stay fresh PROBE_FRESH_MS)
+ * and joins with rtt, exclude (edges failed on in the last EXCLUDE_MS) and
+ * resume (the latest snapshot token the edge sent on the input channel).
  *
- * Every (re)connect is a fresh Connection (session.js): its own WebSocket and
- * RTCPeerConnection. Reusing the socket would save one round trip but would
- * tie a retry to whatever state the server kept for the failed attempt.
+ * Edge failure (the page is on an edge and its video stops for STALL_MS, or
+ * the PeerConnection goes disconnected/failed): the edge is excluded and,
+ * if the game was playing, the rejoin starts at once: on the same signaling
+ * socket when it is open and has no unanswered join (a fresh socket
+ * otherwise), with the latest probe results (refreshed in the background)
+ * and the resume token. Attempts after that back off (250 ms, 500 ms, 1 s,
+ * 2 s, 4 s, 5 s …; reset after 10 s of play). A "move" from a draining edge
+ * rejoins the same way. When a join is refused while edges are excluded,
+ * the next attempt drops the exclusions: they are a preference, not a rule.
+ *
+ * Signaling loss. The socket goes to the page's own origin first; the
+ * greeting's node list is the fallback. When a socket fails or closes the
+ * next node is tried at once (round-robin, the failed one last), with the
+ * backoff only after a full round. A socket lost while the game plays does
+ * not stop the game (media flows from the edge directly): the page finds
+ * another node in the background, toasting "Reconnecting to Stratus…".
+ * Lost during set-up, the attempt starts over on the next node.
  *
  * Input capture (keyboard.js, mouse.js, gamepad.js, touch.js) lives for the
  * page; it sends through one InputLink (link.js) that each new Connection's
@@ -35,6 +57,20 @@
  *   stats (stats.js: width, height, fps, bitrateKbps, rttMs, lossPct,
  *     decodeMs, jitterBufferMs, framesDecoded, pingMs, … all numbers),
  *   input ({edges, states, dropped}: messages sent on the channels),
+ *   edgeStats (the edge's latest "stats" report, or null),
+ *   node (the signaling node's name from its greeting; '' before one),
+ *   signal (the current signaling WebSocket URL), signals (every known
+ *     one, in the order they are tried),
+ *   rtts ({edge: ms} of the latest probe run; the join also carries
+ *     "region:<name>" entries with each region's best),
+ *   failovers (edge failures recovered: video played again after one),
+ *   moves ("move" requests followed),
+ *   lastFailure ({edge, region, session, at: Date.now() ms when detected,
+ *     reason} | null),
+ *   edgeHistory ([{edge, region, session, joinedAt: Date.now() ms of
+ *     "joined", firstFrameAt: wall ms of the session's first presented
+ *     frame (performance.timeOrigin + rVFC presentationTime) | null}]),
+ *   resumeToken (true when the page holds a resume token for the title),
  *   readPattern()   → {renderMs, inputs} of the frame on screen, or null;
  *   startMeasure()  → starts recording latency per presented frame;
  *   stopMeasure()   → {g2g: [ms], inputToDisplay: [ms], presented, skipped,
@@ -44,6 +80,8 @@
  */
 
 import { Connection } from './session.js';
+import { Signal, SignalPool } from './signal.js';
+import { Prober, validProbes } from './probe.js';
 import { InputLink } from './link.js';
 import { Keyboard, STATS_KEY_LABEL } from './keyboard.js';
 import { Mouse } from './mouse.js';
@@ -54,10 +92,22 @@ import { readPattern } from './pattern.js';
 import { Measurer } from './measure.js';
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
-const STALL_MS = 700; // no presented frame for this long while playing: reconnect
+const STALL_MS = 400; // no presented frame for this long while playing: the edge failed
+const STALL_CHECK_MS = 50; // how often the stall watchdog looks
 const STABLE_MS = 10000; // playing this long resets the backoff
 const JOIN_TIMEOUT_MS = 15000; // start of an attempt → "joined"
 const FIRST_FRAME_TIMEOUT_MS = 10000; // "joined" → first presented frame
+const EXCLUDE_MS = 60000; // an edge the player failed on is not asked for again this long
+const EXCLUDE_MAX = 16; // edges in one join's exclude (the protocol allows 64)
+const HISTORY_MAX = 100; // entries kept in window.stratus.edgeHistory
+
+// The overlay's heading while reconnecting, by cause.
+const HEADING = {
+  network: 'Reconnecting…',
+  edge: 'Your edge stopped responding — moving you to another edge…',
+  move: 'Moving you to another edge…',
+  signal: 'Reconnecting to Stratus…',
+};
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -76,6 +126,12 @@ const S = {
   error: null, // {code, message}
   reason: '', // why the last reconnect or end happened
   reconnects: 0,
+  node: '', // the signaling node, from its greeting
+  rtts: {}, // edge → ms, the latest probe results
+  failovers: 0, // edge failures recovered
+  moves: 0, // "move" requests followed
+  lastFailure: null, // {edge, region, session, at, reason}
+  edgeHistory: [], // {edge, region, session, joinedAt, firstFrameAt}
   framesPresented: 0,
   pcState: 'new',
   hasAudio: false, // sound is arriving
@@ -100,9 +156,33 @@ let stageTimer = 0; // deadline of the current stage
 let lastFrameAt = 0;
 let lastPresentedFrames = 0;
 let playingSince = 0;
-let resumeToken = '';
 let activated = false;
 let leaving = false;
+
+// Signaling, probes, failover.
+const pool = new SignalPool(); // the page's origin, then the greeting's nodes
+let sig = null; // the page's signaling socket (open or opening), or null
+let sigTimer = 0; // a scheduled reopen of the socket
+let sigLostWhilePlaying = false;
+let probes = []; // the latest greeting's edges to measure
+const prober = new Prober({
+  onResult: (r) => {
+    S.rtts = r;
+    if (!$('stats').hidden) renderStats();
+  },
+});
+const tokens = {}; // title → latest resume token
+const failedEdges = new Map(); // edge → Date.now() when the page failed on it (or was moved off it)
+let relaxExclude = false; // the last join was refused with exclusions: send none
+let recoverHeading = HEADING.network;
+let recoverKind = '';
+let pendingFailover = false; // an edge failed; count it once video plays again
+
+Object.defineProperties(S, {
+  resumeToken: { get: () => !!tokens[titleId], enumerable: true },
+  signal: { get: () => (sig ? sig.url : pool.url), enumerable: true },
+  signals: { get: () => pool.urls.slice(), enumerable: true },
+});
 
 // ---- input -------------------------------------------------------------
 
@@ -199,31 +279,180 @@ document.addEventListener('visibilitychange', () => {
   else lastFrameAt = performance.now(); // frames pause while hidden; no stall on return
 });
 
+// ---- signaling ------------------------------------------------------------
+
+// openSignal opens a socket to the pool's current node.
+function openSignal() {
+  clearTimeout(sigTimer);
+  sigTimer = 0;
+  for (let tries = 0; ; tries++) {
+    try {
+      const s = new Signal({
+        onOpen: () => onSignalOpen(s),
+        onMessage: (m) => onSignalMessage(s, m),
+        onClose: () => onSignalClose(s),
+      }, pool.url);
+      s.titlesPending = false;
+      sig = s;
+      return s;
+    } catch (err) {
+      // The constructor throws for a URL the browser will not use at all
+      // (a blocked port); move on as if it had failed to open.
+      console.warn('stratus: cannot open', pool.url, err);
+      pool.fail();
+      if (tries >= pool.size) throw err;
+    }
+  }
+}
+
+function closeSignal() {
+  clearTimeout(sigTimer);
+  sigTimer = 0;
+  if (!sig) return;
+  const s = sig;
+  sig = null;
+  s.close();
+}
+
+// signalForJoin is the socket a new attempt joins on: the current one when
+// it is usable (open or opening, and no join on it unanswered), else a new
+// one to the current node.
+function signalForJoin() {
+  clearTimeout(sigTimer);
+  sigTimer = 0;
+  if (sig && sig.dirty) closeSignal();
+  return sig || openSignal();
+}
+
+function onSignalOpen(s) {
+  if (s !== sig) return;
+  pool.ok();
+  // The catalog entry (name, fps, inputs); its answer comes before the
+  // join's, the node answering in order.
+  if (!titleInfo) s.titlesPending = s.send({ type: 'titles' });
+  if (sigLostWhilePlaying) {
+    sigLostWhilePlaying = false;
+    toast('Reconnected to Stratus');
+  }
+  if (conn && conn.sig === s) conn.signalOpen();
+}
+
+function onSignalMessage(s, m) {
+  if (s !== sig) return;
+  switch (m.type) {
+    case 'hello':
+      onHello(m);
+      return;
+    case 'titles':
+      s.titlesPending = false;
+      onTitles(m);
+      return;
+    case 'error':
+      if (s.titlesPending) {
+        // The titles request failed; the page plays without the entry.
+        s.titlesPending = false;
+        console.warn('stratus: titles:', m.code, m.message);
+        return;
+      }
+      break;
+  }
+  if (conn && conn.sig === s) conn.onMessage(m);
+}
+
+function onHello(m) {
+  S.node = typeof m.node === 'string' ? m.node : '';
+  pool.learn(m.signals);
+  const list = validProbes(m.probes);
+  if (list.length) probes = list;
+  // Start measuring now; a join waiting for the greeting joins this run.
+  if (probes.length && !prober.fresh()) prober.measure(probes);
+}
+
+function onSignalClose(s) {
+  if (s !== sig) return;
+  sig = null;
+  const rounds = pool.fail(); // now at the next node
+  if (leaving || !inGame()) return; // nothing needs signaling now
+  if (conn && conn.sig === s) {
+    if (conn.joined && S.state === 'playing') {
+      // The video and input flow between the page and the edge, not
+      // through signaling: keep playing, find another node meanwhile.
+      sigLostWhilePlaying = true;
+      toast('Reconnecting to Stratus…');
+      scheduleSignal(rounds);
+      return;
+    }
+    reconnect(s.opened ? 'Lost the connection to Stratus' : 'Cannot reach Stratus', { kind: 'signal', immediate: rounds === 0 });
+    return;
+  }
+  if (!retryTimer) scheduleSignal(rounds);
+}
+
+// scheduleSignal reopens the socket in the background: at once while the
+// list has untried nodes, with the backoff after each full round.
+function scheduleSignal(rounds) {
+  clearTimeout(sigTimer);
+  const delay = rounds ? BACKOFF_MS[Math.min(rounds - 1, BACKOFF_MS.length - 1)] : 0;
+  sigTimer = setTimeout(() => {
+    sigTimer = 0;
+    if (!sig && !leaving && inGame() && !retryTimer) openSignal();
+  }, delay);
+}
+
 // ---- connection ----------------------------------------------------------
 
 function connect() {
   clearTimeout(retryTimer);
   retryTimer = 0;
-  if (conn) conn.close();
-  const c = new Connection({ title: titleId, resume: resumeToken, wantTitles: !titleInfo }, {
+  if (conn) conn.close(false);
+  conn = null;
+  const s = signalForJoin();
+  const c = new Connection({ title: titleId }, {
     message: (m) => c === conn && onMessage(m),
-    wsClose: () => c === conn && reconnect(c.sig && c.joinSent ? 'Lost the connection to Stratus' : 'Cannot reach Stratus'),
-    pcState: (s) => c === conn && onPcState(s),
+    pcState: (st) => c === conn && onPcState(st),
     track: (e) => c === conn && onTrack(e),
   });
   conn = c;
   S.edge = S.region = S.session = '';
   phase('connecting', 'Connecting to Stratus…');
-  c.start();
+  c.start(s);
   S.pc = c.pc || null;
   if (c.input) link.attach(c.input, c.motion);
   sampler.reset();
   deadline(JOIN_TIMEOUT_MS, 'The service did not answer in time');
+  prepareJoin(c, s);
 }
 
-function deadline(ms, reason) {
+// prepareJoin waits for the node's greeting (or HELLO_WAIT_MS without one)
+// and for round-trip results, then hands the Connection what to join with.
+// A first join measures (at most PROBE_BUDGET_MS) unless results are
+// fresh; a rejoin never waits when it has any results: it sends them and
+// refreshes them in the background.
+async function prepareJoin(c, s) {
+  await s.waitHello();
+  if (c !== conn) return;
+  if (prober.fresh() || (reconnecting && prober.measured())) {
+    if (reconnecting && probes.length) prober.refresh(probes);
+  } else if (probes.length) {
+    if (!reconnecting) phase('connecting', 'Connecting to Stratus…', 'Measuring the way to the nearest edges…');
+    await prober.measure(probes);
+    if (c !== conn) return;
+  }
+  c.join({ rtt: prober.forJoin(), exclude: excludeList(), resume: tokens[titleId] || '' });
+}
+
+// excludeList is the edges failed on recently, latest first.
+function excludeList() {
+  const now = Date.now();
+  for (const [edge, at] of failedEdges) if (now - at > EXCLUDE_MS) failedEdges.delete(edge);
+  if (relaxExclude) return [];
+  return [...failedEdges.entries()].sort((a, b) => b[1] - a[1]).slice(0, EXCLUDE_MAX).map(([edge]) => edge);
+}
+
+// deadline bounds the current stage; edge says a miss is the edge's fault.
+function deadline(ms, reason, edge = false) {
   clearTimeout(stageTimer);
-  stageTimer = setTimeout(() => reconnect(reason), ms);
+  stageTimer = setTimeout(() => (edge ? edgeFailure(reason) : reconnect(reason)), ms);
 }
 
 function teardown(leave) {
@@ -237,37 +466,55 @@ function teardown(leave) {
   S.pc = null;
 }
 
+function onTitles(m) {
+  titleInfo = (Array.isArray(m.titles) && m.titles.find((t) => t.id === titleId)) || null;
+  if (titleInfo) {
+    S.name = titleInfo.name || titleId;
+    document.title = `${S.name} — Stratus`;
+    // The on-screen pad only makes sense for titles that read a pad.
+    if (touch && Array.isArray(titleInfo.inputs) && !titleInfo.inputs.includes('gamepad')) $('pad').hidden = true;
+    if (S.state === 'starting' && !reconnecting) phase('starting', startingText());
+  }
+}
+
+function where() {
+  return `${S.edge}${S.region ? ` (${S.region})` : ''}`;
+}
+
 function onMessage(m) {
   switch (m.type) {
-    case 'titles':
-      titleInfo = (Array.isArray(m.titles) && m.titles.find((t) => t.id === titleId)) || null;
-      if (titleInfo) {
-        S.name = titleInfo.name || titleId;
-        document.title = `${S.name} — Stratus`;
-        // The on-screen pad only makes sense for titles that read a pad.
-        if (touch && Array.isArray(titleInfo.inputs) && !titleInfo.inputs.includes('gamepad')) $('pad').hidden = true;
-        if (S.state === 'starting') phase('starting', startingText());
-      }
-      return;
     case 'status':
       if (S.state === 'playing') return; // stages describe start-up only
       if (m.stage === 'routing') phase('routing', 'Finding the nearest edge…', m.message);
       else if (m.stage === 'starting') phase('starting', startingText(), m.message);
-      else if (m.message) overlay({ heading: headingFor(S.state), detail: m.message, spinner: true });
+      else if (m.message) overlay({ heading: reconnecting ? recoverHeading : headingFor(S.state), detail: m.message, spinner: true });
       return;
-    case 'joined':
+    case 'joined': {
       S.edge = m.edge || '';
       S.region = m.region || '';
       S.session = m.session || '';
-      if (m.resume) resumeToken = m.resume;
-      phase('starting', startingText());
-      deadline(FIRST_FRAME_TIMEOUT_MS, 'No video arrived from the edge');
+      relaxExclude = false;
+      const h = { edge: S.edge, region: S.region, session: S.session, joinedAt: Date.now(), firstFrameAt: null };
+      conn.history = h;
+      S.edgeHistory.push(h);
+      if (S.edgeHistory.length > HISTORY_MAX) S.edgeHistory.splice(0, S.edgeHistory.length - HISTORY_MAX);
+      if (reconnecting && S.edge) {
+        recoverHeading = `Resuming on ${where()}`;
+        phase('starting', `Starting ${S.name}…`);
+      } else {
+        phase('starting', startingText());
+      }
+      deadline(FIRST_FRAME_TIMEOUT_MS, 'No video arrived from the edge', true);
       return;
+    }
     case 'error':
       onError(m.code || 'internal', m.message || '');
       return;
     case 'ended':
       teardown(false);
+      closeSignal();
+      delete tokens[titleId]; // "Play again" is a new game
+      pendingFailover = false;
       S.reason = m.reason || '';
       S.state = 'ended';
       overlay({
@@ -276,6 +523,29 @@ function onMessage(m) {
         actions: [{ label: 'Play again', primary: true, run: playAgain }, { label: 'All games', href: '/' }],
       });
   }
+}
+
+// onControl takes the edge's control messages on the input channel.
+function onControl(m) {
+  if (m.type === 'snapshot') {
+    if (typeof m.token === 'string' && m.token) tokens[titleId] = m.token;
+  } else if (m.type === 'move') {
+    onMove(m);
+  }
+}
+link.onControl = onControl;
+
+// onMove follows an edge's request to leave it (it is going out of
+// service): rejoin at once elsewhere, resuming from its latest state.
+function onMove(m) {
+  if (typeof m.token === 'string' && m.token) tokens[titleId] = m.token;
+  if (leaving || !conn || !conn.joined || !S.edge || retryTimer) return;
+  const reason = (typeof m.reason === 'string' && m.reason) || 'maintenance';
+  failedEdges.set(S.edge, Date.now());
+  S.moves++;
+  console.info(`stratus: edge ${S.edge} asks to move: ${reason}`);
+  toast(`Moving you to another edge (${reason})…`);
+  reconnect(reason, { kind: 'move', immediate: true });
 }
 
 function startingText() {
@@ -287,16 +557,17 @@ function headingFor(state) {
     connecting: 'Connecting to Stratus…',
     routing: 'Finding the nearest edge…',
     starting: startingText(),
-    reconnecting: 'Reconnecting…',
+    reconnecting: recoverHeading,
   }[state] || '';
 }
 
 // phase moves through the connecting stages. During a reconnect the state
-// stays "reconnecting" and the stage shows as the detail line.
+// stays "reconnecting", the heading says why, and the stage shows as the
+// detail line.
 function phase(state, heading, detail = '') {
   if (reconnecting) {
     S.state = 'reconnecting';
-    overlay({ heading: 'Reconnecting…', detail: heading, spinner: true });
+    overlay({ heading: recoverHeading, detail: heading, spinner: true });
     return;
   }
   S.state = state;
@@ -316,15 +587,40 @@ function onError(code, message) {
     console.warn('stratus: not_joined:', message);
     return;
   }
+  const excluded = !!(conn && conn.info && conn.info.exclude && conn.info.exclude.length);
   teardown(true);
-  S.error = { code, message };
-  S.state = 'error';
+  if (excluded && (code === 'edge_full' || code === 'no_edge')) {
+    // Refused with edges excluded: maybe only those could take the player
+    // (a small cluster after a blip, a drain). The exclusions are a
+    // preference: ask again at once without them.
+    relaxExclude = true;
+    console.info(`stratus: ${code} with edges excluded; asking again without exclusions`);
+    retryTimer = setTimeout(connect, 0);
+    return;
+  }
   if (code === 'edge_full') {
+    S.error = { code, message };
+    S.state = 'error';
     const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
     overlay({ heading: 'All edges are busy — try again shortly', detail: `Retrying in ${(delay / 1000).toFixed(1)} s…`, spinner: true });
     retryTimer = setTimeout(connect, delay);
     return;
   }
+  if (reconnecting && (code === 'internal' || code === 'no_edge')) {
+    // While the page moves between edges the cluster is in flux (an edge
+    // just died, gossip lags): keep trying instead of giving up.
+    reconnecting = true;
+    S.state = 'reconnecting';
+    S.reason = message || FATAL_DEFAULTS[code];
+    const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
+    overlay({ heading: recoverHeading, detail: `${S.reason} Retrying in ${(delay / 1000).toFixed(1)} s…`, spinner: true });
+    retryTimer = setTimeout(connect, delay);
+    return;
+  }
+  closeSignal();
+  pendingFailover = false;
+  S.error = { code, message };
+  S.state = 'error';
   const back = { label: 'All games', href: '/' };
   if (code === 'unknown_title') {
     overlay({ heading: `Unknown game: ${titleId}`, detail: 'It may have been removed from the catalog.', actions: [{ ...back, label: 'Back to the catalog', primary: true }] });
@@ -340,26 +636,48 @@ function onError(code, message) {
 function playAgain() {
   failures = 0;
   reconnecting = false;
+  pendingFailover = false;
   S.error = null;
   connect();
 }
 
 function onPcState(s) {
   S.pcState = s;
-  if (s === 'failed' || s === 'disconnected') reconnect(`Connection ${s}`);
+  if (s === 'failed' || s === 'disconnected') edgeFailure(`Connection ${s}`);
 }
 
-// reconnect tears the current attempt down and schedules a new one.
-function reconnect(reason) {
+// edgeFailure handles the loss of the edge the page is on: it is excluded
+// for a while, and if the game was playing the rejoin starts at once.
+// Before the page is on an edge this is an ordinary reconnect.
+function edgeFailure(reason) {
   if (leaving || S.state === 'error' || S.state === 'ended' || retryTimer) return;
-  teardown(true);
+  if (!conn || !conn.joined || !S.edge) {
+    reconnect(reason);
+    return;
+  }
+  const wasPlaying = S.state === 'playing';
+  const at = Date.now();
+  S.lastFailure = { edge: S.edge, region: S.region, session: S.session, at, reason };
+  failedEdges.set(S.edge, at);
+  pendingFailover = true;
+  console.warn(`stratus: edge ${S.edge} failed: ${reason}`);
+  reconnect(reason, { kind: 'edge', immediate: wasPlaying });
+}
+
+// reconnect tears the current attempt down and starts a new one: at once
+// when immediate, else after the backoff.
+function reconnect(reason, { kind = 'network', immediate = false } = {}) {
+  if (leaving || S.state === 'error' || S.state === 'ended' || retryTimer) return;
+  teardown(false);
   S.reconnects++;
   S.reason = reason;
   reconnecting = true;
-  const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
+  recoverKind = kind;
+  recoverHeading = HEADING[kind] || HEADING.network;
+  const delay = immediate ? 0 : BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
   S.state = 'reconnecting';
-  overlay({ heading: 'Reconnecting…', detail: reason, spinner: true });
-  console.info(`stratus: reconnecting in ${delay} ms: ${reason}`);
+  overlay({ heading: recoverHeading, detail: reason, spinner: true });
+  console.info(`stratus: reconnecting${delay ? ` in ${delay} ms` : ''}: ${reason}`);
   retryTimer = setTimeout(connect, delay);
 }
 
@@ -409,19 +727,36 @@ function onFrame(now, meta) {
   S.framesPresented += n > lastPresentedFrames ? n - lastPresentedFrames : 1;
   lastPresentedFrames = n;
   lastFrameAt = performance.now();
-  if (conn && conn.joined && ['connecting', 'routing', 'starting', 'reconnecting'].includes(S.state)) startPlaying();
+  // A frame of the current session (not a late one of the stream before).
+  if (conn && conn.joined && video.srcObject === conn.stream) {
+    if (conn.history && !conn.history.firstFrameAt) conn.history.firstFrameAt = frameWall(meta);
+    if (['connecting', 'routing', 'starting', 'reconnecting'].includes(S.state)) startPlaying();
+  }
   measurer.onFrame(now, meta);
+}
+
+// frameWall is when a frame was presented, in Unix ms.
+function frameWall(meta) {
+  const t = meta && meta.presentationTime;
+  return t > 0 ? performance.timeOrigin + t : Date.now();
 }
 
 function startPlaying() {
   clearTimeout(stageTimer);
   stageTimer = 0;
+  const recovered = reconnecting && (pendingFailover || recoverKind === 'move');
+  if (pendingFailover) {
+    pendingFailover = false;
+    S.failovers++;
+  }
   reconnecting = false;
+  recoverKind = '';
   S.error = null;
   S.state = 'playing';
   playingSince = performance.now();
   overlay(null);
   updateHints();
+  if (recovered && S.edge) toast(`Now playing on ${where()}`);
 }
 
 function stallMs() {
@@ -429,13 +764,23 @@ function stallMs() {
   return Math.max(STALL_MS, 3000 / fps);
 }
 
+// The stall watchdog. A tick that comes late means the page itself was
+// not running (a long task, a frozen tab); frames could not be presented
+// either, so the wait starts over instead of blaming the edge.
+let lastCheck = performance.now();
 setInterval(() => {
-  if (S.state !== 'playing') return;
   const now = performance.now();
+  const late = now - lastCheck > STALL_CHECK_MS + 200;
+  lastCheck = now;
+  if (S.state !== 'playing') return;
+  if (late) {
+    lastFrameAt = Math.max(lastFrameAt, now);
+    return;
+  }
   // Hidden pages present no frames; that is not a stall.
-  if (!document.hidden && now - lastFrameAt > stallMs()) reconnect('The video stopped');
+  if (!document.hidden && now - lastFrameAt > stallMs()) edgeFailure('The video stopped');
   else if (failures && now - playingSince > STABLE_MS) failures = 0;
-}, 100);
+}, STALL_CHECK_MS);
 
 // ---- stats ---------------------------------------------------------------
 
@@ -476,6 +821,31 @@ function edgeStatsText(e) {
   return `${e.encoder} · encode ${f(e.encodeMs)} ms · render ${f(e.renderMs)} ms · ${f(e.fps, 0)} fps sent · ${e.skipped} skipped`;
 }
 
+// probesText lists the nearest measured edges, up to four.
+function probesText() {
+  const list = Object.entries(S.rtts).sort((a, b) => a[1] - b[1]);
+  if (!list.length) return '—';
+  const shown = list.slice(0, 4).map(([edge, ms]) => `${edge}: ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
+  if (list.length > 4) shown.push(`+${list.length - 4}`);
+  return shown.join(' · ');
+}
+
+function failoverText() {
+  const f = S.lastFailure;
+  if (!f) return String(S.failovers);
+  const ago = Math.round((Date.now() - f.at) / 1000);
+  return `${S.failovers} · last: ${f.edge}, ${f.reason} (${ago} s ago)`;
+}
+
+function signalText() {
+  let host = S.signal;
+  try {
+    host = new URL(S.signal).host;
+  } catch { /* shown as it is */ }
+  const state = sig && sig.open ? '' : ' · reconnecting';
+  return `${S.node ? `${S.node} · ` : ''}${host}${state}`;
+}
+
 function renderStats() {
   const s = S.stats;
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -491,7 +861,10 @@ function renderStats() {
     ['Jitter buffer', `${f(s.jitterBufferMs, 1)} ms`],
     ['Frames', `${s.framesDecoded} decoded, ${s.framesDropped} dropped`],
     ['Codec', [sampler.codec.replace('video/', ''), sampler.decoder].filter(Boolean).join(' · ') || '—'],
-    ['Edge', S.edge ? `${S.edge}${S.region ? ` (${S.region})` : ''}` : '—'],
+    ['Edge', S.edge ? where() : '—'],
+    ['Probes', probesText()],
+    ['Failovers', failoverText()],
+    ['Signaling', signalText()],
     ['Encoder', edgeStatsText(link.edgeStats)],
     ['Session', S.session || '—'],
     ['Reconnects', String(S.reconnects)],
@@ -575,6 +948,7 @@ $('hint-key').textContent = STATS_KEY_LABEL;
 window.addEventListener('pagehide', () => {
   leaving = true;
   teardown(true);
+  closeSignal();
 });
 window.addEventListener('pageshow', (e) => {
   // Restored from the back/forward cache: the old connection is gone.

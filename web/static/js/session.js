@@ -1,52 +1,63 @@
-// Connection is one attempt to play: a signaling WebSocket plus the
-// RTCPeerConnection it negotiates. The page makes a new Connection for every
-// (re)connect and throws the old one away whole, so nothing from a dead
-// attempt (a late candidate, a close event) can leak into the next.
+// Connection is one attempt to play: the RTCPeerConnection negotiated over
+// the page's signaling socket (signal.js). The page makes a new Connection
+// for every (re)join and throws the old one away whole, so nothing from a
+// dead attempt (a late candidate, a state change) can leak into the next.
+// The signaling socket is the page's: it outlives a Connection, and a rejoin
+// after an edge failure reuses it when it is still open and quiet (see
+// play.js).
 //
 // Negotiation (the page offers; the edge is ICE-lite and answers with its
 // candidates inside the SDP):
 //
-//   1. open the WebSocket and, in parallel, build the PeerConnection: a
-//      recvonly video and a recvonly audio transceiver and the two input data
-//      channels ("input" ordered+reliable, "motion" unordered, no
-//      retransmits), then create the offer;
-//   2. when both are ready send {"type":"join","title","sdp"};
+//   1. build the PeerConnection: a recvonly video and a recvonly audio
+//      transceiver and the two input data channels ("input" ordered+reliable,
+//      "motion" unordered, no retransmits), then create the offer;
+//   2. once the offer is ready, the socket is open and the page has said
+//      what to join with (join(): rtt, exclude, resume), send
+//      {"type":"join","title","sdp",…};
 //   3. on {"type":"joined"} apply the answer and send our ICE candidates,
 //      which were held back until then (the server only accepts candidates
 //      for a joined session).
-
-import { Signal } from './signal.js';
+//
+// The page routes the socket's messages here (onMessage) while this
+// Connection is current; the socket's own events stay with the page.
 
 export class Connection {
-  // handlers: {message(msg), wsClose(event), pcState(state), track(event)}
-  constructor({ title, resume, wantTitles }, handlers) {
+  // handlers: {message(msg), pcState(state), track(event)}
+  constructor({ title }, handlers) {
     this.title = title;
-    this.resume = resume;
-    this.wantTitles = wantTitles;
     this.h = handlers;
+    this.sig = null;
     this.closed = false;
     this.joined = false;
     this.joinSent = false;
+    this.joinAnswered = false; // "joined" or "error" came back
+    this.info = null; // {rtt, exclude, resume} for the join
     this.offer = null;
     this.pendingCandidates = []; // ours, until joined
     this.remoteCandidates = []; // the edge's, until the answer is applied
     this.stream = new MediaStream();
   }
 
-  start() {
-    this.sig = new Signal({
-      onOpen: () => {
-        if (this.wantTitles) this.sig.send({ type: 'titles' });
-        this.maybeJoin();
-      },
-      onMessage: (msg) => this.onMessage(msg),
-      onClose: (e) => !this.closed && this.h.wsClose(e),
-    });
+  // start builds the peer; sig is the page's socket, open or opening.
+  start(sig) {
+    this.sig = sig;
     this.buildPeer().catch((err) => {
       if (this.closed) return;
       console.error('stratus: building the offer failed', err);
       this.h.message({ type: 'error', code: 'internal', message: `This browser could not start WebRTC: ${err.message || err}` });
     });
+  }
+
+  // join gives what to join with; the message goes as soon as it can.
+  join(info) {
+    this.info = info;
+    this.maybeJoin();
+  }
+
+  // signalOpen tells the Connection its socket has opened.
+  signalOpen() {
+    this.maybeJoin();
   }
 
   async buildPeer() {
@@ -81,9 +92,12 @@ export class Connection {
   }
 
   maybeJoin() {
-    if (this.joinSent || !this.offer || !this.sig.open) return;
+    if (this.closed || this.joinSent || !this.offer || !this.info || !this.sig || !this.sig.open) return;
     const msg = { type: 'join', title: this.title, sdp: this.offer };
-    if (this.resume) msg.resume = this.resume;
+    const { rtt, exclude, resume } = this.info;
+    if (rtt && Object.keys(rtt).length) msg.rtt = rtt;
+    if (exclude && exclude.length) msg.exclude = exclude;
+    if (resume) msg.resume = resume;
     this.joinSent = this.sig.send(msg);
     if (this.joinSent) this.joinSentAt = performance.now();
   }
@@ -92,7 +106,9 @@ export class Connection {
     if (this.closed) return;
     switch (msg.type) {
       case 'joined':
+        if (!this.joinSent || this.joined) return; // not ours
         this.joined = true;
+        this.joinAnswered = true;
         // Tell the page first (edge name for the status line), then apply.
         this.h.message(msg);
         try {
@@ -114,6 +130,16 @@ export class Connection {
         if (this.pc && this.pc.remoteDescription) this.addRemote(msg.candidate);
         else this.remoteCandidates.push(msg.candidate);
         return;
+      case 'error':
+        if (this.joinSent) this.joinAnswered = true;
+        this.h.message(msg);
+        return;
+      case 'ended':
+        // Only a session can end; before "joined" this is about an
+        // earlier session on the same socket.
+        if (!this.joined) return;
+        this.h.message(msg);
+        return;
       default:
         this.h.message(msg);
     }
@@ -124,13 +150,18 @@ export class Connection {
   }
 
   // close ends the attempt. With leave, the server is told first so the
-  // edge frees the session at once instead of on timeout.
+  // edge frees the session at once instead of on timeout; a rejoin on the
+  // same socket does not need it (a join replaces the session). A join
+  // still unanswered marks the socket dirty: its answer would arrive on it
+  // and be taken for the next join's, so the page must not reuse it.
   close(leave = true) {
     if (this.closed) return;
     this.closed = true;
     if (this.sig) {
-      if (leave && this.joinSent) this.sig.send({ type: 'leave' });
-      this.sig.close();
+      if (this.joinSent && !this.joinAnswered) this.sig.dirty = true;
+      // A join refused with an error left no session to leave.
+      const refused = this.joinAnswered && !this.joined;
+      if (leave && this.joinSent && !refused) this.sig.send({ type: 'leave' });
     }
     if (this.pc) {
       try {

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// percentile is the nearest-rank percentile (p in 0..100) of ds.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := int(p/100*float64(len(s))+0.999999) - 1
+	return s[min(max(rank, 0), len(s)-1)]
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond))
+}
+
+// report renders the markdown section for benchmarks/README.md.
+func report(o options, results []sizeResult, logs *countingHandler, took time.Duration) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s, %s; open-file limit %d. Taken %s; the run took %s.\n\n",
+		numCPU(), cpuModel(), runtime.Version(), host, fileLimit(),
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second))
+	fmt.Fprintf(&b, "Command: `go run ./benchmarks/gossip %s`\n\n", joinArgs(os.Args[1:]))
+	fmt.Fprintf(&b, "Settings: profile `lan` (memberlist DefaultLANConfig with ProbeInterval 500 ms, "+
+		"ProbeTimeout 250 ms, SuspicionMult 3, GossipInterval 100 ms, GossipNodes 4, RetransmitMult 3, "+
+		"PushPullInterval 15 s), AES-256-GCM, all members in one process on 127.0.0.1, %d seeds. "+
+		"Each repetition changes one random member's metadata (SetMeta) and then kills another "+
+		"(Close without Leave) and replaces it. Times run from the call until the member's event "+
+		"subscription delivers the news; \"all\" is the last of the N−1 others, \"each\" pools every "+
+		"member's own time.\n\n", o.seeds)
+
+	b.WriteString("| N | reps | meta → all p50 | meta → all p99 | meta each p50 | death → all p50 | death → all p99 | death each p50 | CPU used | startup |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %d | %d | %s ms | %s ms | %s ms | %s ms | %s ms | %s ms | %.0f %% | %s |\n",
+			r.n, len(r.death),
+			ms(percentile(r.meta, 50)), ms(percentile(r.meta, 99)), ms(percentile(r.metaEach, 50)),
+			ms(percentile(r.death, 50)), ms(percentile(r.death, 99)), ms(percentile(r.deathEach, 50)),
+			100*r.cpuShare, r.startup.Round(100*time.Millisecond))
+	}
+	b.WriteString("\n")
+	for _, r := range results {
+		if r.err != nil {
+			fmt.Fprintf(&b, "- N = %d stopped early: %v\n", r.n, r.err)
+		}
+		if r.resyncs > 0 {
+			fmt.Fprintf(&b, "- N = %d: %d subscriptions fell behind and resynced from Members().\n", r.n, r.resyncs)
+		}
+		if len(r.meta) > 0 {
+			fmt.Fprintf(&b, "- N = %d raw (ms): meta → all %s; death → all %s\n", r.n, msList(r.meta), msList(r.death))
+		}
+	}
+	if top := logs.top(5); len(top) > 0 {
+		fmt.Fprintf(&b, "- Warnings logged by the members (most frequent): %s\n", strings.Join(top, "; "))
+	}
+	return b.String()
+}
+
+func msList(ds []time.Duration) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = ms(d)
+	}
+	return strings.Join(s, " ")
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"stratus/cluster"
+	"stratus/edge/api"
+	"stratus/signaling"
+	"stratus/web"
+)
+
+// signalConfig is one signaling node as its own process.
+type signalConfig struct {
+	Addr     string
+	LAN      string
+	JoinLAN  string
+	WAN      string
+	JoinWAN  listFlag
+	Location string
+	LogLevel string
+	g        gossipFlags
+	Signal   signaling.Config
+}
+
+func signalFlags(args []string) (signalConfig, error) {
+	cfg := signalConfig{Signal: signaling.DefaultConfig()}
+	fs := flag.NewFlagSet("signal", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "player-facing HTTP address")
+	fs.StringVar(&cfg.Signal.PublicURL, "public-url", "", "player-facing URL as pages reach it (default: http:// + -addr)")
+	fs.StringVar(&cfg.Signal.Name, "name", cfg.Signal.Name, "node name")
+	fs.StringVar(&cfg.Signal.Region, "region", cfg.Signal.Region, "region of this node; its players prefer edges there")
+	fs.StringVar(&cfg.Location, "location", "", "latitude,longitude of this node")
+	fs.Var((*listFlag)(&cfg.Signal.Edges), "edges", "edge API URLs to route to without gossip (comma list)")
+	fs.StringVar(&cfg.LAN, "lan", "", "regions this node routes for, with the gossip address of each region's pool: eu-west=0.0.0.0:7946,us-east=0.0.0.0:7947")
+	fs.StringVar(&cfg.JoinLAN, "join-lan", "", "members of each region's pool to join: eu-west=10.0.0.5:7946,…")
+	fs.StringVar(&cfg.WAN, "wan", "", "gossip address of the WAN pool of signaling nodes (empty: none)")
+	fs.Var(&cfg.JoinWAN, "join-wan", "members of the WAN pool to join (comma list)")
+	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	cfg.g.add(fs)
+	if err := loadFlags(fs, args); err != nil {
+		return cfg, err
+	}
+	var errs []error
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %w", cfg.Addr, err))
+	}
+	if cfg.Signal.PublicURL == "" {
+		cfg.Signal.PublicURL = "http://" + cfg.Addr
+	}
+	loc, err := parseLocation(cfg.Location)
+	errs = append(errs, err)
+	cfg.Signal.Location = loc
+	lan, err := regionMap(cfg.LAN)
+	errs = append(errs, err)
+	joins, err := regionMap(cfg.JoinLAN)
+	errs = append(errs, err)
+	for r := range joins {
+		if _, ok := lan[r]; !ok {
+			errs = append(errs, fmt.Errorf("join-lan names region %q, which -lan does not", r))
+		}
+	}
+	if len(lan) > 0 || cfg.WAN != "" {
+		key, err := cfg.g.clusterKey()
+		errs = append(errs, err)
+		regions := make([]string, 0, len(lan))
+		for r := range lan {
+			regions = append(regions, r)
+		}
+		sort.Strings(regions)
+		for _, r := range regions {
+			pc, err := cfg.g.pool("lan/"+r, cfg.Signal.Name, lan[r][0], joins[r], key, cluster.ProfileLAN)
+			errs = append(errs, err)
+			cfg.Signal.LAN = append(cfg.Signal.LAN, pc)
+		}
+		if cfg.WAN != "" {
+			pc, err := cfg.g.pool("wan", cfg.Signal.Name, cfg.WAN, cfg.JoinWAN, key, cluster.ProfileWAN)
+			errs = append(errs, err)
+			cfg.Signal.WAN = &pc
+		}
+	}
+	errs = append(errs, cfg.Signal.Validate())
+	return cfg, errors.Join(errs...)
+}
+
+func runSignal(args []string) error {
+	cfg, err := signalFlags(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sig, err := signaling.New(cfg.Signal, web.Handler(), reg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer sig.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/", sig.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
+
+	ctx, cancel := signalContext(log)
+	defer cancel()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	srv.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }

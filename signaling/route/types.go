@@ -1,0 +1,94 @@
+package route
+
+import (
+	"time"
+
+	"stratus/cluster"
+)
+
+// Edge is a candidate as this signaling node sees it: gossip's view plus
+// this node's own joins in flight.
+type Edge struct {
+	Name string
+	Meta cluster.Meta
+	// Reserved is how many slots this signaling node has in flight on the
+	// edge: joins sent but not yet reflected in gossip's Free.
+	Reserved int
+}
+
+// Request is what is known about the player.
+type Request struct {
+	Title string
+	// Region is the player's region hint (from the page, or this signaling
+	// node's own region); may be empty. Eligible edges in it win outright.
+	Region string
+	// Location is the player's location hint, if any.
+	Location *cluster.Location
+	// RTT holds the page's measurements, keyed by edge name or by
+	// "region:<name>" for a region.
+	RTT map[string]time.Duration
+	// Exclude lists edges the player just failed on, not to be retried now.
+	Exclude []string
+	// TopK caps Decision.Candidates (0: all). Every edge is still scored;
+	// the join path needs only the winner (TopK 1), the explain view all.
+	TopK int
+}
+
+// RegionRTTPrefix marks a Request.RTT key that names a region.
+const RegionRTTPrefix = "region:"
+
+// Where Candidate.RTT came from, best evidence first.
+const (
+	SourceMeasured       = "measured"
+	SourceRegionMeasured = "region-measured"
+	SourceLocation       = "location"
+	SourceRegionHint     = "region-hint"
+	SourceUnknown        = "unknown"
+)
+
+// Decision codes for the player protocol.
+const (
+	CodeUnknownTitle = "unknown_title"
+	CodeEdgeFull     = "edge_full"
+	CodeNoEdge       = "no_edge"
+)
+
+// Candidate is one edge with its score and the reason for its place.
+type Candidate struct {
+	Edge   string
+	Region string
+	// Score is the estimated cost in milliseconds of RTT; lower is better.
+	Score float64
+	// RTT is the round trip used: measured or estimated (see RTTSource).
+	// Edges that cannot host the title at all (not an edge, or the title
+	// is not offered) are not scored: RTT and Score 0, RTTSource "".
+	RTT       time.Duration
+	RTTSource string
+	Load      float64
+	// Free is the slots left after this node's reservations.
+	Free     int
+	Eligible bool
+	// Reason is why the edge is ineligible, or the breakdown of its score.
+	Reason string
+}
+
+// Decision is the outcome of Router.Decide.
+type Decision struct {
+	Title string
+	// Winner is the chosen edge, "" when none.
+	Winner string
+	// Region is the winner's region.
+	Region string
+	// Candidates are every edge considered (capped by Request.TopK):
+	// eligible ones first in the order they would be tried (region tier,
+	// then score, then name); then the edges busy now (full, draining,
+	// degraded, excluded) in the same order; then those that cannot host
+	// the title at all, by name.
+	Candidates []Candidate
+	// Why is a sentence for the player: why the winner won or why nobody
+	// could take them.
+	Why string
+	// Code is "" on success, else CodeUnknownTitle, CodeEdgeFull or
+	// CodeNoEdge.
+	Code string
+}
