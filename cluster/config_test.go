@@ -116,7 +116,7 @@ func TestProfiles(t *testing.T) {
 	lan, _ := ProfileLAN.memberlistConfig()
 	if lan.ProbeInterval != 500*time.Millisecond || lan.ProbeTimeout != 250*time.Millisecond ||
 		lan.SuspicionMult != 3 || lan.GossipInterval != 100*time.Millisecond || lan.GossipNodes != 4 ||
-		lan.RetransmitMult != 3 || lan.PushPullInterval != 15*time.Second {
+		lan.RetransmitMult != 4 || lan.PushPullInterval != 15*time.Second || lan.EnableCompression {
 		t.Errorf("lan profile: %+v", lan)
 	}
 	wan, tw := ProfileWAN.memberlistConfig()

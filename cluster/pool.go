@@ -19,6 +19,11 @@ var (
 	ErrClosed = errors.New("cluster: pool is closed")
 	// ErrLeft is returned by SetMeta after Leave.
 	ErrLeft = errors.New("cluster: node has left the pool")
+	// ErrBroadcastUnconfirmed is wrapped by SetMeta's error when the new
+	// metadata is in effect but memberlist had not finished broadcasting it
+	// when the wait ended (a busy or shrinking pool). Gossip and state syncs
+	// still spread it; callers may log it at debug and carry on.
+	ErrBroadcastUnconfirmed = errors.New("cluster: metadata broadcast not confirmed in time")
 )
 
 // defaultLeaveTimeout is what Leave waits when given no timeout (memberlist
@@ -167,7 +172,8 @@ func (p *Pool) Meta() Meta { return p.local.Load().meta }
 // changing anything when m cannot be encoded (see Encode). It then waits, at
 // most a couple of seconds (ten on the WAN), for memberlist to finish
 // broadcasting; on timeout the error says so, but the new metadata is in
-// effect and spreads with the next gossip and full state syncs.
+// effect and spreads with the next gossip and full state syncs: the error
+// then wraps ErrBroadcastUnconfirmed.
 func (p *Pool) SetMeta(m Meta) error {
 	p.lifeMu.RLock()
 	defer p.lifeMu.RUnlock()
@@ -186,8 +192,8 @@ func (p *Pool) SetMeta(m Meta) error {
 	}
 	p.local.Store(&localMeta{meta: m, wire: wire})
 	if err := p.ml.UpdateNode(p.timings.updateTimeout); err != nil {
-		return fmt.Errorf("cluster: metadata version %d is in effect but its broadcast did not finish within %s (state syncs will spread it): %w",
-			m.Version, p.timings.updateTimeout, err)
+		return fmt.Errorf("%w: version %d is in effect, but memberlist had not sent it to enough peers after %s (%v)",
+			ErrBroadcastUnconfirmed, m.Version, p.timings.updateTimeout, err)
 	}
 	return nil
 }

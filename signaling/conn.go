@@ -68,7 +68,7 @@ func (c *conn) serve(ctx context.Context) {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	go c.keepAlive(ctx)
-	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.dir.Signals(), Probes: c.s.placer.probes("")})
+	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.signals(), Probes: c.s.placer.probes("")})
 
 	for {
 		typ, data, err := c.ws.ReadMessage()

@@ -137,6 +137,9 @@ func (d *staticDir) poll(ctx context.Context) {
 				Role: cluster.RoleEdge, Region: st.Region, API: c.URL(),
 				Probe: c.URL() + "/v1/probe", Media: st.MediaUDP,
 				Capacity: st.Capacity, Free: st.Free, Health: cluster.Health(st.Health), Titles: ids,
+				// Each poll is a fresh report, as a gossip update would be:
+				// reservations held until the next report end with it.
+				Version: uint64(time.Now().UnixNano()),
 			}}
 			d.mu.Lock()
 			d.edges[c.URL()] = e

@@ -38,13 +38,24 @@ type placer struct {
 	mu       sync.Mutex
 	clients  map[string]*api.Client // by API URL
 	inflight map[string]int         // reservations by edge name
+	held     map[string][]hold      // placed players gossip has not counted yet, by edge name
 	suspect  map[string]time.Time   // edge name → until
+}
+
+// hold counts a player placed on an edge against its free slots until
+// gossip reports the edge's new count: a metadata version newer than the
+// one seen when the player was sent there (the edge publishes at once when
+// it admits someone), or at the latest until the hold expires. Counting it
+// longer would count it twice, and refuse players while the edge has room.
+type hold struct {
+	version uint64
+	until   time.Time
 }
 
 func newPlacer(dir directory, router *route.Router, region string, loc *cluster.Location) *placer {
 	return &placer{
 		dir: dir, router: router, region: region, loc: loc, started: time.Now(),
-		clients: map[string]*api.Client{}, inflight: map[string]int{}, suspect: map[string]time.Time{},
+		clients: map[string]*api.Client{}, inflight: map[string]int{}, held: map[string][]hold{}, suspect: map[string]time.Time{},
 	}
 }
 
@@ -63,11 +74,21 @@ func (p *placer) request(title string, rtt map[string]float64, exclude []string)
 // decide ranks the edges for req, counting this node's reservations and
 // suspicions.
 func (p *placer) decide(req route.Request) route.Decision {
-	edges := p.dir.Edges()
+	return p.decideAmong(req, p.dir.Edges())
+}
+
+func (p *placer) decideAmong(req route.Request, edges []route.Edge) route.Decision {
 	now := time.Now()
 	p.mu.Lock()
 	for i := range edges {
-		edges[i].Reserved = p.inflight[edges[i].Name]
+		edges[i].Reserved = p.inflight[edges[i].Name] + p.holding(edges[i].Name, edges[i].Meta.Version, now)
+	}
+	for name, hs := range p.held {
+		// Holds are appended in time order: the newest expired, all did
+		// (this also forgets edges that are gone).
+		if !now.Before(hs[len(hs)-1].until) {
+			delete(p.held, name)
+		}
 	}
 	for name, until := range p.suspect {
 		if now.After(until) {
@@ -92,6 +113,28 @@ func (p *placer) client(url string) (*api.Client, error) {
 	}
 	p.clients[url] = c
 	return c, nil
+}
+
+// holding counts the edge's holds still in force, dropping the others.
+// p.mu is held.
+func (p *placer) holding(edge string, version uint64, now time.Time) int {
+	hs := p.held[edge]
+	if len(hs) == 0 {
+		return 0
+	}
+	n := 0
+	for _, h := range hs {
+		if h.version >= version && now.Before(h.until) {
+			hs[n] = h
+			n++
+		}
+	}
+	if n == 0 {
+		delete(p.held, edge)
+	} else {
+		p.held[edge] = hs[:n]
+	}
+	return n
 }
 
 func (p *placer) reserve(edge string, d int) {
@@ -148,11 +191,13 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 		status(c.Edge)
 		p.reserve(c.Edge, 1)
 		resp, err := cl.CreateSession(ctx, api.CreateRequest{Title: req.Title, Offer: offer, Resume: resume})
+		p.reserve(c.Edge, -1)
 		if err == nil {
-			time.AfterFunc(holdReservation, func() { p.reserve(c.Edge, -1) })
+			p.mu.Lock()
+			p.held[c.Edge] = append(p.held[c.Edge], hold{version: meta.Version, until: time.Now().Add(holdReservation)})
+			p.mu.Unlock()
 			return placement{resp: resp, client: cl}, d, nil
 		}
-		p.reserve(c.Edge, -1)
 		lastErr = err
 		ae, _ := api.AsError(err)
 		if ae == nil {
@@ -189,7 +234,19 @@ func (p *placer) metaOf(name string) (cluster.Meta, bool) {
 // node's own estimate, at most two per region so that near and far regions
 // are both measured.
 func (p *placer) probes(title string) []Probe {
-	d := p.decide(route.Request{Title: title, Region: p.region, Location: p.loc})
+	req := route.Request{Title: title, Region: p.region, Location: p.loc}
+	edges := p.dir.Edges()
+	if title == "" {
+		// The greeting comes before the page names its title, and the
+		// router finds no edge for no title: rank every edge as if it
+		// offered the title.
+		const anyTitle = "\x00any"
+		req.Title = anyTitle
+		for i := range edges {
+			edges[i].Meta.Titles, edges[i].Meta.TitlesDigest = []string{anyTitle}, ""
+		}
+	}
+	d := p.decideAmong(req, edges)
 	perRegion := map[string]int{}
 	var out []Probe
 	for _, c := range d.Candidates {

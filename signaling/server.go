@@ -106,8 +106,28 @@ type Server struct {
 	upgrader websocket.Upgrader
 	metrics  *metrics
 
-	closeOnce sync.Once
-	closing   atomic.Bool
+	closeOnce     sync.Once
+	closing       atomic.Bool
+	stop, stopped chan struct{}
+
+	mu sync.Mutex
+	// seenSignals remembers every signaling node ever seen in gossip, so
+	// their pages may still fall back here once the node is gone.
+	seenSignals map[string]bool
+}
+
+// signals lists the signaling nodes gossip knows now, and remembers them.
+func (s *Server) signals() []string {
+	list := s.dir.Signals()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seenSignals == nil {
+		s.seenSignals = map[string]bool{}
+	}
+	for _, u := range list {
+		s.seenSignals[strings.TrimRight(u, "/")] = true
+	}
+	return list
 }
 
 // New builds a signaling node. web serves the player pages; reg receives
@@ -136,7 +156,25 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 			return nil, fmt.Errorf("signaling: metrics: %w", err)
 		}
 	}
+	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+	go s.rememberSignals()
 	return s, nil
+}
+
+// rememberSignals notes the signaling nodes gossip knows, every few
+// seconds, until Close.
+func (s *Server) rememberSignals() {
+	defer close(s.stopped)
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		s.signals()
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // openDirectory joins the gossip pools, or watches the static edge list.
@@ -180,7 +218,11 @@ func (s *Server) openDirectory() (directory, error) {
 // Close leaves the gossip pools. Safe to call twice.
 func (s *Server) Close() error {
 	s.closing.Store(true)
-	s.closeOnce.Do(func() { s.dir.Close() })
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+		s.dir.Close()
+	})
 	return nil
 }
 
@@ -192,11 +234,17 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 		return true
 	}
 	// Pages served by any signaling node of the cluster fall back to this
-	// one when theirs goes away.
-	for _, o := range append(s.cfg.AllowedOrigins, s.dir.Signals()...) {
+	// one when theirs goes away, possibly after gossip has forgotten it.
+	for _, o := range append(s.cfg.AllowedOrigins, s.signals()...) {
 		if strings.TrimRight(o, "/") == origin {
 			return true
 		}
+	}
+	s.mu.Lock()
+	known := s.seenSignals[origin]
+	s.mu.Unlock()
+	if known {
+		return true
 	}
 	s.log.Warn("websocket refused: origin not allowed", "origin", origin)
 	return false

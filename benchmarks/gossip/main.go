@@ -30,7 +30,11 @@ type options struct {
 	seeds   int
 	batch   int
 	timeout time.Duration
-	out     string
+	budget  time.Duration
+	// deadline ends the whole run (from budget); what was measured by then
+	// is reported.
+	deadline time.Time
+	out      string
 }
 
 func main() {
@@ -40,6 +44,7 @@ func main() {
 	flag.IntVar(&o.seeds, "seeds", 3, "members every other member is given as join seeds")
 	flag.IntVar(&o.batch, "batch", 20, "members started at once before waiting for the pool to settle")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up on one measurement (or on convergence) after this long")
+	flag.DurationVar(&o.budget, "budget", 9*time.Minute, "stop measuring after this long in all and report what was measured")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
 	flag.Parse()
 	for f := range strings.SplitSeq(*sizes, ",") {
@@ -62,6 +67,7 @@ func main() {
 	progress := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	start := time.Now()
+	o.deadline = start.Add(o.budget)
 	var results []sizeResult
 	for _, n := range o.sizes {
 		progress.Info("measuring", "members", n, "reps", o.reps)
@@ -79,4 +85,10 @@ func main() {
 			os.Exit(1)
 		}
 	}
+}
+
+// wait is how long one measurement may wait: -timeout, or less when the
+// run's budget is nearly spent.
+func (o options) wait() time.Duration {
+	return max(min(o.timeout, time.Until(o.deadline)), time.Second)
 }

@@ -15,16 +15,22 @@ import (
 )
 
 // sizeResult is what one member count measured. Durations are "until the
-// last of the N−1 other members knew"; perMember pools every member's own
-// arrival time across repetitions.
+// last of the N−1 other members knew"; metaEach and deathEach pool every
+// member's own arrival time across repetitions.
 type sizeResult struct {
 	n                   int
 	startup             time.Duration
 	meta, death         []time.Duration
 	metaEach, deathEach []time.Duration
 	cpuShare            float64 // CPU time used / (wall time × CPUs) while measuring
+	othersShare         float64 // the same for every other process on the machine
+	schedP999           time.Duration
 	resyncs             uint64
-	err                 error
+	// falseDeaths counts "dead" events for members nobody killed, while
+	// measuring; falseAtStart those while starting.
+	falseDeaths, falseAtStart uint64
+	excluded                  int
+	err                       error
 }
 
 // target is the news the members are waiting for.
@@ -37,8 +43,10 @@ type target struct {
 	arrived []atomic.Int64
 	count   atomic.Int64
 	want    int64
-	done    chan struct{}
-	once    sync.Once
+	// excluded receivers did not know the member to begin with.
+	excluded int
+	done     chan struct{}
+	once     sync.Once
 }
 
 // member is one pool and the goroutine recording its events.
@@ -57,8 +65,15 @@ type bench struct {
 	members []*member
 	cur     atomic.Pointer[target]
 	resyncs atomic.Uint64
-	wg      sync.WaitGroup
-	next    int // name counter
+	// killed names the members closed on purpose; any other member
+	// reported dead is a false positive of an overloaded machine.
+	killed      sync.Map
+	falseDeaths atomic.Uint64
+	// excluded counts members left out of a death measurement because they
+	// did not list the victim when it was killed.
+	excluded int
+	wg       sync.WaitGroup
+	next     int // name counter
 }
 
 func measureSize(n int, o options, log, progress *slog.Logger) (sizeResult, error) {
@@ -92,25 +107,33 @@ func measureSize(n int, o options, log, progress *slog.Logger) (sizeResult, erro
 			b.seedIdx[m.idx] = true
 		}
 		if (i+1)%o.batch == 0 || i == n-1 {
-			if err := b.waitConverged(i+1, o.timeout); err != nil {
-				res.err = fmt.Errorf("starting: %w", err)
+			t1 := time.Now()
+			if err := b.waitConverged(i+1, o.wait()); err != nil {
+				res.err = fmt.Errorf("starting, at %d members: %w", i+1, err)
+				res.falseAtStart = b.falseDeaths.Load()
 				return res, res.err
 			}
+			progress.Info("batch settled", "members", i+1, "took", time.Since(t1).Round(time.Millisecond))
 		}
 	}
 	res.startup = time.Since(t0)
 	progress.Info("converged", "members", n, "took", res.startup.Round(time.Millisecond))
 
-	cpu0, wall0 := cpuTime(), time.Now()
+	cpu0, wall0, false0 := cpuTime(), time.Now(), b.falseDeaths.Load()
+	busy0, sched0 := machineBusy(), schedLatency()
 	for rep := range o.reps {
-		d, each, err := b.metaChange(rep, o.timeout)
+		if time.Now().After(o.deadline) {
+			res.err = fmt.Errorf("time budget (-budget %s) spent after %d repetitions", o.budget, rep)
+			break
+		}
+		d, each, err := b.metaChange(rep, o.wait())
 		if err != nil {
 			res.err = fmt.Errorf("metadata change, rep %d: %w", rep, err)
 			break
 		}
 		res.meta, res.metaEach = append(res.meta, d), append(res.metaEach, each...)
 
-		d, each, err = b.death(o.timeout)
+		d, each, err = b.death(o.wait())
 		if err != nil {
 			res.err = fmt.Errorf("death, rep %d: %w", rep, err)
 			break
@@ -124,15 +147,21 @@ func measureSize(n int, o options, log, progress *slog.Logger) (sizeResult, erro
 			res.err = err
 			break
 		}
-		if err := b.waitConverged(n, o.timeout); err != nil {
+		if err := b.waitConverged(n, o.wait()); err != nil {
 			res.err = fmt.Errorf("rejoin after rep %d: %w", rep, err)
 			break
 		}
 	}
 	if wall := time.Since(wall0); wall > 0 {
-		res.cpuShare = (cpuTime() - cpu0).Seconds() / (wall.Seconds() * float64(numCPU()))
+		own := cpuTime() - cpu0
+		res.cpuShare = own.Seconds() / (wall.Seconds() * float64(numCPU()))
+		res.othersShare = max(0, (machineBusy()-busy0-own).Seconds()/(wall.Seconds()*float64(numCPU())))
 	}
+	res.schedP999 = latencyQuantile(sched0, schedLatency(), 0.999)
 	res.resyncs = b.resyncs.Load()
+	res.excluded = b.excluded
+	res.falseDeaths = b.falseDeaths.Load() - false0
+	res.falseAtStart = false0
 	return res, res.err
 }
 
@@ -170,6 +199,11 @@ func (b *bench) add() (*member, error) {
 // record notes when member m learns the current target's news.
 func (b *bench) record(m *member, ch <-chan cluster.Event) {
 	for ev := range ch {
+		if ev.Type == cluster.EventLeave && ev.Member.State == cluster.StateDead && !m.gone.Load() {
+			if _, ok := b.killed.Load(ev.Member.Name); !ok {
+				b.falseDeaths.Add(1)
+			}
+		}
 		t := b.cur.Load()
 		if t == nil || m.gone.Load() {
 			continue
@@ -241,7 +275,8 @@ func (b *bench) metaChange(rep int, timeout time.Duration) (time.Duration, []tim
 	t.start = time.Now()
 	b.cur.Store(t)
 	defer b.cur.Store(nil)
-	if err := src.pool.SetMeta(meta); err != nil {
+	// An unconfirmed broadcast (a busy pool) is still in effect: measure on.
+	if err := src.pool.SetMeta(meta); err != nil && !errors.Is(err, cluster.ErrBroadcastUnconfirmed) {
 		return 0, nil, err
 	}
 	return b.await(t, alive, timeout)
@@ -262,7 +297,17 @@ func (b *bench) death(timeout time.Duration) (time.Duration, []time.Duration, er
 	v := victims[rand.IntN(len(victims))]
 	t := b.newTarget(v.pool.Name(), true, 0, len(alive)-1)
 	t.arrived[v.idx].Store(-1)
+	// A member that does not list the victim (it missed the join, or
+	// wrongly declared it dead already) will never report its death.
+	for _, m := range alive {
+		if m != v && !lists(m.pool, v.pool.Name()) {
+			t.arrived[m.idx].Store(-1)
+			t.want--
+			t.excluded++
+		}
+	}
 	v.gone.Store(true)
+	b.killed.Store(v.pool.Name(), true)
 	t.start = time.Now()
 	b.cur.Store(t)
 	defer b.cur.Store(nil)
@@ -270,9 +315,22 @@ func (b *bench) death(timeout time.Duration) (time.Duration, []time.Duration, er
 	return b.await(t, alive, timeout)
 }
 
+func lists(p *cluster.Pool, name string) bool {
+	for _, m := range p.Members() {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // await waits for every receiver, then returns the time until the last one
 // and each one's time.
 func (b *bench) await(t *target, alive []*member, timeout time.Duration) (time.Duration, []time.Duration, error) {
+	b.excluded += t.excluded
+	if t.want <= 0 {
+		return 0, nil, errors.New("no member knew the victim")
+	}
 	select {
 	case <-t.done:
 	case <-time.After(timeout):

@@ -46,19 +46,26 @@ func report(o options, results []sizeResult, logs *countingHandler, took time.Du
 		"subscription delivers the news; \"all\" is the last of the N−1 others, \"each\" pools every "+
 		"member's own time.\n\n", o.seeds)
 
-	b.WriteString("| N | reps | meta → all p50 | meta → all p99 | meta each p50 | death → all p50 | death → all p99 | death each p50 | CPU used | startup |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| N | reps | meta → all p50 | meta → all p99 | meta each p50 | death → all p50 | death → all p99 | death each p50 | CPU: bench / others | Go sched wait p99.9 | startup |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %d | %d | %s ms | %s ms | %s ms | %s ms | %s ms | %s ms | %.0f %% | %s |\n",
+		fmt.Fprintf(&b, "| %d | %d | %s ms | %s ms | %s ms | %s ms | %s ms | %s ms | %.0f %% / %.0f %% | %s ms | %s |\n",
 			r.n, len(r.death),
 			ms(percentile(r.meta, 50)), ms(percentile(r.meta, 99)), ms(percentile(r.metaEach, 50)),
 			ms(percentile(r.death, 50)), ms(percentile(r.death, 99)), ms(percentile(r.deathEach, 50)),
-			100*r.cpuShare, r.startup.Round(100*time.Millisecond))
+			100*r.cpuShare, 100*r.othersShare, ms(r.schedP999), r.startup.Round(100*time.Millisecond))
 	}
 	b.WriteString("\n")
 	for _, r := range results {
 		if r.err != nil {
 			fmt.Fprintf(&b, "- N = %d stopped early: %v\n", r.n, r.err)
+		}
+		if r.falseDeaths+r.falseAtStart > 0 {
+			fmt.Fprintf(&b, "- N = %d: members wrongly declared dead (events summed over all members): %d while starting, %d while measuring.\n",
+				r.n, r.falseAtStart, r.falseDeaths)
+		}
+		if r.excluded > 0 {
+			fmt.Fprintf(&b, "- N = %d: %d member-deaths left out: the member did not list the victim when it was killed.\n", r.n, r.excluded)
 		}
 		if r.resyncs > 0 {
 			fmt.Fprintf(&b, "- N = %d: %d subscriptions fell behind and resynced from Members().\n", r.n, r.resyncs)

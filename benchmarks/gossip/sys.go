@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -112,4 +115,72 @@ func (h *countingHandler) top(n int) []string {
 		out = append(out, strings.TrimSpace(x.msg)+" ×"+itoa(x.n))
 	}
 	return out
+}
+
+// machineBusy is the CPU time all processes on the machine have used
+// (user, nice, system, irq, softirq, steal), from /proc/stat. Subtracting
+// this process's own gives the load others put on the machine while
+// measuring, which on a shared two-core machine moves the figures.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	// USER_HZ is 100 on every Linux this runs on.
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// schedLatency returns the Go scheduler's latency histogram: how long
+// runnable goroutines waited for a CPU. Long waits starve memberlist's
+// probes and acks, which is what makes an overloaded pool suspect healthy
+// members.
+func schedLatency() *metrics.Float64Histogram {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return nil
+	}
+	return s[0].Value.Float64Histogram()
+}
+
+// latencyQuantile is the q quantile (0..1) of the waits recorded between
+// two histogram readings, as the upper bound of its bucket.
+func latencyQuantile(before, after *metrics.Float64Histogram, q float64) time.Duration {
+	if before == nil || after == nil || len(before.Counts) != len(after.Counts) {
+		return 0
+	}
+	var total uint64
+	diff := make([]uint64, len(after.Counts))
+	for i := range diff {
+		diff[i] = after.Counts[i] - before.Counts[i]
+		total += diff[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	var acc uint64
+	for i, c := range diff {
+		acc += c
+		if float64(acc) >= q*float64(total) {
+			ub := after.Buckets[i+1]
+			if math.IsInf(ub, 1) {
+				ub = after.Buckets[i]
+			}
+			return time.Duration(ub * float64(time.Second))
+		}
+	}
+	return 0
 }

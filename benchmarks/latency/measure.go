@@ -32,13 +32,8 @@ func measure(ctx context.Context, srv *server, o options) (r runResult, err erro
 		return r, err
 	}
 	defer closeTab()
-	if err := p.waitPlaying(); err != nil {
-		return r, err
-	}
-	if r.session, err = p.sessionID(); err != nil {
-		return r, err
-	}
-	if err := sleep(ctx, o.warmup); err != nil {
+	reconnects, err := r.warmUp(ctx, p, o.warmup)
+	if err != nil {
 		return r, err
 	}
 	if err := r.begin(ctx, p, srv.edge, o.trace); err != nil {
@@ -50,7 +45,29 @@ func measure(ctx context.Context, srv *server, o options) (r runResult, err erro
 	if err != nil {
 		return r, err
 	}
-	return r, r.end(ctx, p, srv.edge, o.trace)
+	if err := r.end(ctx, p, srv.edge, o.trace); err != nil {
+		return r, err
+	}
+	return r, p.sameConnection(reconnects)
+}
+
+// warmUp waits for the video to play, lets it play for d, and notes the
+// session and the page's reconnect count. A reconnect during the warm-up
+// starts a new session, so the session is named once playing after it.
+func (r *runResult) warmUp(ctx context.Context, p *page, d time.Duration) (reconnects int, err error) {
+	if err := p.waitPlaying(); err != nil {
+		return 0, err
+	}
+	if err := sleep(ctx, d); err != nil {
+		return 0, err
+	}
+	if err := p.waitPlaying(); err != nil {
+		return 0, err
+	}
+	if r.session, err = p.sessionID(); err != nil {
+		return 0, err
+	}
+	return p.reconnects()
 }
 
 // begin takes the starting snapshots and starts the page's measurement.

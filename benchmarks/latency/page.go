@@ -76,6 +76,25 @@ func (p *page) sessionID() (string, error) {
 	return id, err
 }
 
+// reconnects counts the page's reconnections so far.
+func (p *page) reconnects() (int, error) {
+	return eval[int](p, `stratus.reconnects`)
+}
+
+// sameConnection fails when the page reconnected since it counted before:
+// the figures would then mix two sessions and a gap.
+func (p *page) sameConnection(before int) error {
+	n, err := p.reconnects()
+	if err != nil {
+		return err
+	}
+	if n != before {
+		reason, _ := eval[string](p, `stratus.reason`)
+		return fmt.Errorf("the page reconnected during the measurement (%q); is the machine overloaded?", reason)
+	}
+	return nil
+}
+
 // pageMeasure is what stratus.stopMeasure() returns.
 type pageMeasure struct {
 	G2G            []float64 `json:"g2g"`

@@ -74,7 +74,9 @@ func (r *Router) Decide(req Request, edges []Edge) Decision {
 
 // all ranks every edge: each is scored and its candidate and reason built
 // in input order, then the keys are sorted and the candidates moved into
-// that order.
+// that order. (Keeping each edge's evaluation and writing the candidates
+// after the sort instead was measured slower: another half megabyte per
+// 10,000 edges, and a gather in random order all the same.)
 func (r *Router) all(h *rttHints, q *query, t *tally, req *Request, edges []Edge) []Candidate {
 	n := len(edges)
 	keys := make([]key, n)

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// node is one stratus process of the cluster.
+type node struct {
+	name string
+	args []string // after the binary
+	log  string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// cluster is a signaling node and three edges, each its own process on
+// loopback, the shape of scripts/cluster.sh: eu-west-1 and eu-west-2 answer
+// RTT probes 10 ms late, us-east-1 80 ms late. The signaling node's region
+// is one no edge is in, so the page's round trips decide.
+type cluster struct {
+	bin    string
+	dir    string // keys and logs
+	key    string
+	signal *node
+	url    string            // the signaling node's player-facing URL
+	lan    map[string]string // region → the signaling node's pool address
+	edges  map[string]*edge
+}
+
+type edge struct {
+	*node
+	region string
+	delay  time.Duration
+	api    string // base URL
+	ports  [3]int // API, gossip, media
+}
+
+// httpc never uses a proxy: every address here is on loopback.
+var httpc = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
+
+func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
+	c := &cluster{bin: bin, dir: dir, lan: map[string]string{}, edges: map[string]*edge{}}
+	key := make([]byte, 32)
+	rand.Read(key)
+	c.key = filepath.Join(dir, "cluster.key")
+	if err := os.WriteFile(c.key, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(4)
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	c.url = "http://" + addr
+	c.lan["eu-west"] = "127.0.0.1:" + strconv.Itoa(ports[1])
+	c.lan["us-east"] = "127.0.0.1:" + strconv.Itoa(ports[2])
+	c.signal, err = c.start("signal-1", "signal", "-name", "signal-1", "-region", "lab", "-addr", addr,
+		"-lan", "eu-west="+c.lan["eu-west"]+",us-east="+c.lan["us-east"],
+		"-wan", "127.0.0.1:"+strconv.Itoa(ports[3]), "-cluster-key-file", c.key)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.waitHealthy(ctx, c.signal, c.url+"/healthz"); err != nil {
+		return c, err
+	}
+	for _, e := range []struct {
+		name, region string
+		delay        time.Duration
+	}{{"eu-west-1", "eu-west", 10 * time.Millisecond}, {"eu-west-2", "eu-west", 10 * time.Millisecond}, {"us-east-1", "us-east", 80 * time.Millisecond}} {
+		p, err := freePorts(3)
+		if err != nil {
+			return c, err
+		}
+		ed := &edge{region: e.region, delay: e.delay, ports: [3]int{p[0], p[1], p[2]}}
+		ed.node = &node{name: e.name}
+		c.edges[e.name] = ed
+		if err := c.startEdge(ctx, ed); err != nil {
+			return c, err
+		}
+	}
+	return c, c.waitListed(ctx, []string{"eu-west-1", "eu-west-2", "us-east-1"}, 20*time.Second)
+}
+
+// startEdge starts (or restarts) an edge on its ports.
+func (c *cluster) startEdge(ctx context.Context, e *edge) error {
+	api := "127.0.0.1:" + strconv.Itoa(e.ports[0])
+	e.api = "http://" + api
+	var err error
+	for attempt := 1; ; attempt++ {
+		var n *node
+		n, err = c.start(e.name, "edge", "-name", e.name, "-region", e.region, "-probe-delay", e.delay.String(),
+			"-api", api, "-gossip", "127.0.0.1:"+strconv.Itoa(e.ports[1]), "-join", c.lan[e.region],
+			"-media-ip", "127.0.0.1", "-udp-port", strconv.Itoa(e.ports[2]), "-tcp-port", "-1",
+			"-cluster-key-file", c.key)
+		if err != nil {
+			return err
+		}
+		e.node = n
+		err = c.waitHealthy(ctx, n, e.api+"/healthz")
+		if err == nil || attempt == 5 || !strings.Contains(readFile(n.log), "address already in use") {
+			return err
+		}
+		// The killed process's sockets may linger a moment.
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func (c *cluster) start(name string, args ...string) (*node, error) {
+	n := &node{name: name, args: args, log: filepath.Join(c.dir, name+".log"), done: make(chan struct{})}
+	f, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(f, "$ %s %s\n", c.bin, strings.Join(args, " "))
+	n.cmd = exec.Command(c.bin, args...)
+	n.cmd.Env = childEnv()
+	n.cmd.Stdout, n.cmd.Stderr = f, f
+	// Should the harness die, the cluster goes with it.
+	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := n.cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	go func() {
+		n.err = n.cmd.Wait()
+		f.Close()
+		close(n.done)
+	}()
+	return n, nil
+}
+
+// childEnv drops STRATUS_ settings (they would change the nodes'
+// configuration) and proxies.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "STRATUS_") || strings.HasSuffix(strings.ToLower(name), "_proxy") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func (n *node) exited() bool {
+	select {
+	case <-n.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL and returns when; it waits for the process to go.
+func (n *node) kill() time.Time {
+	at := time.Now()
+	if !n.exited() {
+		n.cmd.Process.Kill()
+		<-n.done
+	}
+	return at
+}
+
+func (c *cluster) stop() {
+	for _, e := range c.edges {
+		if e.node != nil && e.cmd != nil {
+			e.kill()
+		}
+	}
+	if c.signal != nil {
+		c.signal.kill()
+	}
+}
+
+func (c *cluster) waitHealthy(ctx context.Context, n *node, url string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := httpc.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if n.exited() {
+			return fmt.Errorf("%s exited before it was ready (%v); log %s:\n%s", n.name, n.err, n.log, tail(readFile(n.log), 15))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready at %s after 20 s; log %s", n.name, url, n.log)
+		}
+		if err := sleep(ctx, 25*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// edgeEntry is one entry of GET /v1/edges.
+type edgeEntry struct {
+	Name string `json:"name"`
+	Meta struct {
+		Health   string `json:"h"`
+		Capacity int    `json:"c"`
+		Free     int    `json:"f"`
+	} `json:"meta"`
+}
+
+// waitListed waits until the signaling node lists exactly these edges,
+// healthy with every slot free.
+func (c *cluster) waitListed(ctx context.Context, names []string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	want := slices.Sorted(slices.Values(names))
+	var seen string
+	for {
+		var list []edgeEntry
+		if err := getJSON(c.url+"/v1/edges", &list); err == nil {
+			var got []string
+			ok := true
+			for _, e := range list {
+				got = append(got, e.Name)
+				ok = ok && e.Meta.Health == "ok" && e.Meta.Free == e.Meta.Capacity
+			}
+			seen = fmt.Sprintf("%+v", list)
+			if ok && slices.Equal(got, want) {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("signaling does not list %v healthy and free after %v; it lists %s", want, limit, seen)
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// idle waits until no edge has a session left (the previous page's
+// sessions end when it leaves, or when the edge notices it is gone).
+func (c *cluster) idle(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		busy := ""
+		for _, e := range c.edges {
+			var st struct {
+				Active int `json:"active"`
+			}
+			if err := getJSON(e.api+"/v1/status", &st); err != nil {
+				busy += fmt.Sprintf(" %s: %v", e.name, err)
+			} else if st.Active > 0 {
+				busy += fmt.Sprintf(" %s: %d sessions", e.name, st.Active)
+			}
+		}
+		if busy == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("edges still busy after %v:%s", limit, busy)
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+func getJSON(url string, v any) error {
+	resp, err := httpc.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// freePorts finds n distinct ports free for TCP and UDP on loopback (a
+// gossip port takes both). Another process could still take one before the
+// node binds it; the node then fails to start and says so.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var hold []io.Closer
+	defer func() {
+		for _, c := range hold {
+			c.Close()
+		}
+	}()
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 100 {
+			return nil, errors.New("no free ports on loopback")
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		pc, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			ln.Close()
+			continue
+		}
+		hold = append(hold, ln, pc)
+		ports = append(ports, port)
+	}
+	return ports, nil
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,379 @@
+// Command failover measures, with real processes and a real browser, how
+// long a player is without a picture when the edge under them dies, and how
+// long a fresh page takes to show its first frame.
+//
+//	go build -o bin/stratus ./cmd/stratus
+//	go run ./benchmarks/failover -trials 10
+//
+// It starts the cluster of scripts/cluster.sh on free loopback ports: one
+// signaling node and three edges, each its own process (bin/stratus, built
+// into a temporary directory when -bin is missing): eu-west-1 and eu-west-2
+// answer the page's RTT probes 10 ms late, us-east-1 80 ms late. The
+// signaling node's region is one no edge is in, so the page's measured
+// round trips decide where it plays. Headless Chromium (internal/browser)
+// opens /play?title=testpattern.
+//
+// Each trial is a fresh page load:
+//
+//  1. wait until every edge is idle, then load the play page; the join
+//     time is navigation start (performance.timeOrigin) to the first frame
+//     presented (stratus.edgeHistory[0].firstFrameAt, the wall-clock time
+//     of the frame's presentation from requestVideoFrameCallback), split at
+//     the "joined" message (joinedAt);
+//  2. wait for steady play (-settle, and frames presented meanwhile);
+//  3. kill -9 the edge serving the page and take the wall-clock time;
+//  4. wait until the page plays on another edge: the failover time is the
+//     kill to the first frame presented from the new edge (the new
+//     edgeHistory entry's firstFrameAt), split at the page's detection of
+//     the failure (lastFailure.at) and its "joined" (joinedAt);
+//  5. start the killed edge again on the same addresses and wait until the
+//     signaling node lists it healthy, so that every trial starts with two
+//     eu-west edges.
+//
+// Browser, harness and nodes run on one machine and read one clock, so the
+// differences need no clock synchronisation. A fresh page per trial also
+// means the page excludes no edge it failed on in an earlier trial (a page
+// keeps those out for a minute), so each failover is the in-region move.
+//
+// The report is markdown on stdout; progress goes to stderr.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"stratus/internal/browser"
+)
+
+type options struct {
+	bin    string
+	trials int
+	title  string
+	settle time.Duration
+	keep   bool
+}
+
+// trial is one page load and one failover.
+type trial struct {
+	n             int
+	joinEdge      string
+	navToJoined   time.Duration
+	navToFrame    time.Duration
+	joinedToFrame time.Duration
+	killed        string
+	moved         string
+	movedRegion   string
+	detect        time.Duration // kill → the page noticed
+	rejoined      time.Duration // kill → "joined" from the new edge
+	failover      time.Duration // kill → first frame from the new edge
+	load          string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.bin, "bin", "bin/stratus", "the stratus binary; built into a temporary directory when missing")
+	flag.IntVar(&o.trials, "trials", 10, "page loads, each followed by a kill -9 of its edge")
+	flag.StringVar(&o.title, "title", "testpattern", "title to play")
+	flag.DurationVar(&o.settle, "settle", 2*time.Second, "steady play before each kill")
+	flag.BoolVar(&o.keep, "keep", false, "keep the nodes' logs (their directory is printed)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "failover:", err)
+		os.Exit(1)
+	}
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "failover: "+format+"\n", args...)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.trials < 1 {
+		return fmt.Errorf("-trials %d: must be at least 1", o.trials)
+	}
+	if o.settle < 0 {
+		return fmt.Errorf("-settle %v: must not be negative", o.settle)
+	}
+	loadBefore := loadAverage()
+	dir, err := os.MkdirTemp("", "stratus-failover-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		progress("logs in %s", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	bin, err := binary(ctx, o.bin, dir)
+	if err != nil {
+		return err
+	}
+	c, err := startCluster(ctx, bin, dir)
+	if c != nil {
+		defer c.stop()
+	}
+	if err != nil {
+		return err
+	}
+	progress("cluster up: signaling %s", c.url)
+
+	bctx, closeBrowser, err := browser.New(ctx)
+	if err != nil {
+		return fmt.Errorf("starting Chromium: %w", err)
+	}
+	defer closeBrowser()
+
+	var trials []trial
+	for i := 1; i <= o.trials; i++ {
+		t, err := runTrial(ctx, bctx, c, o, i)
+		if err != nil {
+			if !o.keep {
+				progress("node logs (tails):")
+				for _, n := range append([]*node{c.signal}, edgeNodes(c)...) {
+					fmt.Fprintf(os.Stderr, "---- %s\n%s\n", n.name, tail(readFile(n.log), 20))
+				}
+			}
+			return fmt.Errorf("trial %d: %w", i, err)
+		}
+		progress("trial %d: joined %s, first frame %v after navigation; killed %s → %s (%s): detected %v, joined %v, first frame %v (load %s)",
+			i, t.joinEdge, t.navToFrame.Round(time.Millisecond), t.killed, t.moved, t.movedRegion,
+			t.detect.Round(time.Millisecond), t.rejoined.Round(time.Millisecond), t.failover.Round(time.Millisecond), t.load)
+		trials = append(trials, t)
+	}
+	report(os.Stdout, o, trials, bin, loadBefore, loadAverage())
+	return nil
+}
+
+func edgeNodes(c *cluster) []*node {
+	var out []*node
+	for _, name := range []string{"eu-west-1", "eu-west-2", "us-east-1"} {
+		out = append(out, c.edges[name].node)
+	}
+	return out
+}
+
+func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, error) {
+	t := trial{n: n}
+	// A fresh page on idle edges.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		return t, err
+	}
+	if err := c.idle(ctx, 20*time.Second); err != nil {
+		return t, err
+	}
+	if err := c.waitListed(ctx, []string{"eu-west-1", "eu-west-2", "us-east-1"}, 20*time.Second); err != nil {
+		return t, err
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(c.url+"/play?title="+o.title)); err != nil {
+		return t, err
+	}
+	p, err := waitPage(bctx, 30*time.Second, "the first frame", func(p page) bool {
+		return p.State == "playing" && len(p.History) > 0 && p.History[0].FirstFrameAt != nil
+	})
+	if err != nil {
+		return t, err
+	}
+	h := p.History[0]
+	t.joinEdge = h.Edge
+	t.navToJoined = ms(h.JoinedAt, p.TimeOrigin)
+	t.navToFrame = ms(*h.FirstFrameAt, p.TimeOrigin)
+	t.joinedToFrame = ms(*h.FirstFrameAt, h.JoinedAt)
+
+	// Steady play.
+	if err := sleep(ctx, o.settle); err != nil {
+		return t, err
+	}
+	before, err := waitPage(bctx, 10*time.Second, "steady play", func(q page) bool {
+		return q.State == "playing" && q.FramesPresented >= p.FramesPresented+30*o.settle.Seconds()
+	})
+	if err != nil {
+		return t, err
+	}
+	victim := c.edges[before.Edge]
+	if victim == nil {
+		return t, fmt.Errorf("the page plays on %q, not one of the cluster's edges", before.Edge)
+	}
+	t.killed = victim.name
+	t.load = loadAverage()
+	killedAt := unixMs(victim.kill())
+	entries := len(before.History)
+	after, err := waitPage(bctx, 20*time.Second, "play on another edge", func(q page) bool {
+		e := q.last()
+		return q.State == "playing" && len(q.History) > entries && q.Edge != victim.name && e.Edge == q.Edge && e.FirstFrameAt != nil
+	})
+	if err != nil {
+		return t, err
+	}
+	e := after.last()
+	t.moved, t.movedRegion = e.Edge, e.Region
+	t.rejoined = ms(e.JoinedAt, killedAt)
+	t.failover = ms(*e.FirstFrameAt, killedAt)
+	if f := after.LastFailure; f != nil && f.Edge == victim.name {
+		t.detect = ms(f.At, killedAt)
+	}
+
+	// Back to two eu-west edges.
+	if err := c.startEdge(ctx, victim); err != nil {
+		return t, fmt.Errorf("restarting %s: %w", victim.name, err)
+	}
+	return t, nil
+}
+
+// binary returns path when it exists, or builds ./cmd/stratus into dir.
+func binary(ctx context.Context, path, dir string) (string, error) {
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	bin := filepath.Join(dir, "stratus")
+	progress("%s is missing; building %s", path, bin)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stratus")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/stratus (run from the repository root): %w", err)
+	}
+	return bin, nil
+}
+
+// ---- report ----------------------------------------------------------------
+
+type summary struct{ p50, p99, min, max time.Duration }
+
+// summarize takes nearest-rank percentiles.
+func summarize(ds []time.Duration) summary {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := func(p float64) time.Duration {
+		i := int(math.Ceil(p*float64(len(s)))) - 1
+		return s[max(0, min(i, len(s)-1))]
+	}
+	return summary{rank(0.50), rank(0.99), s[0], s[len(s)-1]}
+}
+
+func msStr(d time.Duration) string {
+	return fmt.Sprintf("%d ms", d.Round(time.Millisecond).Milliseconds())
+}
+
+func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter string) {
+	col := func(f func(trial) time.Duration) []time.Duration {
+		var out []time.Duration
+		for _, t := range ts {
+			out = append(out, f(t))
+		}
+		return out
+	}
+	inRegion := 0
+	for _, t := range ts {
+		if t.movedRegion == "eu-west" {
+			inRegion++
+		}
+	}
+	fmt.Fprintf(w, "Command: `%s` (binary %s)\n\n", invocation(), bin)
+	fmt.Fprintf(w, "Machine: %d CPUs, %s, %s; Chromium %s; %s. One-minute load average %s before, %s after.\n\n",
+		runtime.NumCPU(), cpuModel(), memTotal(), chromiumVersion(), runtime.Version(), loadBefore, loadAfter)
+	fmt.Fprintf(w, "%d trials, %d of them moved within eu-west.\n\n", len(ts), inRegion)
+	fmt.Fprintln(w, "| measure | n | p50 | p99 | min | max |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	row := func(name string, ds []time.Duration) {
+		s := summarize(ds)
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", name, len(ds), msStr(s.p50), msStr(s.p99), msStr(s.min), msStr(s.max))
+	}
+	row("**failover**: kill -9 → first frame from the new edge", col(func(t trial) time.Duration { return t.failover }))
+	row("kill -9 → page detects the failure", col(func(t trial) time.Duration { return t.detect }))
+	row("kill -9 → joined on the new edge", col(func(t trial) time.Duration { return t.rejoined }))
+	row("**join**: navigation start → first frame", col(func(t trial) time.Duration { return t.navToFrame }))
+	row("navigation start → joined", col(func(t trial) time.Duration { return t.navToJoined }))
+	row("joined → first frame", col(func(t trial) time.Duration { return t.joinedToFrame }))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| trial | joined | navigation → first frame | killed → moved to | detected | joined | first frame | load |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	for _, t := range ts {
+		fmt.Fprintf(w, "| %d | %s | %s | %s → %s | %s | %s | %s | %s |\n", t.n, t.joinEdge, msStr(t.navToFrame),
+			t.killed, t.moved, msStr(t.detect), msStr(t.rejoined), msStr(t.failover), t.load)
+	}
+}
+
+func invocation() string {
+	prog := os.Args[0]
+	if strings.Contains(prog, string(os.PathSeparator)+"go-build") {
+		prog = "go run ./benchmarks/failover"
+	}
+	return strings.TrimSpace(prog + " " + strings.Join(os.Args[1:], " "))
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
+
+func cpuModel() string {
+	for _, line := range strings.Split(readFile("/proc/cpuinfo"), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func memTotal() string {
+	for _, line := range strings.Split(readFile("/proc/meminfo"), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+			return fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "unknown memory"
+}
+
+var versionRE = regexp.MustCompile(`[0-9]+(\.[0-9]+){3}`)
+
+func chromiumVersion() string {
+	path, err := browser.Path()
+	if err != nil {
+		return "unknown"
+	}
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return "unknown"
+	}
+	if v := versionRE.FindString(string(out)); v != "" {
+		return v
+	}
+	return strings.TrimSpace(string(out))
+}

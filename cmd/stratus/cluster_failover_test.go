@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// inRegionFailoverLimit is the acceptance threshold for moving a
+// player to another edge of its region after its edge died: from the kill
+// to the first frame presented from the new edge.
+const inRegionFailoverLimit = 3 * time.Second
+
+// killAndFollow kills the edge the page plays on with kill -9 and waits
+// until the page plays on another edge; it returns that edge and the time
+// from the kill to the first frame the page presented from it.
+func killAndFollow(t *testing.T, ctx context.Context, c *testCluster, wantRegion string, failoversBefore int) (string, time.Duration) {
+	t.Helper()
+	before, err := readPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := c.edges[before.Edge]
+	if victim == nil {
+		t.Fatalf("page plays on %q, which is not one of the test's edges", before.Edge)
+	}
+	n := len(before.EdgeHistory)
+	killedAt := victim.kill()
+	t.Logf("kill -9 %s at %s (load %s)", victim.name, killedAt.Format("15:04:05.000"), loadAvg())
+
+	ps := waitPlaying(t, ctx, 20*time.Second, fmt.Sprintf("the page to play again after %s was killed", victim.name), before.FramesPresented+10,
+		func(ps pageState) bool {
+			e := ps.lastEntry()
+			return len(ps.EdgeHistory) > n && ps.Edge != victim.name && e.Edge == ps.Edge && e.FirstFrameAt != nil
+		})
+	e := ps.lastEntry()
+	took := time.Duration((*e.FirstFrameAt - float64(killedAt.UnixNano())/1e6) * float64(time.Millisecond))
+	detected := "?"
+	if ps.LastFailure != nil && ps.LastFailure.Edge == victim.name {
+		detected = time.Duration((ps.LastFailure.At - float64(killedAt.UnixNano())/1e6) * float64(time.Millisecond)).Round(time.Millisecond).String()
+	}
+	t.Logf("page moved %s → %s (%s): failure detected after %s, joined after %v, first frame after %v (reason %q)",
+		victim.name, ps.Edge, ps.Region, detected,
+		time.Duration((e.JoinedAt-float64(killedAt.UnixNano())/1e6)*float64(time.Millisecond)).Round(time.Millisecond),
+		took.Round(time.Millisecond), ps.LastFailure.Reason)
+	if ps.Region != wantRegion {
+		t.Errorf("page moved to %s in %s, want region %s", ps.Edge, ps.Region, wantRegion)
+	}
+	if ps.Failovers != failoversBefore+1 {
+		t.Errorf("stratus.failovers = %d, want %d", ps.Failovers, failoversBefore+1)
+	}
+	if ps.LastFailure == nil || ps.LastFailure.Edge != victim.name {
+		t.Errorf("stratus.lastFailure = %+v, want the killed edge %s", ps.LastFailure, victim.name)
+	}
+	// Frames keep coming from the new edge.
+	framesGrow(t, ctx, 60, 10*time.Second)
+	return ps.Edge, took
+}
+
+// TestClusterFailover: Chromium plays on an eu-west edge; kill -9 of that
+// edge moves the page to the other eu-west edge within the acceptance
+// threshold, and kill -9 of that one to us-east-1, with frames flowing
+// after each move.
+func TestClusterFailover(t *testing.T) {
+	c, s := startStandardCluster(t)
+	ctx := openPage(t, s.url+"/play?title=testpattern")
+	ps := waitPlaying(t, ctx, 30*time.Second, "the page to play", 30, nil)
+	if ps.Region != "eu-west" {
+		t.Fatalf("page plays on %s (%s), want eu-west", ps.Edge, ps.Region)
+	}
+	first := ps.Edge
+	// Steady play before the kill.
+	framesGrow(t, ctx, 60, 10*time.Second)
+
+	second, took := killAndFollow(t, ctx, c, "eu-west", 0)
+	if !strings.HasPrefix(second, "eu-west-") || second == first {
+		t.Fatalf("after %s died the page plays on %s, want the other eu-west edge", first, second)
+	}
+	if took > inRegionFailoverLimit {
+		t.Errorf("in-region failover took %v from kill to first new frame, acceptance threshold %v (load %s)", took.Round(time.Millisecond), inRegionFailoverLimit, loadAvg())
+	}
+
+	third, took := killAndFollow(t, ctx, c, "us-east", 1)
+	if third != "us-east-1" {
+		t.Fatalf("after both eu-west edges died the page plays on %s, want us-east-1", third)
+	}
+	t.Logf("cross-region failover took %v from kill to first new frame", took.Round(time.Millisecond))
+}

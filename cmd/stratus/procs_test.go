@@ -1,0 +1,899 @@
+package main
+
+// Helpers for the multi-process cluster tests (cluster_*_test.go): the
+// stratus binary is built once per test binary, and each test starts its own
+// signaling nodes and edges as real processes on free loopback ports, with a
+// fresh cluster key, logs captured to files (their tails are printed when
+// the test fails), and kill -9 and SIGTERM at hand.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gorilla/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+
+	"stratus/cluster"
+	"stratus/edge/api"
+	"stratus/signaling"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildBin  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// stratusBinary builds the command once per test binary (tests run in the
+// package directory, so "./" is cmd/stratus).
+func stratusBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "stratus-cluster-test-")
+		if buildErr != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "stratus")
+		goCmd, err := exec.LookPath("go")
+		if err != nil {
+			goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		cmd := exec.Command(goCmd, "build", "-o", buildBin, "./")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building stratus: %v", buildErr)
+	}
+	return buildBin
+}
+
+// clusterTest skips the multi-process tests in -short mode; they start
+// several processes and Chromium.
+func clusterTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("multi-process cluster test; skipped with -short")
+	}
+}
+
+// ---- ports ------------------------------------------------------------------
+
+// freeTCPPort returns a port that was free on ip a moment ago.
+func freeTCPPort(t *testing.T, ip string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatalf("finding a free TCP port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// freeUDPPort returns a UDP port that was free on ip a moment ago.
+func freeUDPPort(t *testing.T, ip string) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatalf("finding a free UDP port: %v", err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// freeGossipPort returns a port free for both TCP and UDP, as memberlist
+// binds both on one number.
+func freeGossipPort(t *testing.T, ip string) int {
+	t.Helper()
+	for range 50 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			t.Fatalf("finding a free gossip port: %v", err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		c, err := net.ListenPacket("udp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		ln.Close()
+		if err == nil {
+			c.Close()
+			return port
+		}
+	}
+	t.Fatal("no port free for both TCP and UDP after 50 tries")
+	return 0
+}
+
+func hostPort(ip string, port int) string { return net.JoinHostPort(ip, strconv.Itoa(port)) }
+
+// ---- processes --------------------------------------------------------------
+
+// proc is one stratus process.
+type proc struct {
+	t    *testing.T
+	name string
+	args []string // after the binary
+	log  string   // path of its combined stdout and stderr
+	cmd  *exec.Cmd
+	done chan struct{} // closed once it has exited
+	err  error         // its exit status, once done is closed
+}
+
+// childEnv is the environment without STRATUS_ settings, which would
+// silently change the children's configuration (see loadFlags), and
+// without proxy settings: every address of a test cluster is local.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "STRATUS_") || strings.HasSuffix(strings.ToLower(name), "_proxy") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// startProc runs argv (argv[0] is the program) with its output in a log
+// file named after the process.
+func startProc(t *testing.T, name string, argv []string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	p := &proc{t: t, name: name, args: argv[1:], log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
+	f, err := os.Create(p.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "$ %s\n", strings.Join(argv, " "))
+	p.cmd = exec.Command(argv[0], argv[1:]...)
+	p.cmd.Env = childEnv()
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	// Should the test binary die, take the process along.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		f.Close()
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			p.dumpLog(60)
+		}
+	})
+	return p
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL (kill -9) and waits for the process to be gone. It
+// returns the wall-clock time of the signal.
+func (p *proc) kill() time.Time {
+	at := time.Now()
+	if !p.exited() {
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+	return at
+}
+
+// term sends SIGTERM and waits up to limit for the process to exit; it
+// returns the exit status (nil for 0).
+func (p *proc) term(limit time.Duration) error {
+	p.t.Helper()
+	if !p.exited() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(limit):
+		p.t.Fatalf("%s did not exit within %v of SIGTERM", p.name, limit)
+		return nil
+	}
+}
+
+// wait waits up to limit for the process to exit by itself, and returns
+// whether it did and its exit status.
+func (p *proc) wait(limit time.Duration) (bool, error) {
+	select {
+	case <-p.done:
+		return true, p.err
+	case <-time.After(limit):
+		return false, nil
+	}
+}
+
+func (p *proc) logText() string {
+	b, _ := os.ReadFile(p.log)
+	return string(b)
+}
+
+// dumpLog prints the last n lines of the process's log.
+func (p *proc) dumpLog(n int) {
+	lines := strings.Split(strings.TrimRight(p.logText(), "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… %d lines before", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	p.t.Logf("---- log of %s (%s) ----\n%s", p.name, p.log, strings.Join(lines, "\n"))
+}
+
+// bindFailed says whether the process exited because a port was taken.
+func (p *proc) bindFailed() bool {
+	return p.exited() && strings.Contains(p.logText(), "address already in use")
+}
+
+// ---- polling -----------------------------------------------------------------
+
+// poll checks cond every 50 ms until it holds; after limit the test fails
+// with why and cond's description of what it saw last.
+func poll(t *testing.T, limit time.Duration, why string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		ok, seen := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s; last seen: %s", limit, why, seen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// httpc never uses a proxy: every address of a test cluster is local.
+var httpc = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
+
+// getJSON fetches url into v.
+func getJSON(url string, v any) error {
+	resp, err := httpc.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
+	}
+	return json.Unmarshal(body, v)
+}
+
+func healthy(url string) bool {
+	resp, err := httpc.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// ---- the cluster ---------------------------------------------------------------
+
+// cluster is one test's set of stratus processes sharing a cluster key.
+type testCluster struct {
+	t       *testing.T
+	bin     string
+	keyFile string
+	signals []*signalNode
+	edges   map[string]*edgeNode
+}
+
+type signalNode struct {
+	*proc
+	name string
+	url  string            // player-facing base URL
+	lan  map[string]string // region → gossip address of this node's pool
+	wan  string            // WAN gossip address, "" if none
+}
+
+type edgeNode struct {
+	*proc
+	name, region string
+	api          string // edge API base URL
+	gossip       string // host:port
+	udp          int    // media port
+	opts         edgeOpts
+}
+
+func newCluster(t *testing.T) *testCluster {
+	t.Helper()
+	clusterTest(t)
+	return &testCluster{t: t, bin: stratusBinary(t), keyFile: newKeyFile(t), edges: map[string]*edgeNode{}}
+}
+
+// newKeyFile writes a fresh cluster key (32 random bytes, base64) to a
+// file of its own.
+func newKeyFile(t *testing.T) string {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	path := filepath.Join(t.TempDir(), "cluster.key")
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// signalOpts describes a signaling node.
+type signalOpts struct {
+	name    string
+	region  string            // default "lab": no edge's region, so round trips decide
+	regions []string          // regions routed for (a LAN pool each); default eu-west, us-east
+	lanIP   map[string]string // region → IP its pool binds; default 127.0.0.1
+	join    *signalNode
+	extra   []string
+}
+
+// startSignal starts a signaling node with a LAN pool per region and a WAN
+// pool; with join set it joins that node's pools.
+func (c *testCluster) startSignal(o signalOpts) *signalNode {
+	c.t.Helper()
+	if o.region == "" {
+		o.region = "lab"
+	}
+	if o.regions == nil {
+		o.regions = []string{"eu-west", "us-east"}
+	}
+	for attempt := 1; ; attempt++ {
+		s := &signalNode{name: o.name, lan: map[string]string{}}
+		addr := hostPort("127.0.0.1", freeTCPPort(c.t, "127.0.0.1"))
+		s.url = "http://" + addr
+		var lan, joinLAN []string
+		for _, r := range o.regions {
+			ip := "127.0.0.1"
+			if o.lanIP[r] != "" {
+				ip = o.lanIP[r]
+			}
+			s.lan[r] = hostPort(ip, freeGossipPort(c.t, ip))
+			lan = append(lan, r+"="+s.lan[r])
+			if o.join != nil {
+				joinLAN = append(joinLAN, r+"="+o.join.lan[r])
+			}
+		}
+		s.wan = hostPort("127.0.0.1", freeGossipPort(c.t, "127.0.0.1"))
+		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,
+			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile}
+		if o.join != nil {
+			args = append(args, "-join-lan", strings.Join(joinLAN, ","), "-join-wan", o.join.wan)
+		}
+		args = append(args, o.extra...)
+		s.proc = startProc(c.t, fmt.Sprintf("%s-%d", o.name, attempt), args)
+		if c.waitReady(s.proc, s.url+"/healthz", attempt) {
+			c.signals = append(c.signals, s)
+			return s
+		}
+	}
+}
+
+// waitReady waits until url answers 200; false means the process lost a
+// port race and should be started again on other ports.
+func (c *testCluster) waitReady(p *proc, url string, attempt int) bool {
+	c.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !healthy(url) {
+		if p.exited() {
+			if p.bindFailed() && attempt < 4 {
+				c.t.Logf("%s lost a port race; starting it again", p.name)
+				return false
+			}
+			p.dumpLog(40)
+			c.t.Fatalf("%s exited before it was ready: %v", p.name, p.err)
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s not ready at %s after 20 s", p.name, url)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return true
+}
+
+// edgeOpts describes an edge.
+type edgeOpts struct {
+	name, region string
+	probeDelay   time.Duration
+	capacity     int         // default 2
+	join         *signalNode // whose pool for the region to join
+	joinAddr     string      // or this gossip address
+	keyFile      string      // default: the cluster's
+	extra        []string
+	// Where the edge lives; default 127.0.0.1 on this network.
+	ip     string
+	netns  string // run inside this network namespace (ip netns exec)
+	ports  *edgePorts
+	noWait bool // do not wait for the API to answer
+}
+
+// edgePorts are an edge's listening ports, fixed to restart it on the
+// same addresses.
+type edgePorts struct{ api, gossip, udp int }
+
+// startEdge starts an edge that joins its region's pool.
+func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
+	c.t.Helper()
+	if o.capacity == 0 {
+		o.capacity = 2
+	}
+	if o.ip == "" {
+		o.ip = "127.0.0.1"
+	}
+	if o.keyFile == "" {
+		o.keyFile = c.keyFile
+	}
+	join := o.joinAddr
+	if join == "" && o.join != nil {
+		join = o.join.lan[o.region]
+	}
+	for attempt := 1; ; attempt++ {
+		ports := o.ports
+		if ports == nil {
+			ports = &edgePorts{api: freeTCPPort(c.t, o.ip), gossip: freeGossipPort(c.t, o.ip), udp: freeUDPPort(c.t, o.ip)}
+		}
+		e := &edgeNode{name: o.name, region: o.region, opts: o, udp: ports.udp,
+			api: "http://" + hostPort(o.ip, ports.api), gossip: hostPort(o.ip, ports.gossip)}
+		args := []string{c.bin, "edge", "-name", o.name, "-region", o.region,
+			"-api", hostPort(o.ip, ports.api), "-gossip", e.gossip,
+			"-media-ip", o.ip, "-udp-port", strconv.Itoa(ports.udp), "-tcp-port", "-1",
+			"-capacity", strconv.Itoa(o.capacity)}
+		if o.probeDelay > 0 {
+			args = append(args, "-probe-delay", o.probeDelay.String())
+		}
+		if join != "" {
+			args = append(args, "-join", join)
+		}
+		if o.keyFile != "-" {
+			args = append(args, "-cluster-key-file", o.keyFile)
+		}
+		args = append(args, o.extra...)
+		if o.netns != "" {
+			args = append([]string{"ip", "netns", "exec", o.netns}, args...)
+		}
+		e.proc = startProc(c.t, fmt.Sprintf("%s-%d", o.name, attempt), args)
+		if o.noWait {
+			return e
+		}
+		if c.waitReady(e.proc, e.api+"/healthz", attempt) {
+			c.edges[o.name] = e
+			return e
+		}
+		if o.ports != nil {
+			// Fixed ports: give the old process's sockets a moment.
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
+
+// edgeView is one entry of a signaling node's GET /v1/edges.
+type edgeView struct {
+	Name string       `json:"name"`
+	Meta cluster.Meta `json:"meta"`
+}
+
+// edgesOf reads a signaling node's edge list.
+func edgesOf(signalURL string) ([]edgeView, error) {
+	var out []edgeView
+	err := getJSON(signalURL+"/v1/edges", &out)
+	return out, err
+}
+
+func describeEdges(list []edgeView) string {
+	var parts []string
+	for _, e := range list {
+		parts = append(parts, fmt.Sprintf("%s(%s %s free %d/%d %s)", e.Name, e.Meta.Region, e.Meta.API, e.Meta.Free, e.Meta.Capacity, e.Meta.Health))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// waitEdges polls a signaling node until it lists exactly want (names), each
+// satisfying check when given.
+func waitEdges(t *testing.T, s *signalNode, limit time.Duration, want []string, check func(edgeView) bool) []edgeView {
+	t.Helper()
+	want = slices.Sorted(slices.Values(want))
+	var got []edgeView
+	poll(t, limit, fmt.Sprintf("%s to list edges %v", s.name, want), func() (bool, string) {
+		list, err := edgesOf(s.url)
+		if err != nil {
+			return false, err.Error()
+		}
+		got = list
+		var names []string
+		for _, e := range list {
+			if check != nil && !check(e) {
+				return false, describeEdges(list)
+			}
+			names = append(names, e.Name)
+		}
+		return slices.Equal(names, want), describeEdges(list)
+	})
+	return got
+}
+
+// edgeStatus reads an edge's GET /v1/status.
+func edgeStatus(e *edgeNode) (api.Status, error) {
+	var st api.Status
+	err := getJSON(e.api+"/v1/status", &st)
+	return st, err
+}
+
+// startStandardCluster is the shape of scripts/cluster.sh: one signaling
+// node and eu-west-1, eu-west-2 (probes answered 10 ms late) and us-east-1
+// (80 ms), and waits until the node lists all three.
+func startStandardCluster(t *testing.T, edgeExtra ...string) (*testCluster, *signalNode) {
+	t.Helper()
+	c := newCluster(t)
+	s := c.startSignal(signalOpts{name: "signal-1"})
+	c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", probeDelay: 10 * time.Millisecond, join: s, extra: edgeExtra})
+	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", probeDelay: 10 * time.Millisecond, join: s, extra: edgeExtra})
+	c.startEdge(edgeOpts{name: "us-east-1", region: "us-east", probeDelay: 80 * time.Millisecond, join: s, extra: edgeExtra})
+	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2", "us-east-1"}, okEdge)
+	return c, s
+}
+
+func okEdge(e edgeView) bool { return e.Meta.Health == cluster.HealthOK }
+
+// ---- the page -------------------------------------------------------------------
+
+// pageState is what the tests read of window.stratus.
+type pageState struct {
+	State           string         `json:"state"`
+	Edge            string         `json:"edge"`
+	Region          string         `json:"region"`
+	Session         string         `json:"session"`
+	Node            string         `json:"node"`
+	Signal          string         `json:"signal"`
+	Signals         []string       `json:"signals"`
+	FramesPresented float64        `json:"framesPresented"`
+	Failovers       int            `json:"failovers"`
+	Moves           int            `json:"moves"`
+	Reconnects      int            `json:"reconnects"`
+	Reason          string         `json:"reason"`
+	Error           *pageError     `json:"error"`
+	RTTs            map[string]any `json:"rtts"`
+	EdgeHistory     []historyEntry `json:"edgeHistory"`
+	LastFailure     *struct {
+		Edge   string  `json:"edge"`
+		At     float64 `json:"at"`
+		Reason string  `json:"reason"`
+	} `json:"lastFailure"`
+	TimeOrigin float64 `json:"timeOrigin"`
+}
+
+type pageError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type historyEntry struct {
+	Edge         string   `json:"edge"`
+	Region       string   `json:"region"`
+	Session      string   `json:"session"`
+	JoinedAt     float64  `json:"joinedAt"`
+	FirstFrameAt *float64 `json:"firstFrameAt"`
+}
+
+const pageStateJS = `JSON.stringify(window.stratus ? {
+	state: stratus.state, edge: stratus.edge, region: stratus.region, session: stratus.session,
+	node: stratus.node, signal: stratus.signal, signals: stratus.signals,
+	framesPresented: stratus.framesPresented, failovers: stratus.failovers, moves: stratus.moves,
+	reconnects: stratus.reconnects, reason: stratus.reason, error: stratus.error, rtts: stratus.rtts,
+	edgeHistory: stratus.edgeHistory, lastFailure: stratus.lastFailure,
+	timeOrigin: performance.timeOrigin} : null)`
+
+// readPage reads the page's state.
+func readPage(ctx context.Context) (pageState, error) {
+	var ps pageState
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageStateJS))
+	if err != nil {
+		return ps, err
+	}
+	if s == "null" || s == "" {
+		return ps, errors.New("window.stratus is not there yet")
+	}
+	err = json.Unmarshal([]byte(s), &ps)
+	return ps, err
+}
+
+func (ps pageState) String() string {
+	b, _ := json.Marshal(struct {
+		State, Edge, Region, Node, Signal string
+		Frames                            float64
+		Failovers, Moves, Reconnects      int
+		Reason                            string
+		Error                             *pageError
+		History                           []historyEntry
+	}{ps.State, ps.Edge, ps.Region, ps.Node, ps.Signal, ps.FramesPresented, ps.Failovers, ps.Moves, ps.Reconnects, ps.Reason, ps.Error, ps.EdgeHistory})
+	return string(b)
+}
+
+// waitPage polls the page's state until cond holds.
+func waitPage(t *testing.T, ctx context.Context, limit time.Duration, why string, cond func(pageState) bool) pageState {
+	t.Helper()
+	var last pageState
+	poll(t, limit, why, func() (bool, string) {
+		ps, err := readPage(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		last = ps
+		return cond(ps), ps.String()
+	})
+	return last
+}
+
+// waitPlaying waits until the page plays on an edge and has presented
+// frames beyond minFrames, which shows video really arrives.
+func waitPlaying(t *testing.T, ctx context.Context, limit time.Duration, why string, minFrames float64, cond func(pageState) bool) pageState {
+	t.Helper()
+	return waitPage(t, ctx, limit, why, func(ps pageState) bool {
+		return ps.State == "playing" && ps.Edge != "" && ps.FramesPresented > minFrames && (cond == nil || cond(ps))
+	})
+}
+
+// lastEntry is the newest edgeHistory entry.
+func (ps pageState) lastEntry() historyEntry {
+	if len(ps.EdgeHistory) == 0 {
+		return historyEntry{}
+	}
+	return ps.EdgeHistory[len(ps.EdgeHistory)-1]
+}
+
+// openPage opens the play page in a fresh Chromium.
+func openPage(t *testing.T, url string) context.Context {
+	t.Helper()
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	return ctx
+}
+
+// framesGrow checks that the page presents more frames over a short while:
+// it is really playing, not merely in the playing state.
+func framesGrow(t *testing.T, ctx context.Context, by float64, limit time.Duration) {
+	t.Helper()
+	ps, err := readPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := ps.FramesPresented
+	waitPage(t, ctx, limit, fmt.Sprintf("%v more frames presented", by), func(ps pageState) bool {
+		return ps.State == "playing" && ps.FramesPresented >= start+by
+	})
+}
+
+// loadAvg is the one-minute load average, for logs next to timings.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// logContains polls a process's log for any of the words (case-insensitive).
+func logContains(p *proc, words ...string) bool {
+	sc := bufio.NewScanner(strings.NewReader(strings.ToLower(p.logText())))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		for _, w := range words {
+			if strings.Contains(sc.Text(), strings.ToLower(w)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ---- a player without a browser ----------------------------------------------------
+
+// player is a Go client of the player protocol with a real Pion offer: one
+// recvonly video transceiver and the "input" data channel, as the page.
+type player struct {
+	t     *testing.T
+	name  string
+	ws    *websocket.Conn
+	pc    *webrtc.PeerConnection
+	hello signaling.Message
+	msgs  chan signaling.Message
+	wmu   sync.Mutex
+}
+
+// dialPlayer opens the player WebSocket of a signaling node and reads its
+// greeting.
+func dialPlayer(t *testing.T, name, signalURL string) *player {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(signalURL, "http")+"/v1/ws", nil)
+	if err != nil {
+		t.Fatalf("%s: dialing %s: %v", name, signalURL, err)
+	}
+	p := &player{t: t, name: name, ws: ws, msgs: make(chan signaling.Message, 64)}
+	go func() {
+		defer close(p.msgs)
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var m signaling.Message
+			if json.Unmarshal(data, &m) == nil {
+				p.msgs <- m
+			}
+		}
+	}()
+	t.Cleanup(p.close)
+	select {
+	case m, ok := <-p.msgs:
+		if !ok || m.Type != signaling.TypeHello {
+			t.Fatalf("%s: first message %+v, want hello", name, m)
+		}
+		p.hello = m
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no greeting from %s", name, signalURL)
+	}
+	return p
+}
+
+// allowedIPs are where test players may gather candidates: loopback and the
+// test's own namespaces' range.
+var allowedIPs = []*net.IPNet{
+	{IP: net.IPv4(127, 0, 0, 0), Mask: net.CIDRMask(8, 32)},
+	{IP: net.IPv4(10, 213, 0, 0), Mask: net.CIDRMask(16, 32)},
+}
+
+// offer makes the player's PeerConnection and its offer.
+func (p *player) offer() (string, error) {
+	var se webrtc.SettingEngine
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIPFilter(func(ip net.IP) bool {
+		for _, n := range allowedIPs {
+			if n.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	})
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return "", err
+	}
+	if p.pc != nil {
+		p.pc.Close()
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return "", err
+	}
+	p.pc = pc
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		return "", err
+	}
+	if _, err := pc.CreateDataChannel("input", nil); err != nil {
+		return "", err
+	}
+	// Read and drop the video, as a player that is not looking.
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		return "", err
+	}
+	if err := pc.SetLocalDescription(o); err != nil {
+		return "", err
+	}
+	return o.SDP, nil
+}
+
+func (p *player) send(m signaling.Message) error {
+	data, _ := json.Marshal(m)
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	p.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return p.ws.WriteMessage(websocket.TextMessage, data)
+}
+
+// join asks for a session and waits for "joined" or "error". With connect,
+// a joined player completes ICE with the edge so the session stays up.
+func (p *player) join(title string, connect bool, exclude ...string) (signaling.Message, error) {
+	sdp, err := p.offer()
+	if err != nil {
+		return signaling.Message{}, err
+	}
+	if err := p.send(signaling.Message{Type: signaling.TypeJoin, Title: title, SDP: sdp, Exclude: exclude}); err != nil {
+		return signaling.Message{}, err
+	}
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case m, ok := <-p.msgs:
+			if !ok {
+				return signaling.Message{}, fmt.Errorf("%s: socket closed before an answer", p.name)
+			}
+			switch m.Type {
+			case signaling.TypeJoined:
+				if connect {
+					if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP}); err != nil {
+						return m, fmt.Errorf("%s: answer: %w", p.name, err)
+					}
+				}
+				return m, nil
+			case signaling.TypeError:
+				return m, nil
+			}
+		case <-timeout:
+			return signaling.Message{}, fmt.Errorf("%s: no answer to the join in 20 s", p.name)
+		}
+	}
+}
+
+// connected says whether the player's PeerConnection is connected.
+func (p *player) connected() bool {
+	return p.pc != nil && p.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+}
+
+func (p *player) leave() error { return p.send(signaling.Message{Type: signaling.TypeLeave}) }
+
+// close drops the WebSocket and the PeerConnection.
+func (p *player) close() {
+	p.ws.Close()
+	if p.pc != nil {
+		p.pc.Close()
+	}
+}

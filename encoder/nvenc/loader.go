@@ -1,0 +1,352 @@
+//go:build cgo
+
+package nvenc
+
+/*
+#cgo pkg-config: ffnvcodec
+#cgo linux LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NVX_MSG_LEN = 512 };
+
+// nvx_log receives the loader's complaints ("Cannot load libcuda.so.1"),
+// which it would otherwise print to stderr, and keeps the last one, with
+// dlerror's reason, for the Go error. logctx is the driver's msg buffer.
+static void nvx_log(void *logctx, const char *fmt, ...) {
+	char *buf = logctx;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, NVX_MSG_LEN, fmt, ap);
+	va_end(ap);
+	while (n > 0 && n < NVX_MSG_LEN && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	const char *why = dlerror();
+	if (why && n >= 0 && n < NVX_MSG_LEN)
+		snprintf(buf + n, NVX_MSG_LEN - n, ": %s", why);
+}
+
+#define FFNV_LOG_FUNC(logctx, msg, ...) nvx_log((logctx), (msg), __VA_ARGS__)
+#define FFNV_DEBUG_LOG_FUNC(logctx, msg, ...)
+
+// The one include of the loader in this package: it defines static
+// functions, and every file that included it would get its own copy.
+#include <ffnvcodec/dynlink_loader.h>
+
+// minDriver in loader.go names the driver that SDK 11.1 needs; a newer
+// header needs a newer driver, and the message must say which.
+_Static_assert(NVENCAPI_MAJOR_VERSION == 11 && NVENCAPI_MINOR_VERSION == 1,
+	"update minDriver and minAPI in loader.go for the new SDK");
+
+// nvx_driver is one user's handle on the driver: the two libraries, the
+// NVENC function table, and the primary context of the GPU in use.
+typedef struct {
+	CudaFunctions *cu;
+	NvencFunctions *nv;
+	NV_ENCODE_API_FUNCTION_LIST api;
+	CUdevice dev;
+	CUcontext ctx;
+	char msg[NVX_MSG_LEN];
+} nvx_driver;
+
+static nvx_driver *nvx_driver_new(void) { return calloc(1, sizeof(nvx_driver)); }
+
+static int nvx_load_cuda(nvx_driver *d) { return cuda_load_functions(&d->cu, d->msg); }
+
+static int nvx_load_nvenc(nvx_driver *d) { return nvenc_load_functions(&d->nv, d->msg); }
+
+static int nvx_cu_init(nvx_driver *d) { return d->cu->cuInit(0); }
+
+static int nvx_cu_count(nvx_driver *d, int *n) { return d->cu->cuDeviceGetCount(n); }
+
+static const char *nvx_cu_error_name(nvx_driver *d, int res) {
+	const char *s = NULL;
+	if (d->cu->cuGetErrorName((CUresult)res, &s) != CUDA_SUCCESS)
+		return NULL;
+	return s;
+}
+
+static int nvx_gpu_name(nvx_driver *d, int gpu, char *name, int len) {
+	CUdevice dev;
+	CUresult r = d->cu->cuDeviceGet(&dev, gpu);
+	if (r != CUDA_SUCCESS)
+		return r;
+	return d->cu->cuDeviceGetName(name, len, dev);
+}
+
+static void nvx_release_gpu(nvx_driver *d) {
+	if (d->ctx) {
+		d->cu->cuDevicePrimaryCtxRelease(d->dev);
+		d->ctx = NULL;
+	}
+}
+
+// nvx_retain_gpu takes a reference on the GPU's primary context. Every
+// session on a GPU shares it: a context of its own would cost each player
+// hundreds of megabytes of GPU memory and a context switch per call.
+static int nvx_retain_gpu(nvx_driver *d, int gpu) {
+	nvx_release_gpu(d);
+	CUresult r = d->cu->cuDeviceGet(&d->dev, gpu);
+	if (r != CUDA_SUCCESS)
+		return r;
+	r = d->cu->cuDevicePrimaryCtxRetain(&d->ctx, d->dev);
+	if (r != CUDA_SUCCESS)
+		d->ctx = NULL;
+	return r;
+}
+
+static int nvx_nvenc_max_version(nvx_driver *d, uint32_t *v) {
+	return d->nv->NvEncodeAPIGetMaxSupportedVersion(v);
+}
+
+static int nvx_nvenc_instance(nvx_driver *d) {
+	memset(&d->api, 0, sizeof d->api);
+	d->api.version = NV_ENCODE_API_FUNCTION_LIST_VER;
+	return d->nv->NvEncodeAPICreateInstance(&d->api);
+}
+
+static void nvx_driver_free(nvx_driver *d) {
+	if (!d)
+		return;
+	if (d->cu)
+		nvx_release_gpu(d);
+	nvenc_free_functions(&d->nv);
+	cuda_free_functions(&d->cu);
+	free(d);
+}
+
+// nvx_ctx_push and nvx_ctx_pop are for nvenc.go, whose C cannot include
+// the loader: they make the GPU's context current on the calling thread
+// for the span of one C call. Go may move a goroutine to another thread
+// between cgo calls, so a context never stays current across them.
+int nvx_ctx_push(void *drv) {
+	nvx_driver *d = drv;
+	return d->cu->cuCtxPushCurrent(d->ctx);
+}
+
+void nvx_ctx_pop(void *drv) {
+	nvx_driver *d = drv;
+	CUcontext c;
+	d->cu->cuCtxPopCurrent(&c);
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"unsafe"
+
+	"stratus/encoder"
+)
+
+// minDriver is the oldest Linux driver whose NVENC speaks minAPI, the API
+// of the nv-codec-headers this package is built with (SDK 11.1).
+const (
+	minDriver = "470.57.02"
+	minAPI    = "11.1"
+)
+
+// cudaErrorNoDevice is CUDA_ERROR_NO_DEVICE, which the loader's trimmed
+// copy of cuda.h leaves out.
+const cudaErrorNoDevice = 100
+
+// driver is the NVIDIA driver, loaded at run time: the package links
+// neither libcuda nor libnvidia-encode, so the binary starts on machines
+// without them and reports why NVENC is missing instead.
+type driver struct {
+	c    *C.nvx_driver
+	gpus int
+}
+
+func unavailable(format string, args ...any) error {
+	return fmt.Errorf("nvenc: "+format+": %w", append(args, encoder.ErrUnavailable)...)
+}
+
+// loadDriver loads libcuda and libnvidia-encode, starts CUDA and checks
+// that the driver speaks the NVENC API this package was built for. Every
+// error wraps encoder.ErrUnavailable and says which step failed, because
+// the operator reading it has to fix a different thing for each.
+func loadDriver() (*driver, error) {
+	d := &driver{c: C.nvx_driver_new()}
+	if d.c == nil {
+		return nil, errors.New("nvenc: out of memory")
+	}
+	if err := d.load(); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *driver) load() error {
+	if C.nvx_load_cuda(d.c) != 0 {
+		msg := d.message()
+		if strings.Contains(msg, "libcuda.so.1") {
+			if strings.Contains(msg, "cannot open shared object file") {
+				return unavailable("no NVIDIA driver (libcuda.so.1 not found)")
+			}
+			return unavailable("NVIDIA driver unusable (%s)", msg)
+		}
+		// libcuda loaded but lacks a function the loader wants.
+		return unavailable("NVIDIA driver too old or incomplete (%s)", msg)
+	}
+	if r := C.nvx_cu_init(d.c); r != 0 {
+		if r == cudaErrorNoDevice {
+			return unavailable("NVIDIA driver found but no GPU")
+		}
+		return unavailable("NVIDIA driver found but CUDA did not start (cuInit: %s)", d.cudaError(r))
+	}
+	var n C.int
+	if r := C.nvx_cu_count(d.c, &n); r != 0 {
+		return unavailable("NVIDIA driver found but counting GPUs failed (cuDeviceGetCount: %s)", d.cudaError(r))
+	}
+	if n == 0 {
+		return unavailable("NVIDIA driver found but no GPU")
+	}
+	d.gpus = int(n)
+	if C.nvx_load_nvenc(d.c) != 0 {
+		// Containers get libnvidia-encode only with the "video" driver
+		// capability; data-centre installs sometimes leave it out.
+		return unavailable("NVIDIA driver found but its encoder library is missing (%s; in a container, add \"video\" to NVIDIA_DRIVER_CAPABILITIES)", d.message())
+	}
+	var v C.uint32_t
+	if st := C.nvx_nvenc_max_version(d.c, &v); st != 0 {
+		return unavailable("NVIDIA driver found but NvEncodeAPIGetMaxSupportedVersion failed: %s", Status(st))
+	}
+	need := C.uint32_t(C.NVENCAPI_MAJOR_VERSION<<4 | C.NVENCAPI_MINOR_VERSION)
+	if v < need {
+		return d.tooOld(fmt.Sprintf("NVENC API %d.%d", v>>4, v&0xf))
+	}
+	if st := C.nvx_nvenc_instance(d.c); st != 0 {
+		if Status(st) == statusInvalidVersion {
+			return d.tooOld("NvEncodeAPICreateInstance: " + Status(st).String())
+		}
+		return unavailable("NVIDIA driver found but NvEncodeAPICreateInstance failed: %s", Status(st))
+	}
+	return nil
+}
+
+func (d *driver) tooOld(found string) error {
+	if b, err := os.ReadFile("/proc/driver/nvidia/version"); err == nil {
+		if v := parseDriverVersion(string(b)); v != "" {
+			found = "driver " + v + ", " + found
+		}
+	}
+	return unavailable("driver too old (needs ≥ %s for SDK %s; found %s)", minDriver, minAPI, found)
+}
+
+// message is the loader's last complaint.
+func (d *driver) message() string {
+	return C.GoString(&d.c.msg[0])
+}
+
+func (d *driver) cudaError(r C.int) string {
+	if name := C.nvx_cu_error_name(d.c, r); name != nil {
+		return C.GoString(name)
+	}
+	return fmt.Sprintf("CUresult %d", int(r))
+}
+
+// gpuName is the CUDA device name, e.g. "NVIDIA L4".
+func (d *driver) gpuName(gpu int) (string, error) {
+	if gpu < 0 || gpu >= d.gpus {
+		return "", unavailable("GPU index %d: this machine has %d GPU(s)", gpu, d.gpus)
+	}
+	var buf [256]C.char
+	if r := C.nvx_gpu_name(d.c, C.int(gpu), &buf[0], C.int(len(buf))); r != 0 {
+		return "", unavailable("GPU %d: cuDeviceGetName: %s", gpu, d.cudaError(r))
+	}
+	return C.GoString(&buf[0]), nil
+}
+
+// useGPU makes gpu the driver's GPU, holding its primary context until
+// close or the next useGPU.
+func (d *driver) useGPU(gpu int) (name string, err error) {
+	if name, err = d.gpuName(gpu); err != nil {
+		return "", err
+	}
+	if r := C.nvx_retain_gpu(d.c, C.int(gpu)); r != 0 {
+		return "", unavailable("GPU %s (index %d): no CUDA context (cuDevicePrimaryCtxRetain: %s)", name, gpu, d.cudaError(r))
+	}
+	return name, nil
+}
+
+// api is the NVENC function table; it lives in C memory as long as d.
+func (d *driver) api() *C.NV_ENCODE_API_FUNCTION_LIST { return &d.c.api }
+
+// context is the CUDA context that sessions open on.
+func (d *driver) context() unsafe.Pointer { return unsafe.Pointer(d.c.ctx) }
+
+// handle is d as nvenc.go's C code sees it, for nvx_ctx_push/pop.
+func (d *driver) handle() unsafe.Pointer { return unsafe.Pointer(d.c) }
+
+func (d *driver) close() {
+	if d == nil || d.c == nil {
+		return
+	}
+	C.nvx_driver_free(d.c)
+	d.c = nil
+}
+
+// Probe reports whether this machine can encode with NVENC: it loads the
+// driver, starts CUDA, and opens (and closes) an H.264 encode session on
+// each GPU until one works. It returns nil if one does, and otherwise an
+// error wrapping encoder.ErrUnavailable that says why, for example:
+//
+//	nvenc: no NVIDIA driver (libcuda.so.1 not found)
+//	nvenc: NVIDIA driver found but no GPU
+//	nvenc: GPU NVIDIA H100 80GB HBM3 (index 0) has no NVENC engine (...)
+//	nvenc: driver too old (needs ≥ 470.57.02 for SDK 11.1; found ...)
+//
+// Opening a session takes one of the GPU's encode sessions for a moment,
+// which matters on GeForce cards, whose driver caps concurrent sessions.
+func Probe() error {
+	d, err := loadDriver()
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	var errs []error
+	for gpu := range d.gpus {
+		if err := d.probe(gpu); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		return nil
+	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return fmt.Errorf("nvenc: none of the %d GPUs can encode: %w", len(errs), errors.Join(errs...))
+}
+
+// ProbeGPU is Probe for the GPU with CUDA device index gpu, for placing
+// sessions on machines with several GPUs.
+func ProbeGPU(gpu int) error {
+	d, err := loadDriver()
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return d.probe(gpu)
+}
+
+func (d *driver) probe(gpu int) error {
+	name, err := d.useGPU(gpu)
+	if err != nil {
+		return err
+	}
+	s, err := openSession(d, gpu, name, codecH264)
+	if err != nil {
+		return err
+	}
+	s.close()
+	return nil
+}
