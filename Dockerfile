@@ -3,17 +3,31 @@
 #   docker run --rm -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp stratus
 # Behind Docker's port mapping players must be told the host's address:
 #   docker run ... -e STRATUS_PUBLIC_IP=<host ip> stratus
+#
+# On NVIDIA GPUs with an NVENC engine, build the cuda target and run it with
+# the NVIDIA Container Toolkit, which mounts the host driver's libraries
+# (libcuda, libnvidia-encode, libnvidia-ml) into the container:
+#   docker build --target cuda -t stratus:cuda .
+#   docker run --rm --gpus all -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp stratus:cuda
+# It is the same binary: NVIDIA is loaded at run time, never linked, so
+# without GPUs it encodes with x264. BASE swaps the runtime's OS image, for
+# example for an NVIDIA CUDA image; it must ship libx264-164 and libyuv0 and
+# a glibc at least as new as Debian 12's (Debian 12, Ubuntu 24.04):
+#   docker build --target cuda --build-arg BASE=nvidia/cuda:12.6.3-base-ubuntu24.04 -t stratus:cuda .
+
+ARG BASE=debian:bookworm-slim
 
 FROM golang:1.26-bookworm AS build
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-        pkg-config libx264-dev libyuv-dev && rm -rf /var/lib/apt/lists/*
+        pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=1 go build -trimpath -o /out/stratus ./cmd/stratus
+# go-nvml wraps deprecated NVML calls; their warnings are noise.
+RUN CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -Wno-deprecated-declarations" go build -trimpath -o /out/stratus ./cmd/stratus
 
-FROM debian:bookworm-slim
+FROM ${BASE} AS runtime
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         libx264-164 libyuv0 ca-certificates && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 stratus
@@ -21,3 +35,16 @@ COPY --from=build /out/stratus /usr/local/bin/stratus
 USER stratus
 EXPOSE 8080/tcp 3478/udp 8443/tcp
 ENTRYPOINT ["stratus", "serve", "-addr", "0.0.0.0:8080", "-media-ip", "0.0.0.0", "-udp-port", "3478", "-tcp-port", "8443"]
+
+# The GPU variant. The toolkit mounts only the driver libraries these
+# capabilities name: "video" brings libnvidia-encode (without it NVENC
+# reports its encoder library missing), "utility" NVML and nvidia-smi,
+# "compute" libcuda. CUDA must number GPUs as NVML does, because the edge
+# places sessions by NVML's index.
+FROM runtime AS cuda
+ENV NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,video,utility \
+    CUDA_DEVICE_ORDER=PCI_BUS_ID
+
+# The default target, last so that a plain `docker build` builds it.
+FROM runtime

@@ -4,6 +4,8 @@
 GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 export CGO_ENABLED = 1
+# go-nvml wraps deprecated NVML calls; their warnings are noise.
+export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 export PATH := $(PATH):/usr/local/go/bin
 
 .PHONY: all setup setup-test build run cluster test bench vet fuzz clean

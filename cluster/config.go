@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -60,6 +62,17 @@ type PoolConfig struct {
 	// Profile picks the timings; empty means "wan" for the WAN pool and
 	// "lan" otherwise.
 	Profile Profile `json:"profile,omitempty"`
+}
+
+// LogValue keeps the key out of logs: slog prints a PoolConfig with the key
+// reduced to its length.
+func (c PoolConfig) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("pool", c.Pool), slog.String("name", c.Name),
+		slog.String("bind", net.JoinHostPort(cmp.Or(c.BindAddr, "0.0.0.0"), strconv.Itoa(c.BindPort))),
+		slog.Any("join", c.Join), slog.Int("key_bytes", len(c.Key)), slog.Bool("dev", c.Dev),
+		slog.String("profile", string(c.profile())),
+	)
 }
 
 // Label is the memberlist label of the pool: "stratus/<pool>".
@@ -186,6 +199,20 @@ func ParseKey(s string) ([]byte, error) {
 		return nil, fmt.Errorf("cluster: key decodes to %d bytes; it must be 16, 24 or 32 (AES-128, -192 or -256)", len(key))
 	}
 	return key, nil
+}
+
+// Settings describes the profile's memberlist timings, for logs and
+// benchmark reports.
+func (p Profile) Settings() string {
+	c, _ := p.memberlistConfig()
+	compression := "on"
+	if !c.EnableCompression {
+		compression = "off"
+	}
+	return fmt.Sprintf("ProbeInterval %s, ProbeTimeout %s, SuspicionMult %d, SuspicionMaxTimeoutMult %d, "+
+		"IndirectChecks %d, GossipInterval %s, GossipNodes %d, RetransmitMult %d, PushPullInterval %s, compression %s",
+		c.ProbeInterval, c.ProbeTimeout, c.SuspicionMult, c.SuspicionMaxTimeoutMult,
+		c.IndirectChecks, c.GossipInterval, c.GossipNodes, c.RetransmitMult, c.PushPullInterval, compression)
 }
 
 // timings is what a profile decides beyond memberlist's own Config.

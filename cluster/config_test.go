@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,9 @@ func TestProfiles(t *testing.T) {
 		lan.RetransmitMult != 4 || lan.PushPullInterval != 15*time.Second || lan.EnableCompression {
 		t.Errorf("lan profile: %+v", lan)
 	}
+	if got := ProfileLAN.Settings(); !strings.Contains(got, "ProbeInterval 500ms") || !strings.Contains(got, "compression off") {
+		t.Errorf("lan settings: %s", got)
+	}
 	wan, tw := ProfileWAN.memberlistConfig()
 	if wan.ProbeInterval != 5*time.Second || tw.updateTimeout != 10*time.Second {
 		t.Errorf("wan profile: %+v", wan)
@@ -132,5 +136,15 @@ func TestProfiles(t *testing.T) {
 	var verr interface{ Unwrap() []error }
 	if !errors.As((PoolConfig{}).Validate(), &verr) {
 		t.Error("Validate does not join its errors")
+	}
+}
+
+func TestPoolConfigLogValueHidesKey(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	log.Info("x", "cfg", PoolConfig{Pool: "lan/eu", Name: "e1", Key: []byte("0123456789abcdef")})
+	if strings.Contains(buf.String(), "0123456789abcdef") || strings.Contains(buf.String(), "[48 49") ||
+		!strings.Contains(buf.String(), "key_bytes=16") {
+		t.Errorf("log line: %s", buf.String())
 	}
 }

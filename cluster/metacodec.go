@@ -33,10 +33,6 @@ const (
 	metaFlagLeaving byte = 1 << 0
 )
 
-// ErrMetaTooLarge is returned (wrapped) by Encode when the metadata does not
-// fit in MaxMetaSize bytes even without its title list.
-var ErrMetaTooLarge = errors.New("cluster: metadata too large to gossip")
-
 // Encode returns m's wire form, at most MaxMetaSize bytes. When the title
 // list makes it too long, the list is replaced by TitlesDigest (the list
 // itself is then fetched from the node's API); when even that does not fit,

@@ -1,7 +1,7 @@
 package cluster
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,18 +12,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
-)
-
-var (
-	// ErrClosed is returned by a Pool's methods after Close.
-	ErrClosed = errors.New("cluster: pool is closed")
-	// ErrLeft is returned by SetMeta after Leave.
-	ErrLeft = errors.New("cluster: node has left the pool")
-	// ErrBroadcastUnconfirmed is wrapped by SetMeta's error when the new
-	// metadata is in effect but memberlist had not finished broadcasting it
-	// when the wait ended (a busy or shrinking pool). Gossip and state syncs
-	// still spread it; callers may log it at debug and carry on.
-	ErrBroadcastUnconfirmed = errors.New("cluster: metadata broadcast not confirmed in time")
 )
 
 // defaultLeaveTimeout is what Leave waits when given no timeout (memberlist
@@ -101,7 +89,7 @@ func NewPool(cfg PoolConfig, meta Meta, log *slog.Logger) (*Pool, error) {
 	p.timings = t
 	mc.Name = cfg.Name
 	mc.Label = cfg.Label()
-	mc.BindAddr = cmpOr(cfg.BindAddr, "0.0.0.0")
+	mc.BindAddr = cmp.Or(cfg.BindAddr, "0.0.0.0")
 	mc.BindPort = cfg.BindPort
 	mc.AdvertiseAddr = cfg.AdvertiseAddr
 	mc.AdvertisePort = cfg.AdvertisePort
@@ -141,14 +129,8 @@ func NewPool(cfg PoolConfig, meta Meta, log *slog.Logger) (*Pool, error) {
 	}
 	log.Info("gossip pool started", "addr", p.LocalAddr(), "advertise", p.AdvertiseAddr(),
 		"profile", string(p.profile), "encrypted", len(cfg.Key) > 0, "seeds", len(cfg.Join))
+	log.Debug("gossip timings", "settings", p.profile.Settings())
 	return p, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Name is this node's name in the pool.
@@ -157,7 +139,7 @@ func (p *Pool) Name() string { return p.cfg.Name }
 // LocalAddr is the host:port the pool listens on (UDP and TCP). With
 // BindAddr 0.0.0.0 its host is 0.0.0.0; peers dial AdvertiseAddr.
 func (p *Pool) LocalAddr() string {
-	return net.JoinHostPort(cmpOr(p.cfg.BindAddr, "0.0.0.0"), strconv.Itoa(p.bindPort))
+	return net.JoinHostPort(cmp.Or(p.cfg.BindAddr, "0.0.0.0"), strconv.Itoa(p.bindPort))
 }
 
 // AdvertiseAddr is the host:port peers use to reach this node.

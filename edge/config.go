@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"stratus/cluster"
+	"stratus/edge/gpu"
 	"stratus/stream"
 )
 
@@ -16,10 +17,23 @@ type Config struct {
 	Name string
 	// Region groups edges that are close to each other.
 	Region string
-	// Capacity is how many sessions the edge runs at once. Each 720p60
-	// session costs about one core of software encoding, so the default
-	// matches a small machine.
+	// Capacity is how many sessions the edge encodes in software (x264)
+	// at once. Each 720p60 session costs about one core, so the default
+	// matches a small machine. Sessions on NVENC cost the CPU little, so
+	// they come on top: the edge admits Capacity plus the NVENC sessions
+	// its GPUs allow (GPUSessions per GPU with an encoder engine, fewer
+	// where GPU memory runs short, none on a lost GPU). A session goes to
+	// a GPU with room when there is one, else to software; a session whose
+	// GPU fails carries on in software, even beyond Capacity, rather than
+	// end.
 	Capacity int
+	// GPUSessions is the most NVENC sessions the edge puts on one GPU,
+	// counting other processes' encoder sessions too (GeForce drivers cap
+	// them per GPU); 0 turns NVENC off.
+	GPUSessions int
+	// GPUSessionMiB is the GPU memory one session needs, in MiB; a GPU
+	// takes no more sessions than its memory holds. 0 means no bound.
+	GPUSessionMiB int
 	// Bitrate is where each session's encoder starts, in bit/s, before
 	// the congestion controller has an estimate.
 	Bitrate int
@@ -65,10 +79,14 @@ func DefaultConfig() Config {
 		host = "edge"
 	}
 	sc := stream.DefaultConfig()
+	gl := gpu.DefaultLimits()
 	return Config{
 		Name:     host,
 		Region:   "local",
 		Capacity: 2,
+		// What a GeForce card on a current driver allows, at 720p60.
+		GPUSessions:   gl.SessionsPerGPU,
+		GPUSessionMiB: int(gl.MemoryPerSession >> 20),
 		// Start where the congestion controller starts.
 		Bitrate:         sc.StartBitrate,
 		IdleTimeout:     10 * time.Minute,
@@ -95,6 +113,9 @@ func (c Config) Validate() error {
 	if c.Capacity < 1 {
 		errs = append(errs, fmt.Errorf("edge: capacity %d: must be at least 1", c.Capacity))
 	}
+	if c.GPUSessions < 0 || c.GPUSessionMiB < 0 {
+		errs = append(errs, fmt.Errorf("edge: gpu sessions %d, gpu session MiB %d: must not be negative", c.GPUSessions, c.GPUSessionMiB))
+	}
 	if c.Bitrate < 100_000 {
 		errs = append(errs, fmt.Errorf("edge: bitrate %d: must be at least 100000", c.Bitrate))
 	}
@@ -108,4 +129,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// gpuLimits are the per-GPU bounds admission places NVENC sessions under.
+func (c Config) gpuLimits() gpu.Limits {
+	return gpu.Limits{SessionsPerGPU: c.GPUSessions, MemoryPerSession: uint64(c.GPUSessionMiB) << 20}
 }

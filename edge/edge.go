@@ -19,6 +19,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge/api"
+	"stratus/edge/gpu"
 	"stratus/encoder"
 	"stratus/encoder/x264"
 	"stratus/session"
@@ -35,8 +36,13 @@ type Edge struct {
 	metrics *metrics
 	started time.Time
 
-	// newEncoder opens a video encoder for one session.
-	newEncoder func(encoder.Config) (encoder.Video, error)
+	// hw is the machine's GPUs and encoders; encoders places each
+	// session's encoder on them (gpus.go, encoders.go).
+	hw       hardware
+	encoders *encoders
+	// gpuInv is the last reading of the GPUs, refreshed every
+	// gpuRefreshEvery; nil until the first.
+	gpuInv atomic.Pointer[gpu.Inventory]
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -61,27 +67,48 @@ type running struct {
 	title   string
 	started time.Time
 	peer    *stream.Peer
-	sess    atomic.Pointer[session.Session]
-	state   atomic.Value // stream.State
-	grace   *time.Timer  // guarded by Edge.mu
+	// enc is the session's encoder; its Name changes when a lost NVENC
+	// session falls back to x264.
+	enc   encoder.Video
+	gpu   int // the GPU enc was opened on, -1 for software
+	sess  atomic.Pointer[session.Session]
+	state atomic.Value // stream.State
+	grace *time.Timer  // guarded by Edge.mu
 	// snapshot is the title's latest saved state, if it saves any.
 	snapshot atomic.Pointer[[]byte]
 	resumed  bool
 }
 
-// New builds an edge and opens its media sockets. reg receives the edge's
-// metrics; it may be nil.
+// New builds an edge, reads its GPUs (sessions encode with NVENC where a
+// GPU has room, with x264 otherwise) and opens its media sockets. reg
+// receives the edge's metrics, the GPUs' included; it may be nil.
 func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slog.Logger) (*Edge, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if !x264.Available() {
+		// x264 is the encoder every session can fall back on, so an edge
+		// without it is refused even on a machine with NVENC.
+		return nil, fmt.Errorf("edge: no video encoder: x264: %w (build with cgo and libx264)", encoder.ErrUnavailable)
+	}
+	log = log.With("edge", cfg.Name, "region", cfg.Region)
+	return newEdge(cfg, catalog, reg, log, openHardware(log))
+}
+
+// newEdge is New on given hardware, which tests fake. It takes hw over:
+// the edge closes it, and so does a failed newEdge.
+func newEdge(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slog.Logger, hw hardware) (_ *Edge, err error) {
+	defer func() {
+		if err != nil && hw.close != nil {
+			hw.close()
+		}
+	}()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if catalog == nil {
 		return nil, errors.New("edge: no catalog")
 	}
-	if !x264.Available() {
-		return nil, fmt.Errorf("edge: no video encoder: x264: %w (build with cgo and libx264)", encoder.ErrUnavailable)
-	}
-	log = log.With("edge", cfg.Name, "region", cfg.Region)
 	engine, err := stream.NewEngine(cfg.Stream, log)
 	if err != nil {
 		return nil, fmt.Errorf("edge: %w", err)
@@ -93,9 +120,7 @@ func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slo
 		engine:   engine,
 		started:  time.Now(),
 		sessions: make(map[string]*running),
-		newEncoder: func(c encoder.Config) (encoder.Video, error) {
-			return x264.New(c, log)
-		},
+		hw:       hw,
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.stateKey = cfg.StateKey
@@ -104,18 +129,40 @@ func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slo
 		rand.Read(e.stateKey)
 	}
 	e.metrics = newMetrics(e)
-	if reg != nil {
-		if err := reg.Register(e.metrics); err != nil {
-			engine.Close()
-			return nil, fmt.Errorf("edge: metrics: %w", err)
-		}
+	e.encoders = newEncoders(cfg, hw, e.inventory, e.metrics.fallbacks.Inc, log)
+	e.readGPUs()
+	if err := e.register(reg); err != nil {
+		engine.Close()
+		return nil, err
 	}
 	if err := e.join(); err != nil {
 		engine.Close()
 		return nil, err
 	}
-	log.Info("edge ready", "capacity", cfg.Capacity, "media_udp", engine.UDPAddr(), "media_tcp", engine.TCPAddr())
+	if hw.gpus != nil {
+		e.wg.Add(1)
+		go e.refreshGPUs()
+	}
+	e.logEncoders()
+	log.Info("edge ready", "capacity", e.capacity(), "media_udp", engine.UDPAddr(), "media_tcp", engine.TCPAddr())
 	return e, nil
+}
+
+// register gives reg the edge's metrics and its GPUs'.
+func (e *Edge) register(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	if err := reg.Register(e.metrics); err != nil {
+		return fmt.Errorf("edge: metrics: %w", err)
+	}
+	if e.hw.collector != nil {
+		if err := reg.Register(e.hw.collector); err != nil {
+			reg.Unregister(e.metrics)
+			return fmt.Errorf("edge: GPU metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close ends every session, waits for them, and closes the media sockets.
@@ -141,7 +188,13 @@ func (e *Edge) Close() error {
 		e.pool.Leave(time.Second)
 		e.pool.Close()
 	}
-	return e.engine.Close()
+	err := e.engine.Close()
+	if e.hw.close != nil {
+		// After wg.Wait: the GPU refresh has ended, and every session has
+		// closed its encoder.
+		err = errors.Join(err, e.hw.close())
+	}
+	return err
 }
 
 // reserve takes a slot, or reports the edge full.
@@ -151,9 +204,9 @@ func (e *Edge) reserve() error {
 	if e.closed || e.draining {
 		return &api.Error{Code: api.CodeDraining, Message: fmt.Sprintf("edge %s is draining", e.cfg.Name), Status: 503}
 	}
-	if e.reserved >= e.cfg.Capacity {
+	if c := e.capacity(); e.reserved >= c {
 		e.metrics.refused.Inc()
-		return &api.Error{Code: api.CodeEdgeFull, Message: fmt.Sprintf("edge %s is full (%d of %d sessions)", e.cfg.Name, e.reserved, e.cfg.Capacity), Status: 503}
+		return &api.Error{Code: api.CodeEdgeFull, Message: fmt.Sprintf("edge %s is full (%d of %d sessions)", e.cfg.Name, e.reserved, c), Status: 503}
 	}
 	e.reserved++
 	e.publish()
@@ -188,6 +241,13 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 	r, answer, err := e.setUp(desc, req)
 	if err != nil {
 		e.release()
+		if ae, ok := api.AsError(err); ok && ae.Code == api.CodeEdgeFull {
+			// Slots were free but encoders were not (a GPU whose NVENC
+			// would not open, software full): a refusal, not a failure.
+			e.metrics.refused.Inc()
+			e.log.Info("session refused", "title", req.Title, "why", ae.Message)
+			return api.CreateResponse{}, ae
+		}
 		e.metrics.failed.Inc()
 		e.log.Warn("session set-up failed", "title", req.Title, "err", err)
 		if ae, ok := api.AsError(err); ok {
@@ -231,14 +291,17 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		}
 	}
 	info := t.Info()
-	enc, err := e.newEncoder(encoder.Config{
+	enc, g, err := e.encoders.Open(r.id, encoder.Config{
 		Width: info.Width, Height: info.Height, FPS: info.FPS,
 		Bitrate: e.cfg.Bitrate, Threads: e.cfg.EncoderThreads,
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("opening encoder: %w", err)
 	}
-	closers = append(closers, enc.Close)
+	r.enc, r.gpu = enc, g
+	// Closers run last first: the slot is released after the encoder
+	// has let go of its GPU.
+	closers = append(closers, func() error { e.encoders.Release(r.id); return nil }, enc.Close)
 
 	peer, err := e.engine.NewPeer(stream.PeerConfig{
 		ID: r.id,
@@ -287,14 +350,20 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 func (e *Edge) run(r *running) {
 	defer e.wg.Done()
 	s := r.sess.Load()
-	e.metrics.started.Inc()
-	e.log.Info("session started", "session", r.id, "title", r.title)
+	e.metrics.started.WithLabelValues(r.enc.Name()).Inc()
+	if r.gpu >= 0 {
+		e.log.Info("session started", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "gpu", r.gpu)
+	} else {
+		e.log.Info("session started", "session", r.id, "title", r.title, "encoder", r.enc.Name())
+	}
 	if st := r.state.Load().(stream.State); st == stream.StateFailed || st == stream.StateClosed {
 		s.Stop(errors.New("connection lost before the session started"))
 	}
 	go e.reportStats(r, s)
 	err := s.Run(e.ctx)
 	r.peer.Close()
+	// Run has closed the encoder: its GPU slot is free.
+	e.encoders.Release(r.id)
 	e.mu.Lock()
 	delete(e.sessions, r.id)
 	if r.grace != nil {
@@ -305,7 +374,7 @@ func (e *Edge) run(r *running) {
 	e.publish()
 	st := s.Stats()
 	e.metrics.ended(st)
-	e.log.Info("session ended", "session", r.id, "title", r.title, "reason", err,
+	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
 		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
 		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
 }
@@ -377,7 +446,7 @@ func (e *Edge) reportStats(r *running, s *session.Session) {
 		}
 		st, ps := s.Stats(), r.peer.Stats()
 		msg, _ := json.Marshal(pageStats{
-			Type: "stats", Encoder: st.Encoder, FPS: st.FPS,
+			Type: "stats", Encoder: r.enc.Name(), FPS: st.FPS,
 			EncodeMs: st.EncodeMs, RenderMs: st.RenderMs, ConvertMs: st.ConvertMs,
 			BitrateKbps: st.BitrateBps / 1000, TargetKbps: float64(st.TargetBitrate) / 1000,
 			RTTMs: float64(ps.RTT) / 1e6, LossPct: 100 * ps.FractionLost,

@@ -133,11 +133,17 @@ func (e *Edge) Status() api.Status {
 	}
 	reserved := e.reserved
 	e.mu.Unlock()
+	health, why := e.health()
+	capacity := e.capacity()
 	st := api.Status{
-		Name: e.cfg.Name, Region: e.cfg.Region, Health: string(e.health()),
-		Capacity: e.cfg.Capacity, Active: reserved, Free: e.cfg.Capacity - reserved,
+		Name: e.cfg.Name, Region: e.cfg.Region, Health: string(health), HealthReason: why,
+		Capacity: capacity, Active: reserved, Free: max(capacity-reserved, 0),
 		Encoders: []string{"x264"}, Started: e.started,
 		Sessions: make([]api.SessionInfo, 0, len(rs)),
+		GPUs:     e.gpuStatus(),
+	}
+	if st.GPUs != nil && st.GPUs.NVENCCapacity > 0 {
+		st.Encoders = append(st.Encoders, "nvenc")
 	}
 	if a := e.engine.UDPAddr(); a != nil {
 		st.MediaUDP = a.String()
@@ -154,7 +160,7 @@ func (e *Edge) Status() api.Status {
 		st.Sessions = append(st.Sessions, api.SessionInfo{
 			ID: r.id, Title: r.title, Edge: e.cfg.Name, Region: e.cfg.Region,
 			Started: r.started, State: r.state.Load().(stream.State).String(),
-			Encoder: ss.Encoder, FPS: ss.FPS,
+			Encoder: r.enc.Name(), FPS: ss.FPS,
 			Stats: struct {
 				Session any `json:"session"`
 				Stream  any `json:"stream"`

@@ -71,30 +71,41 @@ func (e *Edge) publishLoop() {
 
 // sameMeta compares the parts of the metadata that change at run time.
 func sameMeta(a, b cluster.Meta) bool {
-	return a.Free == b.Free && a.Health == b.Health && a.Capacity == b.Capacity &&
+	return a.Free == b.Free && a.Health == b.Health && a.Capacity == b.Capacity && a.GPU == b.GPU &&
 		int(a.Load*20) == int(b.Load*20) // 5 % steps: no gossip for noise
 }
 
-func (e *Edge) health() cluster.Health {
+// health is what the edge tells the cluster about itself, and why when it
+// is not ok. A lost or failing GPU makes it degraded: signaling nodes then
+// send new players elsewhere, while the edge's own players keep playing
+// (a session whose NVENC went with the GPU carries on in x264). Draining
+// wins over degraded, being the operator's own decision.
+func (e *Edge) health() (cluster.Health, string) {
 	if e.Draining() {
-		return cluster.HealthDraining
+		return cluster.HealthDraining, "draining"
 	}
-	return cluster.HealthOK
+	if bad, why := e.inventory().Degraded(); bad {
+		return cluster.HealthDegraded, why
+	}
+	return cluster.HealthOK, ""
 }
 
 // meta is what the edge tells the cluster about itself.
 func (e *Edge) meta() cluster.Meta {
+	capacity := e.capacity()
 	e.mu.Lock()
-	free := e.cfg.Capacity - e.reserved
+	free := max(capacity-e.reserved, 0)
 	e.mu.Unlock()
+	health, _ := e.health()
 	var titles []string
 	for _, d := range e.catalog.List() {
 		titles = append(titles, d.ID)
 	}
 	m := cluster.Meta{
 		Role: cluster.RoleEdge, Region: e.cfg.Region, Location: e.cfg.Location,
-		API: e.cfg.APIURL, Capacity: e.cfg.Capacity, Free: free,
-		Load: e.load(), Health: e.health(), Titles: titles,
+		API: e.cfg.APIURL, Capacity: capacity, Free: free,
+		Load: e.load(), Health: health, Titles: titles,
+		GPU: e.inventory().SummaryWith(e.cfg.gpuLimits()),
 	}
 	if e.cfg.APIURL != "" {
 		m.Probe = strings.TrimRight(e.cfg.APIURL, "/") + "/v1/probe"
@@ -107,8 +118,9 @@ func (e *Edge) meta() cluster.Meta {
 
 // load is the busier of the slots taken and the machine's CPU load.
 func (e *Edge) load() float64 {
+	capacity := e.capacity()
 	e.mu.Lock()
-	l := float64(e.reserved) / float64(e.cfg.Capacity)
+	l := float64(e.reserved) / float64(capacity)
 	e.mu.Unlock()
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if f := strings.Fields(string(b)); len(f) > 0 {

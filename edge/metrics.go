@@ -12,8 +12,13 @@ import (
 type metrics struct {
 	e *Edge
 
-	started, failed, refused  prometheus.Counter
+	// started counts sessions by the encoder they started with.
+	started                   *prometheus.CounterVec
+	failed, refused           prometheus.Counter
 	endedFrames, endedSkipped prometheus.Counter
+	// fallbacks counts sessions whose NVENC was lost and that went on
+	// with x264.
+	fallbacks prometheus.Counter
 
 	active, capacity, fps, encodeMs, bitrate, rtt, loss *prometheus.Desc
 	frames, skipped, inputs, garbage                    *prometheus.Desc
@@ -26,9 +31,16 @@ func newMetrics(e *Edge) *metrics {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc("stratus_edge_"+name, help, labels, nil)
 	}
+	started := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "edge",
+		Name: "sessions_started_total", Help: "Sessions started, by the encoder they started with."}, []string{"encoder"})
+	// Both series exist from the start, so a dashboard's NVENC share
+	// reads 0 rather than nothing.
+	started.WithLabelValues("x264")
+	started.WithLabelValues("nvenc")
 	return &metrics{
 		e:            e,
-		started:      c("sessions_started_total", "Sessions started."),
+		started:      started,
+		fallbacks:    c("encoder_fallbacks_total", "Sessions whose NVENC encoder was lost and that went on with x264."),
 		failed:       c("sessions_failed_total", "Sessions whose set-up failed."),
 		refused:      c("sessions_refused_total", "Joins refused because the edge was full."),
 		endedFrames:  c("ended_frames_total", "Frames sent by sessions that have ended."),
@@ -57,7 +69,8 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
-	for _, c := range []prometheus.Counter{m.started, m.failed, m.refused, m.endedFrames, m.endedSkipped} {
+	m.started.Collect(ch)
+	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.fallbacks} {
 		ch <- c
 	}
 	st := m.e.Status()
@@ -75,7 +88,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		ss, ps := s.Stats(), r.peer.Stats()
-		l := []string{r.id, r.title, ss.Encoder}
+		l := []string{r.id, r.title, r.enc.Name()}
 		g := func(d *prometheus.Desc, v float64) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
 		}

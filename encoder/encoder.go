@@ -73,7 +73,8 @@ type AccessUnit struct {
 // Concurrency: Encode and Close are called from one goroutine (the session
 // loop). ForceIDR and SetBitrate may be called from any goroutine at any time
 // (RTCP feedback and the congestion controller call them); they take effect
-// at the next Encode.
+// at the next Encode. Name may be called from any goroutine (stats and
+// metrics read it while the session runs).
 type Video interface {
 	// Name identifies the implementation for logs, stats and metrics
 	// ("x264", "nvenc").

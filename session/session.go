@@ -108,7 +108,7 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
-	s.stats.init(info, cfg.Encoder.Name())
+	s.stats.init(info)
 	return s, nil
 }
 

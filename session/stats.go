@@ -70,9 +70,9 @@ type window struct {
 	render, convert, encode time.Duration
 }
 
-func (r *statsRecorder) init(info title.Info, enc string) {
+func (r *statsRecorder) init(info title.Info) {
 	r.base = Stats{
-		Title: info.ID, Encoder: enc,
+		Title: info.ID,
 		Width: info.Width, Height: info.Height, TargetFPS: info.FPS,
 		Started: time.Now(),
 	}
@@ -115,6 +115,8 @@ func (s *Session) Stats() Stats {
 	r := &s.stats
 	st := r.base
 	st.ID = s.cfg.ID
+	// The encoder can change mid-session (NVENC falling back to x264).
+	st.Encoder = s.cfg.Encoder.Name()
 	st.Skipped = r.skipped.Load()
 	st.SendErrors = r.sendErrors.Load()
 	st.Inputs = r.inputs.Load()

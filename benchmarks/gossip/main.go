@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type options struct {
 	batch   int
 	timeout time.Duration
 	budget  time.Duration
+	// gcPercent: all members share one heap here, so each collection scans
+	// every member's state; a real member's heap holds only its own.
+	gcPercent int
 	// deadline ends the whole run (from budget); what was measured by then
 	// is reported.
 	deadline time.Time
@@ -45,6 +49,7 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 20, "members started at once before waiting for the pool to settle")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up on one measurement (or on convergence) after this long")
 	flag.DurationVar(&o.budget, "budget", 9*time.Minute, "stop measuring after this long in all and report what was measured")
+	flag.IntVar(&o.gcPercent, "gcpercent", 400, "GOGC for the benchmark process (all members share its heap)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown section to this file")
 	flag.Parse()
 	for f := range strings.SplitSeq(*sizes, ",") {
@@ -59,6 +64,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gossip: -reps, -seeds and -batch must be ≥ 1")
 		os.Exit(2)
 	}
+
+	debug.SetGCPercent(o.gcPercent)
 
 	// Members log through this handler, which only counts: hundreds of
 	// members on an overloaded machine would drown the results.

@@ -90,7 +90,7 @@ func measureSize(n int, o options, log, progress *slog.Logger) (sizeResult, erro
 	// that size) to heal, which would measure this process's start rather
 	// than the pool.
 	t0 := time.Now()
-	nseeds := min(o.seeds, n)
+	nseeds := min(o.seeds, n-1) // at least one member must be killable
 	for i := range n {
 		m, err := b.add()
 		if err != nil {
@@ -107,13 +107,18 @@ func measureSize(n int, o options, log, progress *slog.Logger) (sizeResult, erro
 			b.seedIdx[m.idx] = true
 		}
 		if (i+1)%o.batch == 0 || i == n-1 {
-			t1 := time.Now()
+			t1, cpu1, busy1, sched1 := time.Now(), cpuTime(), machineBusy(), schedLatency()
 			if err := b.waitConverged(i+1, o.wait()); err != nil {
 				res.err = fmt.Errorf("starting, at %d members: %w", i+1, err)
 				res.falseAtStart = b.falseDeaths.Load()
 				return res, res.err
 			}
-			progress.Info("batch settled", "members", i+1, "took", time.Since(t1).Round(time.Millisecond))
+			wall := time.Since(t1)
+			own := cpuTime() - cpu1
+			progress.Info("batch settled", "members", i+1, "took", wall.Round(time.Millisecond),
+				"cpu_bench", fmt.Sprintf("%.0f%%", 100*own.Seconds()/wall.Seconds()/float64(numCPU())),
+				"cpu_others", fmt.Sprintf("%.0f%%", 100*max(0, (machineBusy()-busy1-own).Seconds())/wall.Seconds()/float64(numCPU())),
+				"sched_p999", latencyQuantile(sched1, schedLatency(), 0.999), "false_deaths", b.falseDeaths.Load())
 		}
 	}
 	res.startup = time.Since(t0)

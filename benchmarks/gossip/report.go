@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+
 	"os"
 	"runtime"
 	"slices"
+	"stratus/cluster"
 	"strconv"
 	"strings"
 	"time"
@@ -24,8 +26,11 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) string {
-	if d == 0 {
+	switch {
+	case d == 0:
 		return "–"
+	case d < time.Millisecond:
+		return "<1"
 	}
 	return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond))
 }
@@ -38,13 +43,14 @@ func report(o options, results []sizeResult, logs *countingHandler, took time.Du
 		numCPU(), cpuModel(), runtime.Version(), host, fileLimit(),
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second))
 	fmt.Fprintf(&b, "Command: `go run ./benchmarks/gossip %s`\n\n", joinArgs(os.Args[1:]))
-	fmt.Fprintf(&b, "Settings: profile `lan` (memberlist DefaultLANConfig with ProbeInterval 500 ms, "+
-		"ProbeTimeout 250 ms, SuspicionMult 3, GossipInterval 100 ms, GossipNodes 4, RetransmitMult 3, "+
-		"PushPullInterval 15 s), AES-256-GCM, all members in one process on 127.0.0.1, %d seeds. "+
-		"Each repetition changes one random member's metadata (SetMeta) and then kills another "+
-		"(Close without Leave) and replaces it. Times run from the call until the member's event "+
-		"subscription delivers the news; \"all\" is the last of the N−1 others, \"each\" pools every "+
-		"member's own time.\n\n", o.seeds)
+	fmt.Fprintf(&b, "Settings: profile `lan` (%s), AES-256-GCM, all members in one process on 127.0.0.1, "+
+		"%d seeds, members started %d at a time, GOGC %d. Each repetition changes one random member's "+
+		"metadata (SetMeta), then kills another (Close without Leave) and replaces it. Times run from the "+
+		"call until each member's event subscription delivers the news; \"all\" is the last of the N−1 "+
+		"others, \"each\" pools every member's own time. \"CPU\" is the share of all CPUs used by this "+
+		"benchmark and by everything else on the machine while measuring; \"Go sched wait\" is how long "+
+		"runnable goroutines waited for a CPU (p99.9): when it nears the 250 ms probe timeout, healthy "+
+		"members get suspected.\n\n", cluster.ProfileLAN.Settings(), o.seeds, o.batch, o.gcPercent)
 
 	b.WriteString("| N | reps | meta → all p50 | meta → all p99 | meta each p50 | death → all p50 | death → all p99 | death each p50 | CPU: bench / others | Go sched wait p99.9 | startup |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")

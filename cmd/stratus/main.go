@@ -4,6 +4,7 @@
 //	stratus edge     an edge node: runs players' games, gossips in its region's pool
 //	stratus signal   a signaling node: serves pages, routes players to edges
 //	stratus drain    takes an edge out of service, moving its players away
+//	stratus gpus     lists this machine's NVIDIA GPUs and their NVENC capacity
 //
 // Every setting can come from a flag, an environment variable (STRATUS_ and
 // the flag name) or a JSON file given with -config; `stratus serve -h` lists
@@ -36,6 +37,8 @@ func main() {
 		err = runSignal(os.Args[2:])
 	case "drain":
 		err = runDrain(os.Args[2:])
+	case "gpus":
+		err = runGPUs(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -58,6 +61,7 @@ commands:
   edge     run an edge node
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
+  gpus     list this machine's NVIDIA GPUs and their NVENC capacity
 
 'stratus <command> -h' lists a command's settings.`)
 }

@@ -62,7 +62,10 @@ func serveFlags(args []string) (serveConfig, error) {
 func addEdgeFlags(fs *flag.FlagSet, c *edge.Config) {
 	fs.StringVar(&c.Name, "name", c.Name, "edge name shown to players and operators")
 	fs.StringVar(&c.Region, "region", c.Region, "region of the edge")
-	fs.IntVar(&c.Capacity, "capacity", c.Capacity, "sessions the edge runs at once")
+	fs.IntVar(&c.Capacity, "capacity", c.Capacity, "sessions the edge encodes in software (x264) at once; NVENC sessions come on top")
+	// The same names as `stratus gpus`, so one config file serves both.
+	fs.IntVar(&c.GPUSessions, "gpu-sessions", c.GPUSessions, "most NVENC sessions on one GPU, every process's counted (0: no NVENC)")
+	fs.IntVar(&c.GPUSessionMiB, "gpu-session-mib", c.GPUSessionMiB, "GPU memory one session needs, in MiB (0: no bound)")
 	fs.IntVar(&c.Bitrate, "bitrate", c.Bitrate, "starting video bitrate, bit/s")
 	fs.IntVar(&c.Stream.MinBitrate, "min-bitrate", c.Stream.MinBitrate, "lowest bitrate the congestion controller may choose, bit/s")
 	fs.IntVar(&c.Stream.MaxBitrate, "max-bitrate", c.Stream.MaxBitrate, "highest bitrate the congestion controller may choose, bit/s")

@@ -97,9 +97,12 @@ type SessionInfo struct {
 
 // Status is an edge's health and load.
 type Status struct {
-	Name     string        `json:"name"`
-	Region   string        `json:"region"`
-	Health   string        `json:"health"`
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	Health string `json:"health"`
+	// HealthReason says why Health is not "ok" (a lost GPU, say).
+	HealthReason string `json:"health_reason,omitempty"`
+	// Capacity counts software and NVENC sessions (see GPUs).
 	Capacity int           `json:"capacity"`
 	Active   int           `json:"active"`
 	Free     int           `json:"free"`
@@ -108,4 +111,42 @@ type Status struct {
 	Encoders []string      `json:"encoders"`
 	Sessions []SessionInfo `json:"sessions"`
 	Started  time.Time     `json:"started"`
+	// GPUs is absent on an edge without an NVIDIA driver.
+	GPUs *GPUs `json:"gpus,omitempty"`
+}
+
+// GPUs is an edge's GPU inventory as its admission sees it. It mirrors the
+// edge's NVML reading rather than importing it, so that signaling links no
+// NVIDIA code.
+type GPUs struct {
+	Driver string `json:"driver,omitempty"`
+	CUDA   string `json:"cuda,omitempty"`
+	// SoftwareCapacity and NVENCCapacity make up Status.Capacity: the
+	// sessions encoded with x264, and those the GPUs take.
+	SoftwareCapacity int `json:"software_capacity"`
+	NVENCCapacity    int `json:"nvenc_capacity"`
+	// Err is set when the GPUs could not be listed.
+	Err     string `json:"err,omitempty"`
+	Devices []GPU  `json:"devices"`
+}
+
+// GPU is one of an edge's GPUs.
+type GPU struct {
+	Index int    `json:"index"`
+	Name  string `json:"name,omitempty"`
+	UUID  string `json:"uuid,omitempty"`
+	// NVENC says the GPU has a usable encoder engine.
+	NVENC       bool   `json:"nvenc"`
+	MemoryUsed  uint64 `json:"memory_used"`
+	MemoryTotal uint64 `json:"memory_total"`
+	// EncoderSessions counts every process's encoder sessions on the GPU;
+	// Sessions counts this edge's, set-ups included.
+	EncoderSessions int `json:"encoder_sessions"`
+	Sessions        int `json:"sessions"`
+	// Free is how many more sessions admission would put on the GPU; Why
+	// says what stops it when none.
+	Free int    `json:"free"`
+	Why  string `json:"why,omitempty"`
+	// Err says why the GPU is out of use (lost, failing).
+	Err string `json:"err,omitempty"`
 }

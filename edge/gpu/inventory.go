@@ -31,7 +31,7 @@ type GPU struct {
 	UtilGPU    int `json:"util_gpu"`
 	UtilMemory int `json:"util_memory"`
 	// EncoderCapacity is the percentage of the H.264 encoder's capacity that
-	// is left; 0 on a GPU without NVENC.
+	// is left; 0 on a GPU without NVENC, whatever the driver says.
 	EncoderCapacity int `json:"encoder_capacity"`
 	// EncoderSessions counts the encoder sessions open on the GPU, from
 	// every process, not only this edge's.
@@ -40,9 +40,9 @@ type GPU struct {
 	EncoderFPS       int `json:"encoder_fps"`
 	EncoderLatencyUs int `json:"encoder_latency_us"`
 	TemperatureC     int `json:"temperature_c"`
-	// HasNVENC is true when NVML answered the encoder capacity query and
-	// the GPU has capacity left or sessions open; H100 and H200 report
-	// neither.
+	// HasNVENC is true when NVML answered the encoder capacity query, the
+	// GPU has capacity left or sessions open, and the GPU is not one known
+	// to lack an encoder engine (see the package doc).
 	HasNVENC bool `json:"nvenc"`
 	// Err says why the GPU cannot be used (lost, or a query failed); the
 	// other figures are then the last known or zero.

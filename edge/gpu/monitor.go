@@ -42,6 +42,8 @@ type Monitor struct {
 	// at is the UUID last read at each index, to name a GPU whose handle
 	// can no longer be had.
 	at map[int]string
+	// nvenc caches, by UUID, whether a GPU has an encoder engine at all.
+	nvenc map[string]bool
 }
 
 // Open loads and initialises NVML. Without an NVIDIA driver it returns
@@ -64,15 +66,12 @@ func OpenWith(lib Source, log *slog.Logger) (*Monitor, error) {
 	default:
 		return nil, fmt.Errorf("NVML init: %s", errorString(ret))
 	}
-	m := &Monitor{lib: lib, log: log, now: time.Now, seen: map[string]GPU{}, at: map[int]string{}}
+	m := &Monitor{lib: lib, log: log, now: time.Now, seen: map[string]GPU{}, at: map[int]string{}, nvenc: map[string]bool{}}
 	inv := m.Inventory()
 	s := inv.Summary()
+	// Whether sessions can use these GPUs is the edge's to say; this is
+	// only what NVML sees.
 	log.Info("GPUs", "count", s.Count, "model", s.Model, "nvenc", s.NVENC, "driver", inv.Driver, "cuda", inv.CUDA())
-	if s.Count > 0 && s.NVENC == 0 {
-		// H100 and H200 land here: a GPU, but sessions must not expect
-		// hardware encoding from it.
-		log.Warn("no GPU has an NVENC engine; sessions will encode in software", "model", s.Model)
-	}
 	if bad, why := inv.Degraded(); bad {
 		log.Warn("GPU degraded", "why", why)
 	}
@@ -142,126 +141,24 @@ func (m *Monitor) Inventory() Inventory {
 		}
 		inv.GPUs = append(inv.GPUs, g)
 	}
-	for _, g := range m.missing(present) {
-		inv.GPUs = append(inv.GPUs, g)
+	why := "lost: NVML no longer lists it"
+	if inv.Err != "" {
+		why = "unknown: " + inv.Err
 	}
+	inv.GPUs = append(inv.GPUs, m.missing(present, why)...)
 	return inv
 }
 
-// missing returns the GPUs seen before and not present now, each marked
-// lost, in index order.
-func (m *Monitor) missing(present map[string]bool) []GPU {
+// missing returns the GPUs seen before and not present now, each with Err
+// set to why, in index order.
+func (m *Monitor) missing(present map[string]bool, why string) []GPU {
 	var lost []GPU
 	for uuid, g := range m.seen {
 		if present[uuid] {
 			continue
 		}
-		lost = append(lost, GPU{Index: g.Index, UUID: uuid, Name: g.Name, MemoryTotal: g.MemoryTotal, Err: "lost: NVML no longer lists it"})
+		lost = append(lost, GPU{Index: g.Index, UUID: uuid, Name: g.Name, MemoryTotal: g.MemoryTotal, Err: why})
 	}
 	slices.SortFunc(lost, func(a, b GPU) int { return a.Index - b.Index })
 	return lost
-}
-
-// read queries GPU i. Identity and memory are needed for admission, so
-// their failure marks the GPU failing; the other figures are left at zero
-// when the GPU does not support them, unless NVML says the GPU is lost.
-func (m *Monitor) read(i int) GPU {
-	g := GPU{Index: i}
-	if uuid, ok := m.at[i]; ok {
-		// Until the GPU answers, name it as it was last seen here.
-		g.UUID, g.Name = uuid, m.seen[uuid].Name
-	}
-	dev, ret := m.lib.DeviceGetHandleByIndex(i)
-	if ret != nvml.SUCCESS {
-		g.Err = failed("handle", ret)
-		return g
-	}
-	q := query{g: &g, log: m.log}
-	if v, ret := dev.GetUUID(); q.must("UUID", ret) {
-		g.UUID = v
-	}
-	if v, ret := dev.GetName(); q.must("name", ret) {
-		g.Name = v
-	}
-	if v, ret := dev.GetMemoryInfo(); q.must("memory", ret) {
-		g.MemoryTotal, g.MemoryUsed = v.Total, v.Used
-	}
-	if v, ret := dev.GetUtilizationRates(); q.may("utilisation", ret) {
-		g.UtilGPU, g.UtilMemory = int(v.Gpu), int(v.Memory)
-	}
-	capacityKnown := false
-	if v, ret := dev.GetEncoderCapacity(nvml.ENCODER_QUERY_H264); q.may("encoder capacity", ret) {
-		g.EncoderCapacity, capacityKnown = v, true
-	}
-	if v, ret := dev.GetEncoderSessions(); q.may("encoder sessions", ret) {
-		g.EncoderSessions = len(v)
-	}
-	if n, fps, lat, ret := dev.GetEncoderStats(); q.may("encoder stats", ret) {
-		// Stats count sessions too; the larger count wins in case one
-		// call saw a session the other did not.
-		g.EncoderSessions = max(g.EncoderSessions, n)
-		g.EncoderFPS, g.EncoderLatencyUs = int(fps), int(lat)
-	}
-	if v, _, ret := dev.GetEncoderUtilization(); q.may("encoder utilisation", ret) {
-		g.EncoderUtil = int(v)
-	}
-	if v, ret := dev.GetTemperature(nvml.TEMPERATURE_GPU); q.may("temperature", ret) {
-		g.TemperatureC = int(v)
-	}
-	g.HasNVENC = capacityKnown && (g.EncoderCapacity > 0 || g.EncoderSessions > 0) && g.Err == ""
-	return g
-}
-
-// query records the first failure of a GPU's queries in its Err and skips
-// the queries after it: a lost GPU answers every call with an error.
-type query struct {
-	g   *GPU
-	log *slog.Logger
-}
-
-// must reports whether an essential query succeeded; any failure marks the
-// GPU failing.
-func (q query) must(what string, ret nvml.Return) bool {
-	if q.g.Err != "" {
-		return false
-	}
-	if ret != nvml.SUCCESS {
-		q.g.Err = failed(what, ret)
-		return false
-	}
-	return true
-}
-
-// may reports whether an optional query succeeded. Only errors that mean
-// the GPU itself is gone mark it failing; "not supported" is normal (an
-// H100 has no encoder to ask about).
-func (q query) may(what string, ret nvml.Return) bool {
-	if q.g.Err != "" {
-		return false
-	}
-	switch ret {
-	case nvml.SUCCESS:
-		return true
-	case nvml.ERROR_NOT_SUPPORTED, nvml.ERROR_NO_PERMISSION, nvml.ERROR_FUNCTION_NOT_FOUND, nvml.ERROR_NOT_FOUND:
-	case nvml.ERROR_GPU_IS_LOST, nvml.ERROR_RESET_REQUIRED, nvml.ERROR_GPU_NOT_FOUND, nvml.ERROR_UNINITIALIZED:
-		q.g.Err = failed(what, ret)
-	default:
-		q.log.Debug("GPU query failed", "gpu", q.g.Index, "query", what, "err", errorString(ret))
-	}
-	return false
-}
-
-// failed describes a failed query, calling a lost GPU lost so operators
-// know to look at the hardware rather than at Stratus.
-func failed(what string, ret nvml.Return) string {
-	if ret == nvml.ERROR_GPU_IS_LOST {
-		return "lost: " + what + ": " + errorString(ret)
-	}
-	return what + ": " + errorString(ret)
-}
-
-// errorString is NVML's text for ret with its code, which NVML's own
-// strings do not carry and support threads quote.
-func errorString(ret nvml.Return) string {
-	return fmt.Sprintf("%s (NVML %d)", ret.Error(), int32(ret))
 }

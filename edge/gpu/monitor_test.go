@@ -24,6 +24,10 @@ type fakeGPU struct {
 	fps, latency  uint32
 	encUtil, temp uint32
 	lost          bool // every query answers ERROR_GPU_IS_LOST
+	// mig is true for a MIG-capable GPU, which reports its NVENC engine
+	// count (engines) in its GPU instance profiles.
+	mig     bool
+	engines uint32
 }
 
 func (f *fakeGPU) ret() nvml.Return {
@@ -60,6 +64,15 @@ func (f *fakeGPU) device() *mock.Device {
 		},
 		GetEncoderUtilizationFunc: func() (uint32, uint32, nvml.Return) { return f.encUtil, 167000, f.encRet() },
 		GetTemperatureFunc:        func(nvml.TemperatureSensors) (uint32, nvml.Return) { return f.temp, f.ret() },
+		GetGpuInstanceProfileInfoFunc: func(p int) (nvml.GpuInstanceProfileInfo, nvml.Return) {
+			if !f.mig {
+				return nvml.GpuInstanceProfileInfo{}, nvml.ERROR_NOT_SUPPORTED
+			}
+			if p != nvml.GPU_INSTANCE_PROFILE_7_SLICE {
+				return nvml.GpuInstanceProfileInfo{}, nvml.ERROR_INVALID_ARGUMENT
+			}
+			return nvml.GpuInstanceProfileInfo{SliceCount: 7, EncoderCount: f.engines, DecoderCount: 7}, f.ret()
+		},
 	}
 }
 
@@ -151,26 +164,53 @@ func TestInventory(t *testing.T) {
 	}
 }
 
-// An H200 may answer the capacity query with 0 rather than "not
-// supported"; with no sessions either, it still has no NVENC.
-func TestNoNVENCWhenCapacityZero(t *testing.T) {
-	h200 := &fakeGPU{uuid: "GPU-h200", name: "NVIDIA H200", mem: nvml.Memory{Total: 140 * gib}}
+// TestNVENCDetection covers the ways a GPU without NVENC shows itself.
+// Driver 580 on an H200 answers the capacity query with 100% left; the MIG
+// profile's engine count, or failing that the model, sets it right.
+func TestNVENCDetection(t *testing.T) {
+	tests := []struct {
+		name string
+		gpu  fakeGPU
+		want bool
+	}{
+		{"capacity not supported", fakeGPU{name: "NVIDIA H100 80GB HBM3", noEncoder: true}, false},
+		{"capacity 0, no sessions", fakeGPU{name: "NVIDIA H200", capacity: 0}, false},
+		{"capacity 100, MIG profile lists no encoder", fakeGPU{name: "NVIDIA H200", capacity: 100, mig: true}, false},
+		{"capacity 100, no MIG answer, model without NVENC", fakeGPU{name: "NVIDIA A100-SXM4-40GB", capacity: 100}, false},
+		{"MIG profile lists encoders", fakeGPU{name: "NVIDIA RTX PRO 6000 Blackwell Server Edition", capacity: 100, mig: true, engines: 4}, true},
+		{"no MIG answer, a model with NVENC", fakeGPU{name: "NVIDIA RTX A3000 Laptop GPU", capacity: 100}, true},
+		{"capacity 0 but sessions open: full, not absent", fakeGPU{name: "NVIDIA L4", capacity: 0, sessions: 8}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := tt.gpu
+			g.uuid, g.mem = "GPU-x", nvml.Memory{Total: 80 * gib}
+			m, _ := open(t, &fakeNVML{gpus: []*fakeGPU{&g}})
+			inv := m.Inventory()
+			got := inv.GPUs[0]
+			if got.HasNVENC != tt.want || got.Err != "" {
+				t.Errorf("HasNVENC %v, Err %q; want %v", got.HasNVENC, got.Err, tt.want)
+			}
+			if !got.HasNVENC && got.EncoderCapacity != 0 {
+				t.Errorf("encoder capacity %d%% reported for a GPU without NVENC", got.EncoderCapacity)
+			}
+			if bad, _ := inv.Degraded(); bad {
+				t.Error("a GPU without NVENC is not a fault")
+			}
+		})
+	}
+}
+
+func TestNoNVENCAnywhere(t *testing.T) {
+	h200 := &fakeGPU{uuid: "GPU-h200", name: "NVIDIA H200", mem: nvml.Memory{Total: 140 * gib}, capacity: 100, mig: true}
 	m, _ := open(t, &fakeNVML{gpus: []*fakeGPU{h100GPU(), h200}})
 	inv := m.Inventory()
-	for _, g := range inv.GPUs {
-		if g.HasNVENC || g.Err != "" {
-			t.Errorf("%s: HasNVENC %v, Err %q; want no NVENC and no error", g.Name, g.HasNVENC, g.Err)
-		}
-	}
 	_, ok, why := Place(inv, limits(), nil)
 	if ok || why != "no GPU has an NVENC engine (NVIDIA H100 80GB HBM3, NVIDIA H200)" {
 		t.Errorf("Place = %v, %q", ok, why)
 	}
-	if inv.Capacity(limits()) != 0 {
-		t.Error("capacity on H100/H200 should be 0: software encoding only")
-	}
-	if bad, _ := inv.Degraded(); bad {
-		t.Error("GPUs without NVENC are not a fault")
+	if inv.Capacity(limits()) != 0 || inv.Summary().NVENC != 0 || inv.Summary().FreeEncoders != 0 {
+		t.Errorf("capacity %d, summary %+v; want software encoding only", inv.Capacity(limits()), inv.Summary())
 	}
 }
 
@@ -244,6 +284,25 @@ func TestGPURecovers(t *testing.T) {
 	inv := m.Inventory()
 	if bad, why := inv.Degraded(); bad || len(inv.GPUs) != 2 {
 		t.Errorf("after the GPU came back: %d GPUs, degraded %v (%s)", len(inv.GPUs), bad, why)
+	}
+}
+
+func TestListingFails(t *testing.T) {
+	f := &fakeNVML{gpus: []*fakeGPU{healthyL4()}}
+	lib := f.lib()
+	m, err := OpenWith(lib, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	lib.DeviceGetCountFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_UNKNOWN }
+	inv := m.Inventory()
+	bad, why := inv.Degraded()
+	if !bad || len(inv.GPUs) != 1 || why != "listing GPUs: ERROR_UNKNOWN (NVML 999); GPU 0 (NVIDIA L4): unknown: listing GPUs: ERROR_UNKNOWN (NVML 999)" {
+		t.Errorf("Degraded = %v, %q with %d GPUs", bad, why, len(inv.GPUs))
+	}
+	if _, ok, _ := Place(inv, limits(), nil); ok {
+		t.Error("placed a session on a GPU NVML could not list")
 	}
 }
 

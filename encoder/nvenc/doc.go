@@ -33,10 +33,11 @@
 //   - infinite GOP and IDR period: an IDR costs several P pictures, so one
 //     is sent only when a player asks (ForceIDR, answering PLI or FIR),
 //     with SPS and PPS, which repeatSPSPPS also puts before every IDR.
-//   - intra refresh every 2 s over a quarter second: unlike x264 here,
-//     whose refresh would replace nothing Chrome needs, NVENC's costs
-//     little at P1, and it heals a corruption whose PLI got lost without a
-//     round trip. It never replaces the IDR a player asks for.
+//   - intra refresh every 2 s, each wave spread over a quarter second
+//     (NVIDIA's low-latency recipe; encoder/x264 leaves refresh off): a
+//     corruption whose PLI got lost heals without a round trip, for the
+//     price of extra intra blocks in the pictures of each wave. It never
+//     replaces the IDR a player asks for, which Chrome needs.
 //   - one slice per picture, synchronous mode, no lookahead: one access
 //     unit per Encode, ready when Encode returns.
 //   - bitrate changes through nvEncReconfigureEncoder, without resetting

@@ -87,7 +87,7 @@ static void nvx_release_gpu(nvx_driver *d) {
 
 // nvx_retain_gpu takes a reference on the GPU's primary context. Every
 // session on a GPU shares it: a context of its own would cost each player
-// hundreds of megabytes of GPU memory and a context switch per call.
+// GPU memory (tens to hundreds of megabytes) and context switches.
 static int nvx_retain_gpu(nvx_driver *d, int gpu) {
 	nvx_release_gpu(d);
 	CUresult r = d->cu->cuDeviceGet(&d->dev, gpu);

@@ -351,7 +351,14 @@ static NVENCSTATUS nvx_unlock(nvx_session *s) {
 	return st;
 }
 
-static int nvx_is_idr(nvx_session *s) { return s->lock.pictureType == NV_ENC_PIC_TYPE_IDR; }
+// nvx_bitstream is the locked picture: its bytes, their count, and whether
+// it is an IDR. An accessor, because NV_ENC_LOCK_BITSTREAM starts with bit
+// fields, which cgo leaves out of the Go view of the struct.
+static const void *nvx_bitstream(nvx_session *s, uint32_t *size, int *idr) {
+	*size = s->lock.bitstreamSizeInBytes;
+	*idr = s->lock.pictureType == NV_ENC_PIC_TYPE_IDR;
+	return s->lock.bitstreamBufferPtr;
+}
 
 static const char *nvx_last_error(nvx_session *s) {
 	if (!s->enc || !s->api->nvEncGetLastErrorString)
@@ -858,9 +865,11 @@ func (e *videoEncoder) encode(pic *encoder.I420, idr bool, pts uint64) (encoder.
 	if st := Status(C.nvx_lock(e.s.c)); st != statusSuccess {
 		return encoder.AccessUnit{}, e.s.statusError("nvEncLockBitstream", st)
 	}
-	lock := &e.s.c.lock
-	e.out = append(e.out[:0], unsafe.Slice((*byte)(lock.bitstreamBufferPtr), int(lock.bitstreamSizeInBytes))...)
-	keyframe := C.nvx_is_idr(e.s.c) != 0
+	var size C.uint32_t
+	var idrOut C.int
+	data := C.nvx_bitstream(e.s.c, &size, &idrOut)
+	e.out = append(e.out[:0], unsafe.Slice((*byte)(data), int(size))...)
+	keyframe := idrOut != 0
 	if st := Status(C.nvx_unlock(e.s.c)); st != statusSuccess {
 		return encoder.AccessUnit{}, e.s.statusError("nvEncUnlockBitstream", st)
 	}

@@ -93,10 +93,9 @@ const (
 )
 
 const (
-	// bufferNV12 is NVENC's native layout. I420 input could be handed over
-	// as IYUV, but the driver would then convert it on the GPU; the
-	// interleave costs nothing extra in the copy that system-memory input
-	// needs anyway.
+	// bufferNV12 is NVENC's native layout. I420 could be handed over as
+	// IYUV, leaving any conversion to the driver; interleaving the chroma
+	// during the copy that system-memory input needs anyway costs little.
 	bufferNV12 bufferFormat = iota + 1
 )
 

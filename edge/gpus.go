@@ -1,0 +1,177 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"stratus/edge/api"
+	"stratus/edge/gpu"
+	"stratus/encoder"
+	"stratus/encoder/nvenc"
+	"stratus/encoder/x264"
+)
+
+// gpuRefreshEvery is how often the edge reads its GPUs: admission, status
+// and gossip use the last reading, so a lost GPU is out of use within this
+// long, while NVML is asked a few calls per GPU a few times a minute.
+const gpuRefreshEvery = 3 * time.Second
+
+// gpuSource reads the GPU inventory: a *gpu.Monitor, or a fake in tests.
+type gpuSource interface {
+	Inventory() gpu.Inventory
+}
+
+// hardware is what the edge takes from the machine: its GPUs and its
+// encoders. New opens the real ones; tests build the edge with fakes.
+type hardware struct {
+	// gpus is nil on a machine without an NVIDIA driver; gpusErr then says
+	// why.
+	gpus    gpuSource
+	gpusErr error
+	// collector exports the GPUs to Prometheus; nil for none.
+	collector prometheus.Collector
+	// close releases gpus; nil when there is nothing to release.
+	close     func() error
+	openNVENC func(nvenc.Config, *slog.Logger) (encoder.Video, error)
+	openX264  func(encoder.Config, *slog.Logger) (encoder.Video, error)
+}
+
+// openHardware opens NVML, if the machine has it, and the real encoders.
+func openHardware(log *slog.Logger) hardware {
+	hw := hardware{openNVENC: nvenc.New, openX264: x264.New}
+	m, err := gpu.Open(log)
+	if err != nil {
+		hw.gpusErr = err
+		return hw
+	}
+	hw.gpus, hw.collector, hw.close = m, m.Collector(), m.Close
+	// Sessions are placed by NVML's GPU index and opened by CUDA's. NVML
+	// counts in PCI bus order, CUDA fastest first unless told otherwise,
+	// which differs on machines that mix models. CUDA reads this when it
+	// starts, at the first NVENC encoder, which comes after this.
+	if os.Getenv("CUDA_DEVICE_ORDER") == "" {
+		os.Setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
+	}
+	return hw
+}
+
+// inventory is the edge's last reading of its GPUs; empty without a driver.
+func (e *Edge) inventory() gpu.Inventory {
+	if inv := e.gpuInv.Load(); inv != nil {
+		return *inv
+	}
+	return gpu.Inventory{GPUs: []gpu.GPU{}}
+}
+
+// readGPUs takes a new reading and reports whether what the cluster sees
+// of it changed.
+func (e *Edge) readGPUs() (changed bool) {
+	if e.hw.gpus == nil {
+		return false
+	}
+	old := e.inventory()
+	inv := e.hw.gpus.Inventory()
+	e.gpuInv.Store(&inv)
+	wasBad, _ := old.Degraded()
+	bad, why := inv.Degraded()
+	switch {
+	case bad && !wasBad:
+		e.log.Warn("GPU degraded: the edge gossips itself degraded and puts no session on the GPU", "why", why)
+	case wasBad && !bad:
+		e.log.Info("GPUs healthy again")
+	}
+	return bad != wasBad || old.SummaryWith(e.cfg.gpuLimits()) != inv.SummaryWith(e.cfg.gpuLimits())
+}
+
+// refreshGPUs reads the GPUs every gpuRefreshEvery until the edge closes,
+// publishing what changed.
+func (e *Edge) refreshGPUs() {
+	defer e.wg.Done()
+	t := time.NewTicker(gpuRefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if e.readGPUs() {
+			e.publish()
+		}
+	}
+}
+
+// logEncoders says once, at start, how sessions will encode and why.
+func (e *Edge) logEncoders() {
+	if e.hw.gpus == nil {
+		if errors.Is(e.hw.gpusErr, gpu.ErrNoDriver) {
+			e.log.Info("no NVIDIA driver: sessions encode with x264", "x264_sessions", e.cfg.Capacity)
+		} else {
+			e.log.Warn("GPUs unreadable: sessions encode with x264", "err", e.hw.gpusErr, "x264_sessions", e.cfg.Capacity)
+		}
+		return
+	}
+	inv := e.inventory()
+	soft, hard := e.encoders.Capacity(inv)
+	var without, with []string
+	for _, g := range inv.GPUs {
+		switch {
+		case g.Err != "":
+		case g.HasNVENC:
+			with = append(with, g.Name)
+		case !slices.Contains(without, g.Name):
+			without = append(without, g.Name)
+		}
+	}
+	switch {
+	case len(inv.GPUs) == 0:
+		e.log.Info("no GPUs: sessions encode with x264", "x264_sessions", soft)
+	case len(with) == 0:
+		for _, m := range without {
+			e.log.Warn(fmt.Sprintf("GPU %s has no NVENC engine: sessions encode with x264", m), "x264_sessions", soft)
+		}
+	case hard == 0:
+		_, _, why := gpu.Place(inv, e.cfg.gpuLimits(), nil)
+		e.log.Warn("no NVENC session fits on the GPUs: sessions encode with x264", "why", why, "x264_sessions", soft)
+	default:
+		e.log.Info("NVENC: sessions encode on the GPUs while they have room, then with x264",
+			"gpus", len(with), "model", with[0], "nvenc_sessions", hard, "x264_sessions", soft,
+			"per_gpu", e.cfg.GPUSessions, "session_mib", e.cfg.GPUSessionMiB)
+	}
+}
+
+// capacity is how many sessions the edge admits: software plus NVENC.
+func (e *Edge) capacity() int {
+	soft, hard := e.encoders.Capacity(e.inventory())
+	return soft + hard
+}
+
+// gpuStatus is the GPU part of GET /v1/status; nil without a driver.
+func (e *Edge) gpuStatus() *api.GPUs {
+	if e.hw.gpus == nil {
+		return nil
+	}
+	inv := e.inventory()
+	soft, hard := e.encoders.Capacity(inv)
+	slots, placed := e.encoders.Slots(inv)
+	st := &api.GPUs{
+		Driver: inv.Driver, CUDA: inv.CUDA(), Err: inv.Err,
+		SoftwareCapacity: soft, NVENCCapacity: hard,
+		Devices: make([]api.GPU, len(inv.GPUs)),
+	}
+	for i, g := range inv.GPUs {
+		st.Devices[i] = api.GPU{
+			Index: g.Index, Name: g.Name, UUID: g.UUID, NVENC: g.HasNVENC && g.Err == "",
+			MemoryUsed: g.MemoryUsed, MemoryTotal: g.MemoryTotal,
+			EncoderSessions: g.EncoderSessions, Sessions: placed[g.Index],
+			Free: slots[i].Free, Why: slots[i].Why, Err: g.Err,
+		}
+	}
+	return st
+}
