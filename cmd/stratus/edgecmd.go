@@ -9,10 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"stratus/cluster"
 	"stratus/edge"
 	"stratus/title/builtin"
@@ -84,8 +80,7 @@ func runEdge(args []string) error {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	cfg.Edge.APIURL = cfg.PublicURL
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	catalog, err := builtin.Catalog()
 	if err != nil {
 		return err
@@ -95,10 +90,7 @@ func runEdge(args []string) error {
 		ln.Close()
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", e.Handler())
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := newHTTPServer(e.Handler(), reg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("edge serving", "api", cfg.PublicURL)

@@ -10,10 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"stratus/edge"
 	"stratus/signaling"
 	"stratus/title/builtin"
@@ -109,8 +105,7 @@ type stack struct {
 }
 
 func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	catalog, err := builtin.Catalog()
 	if err != nil {
 		return nil, err
@@ -138,16 +133,8 @@ func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
 		s.Close()
 		return nil, err
 	}
-	metricsH := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	em := http.NewServeMux()
-	em.Handle("/", s.edge.Handler())
-	em.Handle("GET /metrics", metricsH)
-	pm := http.NewServeMux()
-	pm.Handle("/", sig.Handler())
-	pm.Handle("GET /metrics", metricsH)
-	// Header timeouts only: the player WebSocket is long-lived.
-	s.edgeSrv = &http.Server{Handler: em, ReadHeaderTimeout: 5 * time.Second}
-	s.webSrv = &http.Server{Handler: pm, ReadHeaderTimeout: 5 * time.Second}
+	s.edgeSrv = newHTTPServer(s.edge.Handler(), reg)
+	s.webSrv = newHTTPServer(sig.Handler(), reg)
 	s.sig = sig
 	return s, nil
 }

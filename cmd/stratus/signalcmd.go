@@ -10,10 +10,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/signaling"
@@ -107,18 +103,14 @@ func runSignal(args []string) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	sig, err := signaling.New(cfg.Signal, web.Handler(), reg, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer sig.Close()
-	mux := http.NewServeMux()
-	mux.Handle("/", sig.Handler())
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := newHTTPServer(sig.Handler(), reg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
