@@ -41,10 +41,15 @@ FUZZTIME ?= 30s
 fuzz: setup
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./input
 	$(GO) test -run '^$$' -fuzz FuzzParseClient -fuzztime $(FUZZTIME) ./signaling
+	$(GO) test -run '^$$' -fuzz FuzzDecodeMeta -fuzztime $(FUZZTIME) ./cluster
 
-bench: setup-test
+# Each harness prints the table recorded in benchmarks/README.md.
+bench: build setup-test
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./benchmarks/encode
+	$(GO) run ./benchmarks/latency
+	$(GO) run ./benchmarks/failover
+	$(GO) run ./benchmarks/gossip
 
 clean:
 	rm -rf bin run

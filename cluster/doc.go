@@ -11,11 +11,11 @@
 // for several regions is a member of each of their LAN pools, plus the WAN
 // pool: one Pool (one memberlist, one port) per membership.
 //
-//	   lan/eu-west                          lan/us-east
-//	┌─────────────────────────┐         ┌─────────────────────────┐
-//	│ edge  edge  edge  sig-1 │         │ sig-2  sig-1  edge  edge │
-//	└───────────────────┬─────┘         └──┬──────────────────────┘
-//	                    └────── wan ───────┘   (sig-1, sig-2, …)
+//	    lan/eu-west                     lan/us-east
+//	┌──────────────────────────┐    ┌──────────────────────────┐
+//	│ edge  edge  edge  sig-1  │    │ sig-1  sig-2  edge  edge │
+//	└──────────────────┬───────┘    └──┬───────────────────────┘
+//	                   └───── wan ─────┘  (sig-1, sig-2, …)
 //
 // Every pool's memberlist Label is "stratus/<pool>", so packets of two pools
 // never mix even when someone points one at the other, and every pool is
@@ -32,8 +32,8 @@
 // memberlist's own alive messages (no user messages, no extra state), so it
 // must encode to at most MaxMetaSize (512) bytes; Encode replaces a title
 // list that does not fit by its digest. SetMeta republishes it: a change
-// reaches a 10-member region in about 0.2 s (see benchmarks/README.md,
-// "Gossip propagation", for 100 and 500 members).
+// reached every member in 0.18 s (p50) with 10 members, 0.25 s with 100 and
+// 0.30 s with 200 (benchmarks/README.md, "Gossip propagation").
 //
 // A member whose metadata cannot be decoded (another release's format, or
 // not a stratus node) is listed with a zero Meta: its empty Role and Health
@@ -59,17 +59,22 @@
 //	                               Interval 100 ms, GossipNodes 4,       100 members, 4 s at 500)
 //	                               PushPullInterval 15 s, compression
 //	                               off, RetransmitMult 4 (unchanged)
-//	wan      DefaultWANConfig      —                                     30 s to a minute (probe 5 s,
-//	                                                                     SuspicionMult 6)
-//	local    DefaultLocalConfig    —                                     about 4.5 s
+//	wan      DefaultWANConfig      —                                     30 s or more (probe 5 s,
+//	                                                                     SuspicionMult 6; not measured
+//	                                                                     here, FIELD-NOTES saw 30 s+)
+//	local    DefaultLocalConfig    —                                     about 4.5 s (FIELD-NOTES,
+//	                                                                     2 nodes)
 //
 // Every profile also sets DeadNodeReclaimTime to its GossipToTheDeadTime
 // (15 s on the LAN), so a restarted node that comes back on another
 // address can take its name again.
 //
-// The lan figures were measured in this package's tests (a member closed
-// without Leave, on 127.0.0.1, 2-core machine): with 3 members the last
-// peer declared it dead after 2.4–2.9 s, with 10 members after 2.2–3.3 s.
+// The lan figures were measured on 127.0.0.1 on a 2-core machine, a member
+// closed without Leave: in this package's tests the last peer declared it
+// dead after 2.4–2.9 s with 3 members and 2.2–3.3 s with 10; in
+// benchmarks/gossip (p50 / slowest of 8) after 2.6 / 3.0 s with 10 members,
+// 4.0 / 6.1 s with 100 and 4.3 / 5.0 s with 200. 500 members in one
+// process need more than two cores, so that size is unmeasured.
 // RetransmitMult stays at memberlist's 4: with 3, a batch of 20 members
 // joining a 20-member pool left one or two members missing a join in
 // every run until the next full state sync (30 s at that size), because

@@ -166,7 +166,6 @@ type rtcStats struct {
 	FreezeCount              float64 `json:"freezeCount"`
 	PacketsLost              float64 `json:"packetsLost"`
 	NackCount                float64 `json:"nackCount"`
-	Decoder                  string  `json:"decoderImplementation"`
 }
 
 // rtcStatsJS reads the video inbound-rtp entry of stratus.pc's stats,
@@ -182,7 +181,7 @@ const rtcStatsJS = `(async () => {
   const keys = ["framesDecoded", "framesDropped", "jitterBufferDelay", "jitterBufferEmittedCount",
     "totalDecodeTime", "totalProcessingDelay", "totalAssemblyTime",
     "framesAssembledFromMultiplePackets", "freezeCount", "packetsLost", "nackCount"];
-  const out = {decoderImplementation: v.decoderImplementation || ""};
+  const out = {};
   for (const k of keys) out[k] = v[k] || 0;
   return out;
 })()`

@@ -141,7 +141,7 @@ func writeReceive(w io.Writer, rs []runResult) {
 		decoded := b.FramesDecoded - a.FramesDecoded
 		emitted := b.JitterBufferEmittedCount - a.JitterBufferEmittedCount
 		rows = append(rows, []string{
-			runName(i), b.Decoder,
+			runName(i),
 			fmt.Sprint(decoded), fmt.Sprint(b.FramesDropped - a.FramesDropped),
 			f2(perFrameMs(b.JitterBufferDelay-a.JitterBufferDelay, emitted)),
 			f2(perFrameMs(b.TotalDecodeTime-a.TotalDecodeTime, decoded)),
@@ -149,7 +149,7 @@ func writeReceive(w io.Writer, rs []runResult) {
 			fmt.Sprint(b.FreezeCount - a.FreezeCount), fmt.Sprint(b.PacketsLost - a.PacketsLost), fmt.Sprint(b.NackCount - a.NackCount),
 		})
 	}
-	table(w, []string{"run", "decoder", "decoded", "dropped", "jitter buffer ms", "decode ms", "processing ms", "freezes", "lost", "NACKs"}, rows)
+	table(w, []string{"run", "decoded", "dropped", "jitter buffer ms", "decode ms", "processing ms", "freezes", "lost", "NACKs"}, rows)
 }
 
 // perFrameMs turns a sum of seconds over n frames into ms per frame.
