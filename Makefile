@@ -42,6 +42,7 @@ fuzz: setup
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./input
 	$(GO) test -run '^$$' -fuzz FuzzParseClient -fuzztime $(FUZZTIME) ./signaling
 	$(GO) test -run '^$$' -fuzz FuzzDecodeMeta -fuzztime $(FUZZTIME) ./cluster
+	$(GO) test -run '^$$' -fuzz FuzzDecide -fuzztime $(FUZZTIME) ./signaling/route
 
 # Each harness prints the table recorded in benchmarks/README.md.
 bench: build setup-test

@@ -12,13 +12,12 @@ import (
 
 const ms = time.Millisecond
 
-// Cities used as locations.
-var (
-	paris     = &cluster.Location{Lat: 48.86, Lon: 2.35}
-	london    = at(51.51, -0.13)
-	frankfurt = at(50.11, 8.68)
-	virginia  = at(38.95, -77.45)
-)
+// Cities used as locations: the player's, and edges'.
+func paris() *cluster.Location { return &cluster.Location{Lat: 48.86, Lon: 2.35} }
+
+func london(e *Edge)    { at(51.51, -0.13)(e) }
+func frankfurt(e *Edge) { at(50.11, 8.68)(e) }
+func virginia(e *Edge)  { at(38.95, -77.45)(e) }
 
 func TestDecide(t *testing.T) {
 	tests := []struct {
@@ -60,7 +59,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:   "location fallback picks the closer edge",
-			req:    Request{Title: "rocks", Location: paris},
+			req:    Request{Title: "rocks", Location: paris()},
 			edges:  []Edge{mk("fra", "eu-central", frankfurt), mk("iad", "us-east", virginia), mk("lon", "eu-west", london)},
 			winner: "lon",
 			check: func(t *testing.T, d Decision) {
@@ -74,7 +73,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:  "location of the edge unknown falls back to the region hint",
-			req:   Request{Title: "rocks", Location: paris, Region: "eu-west"},
+			req:   Request{Title: "rocks", Location: paris(), Region: "eu-west"},
 			edges: []Edge{mk("lon", "eu-west"), mk("iad", "us-east", virginia)},
 			check: func(t *testing.T, d Decision) {
 				if c, _ := candidate(d, "lon"); c.RTTSource != SourceRegionHint || c.RTT != 20*ms {
@@ -416,7 +415,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestDistance(t *testing.T) {
-	h := newHints(&Request{Location: paris})
+	h := newHints(&Request{Location: paris()})
 	for _, tc := range []struct {
 		to     func(*Edge)
 		wantKm float64
