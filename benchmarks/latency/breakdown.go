@@ -147,12 +147,18 @@ func circularSpread(phases []float64, period float64) (median, width float64) {
 // breakdown splits glass-to-glass time into stages for one run.
 type breakdown struct {
 	frames, misread int
-	// Per frame, ms.
+
+	// Per frame, ms: glass-to-glass, render → last packet received,
+	// received → presented, decode, presented → expected on screen, and
+	// render → presented.
 	total, toReceive, toPresent, decode, refreshWait, ready []float64
-	edgeWork                                                float64 // render + convert + encode: the edge's mean
-	period                                                  float64 // display refresh interval, ms
+
+	// edgeWork is render + convert + encode, the edge's mean.
+	edgeWork float64
+	// period is the display's refresh interval, ms.
+	period float64
 	// phase is where in the refresh interval each frame's render fell,
-	// relative to the vsync that showed it: (expected − render) mod period.
+	// relative to the refresh that showed it: (expected − render) mod period.
 	phase []float64
 }
 
@@ -190,7 +196,7 @@ func (b breakdown) lockedEstimate(q, margin float64) float64 {
 func writeBreakdown(w io.Writer, rs []runResult) {
 	fmt.Fprintln(w, "## Where the time goes (per-frame trace)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "From requestVideoFrameCallback metadata of every presented frame: receiveTime (last packet in), presentationTime (handed to the compositor), expectedDisplayTime (the refresh that shows it), processingDuration (decoder input → frame ready). The edge's render + convert + encode is its own mean (edge API); \"send and network\" is the rest of render → received.")
+	fmt.Fprintln(w, "From requestVideoFrameCallback metadata of every presented frame: receiveTime (last packet in), presentationTime (handed to the compositor), expectedDisplayTime (the refresh that shows it), processingDuration (decoder input → frame ready). The edge's render + convert + encode is its own mean (edge API); packetize, send and loopback is the rest of render → last packet received.")
 	fmt.Fprintln(w)
 	for i, r := range rs {
 		writeRunBreakdown(w, i, newBreakdown(r))

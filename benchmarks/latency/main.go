@@ -82,6 +82,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "latency: interrupted; server and browser stopped")
+			os.Exit(130)
+		}
 		fmt.Fprintln(os.Stderr, "latency:", err)
 		os.Exit(1)
 	}
