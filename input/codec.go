@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // MaxMessage bounds one data-channel message. The page never needs more than
@@ -81,8 +82,21 @@ func decodeOne(k Kind, b []byte) Event {
 	case KindPing:
 		e.PingID = le.Uint32(b)
 		e.ClientMs = math.Float64frombits(le.Uint64(b[4:]))
+	case KindPresent:
+		e.Refresh = time.Duration(le.Uint16(b)) * time.Microsecond
+		e.WaitP10 = time.Duration(le.Uint16(b[2:])) * presentUnit
+		e.WaitP50 = time.Duration(le.Uint16(b[4:])) * presentUnit
+		e.Frames = le.Uint16(b[6:])
+		e.Missed = le.Uint16(b[8:])
 	}
 	return e
+}
+
+// presentUnit is the resolution of presentation waits on the wire.
+const presentUnit = 10 * time.Microsecond
+
+func presentWire(d time.Duration, unit time.Duration) uint16 {
+	return uint16(min(max(d/unit, 0), 65535))
 }
 
 // Append encodes e and appends it to dst. It is what the page does in
@@ -132,6 +146,12 @@ func Append(dst []byte, e Event) []byte {
 	case KindPing:
 		le.PutUint32(b, e.PingID)
 		le.PutUint64(b[4:], math.Float64bits(e.ClientMs))
+	case KindPresent:
+		le.PutUint16(b, presentWire(e.Refresh, time.Microsecond))
+		le.PutUint16(b[2:], presentWire(e.WaitP10, presentUnit))
+		le.PutUint16(b[4:], presentWire(e.WaitP50, presentUnit))
+		le.PutUint16(b[6:], e.Frames)
+		le.PutUint16(b[8:], e.Missed)
 	}
 	return dst
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -17,6 +18,7 @@ func TestRoundTrip(t *testing.T) {
 		{Kind: KindGamepad, Seq: 7, Pad: 3, Buttons: 1<<PadA | 1<<PadHome, Axes: [4]int16{-32767, 32767, 0, 5}, LT: 10, RT: 255},
 		{Kind: KindTouch, TouchID: 4, Phase: TouchEnd, X: 30000, Y: 200},
 		{Kind: KindPing, PingID: 99, ClientMs: 1234.5},
+		{Kind: KindPresent, Refresh: 16667 * time.Microsecond, WaitP10: 1230 * time.Microsecond, WaitP50: 9870 * time.Microsecond, Frames: 60, Missed: 2},
 	}
 	for _, e := range events {
 		t.Run(e.Kind.String(), func(t *testing.T) {

@@ -30,6 +30,8 @@
 //	                             [axes 4×i16][lt u8][rt u8]                  18 bytes
 //	type 0x07 Touch        [0x07][id u8][phase u8][x u16][y u16]              7 bytes
 //	type 0x08 Ping         [0x08][id u32][clientMs f64]                      13 bytes
+//	type 0x09 Present      [0x09][refresh u16 µs][waitP10 u16][waitP50 u16]
+//	                             [frames u16][missed u16]                   11 bytes
 //
 // Key codes are the Windows virtual-key codes that browsers report as
 // KeyboardEvent.keyCode (A = 65, ArrowLeft = 37, Space = 32, …). mods is a
@@ -58,6 +60,14 @@
 //
 // Ping asks the edge to echo the same bytes back on the channel it came on,
 // so the page can measure its round trip through the input path.
+//
+// Present is the page's report, once a second on "motion", of how its
+// display met the frames: the refresh interval in microseconds, the 10th
+// and 50th percentiles of how long a decoded frame waited for the display
+// refresh (units of 10 µs), and how many frames were presented and how many
+// were never shown. The edge shifts its frame schedule so that frames are
+// ready just before the refresh (see package session). Neither Ping nor
+// Present is player input: titles never see them.
 //
 // Sequence numbers on "motion" are per message type and wrap; the receiver
 // keeps the last applied number and drops a message that is not newer

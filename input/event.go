@@ -1,6 +1,9 @@
 package input
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Kind is the type byte of an event on the wire.
 type Kind uint8
@@ -14,6 +17,7 @@ const (
 	KindGamepad     Kind = 0x06
 	KindTouch       Kind = 0x07
 	KindPing        Kind = 0x08
+	KindPresent     Kind = 0x09
 )
 
 // sizes holds the fixed encoded length of each kind, type byte included.
@@ -26,6 +30,7 @@ var sizes = [...]int{
 	KindGamepad:     18,
 	KindTouch:       7,
 	KindPing:        13,
+	KindPresent:     11,
 }
 
 // Size is the encoded length of an event of kind k, or 0 for an unknown kind.
@@ -54,6 +59,8 @@ func (k Kind) String() string {
 		return "touch"
 	case KindPing:
 		return "ping"
+	case KindPresent:
+		return "present"
 	}
 	return fmt.Sprintf("kind(0x%02x)", uint8(k))
 }
@@ -150,14 +157,21 @@ type Event struct {
 	// Ping.
 	PingID   uint32
 	ClientMs float64
+
+	// Present: how the page's display met the last second of frames.
+	// Refresh is the display's refresh interval; WaitP10 and WaitP50 are
+	// percentiles of how long a decoded frame waited for its refresh;
+	// Frames were presented and Missed never shown.
+	Refresh, WaitP10, WaitP50 time.Duration
+	Frames, Missed            uint16
 }
 
 // Pressed reports whether standard gamepad button b is held.
 func (e Event) Pressed(b int) bool { return e.Buttons&(1<<uint(b)) != 0 }
 
 // Counts reports whether the event is one that a title counts as player
-// input: everything except a ping.
-func (e Event) Counts() bool { return e.Kind != KindPing }
+// input: everything except pings and presentation reports.
+func (e Event) Counts() bool { return e.Kind != KindPing && e.Kind != KindPresent }
 
 func (e Event) String() string {
 	switch e.Kind {
@@ -179,6 +193,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("touch %d phase %d at %d,%d", e.TouchID, e.Phase, e.X, e.Y)
 	case KindPing:
 		return fmt.Sprintf("ping %d", e.PingID)
+	case KindPresent:
+		return fmt.Sprintf("present %d frames, %d missed, wait p10 %v", e.Frames, e.Missed, e.WaitP10)
 	}
 	return e.Kind.String()
 }

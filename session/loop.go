@@ -89,6 +89,10 @@ func (l *loop) frame(now, due time.Time) error {
 	s := l.s
 	l.events = s.cfg.Sink.ReadInput(l.events[:0])
 	for _, ev := range l.events {
+		if ev.Kind == input.KindPresent {
+			l.shiftPhase(ev)
+			continue
+		}
 		ev, ok := l.recv.Accept(ev)
 		if !ok {
 			continue
@@ -146,4 +150,13 @@ func (l *loop) snapshot(now time.Time) {
 		return
 	}
 	cfg.OnSnapshot(state)
+}
+
+// shiftPhase moves the frame schedule after the page's presentation report
+// (see phase.go). Moving start moves every later slot; run's scheduling
+// arithmetic stays the same.
+func (l *loop) shiftPhase(r input.Event) {
+	d := phaseShift(r, l.interval)
+	l.s.stats.present(r, d)
+	l.start = l.start.Add(d)
 }

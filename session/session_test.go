@@ -213,7 +213,7 @@ type snapTitle struct {
 }
 
 func (t *snapTitle) Snapshot() ([]byte, error) { t.n++; return []byte{byte(t.n)}, nil }
-func (t *snapTitle) Restore([]byte) error     { return nil }
+func (t *snapTitle) Restore([]byte) error      { return nil }
 
 func TestSnapshots(t *testing.T) {
 	var mu sync.Mutex

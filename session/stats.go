@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"stratus/input"
 	"stratus/title"
 )
 
@@ -37,6 +38,12 @@ type Stats struct {
 	// frames was handed to the connection (pacing jitter), p50 and p99.
 	SendLateP50Ms float64 `json:"send_late_p50_ms"`
 	SendLateP99Ms float64 `json:"send_late_p99_ms"`
+	// From the page's latest presentation report: how long frames waited
+	// for the display refresh, and how far the schedule has moved in all.
+	PresentWaitP10Ms float64 `json:"present_wait_p10_ms"`
+	PresentWaitP50Ms float64 `json:"present_wait_p50_ms"`
+	PresentMissed    int     `json:"present_missed"`
+	PhaseShiftMs     float64 `json:"phase_shift_ms"`
 }
 
 // lateRing keeps the lateness of the last frames sent.
@@ -60,6 +67,8 @@ type statsRecorder struct {
 	lastSpan  time.Duration
 	late      [lateRing]time.Duration
 	lateN     int
+	report    input.Event   // the page's latest presentation report
+	shifted   time.Duration // the sum of phase shifts
 }
 
 // window accumulates one second of frames.
@@ -103,6 +112,13 @@ func (r *statsRecorder) frame(now time.Time, late, render, convert, encode time.
 	}
 }
 
+func (r *statsRecorder) present(rep input.Event, shift time.Duration) {
+	r.mu.Lock()
+	r.report = rep
+	r.shifted += shift
+	r.mu.Unlock()
+}
+
 func ms(d time.Duration, n int) float64 {
 	if n == 0 {
 		return 0
@@ -133,6 +149,10 @@ func (s *Session) Stats() Stats {
 		st.ConvertMs = ms(w.convert, w.frames)
 		st.EncodeMs = ms(w.encode, w.frames)
 	}
+	st.PresentWaitP10Ms = float64(r.report.WaitP10) / 1e6
+	st.PresentWaitP50Ms = float64(r.report.WaitP50) / 1e6
+	st.PresentMissed = int(r.report.Missed)
+	st.PhaseShiftMs = float64(r.shifted) / 1e6
 	late := append([]time.Duration(nil), r.late[:min(r.lateN, lateRing)]...)
 	slices.Sort(late)
 	if n := len(late); n > 0 {

@@ -88,6 +88,7 @@ import { Mouse } from './mouse.js';
 import { Gamepads } from './gamepad.js';
 import { TouchControls, TouchPointer, hasTouch } from './touch.js';
 import { StatsSampler, emptyStats, STATS_EVERY_MS } from './stats.js';
+import { PresentReporter } from './present.js';
 import { readPattern } from './pattern.js';
 import { Measurer } from './measure.js';
 
@@ -189,6 +190,7 @@ Object.defineProperties(S, {
 const inGame = () => ['connecting', 'routing', 'starting', 'playing', 'reconnecting'].includes(S.state);
 
 const link = new InputLink();
+const presenter = new PresentReporter(link);
 // The edge's latest report of its side (see link.js), for tests and tools.
 Object.defineProperty(S, 'edgeStats', { get: () => link.edgeStats || null, enumerable: true });
 S.input = link.sent;
@@ -731,6 +733,7 @@ function onFrame(now, meta) {
   if (conn && conn.joined && video.srcObject === conn.stream) {
     if (conn.history && !conn.history.firstFrameAt) conn.history.firstFrameAt = frameWall(meta);
     if (['connecting', 'routing', 'starting', 'reconnecting'].includes(S.state)) startPlaying();
+    presenter.onFrame(meta);
   }
   measurer.onFrame(now, meta);
 }

@@ -13,10 +13,11 @@ export const WHEEL = 0x05; //    [type][dx i16][dy i16]                         
 export const GAMEPAD = 0x06; //  [type][seq u16][pad u8][buttons u32][axes 4×i16][lt u8][rt u8] 18 bytes
 export const TOUCH = 0x07; //    [type][id u8][phase u8][x u16][y u16]               7 bytes
 export const PING = 0x08; //     [type][id u32][clientMs f64]                       13 bytes
+export const PRESENT = 0x09; //  [type][refresh u16 µs][waitP10 u16][waitP50 u16][frames u16][missed u16] 11 bytes
 
 export const SIZE = {
   [KEY_DOWN]: 4, [KEY_UP]: 4, [MOUSE_BUTTON]: 3, [MOUSE_MOVE]: 15,
-  [WHEEL]: 5, [GAMEPAD]: 18, [TOUCH]: 7, [PING]: 13,
+  [WHEEL]: 5, [GAMEPAD]: 18, [TOUCH]: 7, [PING]: 13, [PRESENT]: 11,
 };
 
 // Modifier bits of key events.
@@ -106,6 +107,18 @@ export function putPing(dv, off, id, clientMs) {
   return off + 13;
 }
 
+// putPresent writes a presentation report; waits are in ms, sent in units
+// of 10 µs.
+export function putPresent(dv, off, refreshMs, waitP10Ms, waitP50Ms, frames, missed) {
+  dv.setUint8(off, PRESENT);
+  dv.setUint16(off + 1, clampInt(refreshMs * 1000, 0, 65535), LE);
+  dv.setUint16(off + 3, clampInt(waitP10Ms * 100, 0, 65535), LE);
+  dv.setUint16(off + 5, clampInt(waitP50Ms * 100, 0, 65535), LE);
+  dv.setUint16(off + 7, clampInt(frames, 0, 65535), LE);
+  dv.setUint16(off + 9, clampInt(missed, 0, 65535), LE);
+  return off + 11;
+}
+
 // one allocates a message for a single event and fills it with put.
 function one(kind, put) {
   const buf = new ArrayBuffer(SIZE[kind]);
@@ -120,6 +133,8 @@ export const wheel = (dx, dy) => one(WHEEL, (dv) => putWheel(dv, 0, dx, dy));
 export const gamepad = (seq, pad) => one(GAMEPAD, (dv) => putGamepad(dv, 0, seq, pad));
 export const touch = (id, phase, x, y) => one(TOUCH, (dv) => putTouch(dv, 0, id, phase, x, y));
 export const ping = (id, clientMs) => one(PING, (dv) => putPing(dv, 0, id, clientMs));
+export const present = (refreshMs, p10, p50, frames, missed) =>
+  one(PRESENT, (dv) => putPresent(dv, 0, refreshMs, p10, p50, frames, missed));
 
 // parsePing reads an echoed Ping; it returns null for anything else.
 export function parsePing(data) {
