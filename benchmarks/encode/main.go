@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"stratus/internal/machine"
 	"strconv"
 	"time"
 
@@ -76,7 +77,7 @@ func run(o options, log *slog.Logger) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	load := loadAverage()
+	load := machine.LoadAverage()
 	raw := filepath.Join(dir, "frames.yuv")
 	r, err := encodeOurs(o, dir, log)
 	if err != nil {
@@ -192,7 +193,7 @@ func runFFmpeg(o options, raw, out string) (ffmpegResult, error) {
 		"-b:v", strconv.Itoa(o.bitrate), "-maxrate", strconv.Itoa(o.bitrate), "-bufsize", strconv.Itoa(vbv),
 		"-x264-params", "keyint=infinite:scenecut=0", "-threads", strconv.Itoa(o.threads),
 		"-f", "h264", "-y", out}
-	r.command = "ffmpeg " + joinArgs(args)
+	r.command = "ffmpeg " + machine.ShellJoin(args)
 	msg, err := exec.Command(bin, args...).CombinedOutput()
 	if err != nil {
 		return r, fmt.Errorf("ffmpeg: %v\n%s", err, msg)
@@ -219,7 +220,7 @@ func report(o options, r result, loadBefore string) {
 	ff := ms(r.ffmpeg.rtime) / n
 	rate := func(b int64) float64 { return float64(b) * 8 * fps / n / 1e6 }
 	fmt.Printf("machine: %s, %d CPUs (Go sees %d); load average %s before, %s after\n",
-		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), loadBefore, loadAverage())
+		machine.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), loadBefore, machine.LoadAverage())
 	fmt.Printf("pictures: %d at %dx%d, %d fps, %d bit/s, %d threads\n", o.frames, width, height, fps, o.bitrate, o.threads)
 	fmt.Printf("colour conversion (libyuv RGBA→I420): %s\n", conv)
 	fmt.Printf("x264 wrapper, live (render, convert, encode): %s  (%.2f Mbit/s)\n", live, rate(r.bytes))

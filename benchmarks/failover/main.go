@@ -52,6 +52,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"stratus/internal/machine"
 	"strings"
 	"syscall"
 	"time"
@@ -123,7 +124,7 @@ func run(ctx context.Context, o options) error {
 	if o.settle < 0 {
 		return fmt.Errorf("-settle %v: must not be negative", o.settle)
 	}
-	loadBefore := loadAverage()
+	loadBefore := machine.LoadAverage()
 	dir, err := os.MkdirTemp("", "stratus-failover-")
 	if err != nil {
 		return err
@@ -169,7 +170,7 @@ func run(ctx context.Context, o options) error {
 			t.detect.Round(time.Millisecond), t.rejoined.Round(time.Millisecond), t.failover.Round(time.Millisecond), t.load)
 		trials = append(trials, t)
 	}
-	report(os.Stdout, o, trials, bin, loadBefore, loadAverage())
+	report(os.Stdout, o, trials, bin, loadBefore, machine.LoadAverage())
 	return nil
 }
 
@@ -223,7 +224,7 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 		return t, fmt.Errorf("the page plays on %q, not one of the cluster's edges", before.Edge)
 	}
 	t.killed = victim.name
-	t.load = loadAverage()
+	t.load = machine.LoadAverage()
 	killedAt := unixMs(victim.kill())
 	entries := len(before.History)
 	after, err := waitPage(bctx, 20*time.Second, "play on another edge", func(q page) bool {
@@ -298,9 +299,9 @@ func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter strin
 			inRegion++
 		}
 	}
-	fmt.Fprintf(w, "Command: `%s` (binary %s)\n\n", invocation(), bin)
+	fmt.Fprintf(w, "Command: `%s` (binary %s)\n\n", machine.Invocation("./benchmarks/failover"), bin)
 	fmt.Fprintf(w, "Machine: %d CPUs, %s, %s; Chromium %s; %s. One-minute load average %s before, %s after.\n\n",
-		runtime.NumCPU(), cpuModel(), memTotal(), chromiumVersion(), runtime.Version(), loadBefore, loadAfter)
+		runtime.NumCPU(), machine.CPUModel(), memTotal(), chromiumVersion(), runtime.Version(), loadBefore, loadAfter)
 	fmt.Fprintf(w, "%d trials, %d of them moved within eu-west.\n\n", len(ts), inRegion)
 	fmt.Fprintln(w, "| measure | n | p50 | p99 | min | max |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
@@ -321,34 +322,6 @@ func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter strin
 		fmt.Fprintf(w, "| %d | %s | %s | %s → %s | %s | %s | %s | %s |\n", t.n, t.joinEdge, msStr(t.navToFrame),
 			t.killed, t.moved, msStr(t.detect), msStr(t.rejoined), msStr(t.failover), t.load)
 	}
-}
-
-func invocation() string {
-	prog := os.Args[0]
-	if strings.Contains(prog, string(os.PathSeparator)+"go-build") {
-		prog = "go run ./benchmarks/failover"
-	}
-	return strings.TrimSpace(prog + " " + strings.Join(os.Args[1:], " "))
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "unknown"
-}
-
-func cpuModel() string {
-	for _, line := range strings.Split(readFile("/proc/cpuinfo"), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }
 
 func memTotal() string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"stratus/internal/machine"
 
 	"os"
 	"runtime"
@@ -40,9 +41,9 @@ func report(o options, results []sizeResult, logs *countingHandler, took time.Du
 	var b strings.Builder
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s, %s; open-file limit %d. Taken %s; the run took %s.\n\n",
-		numCPU(), cpuModel(), runtime.Version(), host, fileLimit(),
+		numCPU(), machine.CPUModel(), runtime.Version(), host, fileLimit(),
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second))
-	fmt.Fprintf(&b, "Command: `go run ./benchmarks/gossip %s`\n\n", joinArgs(os.Args[1:]))
+	fmt.Fprintf(&b, "Command: `go run ./benchmarks/gossip %s`\n\n", machine.ShellJoin(os.Args[1:]))
 	fmt.Fprintf(&b, "Settings: profile `lan` (%s), AES-256-GCM, all members in one process on 127.0.0.1, "+
 		"%d seeds, members started %d at a time, GOGC %d. Each repetition changes one random member's "+
 		"metadata (SetMeta), then kills another (Close without Leave) and replaces it. Times run from the "+

@@ -59,6 +59,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"stratus/internal/machine"
 	"syscall"
 	"time"
 
@@ -126,7 +127,7 @@ func run(ctx context.Context, o options) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	load := loadAverage() // before anything of ours runs
+	load := machine.LoadAverage() // before anything of ours runs
 	bin, cleanup, err := serverBinary(ctx, o.bin)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"stratus/internal/machine"
 	"testing"
 )
 
@@ -92,7 +93,7 @@ func TestRefreshPeriod(t *testing.T) {
 }
 
 func TestShellJoin(t *testing.T) {
-	got := shellJoin([]string{"serve", "-addr", "127.0.0.1:1", "a b", "it's", ""})
+	got := machine.ShellJoin([]string{"serve", "-addr", "127.0.0.1:1", "a b", "it's", ""})
 	want := `serve -addr 127.0.0.1:1 'a b' 'it'\''s' ''`
 	if got != want {
 		t.Errorf("shellJoin = %s, want %s", got, want)

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
+	"stratus/internal/machine"
 	"strings"
 	"time"
 
@@ -32,12 +31,12 @@ func describe(ctx context.Context, srv *server, load string) (environment, error
 	}
 	return environment{
 		date:     time.Now(),
-		cpu:      cpuModel(),
+		cpu:      machine.CPUModel(),
 		nproc:    runtime.NumCPU(),
 		load:     load,
 		chromium: version,
-		command:  invocation(),
-		server:   shellJoin(srv.args),
+		command:  machine.Invocation("./benchmarks/latency"),
+		server:   machine.ShellJoin(srv.args),
 	}, nil
 }
 
@@ -59,57 +58,4 @@ func chromiumVersion(ctx context.Context) (string, error) {
 		return v, nil
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// cpuModel is the first "model name" of /proc/cpuinfo.
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		key, val, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(key) == "model name" {
-			return strings.TrimSpace(val)
-		}
-	}
-	return "unknown CPU"
-}
-
-// loadAverage is the one-minute load average: on a small machine another
-// busy process moves every figure here.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "unknown"
-}
-
-// invocation is the command line that ran this harness. Under `go run` the
-// binary lives in a go-build temporary directory, so the package path
-// stands in for it.
-func invocation() string {
-	prog := os.Args[0]
-	if strings.Contains(prog, string(os.PathSeparator)+"go-build") {
-		prog = "go run ./benchmarks/latency"
-	}
-	return strings.TrimSpace(prog + " " + shellJoin(os.Args[1:]))
-}
-
-// shellJoin quotes the arguments that a POSIX shell would split or expand.
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`|&;<>()*?[]{}~#!") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return strings.Join(out, " ")
 }
