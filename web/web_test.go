@@ -237,6 +237,7 @@ const out = [
   p.gamepad(513, { index: 3, buttons: (1 << 0) | (1 << 9) | (1 << 16), axes: [-1, 1, 0.5, -0.25], lt: 1, rt: 0.5 }),
   p.touch(4, p.TOUCH_MOVE, 100, 65535),
   p.ping(4000000000, 1234.5),
+  p.present(16.667, 1.23, 9.87, 60, 2),
 ];
 console.log(out.map(hex).join('\n'));
 `
@@ -265,6 +266,7 @@ console.log(out.map(hex).join('\n'));
 			Axes: [4]int16{-32767, 32767, half(0.5), half(-0.25)}, LT: 255, RT: 128},
 		{Kind: input.KindTouch, TouchID: 4, Phase: input.TouchMove, X: 100, Y: 65535},
 		{Kind: input.KindPing, PingID: 4000000000, ClientMs: 1234.5},
+		{Kind: input.KindPresent, Refresh: 16667 * time.Microsecond, WaitP10: 1230 * time.Microsecond, WaitP50: 9870 * time.Microsecond, Frames: 60, Missed: 2},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("node printed %d encodings, want %d:\n%s", len(got), len(want), outb)
