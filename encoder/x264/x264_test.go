@@ -4,13 +4,12 @@ package x264
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"stratus/internal/h264test"
 	"strings"
 	"sync"
 	"testing"
@@ -52,91 +51,6 @@ func open(t testing.TB, cfg encoder.Config) encoder.Video {
 	return enc
 }
 
-// scene draws picture i of a panning textured background with a moving
-// box, so that the encoder sees both global and local motion.
-func scene(pic *encoder.I420, i int) {
-	for y := range pic.Height {
-		row := pic.Y[y*pic.StrideY:]
-		for x := range pic.Width {
-			wx, wy := x+4*i, y+2*i
-			v := (wx+wy)/8 + int(uint32(wx/4*2654435761^wy/4*40503)>>28)*6
-			if x >= 100+8*i%1000 && x < 260+8*i%1000 && y >= 200 && y < 360 {
-				v = 235 - (x+y)%16
-			}
-			row[x] = byte(16 + v%220)
-		}
-	}
-	for y := range (pic.Height + 1) / 2 {
-		for x := range (pic.Width + 1) / 2 {
-			pic.U[y*pic.StrideU+x] = byte(128 + (x+2*i)%64 - 32)
-			pic.V[y*pic.StrideV+x] = byte(128 + (y+i)%48 - 24)
-		}
-	}
-}
-
-func scenes(n int) []*encoder.I420 {
-	pics := make([]*encoder.I420, n)
-	for i := range pics {
-		pics[i] = encoder.NewI420(testW, testH)
-		scene(pics[i], i)
-	}
-	return pics
-}
-
-// nalUnits splits an Annex-B access unit at its start codes; an access
-// unit that does not begin with one is an error.
-func nalUnits(au []byte) ([][]byte, error) {
-	if !bytes.HasPrefix(au, []byte{0, 0, 1}) && !bytes.HasPrefix(au, []byte{0, 0, 0, 1}) {
-		return nil, fmt.Errorf("no start code at the beginning: % x", au[:min(len(au), 8)])
-	}
-	var nals [][]byte
-	for _, part := range bytes.Split(au, []byte{0, 0, 1}) {
-		// A four-byte start code leaves a zero at the end of the part
-		// before it; emulation prevention keeps zeros from ending a NAL.
-		part = bytes.TrimRight(part, "\x00")
-		if len(part) > 0 {
-			nals = append(nals, part)
-		}
-	}
-	if len(nals) == 0 {
-		return nil, errors.New("no NAL units")
-	}
-	return nals, nil
-}
-
-// picture describes one access unit: its NAL unit types, and how many of its
-// slices start a picture (first_mb_in_slice 0, coded as a single 1 bit).
-type picture struct {
-	types  []int
-	starts int
-}
-
-func parse(t *testing.T, au []byte) picture {
-	t.Helper()
-	nals, err := nalUnits(au)
-	if err != nil {
-		t.Fatalf("access unit is not Annex-B: %v", err)
-	}
-	var p picture
-	for _, nal := range nals {
-		typ := int(nal[0] & 0x1f)
-		p.types = append(p.types, typ)
-		if (typ == nalIDR || typ == nalSlice) && len(nal) > 1 && nal[1]&0x80 != 0 {
-			p.starts++
-		}
-	}
-	return p
-}
-
-func (p picture) has(typ int) bool {
-	for _, t := range p.types {
-		if t == typ {
-			return true
-		}
-	}
-	return false
-}
-
 func TestNewRejectsInvalidConfig(t *testing.T) {
 	tests := []struct {
 		name string
@@ -175,20 +89,20 @@ func TestEncodeStream(t *testing.T) {
 			t.Fatalf("picture %d: %v", i, err)
 		}
 		p := parse(t, au.Data)
-		if p.starts != 1 {
-			t.Errorf("picture %d: access unit holds %d picture starts, want 1 (types %v)", i, p.starts, p.types)
+		if p.Starts != 1 {
+			t.Errorf("picture %d: access unit holds %d picture starts, want 1 (types %v)", i, p.Starts, p.Types)
 		}
 		if i == 0 {
 			// x264 puts its version SEI (type 6) after the PPS of the
 			// first picture only.
-			types := slices.DeleteFunc(slices.Clone(p.types), func(t int) bool { return t == nalSEI })
+			types := slices.DeleteFunc(slices.Clone(p.Types), func(t int) bool { return t == nalSEI })
 			if !au.Keyframe || len(types) < 3 || types[0] != nalSPS || types[1] != nalPPS || types[2] != nalIDR {
-				t.Errorf("first access unit: keyframe %v, NAL types %v; want keyframe with SPS, PPS, IDR", au.Keyframe, p.types)
+				t.Errorf("first access unit: keyframe %v, NAL types %v; want keyframe with SPS, PPS, IDR", au.Keyframe, p.Types)
 			}
 			continue
 		}
-		if au.Keyframe || p.has(nalIDR) || p.has(nalSPS) || !p.has(nalSlice) {
-			t.Errorf("picture %d: keyframe %v, NAL types %v; want non-IDR slices only", i, au.Keyframe, p.types)
+		if au.Keyframe || p.Has(nalIDR) || p.Has(nalSPS) || !p.Has(nalSlice) {
+			t.Errorf("picture %d: keyframe %v, NAL types %v; want non-IDR slices only", i, au.Keyframe, p.Types)
 		}
 	}
 }
@@ -206,8 +120,8 @@ func TestForceIDR(t *testing.T) {
 		}
 		p := parse(t, au.Data)
 		wantIDR := i == 0 || i == 6
-		if au.Keyframe != wantIDR || p.has(nalIDR) != wantIDR || p.has(nalSPS) != wantIDR {
-			t.Errorf("picture %d: keyframe %v, NAL types %v; want IDR %v", i, au.Keyframe, p.types, wantIDR)
+		if au.Keyframe != wantIDR || p.Has(nalIDR) != wantIDR || p.Has(nalSPS) != wantIDR {
+			t.Errorf("picture %d: keyframe %v, NAL types %v; want IDR %v", i, au.Keyframe, p.Types, wantIDR)
 		}
 	}
 }
@@ -398,4 +312,17 @@ func BenchmarkEncode720p(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/frame")
 	b.ReportMetric(float64(bytes)/float64(b.N), "bytes/frame")
+}
+
+// scenes draws the first n pictures of the shared test scene.
+func scenes(n int) []*encoder.I420 { return h264test.Scenes(testW, testH, n) }
+
+// parse reads an access unit, failing the test when it is not Annex-B.
+func parse(t *testing.T, au []byte) h264test.Picture {
+	t.Helper()
+	p, err := h264test.Parse(au)
+	if err != nil {
+		t.Fatalf("access unit is not Annex-B: %v", err)
+	}
+	return p
 }
