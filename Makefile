@@ -43,6 +43,7 @@ fuzz: setup
 	$(GO) test -run '^$$' -fuzz FuzzParseClient -fuzztime $(FUZZTIME) ./signaling
 	$(GO) test -run '^$$' -fuzz FuzzDecodeMeta -fuzztime $(FUZZTIME) ./cluster
 	$(GO) test -run '^$$' -fuzz FuzzDecide -fuzztime $(FUZZTIME) ./signaling/route
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./title/manifest
 
 # Each harness prints the table recorded in benchmarks/README.md.
 bench: build setup-test

@@ -4,7 +4,7 @@
 # benchmarks. Safe to run again; it installs nothing that is already there.
 set -euo pipefail
 
-want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev)
+want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev)
 if [ "${1:-}" = "--test" ]; then
 	want+=(chromium ffmpeg)
 fi
