@@ -3,6 +3,8 @@
 
 GO      ?= go
 ADDR    ?= 127.0.0.1:8080
+# The ready-made studio API key of the studio "dev" in `make run`.
+STUDIO_DEV_KEY ?= stratus-dev-studio-key
 export CGO_ENABLED = 1
 # go-nvml wraps deprecated NVML calls; their warnings are noise.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
@@ -22,7 +24,7 @@ build: setup
 	$(GO) build -o bin/stratus ./cmd/stratus
 
 run: build
-	bin/stratus serve -addr $(ADDR)
+	bin/stratus serve -addr $(ADDR) -studio-data run/studio -studio-dev-key $(STUDIO_DEV_KEY)
 
 # One signaling node and three edges in two regions, each its own process.
 cluster: build

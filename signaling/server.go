@@ -23,6 +23,7 @@ import (
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/signaling/route"
+	"stratus/signaling/studio"
 )
 
 // Config is a signaling node's configuration.
@@ -47,6 +48,8 @@ type Config struct {
 	WAN *cluster.PoolConfig
 	// Route tunes edge choice.
 	Route route.Config
+	// Studio serves the studio API under /v1/studio/; nil: not served.
+	Studio *studio.Config
 	// AllowedOrigins lists extra Origins that may open the player
 	// WebSocket; the page's own origin is always allowed. Browsers send
 	// Origin on WebSocket upgrades, so this is what stops other sites from
@@ -85,6 +88,11 @@ func (c Config) Validate() error {
 	if err := c.Route.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Studio != nil {
+		if err := c.Studio.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, e := range c.Edges {
 		if _, err := api.NewClient(e, nil); err != nil {
 			errs = append(errs, fmt.Errorf("signaling: %w", err))
@@ -102,6 +110,7 @@ type Server struct {
 	log      *slog.Logger
 	dir      directory
 	placer   *placer
+	studio   *studio.Service
 	web      http.Handler
 	upgrader websocket.Upgrader
 	metrics  *metrics
@@ -140,6 +149,11 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 	router, err := route.New(cfg.Route)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Studio != nil {
+		if s.studio, err = studio.New(*cfg.Studio, s.log); err != nil {
+			return nil, err
+		}
 	}
 	if s.dir, err = s.openDirectory(); err != nil {
 		return nil, err
@@ -222,6 +236,9 @@ func (s *Server) Close() error {
 		close(s.stop)
 		<-s.stopped
 		s.dir.Close()
+		if s.studio != nil {
+			s.studio.Close()
+		}
 	})
 	return nil
 }
@@ -264,6 +281,9 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, s.placer.sessions(ctx))
 	})
 	mux.HandleFunc("GET /v1/route", s.handleRoute)
+	if s.studio != nil {
+		mux.Handle(studio.Prefix, s.studio.Handler())
+	}
 	if s.web != nil {
 		mux.Handle("/", s.web)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"stratus/cluster"
+	"stratus/signaling/studio"
 )
 
 // gossipFlags are the settings every cluster member shares.
@@ -107,4 +108,20 @@ func parseLocation(s string) (*cluster.Location, error) {
 		return nil, fmt.Errorf("location %q: want latitude,longitude", s)
 	}
 	return &cluster.Location{Lat: lat, Lon: lon}, nil
+}
+
+// addStudioFlags adds the studio API's settings; the returned function
+// gives the configuration after parsing, nil when none was set (no studio
+// API on this node).
+func addStudioFlags(fs *flag.FlagSet) func() *studio.Config {
+	var sc studio.Config
+	fs.StringVar(&sc.DataDir, "studio-data", "", "directory of the studio title catalog (empty: no studio API)")
+	fs.StringVar(&sc.KeysFile, "studio-keys", "", `JSON file of studio API keys: {"studio": ["key", …]}`)
+	fs.StringVar(&sc.DevKey, "studio-dev-key", "", `development only: an API key (16+ characters) for the studio "dev"`)
+	return func() *studio.Config {
+		if sc.DataDir == "" && sc.KeysFile == "" && sc.DevKey == "" {
+			return nil
+		}
+		return &sc
+	}
 }

@@ -5,6 +5,7 @@
 //	stratus signal   a signaling node: serves pages, routes players to edges
 //	stratus drain    takes an edge out of service, moving its players away
 //	stratus gpus     lists this machine's NVIDIA GPUs and their NVENC capacity
+//	stratus title    uploads, lists and retires a studio's titles
 //
 // Every setting can come from a flag, an environment variable (STRATUS_ and
 // the flag name) or a JSON file given with -config; `stratus serve -h` lists
@@ -39,6 +40,8 @@ func main() {
 		err = runDrain(os.Args[2:])
 	case "gpus":
 		err = runGPUs(os.Args[2:])
+	case "title":
+		err = runTitle(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -62,6 +65,7 @@ commands:
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
   gpus     list this machine's NVIDIA GPUs and their NVENC capacity
+  title    a studio's titles on a signaling node: add, list, rm
 
 'stratus <command> -h' lists a command's settings.`)
 }

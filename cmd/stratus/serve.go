@@ -49,9 +49,11 @@ func serveFlags(args []string) (serveConfig, error) {
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	addEdgeFlags(fs, &cfg.Edge)
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
+	studioCfg := addStudioFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
+	cfg.Signal.Studio = studioCfg()
 	return cfg, cfg.Validate()
 }
 

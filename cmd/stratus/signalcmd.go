@@ -45,9 +45,11 @@ func signalFlags(args []string) (signalConfig, error) {
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	cfg.g.add(fs)
+	studioCfg := addStudioFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
+	cfg.Signal.Studio = studioCfg()
 	var errs []error
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: %w", cfg.Addr, err))

@@ -1,0 +1,206 @@
+package studio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"stratus/title/manifest"
+)
+
+func mustManifest(t *testing.T, id, version string) manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Parse(manifestJSON(id, version))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestPersistence(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := New(testConfig(dir), testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := svc.Store()
+	if _, err := st.Create("acme", mustManifest(t, "rocket", "1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update("acme", mustManifest(t, "rocket", "1.1.0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Create("rival", mustManifest(t, "ghost", "0.1.0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Retire("rival", "ghost"); err != nil {
+		t.Fatal(err)
+	}
+	want := st.List("acme")
+	svc.Close()
+	if _, err := st.Create("acme", mustManifest(t, "late", "1.0.0")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("create after close: %v", err)
+	}
+
+	svc2, err := New(testConfig(dir), testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc2.Close()
+	got := svc2.Store().List("acme")
+	if len(got) != 1 || got[0].Version != "1.1.0" || len(got[0].Versions) != 2 || !got[0].Created.Equal(want[0].Created) {
+		t.Fatalf("after reopen: %+v, want %+v", got, want)
+	}
+	if g, err := svc2.Store().Get("rival", "ghost"); err != nil || !g.Retired {
+		t.Fatalf("retired title: %+v %v", g, err)
+	}
+	if c := svc2.Catalog(); len(c) != 1 || c[0].ID != "rocket" {
+		t.Fatalf("catalog %+v", c)
+	}
+}
+
+// TestWritesAreWhole reopens the file after every write: it always parses
+// and no temporary file is left next to it.
+func TestWritesAreWhole(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var renames int
+	st.beforeRename = func(tmp string) error {
+		// The temporary file is complete before it takes the name.
+		data, err := os.ReadFile(tmp)
+		if err != nil || !json.Valid(data) || filepath.Dir(tmp) != dir {
+			t.Errorf("temp %s: %v valid=%v", tmp, err, json.Valid(data))
+		}
+		renames++
+		return nil
+	}
+	check := func(n int) {
+		t.Helper()
+		re, err := OpenStore(dir, testLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(re.titles); got != n {
+			t.Fatalf("reopened with %d titles, want %d", got, n)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(left) != 0 {
+			t.Fatalf("temp files left: %v", left)
+		}
+	}
+	for i := range 5 {
+		if _, err := st.Create("acme", mustManifest(t, fmt.Sprintf("game-%d", i), "1.0.0")); err != nil {
+			t.Fatal(err)
+		}
+		check(i + 1)
+	}
+	if renames != 5 {
+		t.Fatalf("%d renames for 5 writes", renames)
+	}
+}
+
+// TestFailedWrite: a write that fails before the rename leaves the old
+// file and the old catalog in memory.
+func TestFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Create("acme", mustManifest(t, "rocket", "1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, storeFile))
+	st.beforeRename = func(string) error { return errors.New("disk full") }
+	if _, err := st.Create("acme", mustManifest(t, "ghost", "1.0.0")); err == nil {
+		t.Fatal("create succeeded")
+	}
+	if _, err := st.Update("acme", mustManifest(t, "rocket", "2.0.0")); err == nil {
+		t.Fatal("update succeeded")
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, storeFile))
+	if string(before) != string(after) {
+		t.Fatal("file changed by a failed write")
+	}
+	if _, err := st.Get("acme", "ghost"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("failed create kept in memory: %v", err)
+	}
+	if g, _ := st.Get("acme", "rocket"); g.Version != "1.0.0" {
+		t.Fatalf("failed update kept in memory: %+v", g)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(left) != 0 {
+		t.Fatalf("temp files left: %v", left)
+	}
+}
+
+// TestCrashLeftovers: a temporary file from a crash mid-write is ignored
+// and removed; a damaged catalog file is an error, not an empty catalog.
+func TestCrashLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	st, _ := OpenStore(dir, testLog())
+	st.Create("acme", mustManifest(t, "rocket", "1.0.0"))
+	half := filepath.Join(dir, tempPrefix+"123")
+	os.WriteFile(half, []byte(`{"format":1,"titles":[{"id":`), 0o600)
+	re, err := OpenStore(dir, testLog())
+	if err != nil || len(re.titles) != 1 {
+		t.Fatalf("reopen: %v %d", err, len(re.titles))
+	}
+	if _, err := os.Stat(half); !os.IsNotExist(err) {
+		t.Fatal("leftover not removed")
+	}
+	os.WriteFile(filepath.Join(dir, storeFile), []byte(`{"format":1,"titles":[`), 0o600)
+	if _, err := OpenStore(dir, testLog()); err == nil {
+		t.Fatal("damaged file opened")
+	}
+}
+
+func TestConcurrentCreates(t *testing.T) {
+	dir := t.TempDir()
+	svc, srv := newTestServer(t, dir)
+	const n = 20
+	var wg sync.WaitGroup
+	codes := make([]int, 2*n)
+	for i := range n {
+		for j, key := range []string{keyAcme, keyRival} {
+			wg.Go(func() {
+				// Both studios race for each id: exactly one wins it.
+				codes[2*i+j] = call(t, srv, key, "POST", TitlesPath, manifestJSON(fmt.Sprintf("game-%d", i), "1.0.0"), nil)
+			})
+		}
+		wg.Go(func() { svc.Catalog(); svc.Store().List("acme") })
+	}
+	wg.Wait()
+	for i := range n {
+		if a, b := codes[2*i], codes[2*i+1]; !(a == 201 && b == 409 || a == 409 && b == 201) {
+			t.Errorf("game-%d: %d and %d", i, a, b)
+		}
+	}
+	if got := len(svc.Catalog()); got != n {
+		t.Fatalf("catalog has %d", got)
+	}
+	re, err := OpenStore(dir, testLog())
+	if err != nil || len(re.titles) != n {
+		t.Fatalf("reopen: %v %d", err, len(re.titles))
+	}
+}
+
+func TestCloneIsolation(t *testing.T) {
+	st, _ := OpenStore(t.TempDir(), testLog())
+	m := mustManifest(t, "rocket", "1.0.0")
+	m.Regions = []string{"eu-west"}
+	st.Create("acme", m)
+	m.Regions[0] = "changed"
+	got, _ := st.Get("acme", "rocket")
+	got.Versions[0] = "changed"
+	got.Manifest.Regions[0] = "changed"
+	again, _ := st.Get("acme", "rocket")
+	if again.Manifest.Regions[0] != "eu-west" || again.Versions[0] != "1.0.0" {
+		t.Fatalf("store shares memory with callers: %+v", again)
+	}
+}
