@@ -6,7 +6,7 @@ set -euo pipefail
 
 want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev)
 if [ "${1:-}" = "--test" ]; then
-	want+=(chromium ffmpeg)
+	want+=(chromium ffmpeg iproute2)
 fi
 
 missing=()
