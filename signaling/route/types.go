@@ -55,39 +55,39 @@ const (
 
 // Candidate is one edge with its score and the reason for its place.
 type Candidate struct {
-	Edge   string
-	Region string
+	Edge   string `json:"edge"`
+	Region string `json:"region"`
 	// Score is the estimated cost in milliseconds of RTT; lower is better.
-	Score float64
+	Score float64 `json:"score"`
 	// RTT is the round trip used: measured or estimated (see RTTSource).
 	// Edges that cannot host the title at all (not an edge, or the title
 	// is not offered) are not scored: RTT and Score 0, RTTSource "".
-	RTT       time.Duration
-	RTTSource string
-	Load      float64
+	RTT       time.Duration `json:"rtt_ns"`
+	RTTSource string        `json:"rtt_source"`
+	Load      float64       `json:"load"`
 	// Free is the slots left after this node's reservations.
-	Free     int
-	Eligible bool
+	Free     int  `json:"free"`
+	Eligible bool `json:"eligible"`
 	// Reason is why the edge is ineligible, or the breakdown of its score.
 	Reason string
 }
 
 // Decision is the outcome of Router.Decide.
 type Decision struct {
-	Title string
+	Title string `json:"title"`
 	// Winner is the chosen edge, "" when none.
-	Winner string
+	Winner string `json:"winner"`
 	// Region is the winner's region.
-	Region string
+	Region string `json:"region"`
 	// Candidates are every edge considered (capped by Request.TopK):
 	// eligible ones first in the order they would be tried (region tier,
 	// then score, then name); then the edges busy now (full, draining,
 	// degraded, excluded) in the same order; then those that cannot host
 	// the title at all, by name.
-	Candidates []Candidate
+	Candidates []Candidate `json:"candidates"`
 	// Why is a sentence for the player: why the winner won or why nobody
 	// could take them.
-	Why string
+	Why string `json:"why"`
 	// Code is "" on success, else CodeUnknownTitle, CodeEdgeFull or
 	// CodeNoEdge.
 	Code string
