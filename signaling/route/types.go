@@ -69,7 +69,7 @@ type Candidate struct {
 	Free     int  `json:"free"`
 	Eligible bool `json:"eligible"`
 	// Reason is why the edge is ineligible, or the breakdown of its score.
-	Reason string
+	Reason string `json:"reason"`
 }
 
 // Decision is the outcome of Router.Decide.
@@ -90,5 +90,5 @@ type Decision struct {
 	Why string `json:"why"`
 	// Code is "" on success, else CodeUnknownTitle, CodeEdgeFull or
 	// CodeNoEdge.
-	Code string
+	Code string `json:"code"`
 }
