@@ -61,9 +61,9 @@
 //	                               off, RetransmitMult 4 (unchanged)
 //	wan      DefaultWANConfig      —                                     30 s or more (probe 5 s,
 //	                                                                     SuspicionMult 6; not measured
-//	                                                                     here, FIELD-NOTES saw 30 s+)
-//	local    DefaultLocalConfig    —                                     about 4.5 s (FIELD-NOTES,
-//	                                                                     2 nodes)
+//	                                                                     here; 30 s+ seen elsewhere)
+//	local    DefaultLocalConfig    —                                     about 4.5 s (2 nodes,
+//	                                                                     seen elsewhere)
 //
 // Every profile also sets DeadNodeReclaimTime to its GossipToTheDeadTime
 // (15 s on the LAN), so a restarted node that comes back on another

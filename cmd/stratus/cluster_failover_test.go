@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// inRegionFailoverLimit is the acceptance threshold for moving a
+// inRegionFailoverLimit is Stratus's acceptance threshold for moving a
 // player to another edge of its region after its edge died: from the kill
 // to the first frame presented from the new edge.
 const inRegionFailoverLimit = 3 * time.Second

@@ -370,8 +370,8 @@ func TestMonitorCollector(t *testing.T) {
 }
 
 // TestOpen uses this machine's real NVML. Without a driver it must say so
-// plainly and let the edge go on; with one it checks what the brief says
-// of data-centre GPUs.
+// plainly and let the edge go on; with one it checks what is known of
+// data-centre GPUs.
 func TestOpen(t *testing.T) {
 	m, err := Open(nil)
 	if errors.Is(err, ErrNoDriver) {
