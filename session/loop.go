@@ -23,6 +23,7 @@ type loop struct {
 	lastInput time.Time
 	lastSent  time.Time
 	lastSnap  time.Time
+	audio     *audio // nil for a silent title
 }
 
 func newLoop(s *Session) *loop {
@@ -42,6 +43,8 @@ func (l *loop) run(ctx context.Context) error {
 	s := l.s
 	l.start = time.Now()
 	l.lastInput = l.start
+	l.audio = newAudio(s)
+	defer l.audio.close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var frame int64
@@ -59,6 +62,9 @@ func (l *loop) run(ctx context.Context) error {
 		}
 		if err := l.frame(now, l.start.Add(time.Duration(frame)*l.interval)); err != nil {
 			return err
+		}
+		if l.audio != nil {
+			l.audio.pump(s, time.Now())
 		}
 		l.snapshot(now)
 		// Schedule the next slot that is still in the future.

@@ -244,3 +244,56 @@ func TestSnapshots(t *testing.T) {
 		t.Fatalf("%d snapshots in %v, want at most %d", len(got), elapsed, limit)
 	}
 }
+
+// audioSink is a sink that also carries sound.
+type audioSink struct {
+	sink
+	mu      sync.Mutex
+	packets int
+	dur     time.Duration
+}
+
+func (s *audioSink) WriteAudio(pkt []byte, dur time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.packets++
+	s.dur += dur
+	return nil
+}
+
+// TestSound: a title that makes sound is heard at real-time pace, in 10 ms
+// packets, whatever the frame rate.
+func TestSound(t *testing.T) {
+	p, err := testpattern.New(title.Options{Width: 640, Height: 360, FPS: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := x264.New(encoder.Config{Width: 640, Height: 360, FPS: 60, Bitrate: 1_000_000, Threads: 1}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := &audioSink{}
+	s, err := New(Config{ID: "a", Title: p, Encoder: enc, Sink: sk}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	start := time.Now()
+	go s.Run(ctx)
+	waitUntil(t, 5*time.Second, "50 sound packets", func() bool {
+		sk.mu.Lock()
+		defer sk.mu.Unlock()
+		return sk.packets >= 50
+	})
+	cancel()
+	<-s.Done()
+	elapsed := time.Since(start)
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	if sk.dur > elapsed+audioFrame {
+		t.Fatalf("%v of sound in %v: ahead of real time", sk.dur, elapsed)
+	}
+	if st := s.Stats(); st.AudioPackets != int64(sk.packets) {
+		t.Fatalf("stats count %d packets, sink got %d", st.AudioPackets, sk.packets)
+	}
+}

@@ -34,6 +34,7 @@ type Stats struct {
 	StaleInput    int64     `json:"stale_input"`
 	IDRRequests   int64     `json:"idr_requests"`
 	BytesSent     int64     `json:"bytes_sent"`
+	AudioPackets  int64     `json:"audio_packets"`
 	// SendLateMs is how long after its slot's due time each of the last
 	// frames was handed to the connection (pacing jitter), p50 and p99.
 	SendLateP50Ms float64 `json:"send_late_p50_ms"`
@@ -56,7 +57,7 @@ type statsRecorder struct {
 	base Stats
 
 	skipped, sendErrors, inputs, staleInput, idrRequests atomic.Int64
-	targetBitrate                                        atomic.Int64
+	targetBitrate, audioPackets                          atomic.Int64
 
 	mu        sync.Mutex
 	frames    int64
@@ -139,6 +140,7 @@ func (s *Session) Stats() Stats {
 	st.StaleInput = r.staleInput.Load()
 	st.IDRRequests = r.idrRequests.Load()
 	st.TargetBitrate = r.targetBitrate.Load()
+	st.AudioPackets = r.audioPackets.Load()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st.Frames, st.Keyframes, st.BytesSent = r.frames, r.keyframes, r.bytes

@@ -51,6 +51,7 @@ type Peer struct {
 
 	pc        *webrtc.PeerConnection
 	track     *webrtc.TrackLocalStaticSample
+	audio     *webrtc.TrackLocalStaticSample
 	sender    *webrtc.RTPSender
 	videoSSRC uint32
 	bwe       cc.BandwidthEstimator // set by attachBWE during NewPeerConnection
@@ -136,6 +137,9 @@ func (p *Peer) setup() error {
 	}
 	if enc := p.sender.GetParameters().Encodings; len(enc) > 0 {
 		p.videoSSRC = uint32(enc[0].SSRC)
+	}
+	if err := p.addAudio(); err != nil {
+		return err
 	}
 	p.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.updateState() })
 	p.pc.OnDataChannel(p.onDataChannel)

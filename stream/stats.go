@@ -36,6 +36,9 @@ type Stats struct {
 	// those WriteVideo dropped (not connected yet, waiting for a keyframe,
 	// or the send queue full).
 	FramesSent, FramesDropped uint64
+	// AudioSent counts Opus packets sent; AudioDropped those dropped
+	// because the player was not connected or the write failed.
+	AudioSent, AudioDropped uint64
 
 	// InputEvents counts events queued for ReadInput; InputGarbage malformed
 	// messages (dropped whole); InputDropped events lost to a full queue;
@@ -55,6 +58,7 @@ type counters struct {
 	inputEvents, inputGarbage           atomic.Uint64
 	inputDropped, inputIgnored          atomic.Uint64
 	pingsEchoed                         atomic.Uint64
+	audioSent, audioDropped             atomic.Uint64
 
 	rtt    atomic.Int64  // nanoseconds
 	lostQ8 atomic.Uint32 // fraction lost in 1/256
@@ -83,6 +87,8 @@ func (p *Peer) Stats() Stats {
 		InputDropped:     c.inputDropped.Load(),
 		InputIgnored:     c.inputIgnored.Load(),
 		PingsEchoed:      c.pingsEchoed.Load(),
+		AudioSent:        c.audioSent.Load(),
+		AudioDropped:     c.audioDropped.Load(),
 	}
 	if p.bwe != nil {
 		s.TargetBitrate = p.clampBitrate(p.bwe.GetTargetBitrate())

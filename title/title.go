@@ -71,6 +71,21 @@ type Title interface {
 	Close() error
 }
 
+// Titles that make sound deliver it at this format: what WebRTC's Opus
+// carries without resampling.
+const (
+	AudioRate     = 48000
+	AudioChannels = 2
+)
+
+// AudioSource is implemented by titles that make sound. ReadAudio fills pcm
+// with the next interleaved stereo samples at AudioRate (silence when
+// quiet). The session calls it from its goroutine, between frames, like
+// Render, so it must not block.
+type AudioSource interface {
+	ReadAudio(pcm []int16)
+}
+
 // Snapshotter is implemented by titles whose state can be saved and restored,
 // so that a player moved to another edge resumes where they were.
 type Snapshotter interface {

@@ -106,6 +106,8 @@ func TestPlayInBrowser(t *testing.T) {
 		t.Errorf("page names edge %q, want e2e-edge", edge)
 	}
 	waitFor(t, ctx, `stratus.edgeStats && stratus.edgeStats.encoder === "x264" && stratus.edgeStats.fps > 0`, "the edge's stats report for the overlay", 5*time.Second)
+	// The testpattern beeps once a second: its sound arrives on the audio track.
+	waitFor(t, ctx, `stratus.stats.audioPackets > 50`, "Opus packets on the audio track", 10*time.Second)
 
 	// Frame rate over 5 s of presentation, counted by the page's
 	// requestVideoFrameCallback.

@@ -74,6 +74,7 @@ type Game struct {
 	pcg  *rand.PCG
 	rng  *rand.Rand
 	ctl  controls
+	sfx  sound
 
 	// Clock: the time of the previous Render and the simulated time owed.
 	started bool

@@ -111,6 +111,7 @@ func (g *Game) fire() {
 		Life: bulletLife,
 	})
 	s.Cooldown = fireInterval
+	g.sfx.shot()
 }
 
 // clearAt reports whether no rock is within r of p.
@@ -197,6 +198,7 @@ func (g *Game) breakRock(i int, blow vec) {
 	w := &g.w
 	r := w.Rocks[i]
 	g.burst(r.Pos, r.Vel, 4+4*r.Size, dust, 60+40*float64(r.Size))
+	g.sfx.boom(r.Size)
 	if r.Size == 1 {
 		w.Rocks = append(w.Rocks[:i], w.Rocks[i+1:]...)
 		return
@@ -230,6 +232,7 @@ func (g *Game) crash() {
 		if g.dist(s.Pos, r.Pos) < rockRadius[r.Size]*0.8+shipRadius {
 			g.burst(s.Pos, s.Vel, 40, debris, 220)
 			g.burst(s.Pos, s.Vel, 30, fire, 150)
+			g.sfx.boom(3)
 			g.breakRock(i, s.Vel.sub(r.Vel))
 			s.Alive, s.Respawn, s.Vel = false, respawnDelay, vec{}
 			w.Lives--

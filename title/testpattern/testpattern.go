@@ -72,9 +72,11 @@ func Descriptor() title.Descriptor {
 
 // Pattern is one running test pattern.
 type Pattern struct {
-	info   title.Info
-	canvas *raster.Canvas
-	frame  title.Frame
+	// samples counts the audio samples (per channel) produced so far.
+	samples int
+	info    title.Info
+	canvas  *raster.Canvas
+	frame   title.Frame
 	// bars is the pre-rendered background, scrolled into the canvas each
 	// frame; it repeats seamlessly in both directions.
 	bars   []byte
