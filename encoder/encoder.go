@@ -89,3 +89,27 @@ type Video interface {
 	// Close releases the encoder. It is safe to call twice.
 	Close() error
 }
+
+// CheckPlanes reports a picture whose planes are too small for its size
+// and strides. Encoders and converters copy planes in C, which has no
+// bounds checks, so they call it before handing the planes over.
+func (p *I420) CheckPlanes() error {
+	cw, ch := (p.Width+1)/2, (p.Height+1)/2
+	for _, pl := range []struct {
+		name         string
+		data         []byte
+		stride, w, h int
+	}{
+		{"Y", p.Y, p.StrideY, p.Width, p.Height},
+		{"U", p.U, p.StrideU, cw, ch},
+		{"V", p.V, p.StrideV, cw, ch},
+	} {
+		if pl.stride < pl.w {
+			return fmt.Errorf("%s stride %d is less than plane width %d", pl.name, pl.stride, pl.w)
+		}
+		if need := pl.stride*(pl.h-1) + pl.w; len(pl.data) < need {
+			return fmt.Errorf("%s plane holds %d bytes, %dx%d at stride %d needs %d", pl.name, len(pl.data), pl.w, pl.h, pl.stride, need)
+		}
+	}
+	return nil
+}

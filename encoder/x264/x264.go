@@ -260,23 +260,8 @@ func (e *videoEncoder) check(pic *encoder.I420) error {
 	if pic.Width != e.cfg.Width || pic.Height != e.cfg.Height {
 		return fmt.Errorf("x264: picture is %dx%d, encoder is %dx%d", pic.Width, pic.Height, e.cfg.Width, e.cfg.Height)
 	}
-	cw, ch := (pic.Width+1)/2, (pic.Height+1)/2
-	planes := []struct {
-		name         string
-		data         []byte
-		stride, w, h int
-	}{
-		{"Y", pic.Y, pic.StrideY, pic.Width, pic.Height},
-		{"U", pic.U, pic.StrideU, cw, ch},
-		{"V", pic.V, pic.StrideV, cw, ch},
-	}
-	for _, p := range planes {
-		if p.stride < p.w {
-			return fmt.Errorf("x264: %s stride %d is less than plane width %d", p.name, p.stride, p.w)
-		}
-		if need := p.stride*(p.h-1) + p.w; len(p.data) < need {
-			return fmt.Errorf("x264: %s plane holds %d bytes, %dx%d at stride %d needs %d", p.name, len(p.data), p.w, p.h, p.stride, need)
-		}
+	if err := pic.CheckPlanes(); err != nil {
+		return fmt.Errorf("x264: %w", err)
 	}
 	return nil
 }
