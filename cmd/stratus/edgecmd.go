@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"stratus/cluster"
@@ -90,29 +89,14 @@ func runEdge(args []string) error {
 		ln.Close()
 		return err
 	}
-	srv := newHTTPServer(e.Handler(), reg)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	log.Info("edge serving", "api", cfg.PublicURL)
-
-	ctx, cancel := signalContext(log)
-	defer cancel()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		// The first signal drains: players are moved, then the edge leaves.
-		if derr := e.Drain(context.Background()); derr != nil {
-			log.Warn("drain ended early", "err", derr)
+	defer e.Close()
+	// The first signal drains: players are moved, then the edge leaves.
+	return serveUntilSignal(newHTTPServer(e.Handler(), reg), ln, log, func() {
+		if err := e.Drain(context.Background()); err != nil {
+			log.Warn("drain ended early", "err", err)
 		}
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	srv.Shutdown(sctx)
-	e.Close()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
+	})
 }
 
 // runDrain asks an edge to drain and follows it until its players are gone.

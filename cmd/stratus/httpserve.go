@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -24,4 +28,29 @@ func newHTTPServer(h http.Handler, reg *prometheus.Registry) *http.Server {
 	mux.Handle("/", h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+}
+
+// serveUntilSignal serves srv on ln until it fails or the first SIGINT or
+// SIGTERM arrives; then drain (may be nil) runs while the server still
+// answers, and the server shuts down. A second signal exits at once.
+func serveUntilSignal(srv *http.Server, ln net.Listener, log *slog.Logger, drain func()) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	ctx, cancel := signalContext(log)
+	defer cancel()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		if drain != nil {
+			drain()
+		}
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	srv.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
 }

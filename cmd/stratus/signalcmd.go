@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"sort"
-	"time"
 
 	"stratus/cluster"
 	"stratus/edge/api"
@@ -112,24 +109,8 @@ func runSignal(args []string) error {
 		return err
 	}
 	defer sig.Close()
-	srv := newHTTPServer(sig.Handler(), reg)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
-
-	ctx, cancel := signalContext(log)
-	defer cancel()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	srv.Shutdown(sctx)
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
+	return serveUntilSignal(newHTTPServer(sig.Handler(), reg), ln, log, nil)
 }
 
 func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }
