@@ -65,6 +65,10 @@ type Meta struct {
 	GPU          GPUSummary `json:"u,omitempty"`
 	// Regions a signaling node routes for.
 	Regions []string `json:"rs,omitempty"`
+	// Catalog is the revision of the studio catalog a signaling node
+	// serves (0: it serves none); edges fetch it when it moves ahead of
+	// theirs.
+	Catalog uint64 `json:"cr,omitempty"`
 	// Version increases with every change, so receivers can order updates.
 	Version uint64 `json:"v"`
 }

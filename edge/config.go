@@ -3,12 +3,14 @@ package edge
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
 	"stratus/cluster"
 	"stratus/edge/gpu"
 	"stratus/stream"
+	"stratus/title/catalog"
 )
 
 // Config is an edge node's configuration.
@@ -70,6 +72,22 @@ type Config struct {
 	// APIURL is the edge API's base URL as signaling nodes and pages reach
 	// it (it also serves the RTT probe); cmd sets it from the listener.
 	APIURL string
+
+	// TitlesDir is where the operator installs studio titles, one
+	// directory per title id; empty: the edge runs built-in titles only.
+	TitlesDir string
+	// Runtime starts process titles; nil: the edge runs none.
+	Runtime Runtime `json:"-"`
+	// CatalogURLs are signaling nodes serving the studio catalog, for an
+	// edge without gossip; with gossip the edge finds them itself.
+	CatalogURLs []string
+	// CatalogToken is what the signaling nodes require for the catalog
+	// (catalog.Token of the cluster key); empty when they require none.
+	CatalogToken string `json:"-"`
+	// CatalogWait is how long one catalog request waits for a change:
+	// changes arrive at once, and between them the edge checks its titles
+	// again (an operator may have installed one) this often.
+	CatalogWait time.Duration
 }
 
 // DefaultConfig returns the defaults for one edge on one machine.
@@ -98,6 +116,7 @@ func DefaultConfig() Config {
 		// Moved players are back within a second or two; 30 s also lets a
 		// player who refuses to move finish a short round.
 		DrainTimeout: 30 * time.Second,
+		CatalogWait:  10 * time.Second,
 	}
 }
 
@@ -124,6 +143,17 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 || c.ProbeDelay < 0 || c.SnapshotEvery < 0 || c.DrainTimeout < 0 {
 		errs = append(errs, errors.New("edge: timeouts must not be negative"))
+	}
+	if c.CatalogWait < 0 || c.CatalogWait > catalog.MaxWait {
+		errs = append(errs, fmt.Errorf("edge: catalog wait %v: must be between 0 and %v", c.CatalogWait, catalog.MaxWait))
+	}
+	for _, u := range c.CatalogURLs {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("edge: catalog URL %q: want http(s)://host[:port]", u))
+		}
+	}
+	if c.Runtime != nil && c.TitlesDir == "" {
+		errs = append(errs, errors.New("edge: a process runtime needs a titles directory"))
 	}
 	if err := c.Stream.Validate(); err != nil {
 		errs = append(errs, err)

@@ -31,7 +31,7 @@ import (
 type Edge struct {
 	cfg     Config
 	log     *slog.Logger
-	catalog *title.Catalog
+	titles  *titles
 	engine  *stream.Engine
 	metrics *metrics
 	started time.Time
@@ -82,7 +82,7 @@ type running struct {
 // New builds an edge, reads its GPUs (sessions encode with NVENC where a
 // GPU has room, with x264 otherwise) and opens its media sockets. reg
 // receives the edge's metrics, the GPUs' included; it may be nil.
-func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slog.Logger) (*Edge, error) {
+func New(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log *slog.Logger) (*Edge, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -92,12 +92,12 @@ func New(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slo
 		return nil, fmt.Errorf("edge: no video encoder: x264: %w (build with cgo and libx264)", encoder.ErrUnavailable)
 	}
 	log = log.With("edge", cfg.Name, "region", cfg.Region)
-	return newEdge(cfg, catalog, reg, log, openHardware(log))
+	return newEdge(cfg, builtin, reg, log, openHardware(log))
 }
 
 // newEdge is New on given hardware, which tests fake. It takes hw over:
 // the edge closes it, and so does a failed newEdge.
-func newEdge(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log *slog.Logger, hw hardware) (_ *Edge, err error) {
+func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log *slog.Logger, hw hardware) (_ *Edge, err error) {
 	defer func() {
 		if err != nil && hw.close != nil {
 			hw.close()
@@ -106,8 +106,8 @@ func newEdge(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if catalog == nil {
-		return nil, errors.New("edge: no catalog")
+	if builtin == nil {
+		return nil, errors.New("edge: no built-in catalog")
 	}
 	engine, err := stream.NewEngine(cfg.Stream, log)
 	if err != nil {
@@ -116,7 +116,6 @@ func newEdge(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log 
 	e := &Edge{
 		cfg:      cfg,
 		log:      log,
-		catalog:  catalog,
 		engine:   engine,
 		started:  time.Now(),
 		sessions: make(map[string]*running),
@@ -131,6 +130,7 @@ func newEdge(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log 
 	e.metrics = newMetrics(e)
 	e.encoders = newEncoders(cfg, hw, e.inventory, e.metrics.fallbacks.Inc, log)
 	e.readGPUs()
+	e.titles = newTitles(builtin, cfg.Runtime, cfg.TitlesDir, cfg.Region, e.inventory, log)
 	if err := e.register(reg); err != nil {
 		engine.Close()
 		return nil, err
@@ -142,6 +142,10 @@ func newEdge(cfg Config, catalog *title.Catalog, reg prometheus.Registerer, log 
 	if hw.gpus != nil {
 		e.wg.Add(1)
 		go e.refreshGPUs()
+	}
+	if e.pool != nil || len(cfg.CatalogURLs) > 0 {
+		e.wg.Add(1)
+		go e.syncCatalog()
 	}
 	e.logEncoders()
 	log.Info("edge ready", "capacity", e.capacity(), "media_udp", engine.UDPAddr(), "media_tcp", engine.TCPAddr())
@@ -231,9 +235,12 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 	if req.Title == "" || req.Offer == "" {
 		return api.CreateResponse{}, &api.Error{Code: api.CodeBadRequest, Message: "title and offer are required", Status: 400}
 	}
-	desc, err := e.catalog.Get(req.Title)
-	if err != nil {
+	desc, err := e.titles.get(req.Title)
+	if errors.Is(err, title.ErrUnknown) {
 		return api.CreateResponse{}, &api.Error{Code: api.CodeUnknownTitle, Message: fmt.Sprintf("no title %q on this edge", req.Title), Status: 404}
+	}
+	if err != nil {
+		return api.CreateResponse{}, &api.Error{Code: api.CodeUnknownTitle, Message: err.Error(), Status: 404}
 	}
 	if err := e.reserve(); err != nil {
 		return api.CreateResponse{}, err
@@ -276,7 +283,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		}
 	}()
 
-	t, err := desc.New(title.Options{})
+	t, err := desc.New(title.Options{Session: r.id})
 	if err != nil {
 		return nil, "", fmt.Errorf("starting title: %w", err)
 	}
@@ -329,6 +336,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	sess, err := session.New(session.Config{
 		ID: r.id, Title: t, Encoder: enc, Sink: peer,
 		IdleTimeout:   e.cfg.IdleTimeout,
+		MaxDuration:   desc.SessionLimit,
 		SnapshotEvery: e.cfg.SnapshotEvery,
 		OnSnapshot: func(state []byte) {
 			r.snapshot.Store(&state)

@@ -55,12 +55,7 @@ func (e *Edge) Handler() http.Handler {
 }
 
 func (e *Edge) handleTitles(w http.ResponseWriter, r *http.Request) {
-	list := e.catalog.List()
-	out := make([]api.Title, 0, len(list))
-	for _, d := range list {
-		out = append(out, api.Title{ID: d.ID, Name: d.Name, Description: d.Description, Inputs: d.Inputs, Width: d.Width, Height: d.Height, FPS: d.FPS})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, e.titles.list(r.URL.Query().Get("all") == "1"))
 }
 
 func (e *Edge) handleCreate(w http.ResponseWriter, r *http.Request) {

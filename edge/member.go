@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,7 @@ func (e *Edge) publishLoop() {
 // sameMeta compares the parts of the metadata that change at run time.
 func sameMeta(a, b cluster.Meta) bool {
 	return a.Free == b.Free && a.Health == b.Health && a.Capacity == b.Capacity && a.GPU == b.GPU &&
+		slices.Equal(a.Titles, b.Titles) &&
 		int(a.Load*20) == int(b.Load*20) // 5 % steps: no gossip for noise
 }
 
@@ -97,10 +99,7 @@ func (e *Edge) meta() cluster.Meta {
 	free := max(capacity-e.reserved, 0)
 	e.mu.Unlock()
 	health, _ := e.health()
-	var titles []string
-	for _, d := range e.catalog.List() {
-		titles = append(titles, d.ID)
-	}
+	titles := e.titles.ids()
 	m := cluster.Meta{
 		Role: cluster.RoleEdge, Region: e.cfg.Region, Location: e.cfg.Location,
 		API: e.cfg.APIURL, Capacity: capacity, Free: free,

@@ -26,6 +26,24 @@ type directory interface {
 type gossipDir struct {
 	lan []*cluster.Pool
 	wan *cluster.Pool
+
+	mu   sync.Mutex
+	meta cluster.Meta // what this node gossips about itself
+}
+
+// setCatalog gossips a new catalog revision.
+func (d *gossipDir) setCatalog(rev uint64, log *slog.Logger) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.meta.Catalog = rev
+	for _, p := range append([]*cluster.Pool{d.wan}, d.lan...) {
+		if p == nil {
+			continue
+		}
+		if err := p.SetMeta(d.meta); err != nil {
+			log.Warn("gossip: publishing the catalog revision", "pool", p.Name(), "err", err)
+		}
+	}
 }
 
 func (d *gossipDir) Edges() []route.Edge {

@@ -24,6 +24,7 @@ import (
 	"stratus/edge/api"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
+	"stratus/title/catalog"
 )
 
 // Config is a signaling node's configuration.
@@ -48,8 +49,12 @@ type Config struct {
 	WAN *cluster.PoolConfig
 	// Route tunes edge choice.
 	Route route.Config
-	// Studio serves the studio API under /v1/studio/; nil: not served.
+	// Studio serves the studio API under /v1/studio/ and the catalog that
+	// edges replicate under /v1/catalog; nil: neither is served.
 	Studio *studio.Config
+	// CatalogToken, when set, is required of edges reading the catalog
+	// (catalog.Token of the cluster key).
+	CatalogToken string
 	// AllowedOrigins lists extra Origins that may open the player
 	// WebSocket; the page's own origin is always allowed. Browsers send
 	// Origin on WebSocket upgrades, so this is what stops other sites from
@@ -181,12 +186,23 @@ func (s *Server) rememberSignals() {
 	defer close(s.stopped)
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	var catalogChanged <-chan struct{}
+	if s.studio != nil {
+		catalogChanged = s.studio.Store().Changed()
+	}
 	for {
 		s.signals()
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
+		case <-catalogChanged:
+			// Gossip the new revision so that edges fetch the catalog now
+			// rather than at their next poll.
+			catalogChanged = s.studio.Store().Changed()
+			if g, ok := s.dir.(*gossipDir); ok {
+				g.setCatalog(s.studio.Store().Revision(), s.log)
+			}
 		}
 	}
 }
@@ -210,6 +226,10 @@ func (s *Server) openDirectory() (directory, error) {
 	if s.cfg.Location != nil {
 		meta.Location = *s.cfg.Location
 	}
+	if s.studio != nil {
+		meta.Catalog = s.studio.Store().Revision()
+	}
+	d.meta = meta
 	for _, pc := range s.cfg.LAN {
 		p, err := cluster.NewPool(pc, meta, s.log)
 		if err != nil {
@@ -283,6 +303,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/route", s.handleRoute)
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())
+		mux.Handle(catalog.Path, catalog.Handler(s.studio.Store(), s.cfg.CatalogToken, s.stop, s.log))
 	}
 	if s.web != nil {
 		mux.Handle("/", s.web)

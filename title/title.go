@@ -95,9 +95,12 @@ type Snapshotter interface {
 
 // Options configure a new instance. Zero values mean the title's defaults.
 type Options struct {
-	Width  int
-	Height int
-	FPS    int
+	// Session is the id of the session the instance is for; runtimes
+	// that keep per-session state on disk name it after this.
+	Session string
+	Width   int
+	Height  int
+	FPS     int
 	// Now is the clock the title uses for anything it displays; nil means
 	// time.Now. Tests pin it.
 	Now func() time.Time
@@ -115,6 +118,8 @@ type Descriptor struct {
 	Width  int      `json:"width"`
 	Height int      `json:"height"`
 	FPS    int      `json:"fps"`
+	// SessionLimit ends a session after this long; 0: no limit.
+	SessionLimit time.Duration `json:"-"`
 
 	New func(Options) (Title, error) `json:"-"`
 }

@@ -2,7 +2,8 @@
 // HTTP, served by an edge under /v1/. It holds the wire types and a client,
 // and nothing of the edge itself, so that signaling links no media code.
 //
-//	GET    /v1/titles                       → []Title
+//	GET    /v1/titles                       → []Title it can run; ?all=1: every
+//	                                          catalog title, with why not
 //	POST   /v1/sessions                     CreateRequest → 201 CreateResponse
 //	POST   /v1/sessions/{id}/candidates     Candidate → 204
 //	DELETE /v1/sessions/{id}                → 204
@@ -19,6 +20,8 @@ package api
 import (
 	"fmt"
 	"time"
+
+	"stratus/title/manifest"
 )
 
 // Error codes, shared with the player protocol.
@@ -51,6 +54,16 @@ type Title struct {
 	Width       int      `json:"width"`
 	Height      int      `json:"height"`
 	FPS         int      `json:"fps"`
+	// Version and Runtime of a studio title; empty for built-in ones.
+	Version string `json:"version,omitempty"`
+	Runtime string `json:"runtime,omitempty"`
+	// Touch is the on-screen control set phones show, when the title
+	// has one.
+	Touch *manifest.Touch `json:"touch,omitempty"`
+	// Runnable is false for a catalog title this edge cannot run, and
+	// Reason says why; such titles are listed only on request (?all=1).
+	Runnable bool   `json:"runnable"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // CreateRequest starts a session for a player.

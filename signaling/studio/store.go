@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"stratus/title/catalog"
 	"stratus/title/manifest"
 )
 
@@ -44,8 +45,10 @@ const (
 // fileData is the catalog file. Format lets a later Stratus change the
 // layout and still read this one.
 type fileData struct {
-	Format int     `json:"format"`
-	Titles []Title `json:"titles"`
+	Format int `json:"format"`
+	// Revision orders catalog versions; see Store.Revision.
+	Revision uint64  `json:"revision,omitempty"`
+	Titles   []Title `json:"titles"`
 }
 
 // Store is the catalog of studio titles, kept in one JSON file that every
@@ -61,7 +64,10 @@ type Store struct {
 
 	mu     sync.RWMutex
 	titles map[string]Title
-	closed bool
+	rev    uint64
+	// changed is closed and replaced at every change (see Changed).
+	changed chan struct{}
+	closed  bool
 }
 
 // OpenStore loads the catalog in dir, creating dir if needed. An absent
@@ -71,7 +77,7 @@ func OpenStore(dir string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("studio: data dir: %w", err)
 	}
-	s := &Store{dir: dir, log: log, now: time.Now, titles: map[string]Title{}}
+	s := &Store{dir: dir, log: log, now: time.Now, titles: map[string]Title{}, changed: make(chan struct{})}
 	s.removeTemps()
 	data, err := os.ReadFile(s.path())
 	if os.IsNotExist(err) {
@@ -90,7 +96,8 @@ func OpenStore(dir string, log *slog.Logger) (*Store, error) {
 	for _, t := range f.Titles {
 		s.titles[t.ID] = t
 	}
-	log.Info("studio catalog loaded", "titles", len(s.titles), "file", s.path())
+	s.rev = f.Revision
+	log.Info("studio catalog loaded", "titles", len(s.titles), "revision", s.rev, "file", s.path())
 	return s, nil
 }
 
@@ -207,10 +214,39 @@ func (s *Store) List(studio string) []Title {
 	return out
 }
 
+// Revision identifies the catalog's contents: it grows with every change and
+// survives restarts. It is the time of the change in Unix milliseconds
+// (or one more than the last, should the clock step back), so that edges
+// following several signaling nodes take the newest catalog.
+func (s *Store) Revision() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rev
+}
+
+// Changed returns a channel that is closed at the next change of the
+// catalog; take a new one after each.
+func (s *Store) Changed() <-chan struct{} {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.changed
+}
+
+// Snapshot returns the catalog as edges replicate it.
+func (s *Store) Snapshot() catalog.Snapshot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return catalog.Snapshot{Revision: s.rev, Titles: s.catalog()}
+}
+
 // Catalog returns the manifests of all titles not retired, by id.
 func (s *Store) Catalog() []manifest.Manifest {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.catalog()
+}
+
+func (s *Store) catalog() []manifest.Manifest {
 	out := []manifest.Manifest{}
 	for _, t := range s.titles {
 		if !t.Retired {
@@ -241,6 +277,8 @@ func (s *Store) owned(studio, id string) (Title, error) {
 // Callers hold s.mu for writing.
 func (s *Store) commit(t Title, old *Title) error {
 	s.titles[t.ID] = t
+	oldRev := s.rev
+	s.rev = max(s.rev+1, uint64(max(s.now().UnixMilli(), 0)))
 	err := s.write()
 	if err != nil {
 		if old == nil {
@@ -248,9 +286,13 @@ func (s *Store) commit(t Title, old *Title) error {
 		} else {
 			s.titles[t.ID] = *old
 		}
+		s.rev = oldRev
 		s.log.Error("studio: catalog write failed", "title", t.ID, "err", err)
+		return err
 	}
-	return err
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return nil
 }
 
 // write replaces the catalog file: the new contents go to a temporary file
@@ -258,7 +300,7 @@ func (s *Store) commit(t Title, old *Title) error {
 // A rename within a directory is atomic, so a reader or a restart after a
 // crash finds the old catalog or the new one, never a mix.
 func (s *Store) write() (err error) {
-	f := fileData{Format: storeFormat, Titles: make([]Title, 0, len(s.titles))}
+	f := fileData{Format: storeFormat, Revision: s.rev, Titles: make([]Title, 0, len(s.titles))}
 	for _, id := range slices.Sorted(maps.Keys(s.titles)) {
 		f.Titles = append(f.Titles, s.titles[id])
 	}

@@ -204,3 +204,62 @@ func TestCloneIsolation(t *testing.T) {
 		t.Fatalf("store shares memory with callers: %+v", again)
 	}
 }
+
+// Every change moves the revision forward and wakes the watchers (edges
+// long-polling the catalog); a failed write does neither; the revision
+// survives a restart, so edges never take an older catalog for a newer.
+func TestRevision(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Revision() != 0 {
+		t.Fatalf("empty catalog at revision %d", st.Revision())
+	}
+	revs := []uint64{0}
+	step := func(what string, change func() error) {
+		t.Helper()
+		ch := st.Changed()
+		if err := change(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		select {
+		case <-ch:
+		default:
+			t.Fatalf("%s: watchers not woken", what)
+		}
+		if r := st.Revision(); r <= revs[len(revs)-1] {
+			t.Fatalf("%s: revision %d after %d", what, r, revs[len(revs)-1])
+		}
+		revs = append(revs, st.Revision())
+	}
+	step("create", func() error { _, err := st.Create("acme", mustManifest(t, "rocket", "1.0.0")); return err })
+	step("update", func() error { _, err := st.Update("acme", mustManifest(t, "rocket", "1.1.0")); return err })
+	step("retire", func() error { _, err := st.Retire("acme", "rocket"); return err })
+
+	ch := st.Changed()
+	st.beforeRename = func(string) error { return errors.New("disk full") }
+	if _, err := st.Create("acme", mustManifest(t, "other", "1.0.0")); err == nil {
+		t.Fatal("failed write reported success")
+	}
+	select {
+	case <-ch:
+		t.Fatal("a failed write woke the watchers")
+	default:
+	}
+	if st.Revision() != revs[len(revs)-1] {
+		t.Fatalf("failed write moved the revision to %d", st.Revision())
+	}
+	if snap := st.Snapshot(); snap.Revision != st.Revision() || len(snap.Titles) != 0 {
+		t.Fatalf("snapshot %+v: want revision %d and no titles (rocket is retired)", snap, st.Revision())
+	}
+
+	again, err := OpenStore(dir, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Revision() != st.Revision() {
+		t.Fatalf("revision after reopen %d, want %d", again.Revision(), st.Revision())
+	}
+}
