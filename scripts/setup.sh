@@ -4,9 +4,15 @@
 # benchmarks. Safe to run again; it installs nothing that is already there.
 set -euo pipefail
 
-want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev)
+# The process runtime starts studio games on a virtual display (xvfb),
+# captures and drives it through X11 (libx11, libxext, libxtst) and takes
+# their sound from a PulseAudio server of their own (pulseaudio, libpulse).
+want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev
+	xvfb libx11-dev libxext-dev libxtst-dev pulseaudio libpulse-dev)
 if [ "${1:-}" = "--test" ]; then
-	want+=(chromium ffmpeg iproute2)
+	# mesa-utils (glxgears) and x11-utils (xev) are the third-party games
+	# the tests onboard; pulseaudio-utils plays their test tone.
+	want+=(chromium ffmpeg iproute2 mesa-utils x11-utils pulseaudio-utils)
 fi
 
 missing=()

@@ -9,6 +9,7 @@ import (
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/signaling/route"
+	"stratus/signaling/studio"
 )
 
 const (
@@ -330,4 +331,41 @@ func (p *placer) titles(ctx context.Context) ([]api.Title, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// edgeReports asks every known edge, at once, what it says of each title
+// in its catalog: which it can run, and why not the others. Edges that do
+// not answer in time are left out.
+func (p *placer) edgeReports(ctx context.Context) map[string][]studio.EdgeStatus {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		out = map[string][]studio.EdgeStatus{}
+	)
+	for _, e := range p.dir.Edges() {
+		cl, err := p.client(e.Meta.API)
+		if err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts, err := cl.AllTitles(ctx)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, t := range ts {
+				out[t.ID] = append(out[t.ID], studio.EdgeStatus{Edge: e.Name, Region: e.Meta.Region, Version: t.Version, Runnable: t.Runnable, Reason: t.Reason})
+			}
+		}()
+	}
+	wg.Wait()
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].Edge < list[j].Edge })
+	}
+	return out
 }

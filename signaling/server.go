@@ -123,6 +123,9 @@ type Server struct {
 	closeOnce     sync.Once
 	closing       atomic.Bool
 	stop, stopped chan struct{}
+	// endPolls ends the edges' catalog long polls (EndLongPolls).
+	endPolls     chan struct{}
+	endPollsOnce sync.Once
 
 	mu sync.Mutex
 	// seenSignals remembers every signaling node ever seen in gossip, so
@@ -164,6 +167,9 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 		return nil, err
 	}
 	s.placer = newPlacer(s.dir, router, cfg.Region, cfg.Location)
+	if s.studio != nil {
+		s.studio.SetEdgeReports(s.placer.edgeReports)
+	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
@@ -176,6 +182,7 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 		}
 	}
 	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+	s.endPolls = make(chan struct{})
 	go s.rememberSignals()
 	return s, nil
 }
@@ -249,8 +256,14 @@ func (s *Server) openDirectory() (directory, error) {
 	return d, nil
 }
 
+// EndLongPolls answers the edges' waiting catalog requests at once, so that
+// an HTTP server shutting down is not held by them (http.Server's
+// RegisterOnShutdown). Safe to call twice.
+func (s *Server) EndLongPolls() { s.endPollsOnce.Do(func() { close(s.endPolls) }) }
+
 // Close leaves the gossip pools. Safe to call twice.
 func (s *Server) Close() error {
+	s.EndLongPolls()
 	s.closing.Store(true)
 	s.closeOnce.Do(func() {
 		close(s.stop)
@@ -303,7 +316,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/route", s.handleRoute)
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())
-		mux.Handle(catalog.Path, catalog.Handler(s.studio.Store(), s.cfg.CatalogToken, s.stop, s.log))
+		mux.Handle(catalog.Path, catalog.Handler(s.studio.Store(), s.cfg.CatalogToken, s.endPolls, s.log))
 	}
 	if s.web != nil {
 		mux.Handle("/", s.web)

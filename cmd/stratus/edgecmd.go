@@ -10,6 +10,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge"
+	"stratus/title/catalog"
 	"stratus/title/builtin"
 )
 
@@ -38,6 +39,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	fs.StringVar(&cfg.Location, "location", "", "latitude,longitude of the edge, for routing players who measured nothing")
 	fs.DurationVar(&cfg.Edge.ProbeDelay, "probe-delay", 0, "artificial delay added to RTT-probe answers (tests and demos)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Var((*listFlag)(&cfg.Edge.CatalogURLs), "catalog", "signaling node URLs to read the studio catalog from (default: found through gossip)")
 	cfg.g.add(fs)
 	addEdgeFlags(fs, &cfg.Edge)
 	if err := loadFlags(fs, args); err != nil {
@@ -58,6 +60,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	errs = append(errs, err)
 	cfg.Edge.Gossip = &pc
 	cfg.Edge.StateKey = stateKey(key)
+	cfg.Edge.CatalogToken = catalog.Token(key)
 	errs = append(errs, cfg.Edge.Validate())
 	return cfg, errors.Join(errs...)
 }
@@ -80,11 +83,11 @@ func runEdge(args []string) error {
 	}
 	cfg.Edge.APIURL = cfg.PublicURL
 	reg := newRegistry()
-	catalog, err := builtin.Catalog()
+	builtins, err := builtin.Catalog()
 	if err != nil {
 		return err
 	}
-	e, err := edge.New(cfg.Edge, catalog, reg, log)
+	e, err := edge.New(cfg.Edge, builtins, reg, log)
 	if err != nil {
 		ln.Close()
 		return err

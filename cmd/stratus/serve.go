@@ -106,38 +106,45 @@ type stack struct {
 	sig      *signaling.Server
 }
 
-func newStack(cfg serveConfig, log *slog.Logger) (*stack, error) {
+func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	reg := newRegistry()
 	catalog, err := builtin.Catalog()
 	if err != nil {
 		return nil, err
 	}
 	s := &stack{log: log}
-	if s.edge, err = edge.New(cfg.Edge, catalog, reg, log); err != nil {
-		return nil, err
-	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
 	if s.edgeLn, err = net.Listen("tcp", cfg.EdgeAddr); err != nil {
-		s.edge.Close()
 		return nil, err
 	}
 	if s.playerLn, err = net.Listen("tcp", cfg.Addr); err != nil {
-		s.edge.Close()
-		s.edgeLn.Close()
+		return nil, err
+	}
+	publicURL := "http://" + s.playerLn.Addr().String()
+	ec := cfg.Edge
+	if cfg.Signal.Studio != nil {
+		// The edge replicates the studio catalog from its signaling
+		// node over HTTP, as a separate edge would.
+		ec.CatalogURLs = []string{publicURL}
+	}
+	if s.edge, err = edge.New(ec, catalog, reg, log); err != nil {
 		return nil, err
 	}
 	sc := cfg.Signal
 	sc.Name = cfg.Edge.Name + "-signal"
 	sc.Region = cfg.Edge.Region
 	sc.Edges = []string{"http://" + s.edgeLn.Addr().String()}
-	sc.PublicURL = "http://" + s.playerLn.Addr().String()
-	sig, err := signaling.New(sc, web.Handler(), reg, log)
-	if err != nil {
-		s.Close()
+	sc.PublicURL = publicURL
+	if s.sig, err = signaling.New(sc, web.Handler(), reg, log); err != nil {
 		return nil, err
 	}
 	s.edgeSrv = newHTTPServer(s.edge.Handler(), reg)
-	s.webSrv = newHTTPServer(sig.Handler(), reg)
-	s.sig = sig
+	s.webSrv = newHTTPServer(s.sig.Handler(), reg)
+	s.webSrv.RegisterOnShutdown(s.sig.EndLongPolls)
 	return s, nil
 }
 
@@ -168,13 +175,20 @@ func (s *stack) Close() error {
 	if s.webSrv != nil {
 		s.webSrv.Shutdown(ctx)
 	}
-	s.playerLn.Close()
+	if s.playerLn != nil {
+		s.playerLn.Close()
+	}
 	if s.edgeSrv != nil {
 		s.edgeSrv.Shutdown(ctx)
 	}
-	s.edgeLn.Close()
+	if s.edgeLn != nil {
+		s.edgeLn.Close()
+	}
 	if s.sig != nil {
 		s.sig.Close()
+	}
+	if s.edge == nil {
+		return nil
 	}
 	return s.edge.Close()
 }

@@ -10,6 +10,7 @@ import (
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/signaling"
+	"stratus/title/catalog"
 	"stratus/web"
 )
 
@@ -69,6 +70,7 @@ func signalFlags(args []string) (signalConfig, error) {
 	if len(lan) > 0 || cfg.WAN != "" {
 		key, err := cfg.g.clusterKey()
 		errs = append(errs, err)
+		cfg.Signal.CatalogToken = catalog.Token(key)
 		regions := make([]string, 0, len(lan))
 		for r := range lan {
 			regions = append(regions, r)
@@ -110,7 +112,9 @@ func runSignal(args []string) error {
 	}
 	defer sig.Close()
 	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
-	return serveUntilSignal(newHTTPServer(sig.Handler(), reg), ln, log, nil)
+	srv := newHTTPServer(sig.Handler(), reg)
+	srv.RegisterOnShutdown(sig.EndLongPolls)
+	return serveUntilSignal(srv, ln, log, nil)
 }
 
 func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }

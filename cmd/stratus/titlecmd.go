@@ -108,15 +108,39 @@ func titleList(ctx context.Context, c *studio.Client, out io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tVERSION\tNAME\tSTATUS\tUPDATED")
+	fmt.Fprintln(tw, "ID\tVERSION\tNAME\tSTATUS\tEDGES\tUPDATED")
+	var why []string
 	for _, t := range titles {
 		status := "live"
 		if t.Retired {
 			status = "retired"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Version, t.Manifest.Name, status, t.Updated.Local().Format(time.DateTime))
+		runs := 0
+		for _, e := range t.Edges {
+			if e.Runnable {
+				runs++
+			} else if !t.Retired {
+				why = append(why, fmt.Sprintf("  %s on %s: %s", t.ID, e.Edge, e.Reason))
+			}
+		}
+		edges := fmt.Sprintf("%d/%d", runs, len(t.Edges))
+		if t.Retired {
+			edges = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Version, t.Manifest.Name, status, edges, t.Updated.Local().Format(time.DateTime))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// EDGES counts the edges that can run a title; say why the others
+	// cannot, since that is what a studio or an operator acts on.
+	if len(why) > 0 {
+		fmt.Fprintln(out, "\nnot runnable:")
+		for _, w := range why {
+			fmt.Fprintln(out, w)
+		}
+	}
+	return nil
 }
 
 // titleError rewrites API errors for a person at a terminal: a rejected

@@ -43,6 +43,13 @@ func (c *Client) Titles(ctx context.Context) ([]Title, error) {
 	return out, c.do(ctx, http.MethodGet, "/v1/titles", nil, &out)
 }
 
+// AllTitles lists every title of the edge's catalog, with why it cannot
+// run those it cannot.
+func (c *Client) AllTitles(ctx context.Context) ([]Title, error) {
+	var out []Title
+	return out, c.do(ctx, http.MethodGet, "/v1/titles?all=1", nil, &out)
+}
+
 // CreateSession starts a session.
 func (c *Client) CreateSession(ctx context.Context, req CreateRequest) (CreateResponse, error) {
 	var out CreateResponse

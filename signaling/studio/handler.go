@@ -61,7 +61,7 @@ func (s *Service) titles(w http.ResponseWriter, r *http.Request) {
 	studio := studioOf(r)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		writeJSON(w, http.StatusOK, s.store.List(studio))
+		writeJSON(w, http.StatusOK, s.withEdges(r.Context(), s.store.List(studio)...))
 	case http.MethodPost:
 		m, ok := readManifest(w, r)
 		if !ok {
@@ -88,7 +88,9 @@ func (s *Service) title(w http.ResponseWriter, r *http.Request) {
 	)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		t, err = s.store.Get(studio, id)
+		if t, err = s.store.Get(studio, id); err == nil {
+			t = s.withEdges(r.Context(), t)[0]
+		}
 	case http.MethodPut:
 		m, ok := readManifest(w, r)
 		if !ok {
@@ -117,6 +119,19 @@ func (s *Service) title(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
+}
+
+// withEdges adds what the edges say about each title, when they can be
+// asked.
+func (s *Service) withEdges(ctx context.Context, ts ...Title) []Title {
+	if s.reports == nil || len(ts) == 0 {
+		return ts
+	}
+	reports := s.reports(ctx)
+	for i := range ts {
+		ts[i].Edges = reports[ts[i].ID]
+	}
+	return ts
 }
 
 // readManifest reads, parses and validates the body, answering 400 or 413

@@ -70,7 +70,13 @@ type Service struct {
 	store *Store
 	keys  *Keys
 	log   *slog.Logger
+	// reports, when set, adds the edges' verdicts to API answers.
+	reports EdgeReports
 }
+
+// SetEdgeReports makes API answers say which edges run each title. Call
+// it before serving.
+func (s *Service) SetEdgeReports(r EdgeReports) { s.reports = r }
 
 // New opens the catalog in cfg.DataDir and loads the keys.
 func New(cfg Config, log *slog.Logger) (*Service, error) {

@@ -1,6 +1,7 @@
 package studio
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +33,23 @@ type Title struct {
 	// Versions lists every version published, oldest first, the current
 	// one last.
 	Versions []string `json:"versions"`
+	// Edges says, in API answers, which edges can run the title and why
+	// others cannot; never stored.
+	Edges []EdgeStatus `json:"edges,omitempty"`
 }
+
+// EdgeStatus is one edge's verdict on one title.
+type EdgeStatus struct {
+	Edge     string `json:"edge"`
+	Region   string `json:"region,omitempty"`
+	Version  string `json:"version,omitempty"` // the version the edge has
+	Runnable bool   `json:"runnable"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// EdgeReports gathers, by title id, what the edges say about the titles
+// they hold. It is called from request goroutines, concurrently.
+type EdgeReports func(ctx context.Context) map[string][]EdgeStatus
 
 // storeFile is the catalog file's name in the data directory; temporary
 // files next to it start with tempPrefix.
