@@ -483,3 +483,73 @@ console.log(JSON.stringify({ urls, list, steps }));
 		}
 	}
 }
+
+// TestLoudnessJS checks static/js/audio.js's level arithmetic under Node on
+// one second of the testpattern's sound (100 ms of 880 Hz at 0.2 of full
+// scale, then silence) fed in 50 ms windows: the beep reads −17 dBFS (RMS),
+// silence the floor, the peak holds the beep for a second, and the energy
+// is the integral of the squared signal, 0.2²/2 × 0.1 s = 0.002.
+func TestLoudnessJS(t *testing.T) {
+	node, dir := nodeModules(t, "audio")
+	script := `
+import { Loudness, FLOOR_DB, dbfs } from './audio.mjs';
+const rate = 48000, win = rate / 20;
+const l = new Loudness();
+const levels = [];
+const buf = new Float32Array(8192);
+for (let w = 0; w < 20; w++) {
+  // The analyser's buffer: the newest samples last.
+  buf.copyWithin(0, win);
+  for (let i = 0; i < win; i++) {
+    const n = w * win + i;
+    buf[buf.length - win + i] = n < rate / 10 ? 0.2 * Math.sin(2 * Math.PI * 880 * n / rate) : 0;
+  }
+  l.add(buf, win, rate, w * 50);
+  levels.push(l.level);
+}
+const peakNow = l.peak(950), peakLater = l.peak(950 + 1100);
+// A late tick: a window longer than the buffer counts only what it holds.
+const late = new Loudness();
+late.add(new Float32Array(100).fill(0.5), 1000, rate, 0);
+console.log(JSON.stringify({ levels, energy: l.energy, seconds: l.seconds, peakNow, peakLater, floor: FLOOR_DB,
+  zero: dbfs(0), full: dbfs(1), late: { energy: late.energy, seconds: late.seconds, level: late.level } }));
+`
+	var got struct {
+		Levels    []float64
+		Energy    float64
+		Seconds   float64
+		PeakNow   float64
+		PeakLater float64
+		Floor     float64
+		Zero      float64
+		Full      float64
+		Late      struct{ Energy, Seconds, Level float64 }
+	}
+	out := runNode(t, node, dir, script)
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node output %q: %v", out, err)
+	}
+	beep := 20 * math.Log10(0.2/math.Sqrt2)
+	near := func(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+	for i, l := range got.Levels {
+		want := got.Floor
+		if i < 2 {
+			want = beep
+		}
+		if !near(l, want, 0.1) {
+			t.Errorf("window %d: %.2f dBFS, want %.2f", i, l, want)
+		}
+	}
+	if !near(got.Energy, 0.002, 0.00002) || !near(got.Seconds, 1, 1e-9) {
+		t.Errorf("energy %.6f over %.3f s, want 0.002 over 1 s", got.Energy, got.Seconds)
+	}
+	if !near(got.PeakNow, beep, 0.1) || got.PeakLater != got.Floor {
+		t.Errorf("peak %.2f then %.2f a second later, want %.2f then the floor %.0f", got.PeakNow, got.PeakLater, beep, got.Floor)
+	}
+	if got.Zero != got.Floor || got.Full != 0 {
+		t.Errorf("dbfs(0) = %v, dbfs(1) = %v; want the floor and 0", got.Zero, got.Full)
+	}
+	if !near(got.Late.Energy, 0.25*100/48000, 1e-12) || !near(got.Late.Seconds, 100.0/48000, 1e-12) || !near(got.Late.Level, 20*math.Log10(0.5), 1e-9) {
+		t.Errorf("late window: %+v, want only the 100 samples held counted", got.Late)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/gorilla/websocket"
 
 	"stratus/internal/browser"
@@ -50,9 +54,9 @@ func startStack(t *testing.T, edit func(*serveConfig)) string {
 	return "http://" + st.Addr().String()
 }
 
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	ctx, cancel, err := browser.New(context.Background())
+	ctx, cancel, err := browser.New(context.Background(), extra...)
 	if err != nil {
 		t.Fatalf("starting Chromium: %v", err)
 	}
@@ -138,6 +142,359 @@ func TestPlayInBrowser(t *testing.T) {
 	}
 	waitFor(t, ctx, fmt.Sprintf(`stratus.readPattern().inputs >= %v + 2`, mid), "mouse button down and up to reach the title", 5*time.Second)
 	t.Logf("input counter %v → %v", before, eval[float64](t, ctx, `stratus.readPattern().inputs`))
+}
+
+// userActivationAutoplay puts back Chromium's default autoplay policy, which
+// browser.New relaxes: sound starts only after a user activation. The sound
+// test runs under it so that a page starting its AudioContext too early
+// (or on an event that is no activation) fails as it would for players.
+var userActivationAutoplay = chromedp.Flag("autoplay-policy", "document-user-activation-required")
+
+// soundReading is the page's sound meter (window.stratus, see audio.js).
+type soundReading struct {
+	Meter   string  `json:"meter"`
+	Level   float64 `json:"level"`
+	Peak    float64 `json:"peak"`
+	Energy  float64 `json:"energy"`
+	Seconds float64 `json:"seconds"`
+	Muted   bool    `json:"muted"`
+}
+
+func readSound(t *testing.T, ctx context.Context) soundReading {
+	t.Helper()
+	var r soundReading
+	s := eval[string](t, ctx, `JSON.stringify({meter: stratus.audioMeter, level: stratus.audioLevel, peak: stratus.audioPeak, energy: stratus.audioEnergy, seconds: stratus.audioSeconds, muted: stratus.video.muted})`)
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("sound reading %s: %v", s, err)
+	}
+	return r
+}
+
+// The testpattern's beep: 100 ms of a sine at 0.2 of full scale every
+// second. RMS 0.2/√2 → −17 dBFS; energy (Σ RMS² × s, the integral of the
+// squared signal) 0.02 × 0.1 s = 0.002 per beep, so 0.002 per second.
+const (
+	beepDB          = -17.0
+	beepEnergyPerS  = 0.002
+	minEnergyPerS   = 0.001 // a hiss at −60 dBFS would make 0.000001
+	quietDB         = -60.0
+	soundListenTime = 3 * time.Second
+)
+
+// heard is what the page's sound meter measured over a while.
+type heard struct {
+	quietest float64 // the quietest window's level seen, dBFS
+	loudest  float64 // the loudest peak seen, dBFS
+	energy   float64 // energy measured meanwhile
+	seconds  float64 // audio time measured meanwhile
+}
+
+// listen watches the page's sound meter for soundListenTime, polling its
+// level and peak.
+func listen(t *testing.T, ctx context.Context) heard {
+	t.Helper()
+	first := readSound(t, ctx)
+	h := heard{quietest: 0, loudest: -1000}
+	last := first
+	for end := time.Now().Add(soundListenTime); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		last = readSound(t, ctx)
+		h.quietest = min(h.quietest, last.Level)
+		h.loudest = max(h.loudest, last.Peak)
+	}
+	h.energy, h.seconds = last.Energy-first.Energy, last.Seconds-first.Seconds
+	return h
+}
+
+// checkBeeps asserts that what listen heard is the testpattern's beep: the
+// energy rises at its rate (silence never reaches minEnergyPerS), the
+// loudest second peaks at its level, and between beeps it is quiet.
+func checkBeeps(t *testing.T, h heard) {
+	t.Helper()
+	quietest, loudest, energy, seconds := h.quietest, h.loudest, h.energy, h.seconds
+	t.Logf("sound over %.2f s of audio: energy %.5f (%.5f/s, beep alone %.3f/s), peak %.1f dBFS (beep %.0f), quietest window %.1f dBFS",
+		seconds, energy, energy/max(seconds, 1e-9), beepEnergyPerS, loudest, beepDB, quietest)
+	// The windows tile the audio clock: the meter missed nothing. (The
+	// audio clock and the test's reads of it drift a little from the wall.)
+	if want := soundListenTime.Seconds(); seconds < 0.7*want || seconds > 1.3*want {
+		t.Errorf("meter covered %.2f s of audio in %v", seconds, soundListenTime)
+	}
+	if rate := energy / max(seconds, 1e-9); rate < minEnergyPerS || rate > 2*beepEnergyPerS {
+		t.Errorf("sound energy %.6f per second, want the beep's %.3f (at least %.3f)", rate, beepEnergyPerS, minEnergyPerS)
+	}
+	if loudest < beepDB-3 || loudest > beepDB+3 {
+		t.Errorf("loudest second peaked at %.1f dBFS, want the beep's %.0f ± 3", loudest, beepDB)
+	}
+	if quietest > quietDB {
+		t.Errorf("quietest window %.1f dBFS: no silence between the beeps (want below %.0f)", quietest, quietDB)
+	}
+}
+
+// TestPlaySoundInBrowser: the testpattern's beep reaches the page as sound
+// the page can measure. Until a user activation the video plays muted and
+// the sound meter is off; a real click (a trusted mouse press, under
+// Chromium's default autoplay policy) unmutes and starts it, and the
+// energy it measures then rises at the beep's rate while the silence
+// between beeps reads silent. The stats overlay (F9) shows the level. A tap
+// (touch emulation) must do the same: a touch activates the page only when
+// the finger lifts.
+//
+// Headless Chromium and sound: the WebRTC stats' own totalAudioEnergy
+// stays 0 while the element is muted, so the page measures with Web Audio
+// (static/js/audio.js); that works headless with chromedp's --mute-audio
+// and no sound card, with no extra flag, as long as the <video> plays the
+// track (muted or not).
+func TestPlaySoundInBrowser(t *testing.T) {
+	base := startStack(t, nil)
+	ctx := newBrowser(t, userActivationAutoplay)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/play?title=testpattern")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `window.stratus && stratus.state === "playing" && stratus.hasAudio`, "video and sound to play", 30*time.Second)
+	if r := readSound(t, ctx); r.Meter != "off" || !r.Muted || r.Energy != 0 {
+		t.Fatalf("before any click: %+v, want the meter off and the video muted", r)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(640, 400)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `stratus.audioMeter === "running" && !stratus.video.muted && !stratus.video.paused`, "the click to unmute and start the sound meter", 5*time.Second)
+	// Sound, not just a running meter: poll until the energy passes what
+	// silence never reaches (one beep is 0.002).
+	waitFor(t, ctx, `stratus.audioEnergy > 0.001`, "the beep's energy", 5*time.Second)
+	checkBeeps(t, listen(t, ctx))
+
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.F9)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `/Sound\s+(-?[0-9.]+ dBFS|silent) · peak -?[0-9.]+ dBFS/.test(document.getElementById("stats").innerText)`, "the stats overlay to show the sound level", 3*time.Second)
+
+	// A tap, in a page that sees a touch screen from the start. Leaving the
+	// first page ends its session first: the edge has room for two.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: true, MaxTouchPoints: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/play?title=testpattern")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `window.stratus && stratus.state === "playing" && stratus.hasAudio && document.body.classList.contains("touch")`, "video and sound to play on a touch screen", 30*time.Second)
+	tap := func(typ input.DispatchTouchEventType, points []*input.TouchPoint) {
+		t.Helper()
+		if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: points}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tap(input.DispatchTouchEventTypeTouchStart, []*input.TouchPoint{{X: 640, Y: 200}})
+	time.Sleep(50 * time.Millisecond)
+	if r := readSound(t, ctx); r.Meter == "suspended" {
+		t.Errorf("the meter started (suspended) on touch down, before the page was activated")
+	}
+	tap(input.DispatchTouchEventTypeTouchEnd, []*input.TouchPoint{})
+	waitFor(t, ctx, `stratus.audioMeter === "running" && !stratus.video.muted`, "the tap to unmute and start the sound meter", 5*time.Second)
+	waitFor(t, ctx, `stratus.audioEnergy > 0.001`, "the beep's energy after a tap", 5*time.Second)
+}
+
+// catalogTitle is one entry of the signaling "titles" message.
+type catalogTitle struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Inputs      []string `json:"inputs"`
+	Width       int      `json:"width"`
+	Height      int      `json:"height"`
+	FPS         int      `json:"fps"`
+}
+
+// fetchTitles asks signaling for the titles, as the catalog page does.
+func fetchTitles(t *testing.T, base string) []catalogTitle {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]string{"type": signaling.TypeTitles}); err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var m struct {
+			Type    string         `json:"type"`
+			Message string         `json:"message"`
+			Titles  []catalogTitle `json:"titles"`
+		}
+		if err := ws.ReadJSON(&m); err != nil {
+			t.Fatal(err)
+		}
+		switch m.Type {
+		case signaling.TypeTitles:
+			return m.Titles
+		case signaling.TypeError:
+			t.Fatalf("titles: %s", m.Message)
+		}
+	}
+}
+
+// shownCard is a catalog card as the page shows it.
+type shownCard struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Href        string   `json:"href"`
+	Links       int      `json:"links"`
+	AriaLabel   *string  `json:"ariaLabel"`
+	Description string   `json:"description"`
+	Inputs      []string `json:"inputs"`
+	Controls    string   `json:"controls"`
+	Meta        string   `json:"meta"`
+	DescribedBy string   `json:"describedBy"`
+}
+
+// cardsJS reads the catalog's cards: the text a reader sees, and what the
+// link says to a screen reader (its text; aria-describedby, read after).
+const cardsJS = `JSON.stringify([...document.querySelectorAll('#titles > li')].map((li) => {
+  const a = li.querySelector('h2 a');
+  const text = (sel) => { const e = li.querySelector(sel); return e ? e.innerText.replace(/\s+/g, ' ').trim() : ''; };
+  return {
+    id: li.dataset.title,
+    name: text('h2'),
+    href: a && a.getAttribute('href'),
+    links: li.querySelectorAll('a').length,
+    ariaLabel: a && a.getAttribute('aria-label'),
+    description: text('.desc'),
+    inputs: [...li.querySelectorAll('.inputs > li')].map((c) => c.innerText.trim()),
+    controls: text('.controls'),
+    meta: text('.meta'),
+    describedBy: ((a && a.getAttribute('aria-describedby')) || '').split(' ').filter(Boolean)
+      .map((id) => document.getElementById(id).innerText.replace(/\s+/g, ' ').trim()).join(' | '),
+  };
+}))`
+
+func readCards(t *testing.T, ctx context.Context) map[string]shownCard {
+	t.Helper()
+	var cards []shownCard
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, cardsJS)), &cards); err != nil {
+		t.Fatal(err)
+	}
+	byID := make(map[string]shownCard, len(cards))
+	for _, c := range cards {
+		byID[c.ID] = c
+	}
+	if len(byID) != len(cards) {
+		t.Errorf("catalog shows %d cards for %d titles", len(cards), len(byID))
+	}
+	return byID
+}
+
+// inputNames are the words the catalog must show for each input kind.
+var inputNames = map[string]string{"keyboard": "Keyboard", "mouse": "Mouse", "gamepad": "Gamepad", "touch": "Touch"}
+
+// checkCard asserts that a card shows its title: the name as the card's
+// one link (to the play page, named by its text alone), the description,
+// each input in words, and the resolution and frame rate; and that the
+// link's description carries all of it to a screen reader.
+func checkCard(t *testing.T, c shownCard, want catalogTitle) {
+	t.Helper()
+	name := cmp.Or(want.Name, want.ID)
+	if c.Name != name {
+		t.Errorf("%s: card named %q, want %q", want.ID, c.Name, name)
+	}
+	if c.Href != "/play?title="+want.ID || c.Links != 1 {
+		t.Errorf("%s: card has %d links, to %q; want one, to /play?title=%s", want.ID, c.Links, c.Href, want.ID)
+	}
+	if c.AriaLabel != nil {
+		t.Errorf("%s: link labelled %q: an aria-label hides the card's text from screen readers", want.ID, *c.AriaLabel)
+	}
+	if c.Description != want.Description {
+		t.Errorf("%s: description %q, want %q", want.ID, c.Description, want.Description)
+	}
+	var inputs []string
+	for _, k := range want.Inputs {
+		inputs = append(inputs, cmp.Or(inputNames[k], strings.ToUpper(k[:1])+k[1:]))
+	}
+	if strings.Join(c.Inputs, ",") != strings.Join(inputs, ",") {
+		t.Errorf("%s: inputs shown %q, want %q", want.ID, c.Inputs, inputs)
+	}
+	if len(inputs) == 0 && !strings.Contains(c.Controls, "No controls") {
+		t.Errorf("%s: no inputs, and the card does not say so (%q)", want.ID, c.Controls)
+	}
+	var meta []string
+	if want.Width > 0 && want.Height > 0 {
+		meta = append(meta, fmt.Sprintf("%d×%d", want.Width, want.Height))
+	}
+	if want.FPS > 0 {
+		meta = append(meta, fmt.Sprintf("%d fps", want.FPS))
+	}
+	for _, m := range meta {
+		if !strings.Contains(c.Meta, m) {
+			t.Errorf("%s: resolution and rate %q, want %q in it", want.ID, c.Meta, m)
+		}
+	}
+	if len(meta) == 0 && c.Meta != "" {
+		t.Errorf("%s: shows %q with no resolution or rate to show", want.ID, c.Meta)
+	}
+	for _, part := range append(append([]string{want.Description}, inputs...), meta...) {
+		if !strings.Contains(c.DescribedBy, part) {
+			t.Errorf("%s: link description %q lacks %q", want.ID, c.DescribedBy, part)
+		}
+	}
+}
+
+// TestCatalogInBrowser: the catalog page lists every title signaling
+// offers, each with its name, description, inputs in words, resolution and
+// frame rate; and it renders titles unlike the built-in ones (one input,
+// none, a kind it does not know, no description or size) just as plainly.
+func TestCatalogInBrowser(t *testing.T) {
+	// The page first, as a player arriving at a node that has just started:
+	// signaling lists no titles for about a second, until it has heard from
+	// the edge, and the page must ask again rather than stay empty. (With
+	// the browser already up, the page usually loads inside that second;
+	// on a slow machine it may come later and simply find the titles.)
+	ctx := newBrowser(t)
+	base := startStack(t, nil)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	var titles []catalogTitle
+	for start := time.Now(); len(titles) == 0; time.Sleep(100 * time.Millisecond) {
+		if titles = fetchTitles(t, base); len(titles) == 0 && time.Since(start) > 10*time.Second {
+			t.Fatal("signaling lists no titles")
+		}
+	}
+	waitFor(t, ctx, `window.stratus && stratus.state === "ready" && stratus.titles.length === `+fmt.Sprint(len(titles)), "the catalog to list the titles", 15*time.Second)
+	cards := readCards(t, ctx)
+	if len(cards) != len(titles) {
+		t.Errorf("catalog shows %d titles, signaling lists %d", len(cards), len(titles))
+	}
+	for _, want := range titles {
+		c, ok := cards[want.ID]
+		if !ok {
+			t.Errorf("title %s (%s) is not in the catalog", want.ID, want.Name)
+			continue
+		}
+		checkCard(t, c, want)
+		t.Logf("%s: %q · %s · %s", c.ID, c.Name, strings.Join(c.Inputs, ", "), c.Meta)
+	}
+
+	odd := []catalogTitle{
+		{ID: "pad-only", Name: "Pad only", Description: "Gamepad and nothing else.", Inputs: []string{"gamepad"}, Width: 1920, Height: 1080, FPS: 120},
+		{ID: "desk", Name: "Desk", Inputs: []string{"keyboard", "mouse"}, FPS: 30},
+		{ID: "film", Name: "Film", Description: "Watch only."},
+		{ID: "future", Inputs: []string{"touch", "pen"}, Width: 640, Height: 480},
+	}
+	js, err := json.Marshal(odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`stratus.render(%s), true`, js))
+	cards = readCards(t, ctx)
+	if len(cards) != len(odd) {
+		t.Errorf("catalog shows %d titles after render, want %d", len(cards), len(odd))
+	}
+	for _, want := range odd {
+		checkCard(t, cards[want.ID], want)
+	}
 }
 
 // TestPageErrors: an unknown title and a full edge are shown on the page.

@@ -71,6 +71,15 @@
  *     "joined", firstFrameAt: wall ms of the session's first presented
  *     frame (performance.timeOrigin + rVFC presentationTime) | null}]),
  *   resumeToken (true when the page holds a resume token for the title),
+ *   audioMeter (the sound meter's AudioContext state: "off" until the
+ *     first click or tap, then "running", or "suspended" where the browser
+ *     holds it back),
+ *   audioLevel (dBFS, RMS, of the latest 50 ms window of the
+ *     remote audio track; -100 for silence), audioPeak (the loudest window
+ *     of the last second), audioEnergy (Σ RMS² × seconds since the meter
+ *     started, like inbound-rtp totalAudioEnergy, which Chromium leaves at
+ *     0 while the video is muted), audioSeconds (audio time measured);
+ *     see audio.js,
  *   readPattern()   → {renderMs, inputs} of the frame on screen, or null;
  *   startMeasure()  → starts recording latency per presented frame;
  *   stopMeasure()   → {g2g: [ms], inputToDisplay: [ms], presented, skipped,
@@ -91,6 +100,7 @@ import { StatsSampler, emptyStats, STATS_EVERY_MS } from './stats.js';
 import { PresentReporter } from './present.js';
 import { readPattern } from './pattern.js';
 import { Measurer } from './measure.js';
+import { SoundMeter, FLOOR_DB } from './audio.js';
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 const STALL_MS = 400; // no presented frame for this long while playing: the edge failed
@@ -179,8 +189,15 @@ let recoverHeading = HEADING.network;
 let recoverKind = '';
 let pendingFailover = false; // an edge failed; count it once video plays again
 
+const meter = new SoundMeter(); // started by the first click or tap
+
 Object.defineProperties(S, {
   resumeToken: { get: () => !!tokens[titleId], enumerable: true },
+  audioMeter: { get: () => meter.state, enumerable: true },
+  audioLevel: { get: () => meter.level, enumerable: true },
+  audioPeak: { get: () => meter.peak, enumerable: true },
+  audioEnergy: { get: () => meter.loud.energy, enumerable: true },
+  audioSeconds: { get: () => meter.loud.seconds, enumerable: true },
   signal: { get: () => (sig ? sig.url : pool.url), enumerable: true },
   signals: { get: () => pool.urls.slice(), enumerable: true },
 });
@@ -212,17 +229,28 @@ function releaseAll() {
   gamepads.releaseAll();
 }
 
-// The first click or tap anywhere unmutes (browsers only autoplay muted) and,
-// on a phone, goes fullscreen in landscape. It runs in the capture phase, so
-// before the stage's own handlers.
-document.addEventListener('pointerdown', (e) => {
-  if (activated) return;
+// The first click or tap anywhere unmutes (browsers only autoplay muted),
+// starts the sound meter (an AudioContext only runs after a user
+// activation) and, on a phone, goes fullscreen in landscape. All three need
+// the event to be a user activation, and a press is one only for a mouse:
+// a finger or pen activates the page when it lifts (HTML's activation-
+// triggering events: pointerdown for a mouse, pointerup otherwise; in
+// Chromium an AudioContext made on a touch's pointerdown stays suspended).
+// It runs in the capture phase, so before the stage's own handlers.
+function activate(e) {
+  if (activated) {
+    meter.start(); // resumes the meter if the browser suspended it since
+    return;
+  }
   activated = true;
   video.muted = false;
   video.play().catch(() => {});
+  meter.start();
   updateHints();
   if (e.pointerType !== 'mouse') enterFullscreen();
-}, true);
+}
+document.addEventListener('pointerdown', (e) => e.pointerType === 'mouse' && activate(e), true);
+document.addEventListener('pointerup', (e) => e.pointerType !== 'mouse' && activate(e), true);
 
 // mouseActivate runs for every mouse press on the stage: when the pointer is
 // not locked, the press asks for pointer lock and is not sent to the game
@@ -685,6 +713,9 @@ function reconnect(reason, { kind = 'network', immediate = false } = {}) {
 
 function onTrack(e) {
   if (video.srcObject !== conn.stream) video.srcObject = conn.stream;
+  // The meter taps the track the <video> plays: Chromium feeds remote audio
+  // to Web Audio only while an element plays it (see audio.js).
+  if (e.track.kind === 'audio') meter.attach(e.track);
   video.play().catch((err) => {
     // Muted autoplay is normally allowed; where it is not (power saving),
     // wait for a tap rather than time out into a reconnect loop.
@@ -849,6 +880,16 @@ function signalText() {
   return `${S.node ? `${S.node} · ` : ''}${host}${state}`;
 }
 
+// soundText is the sound meter's reading: the level of the latest window and
+// the loudest of the last second, in dBFS (RMS; see audio.js).
+function soundText() {
+  if (!S.hasAudio) return '—';
+  if (meter.state === 'off') return video.muted ? 'muted · click or tap to turn on' : 'not measured';
+  if (meter.state !== 'running') return `meter ${meter.state} · click or tap to resume`;
+  const db = (v) => (v <= FLOOR_DB ? 'silent' : `${v.toFixed(1)} dBFS`);
+  return `${db(meter.level)} · peak ${db(meter.peak)}${video.muted ? ' · muted' : ''}`;
+}
+
 function renderStats() {
   const s = S.stats;
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -860,6 +901,7 @@ function renderStats() {
     ['Round trip', `${f(s.rttMs, 1)} ms`],
     ['Input ping', s.pingMs ? `${f(s.pingMs, 1)} ms` : '—'],
     ['Packet loss', `${f(s.lossPct, 2)} %`],
+    ['Sound', soundText()],
     ['Decode', `${f(s.decodeMs, 2)} ms/frame`],
     ['Jitter buffer', `${f(s.jitterBufferMs, 1)} ms`],
     ['Frames', `${s.framesDecoded} decoded, ${s.framesDropped} dropped`],
