@@ -369,6 +369,9 @@ func (e *Edge) run(r *running) {
 	}
 	go e.reportStats(r, s)
 	err := s.Run(e.ctx)
+	if tellsPlayer(err) && e.ctx.Err() == nil {
+		e.tellEnded(r, err)
+	}
 	r.peer.Close()
 	// Run has closed the encoder: its GPU slot is free.
 	e.encoders.Release(r.id)
@@ -464,9 +467,44 @@ func (e *Edge) reportStats(r *running, s *session.Session) {
 	}
 }
 
+// tellsPlayer says whether a session's end is news to its player: the game
+// exited, a limit was reached. Otherwise the player left, the connection is
+// gone, or the edge is going away, and the page rejoins elsewhere.
+func tellsPlayer(err error) bool {
+	return errors.Is(err, title.ErrEnded) || errors.Is(err, session.ErrIdle) || errors.Is(err, session.ErrTimeUp)
+}
+
+// endedWait bounds the wait for the page's channel to open, when the game
+// ended before the player was connected (it exited at once); endedFlush
+// bounds the wait for the message to leave before the connection closes.
+const (
+	endedWait  = 5 * time.Second
+	endedFlush = 500 * time.Millisecond
+)
+
+// tellEnded sends the page why its session ended, so that it shows the
+// reason instead of taking the closed connection for a failed edge.
+func (e *Edge) tellEnded(r *running, reason error) {
+	msg, _ := json.Marshal(pageMessage{Type: "ended", Reason: reason.Error()})
+	deadline := time.Now().Add(endedWait)
+	for {
+		err := r.peer.SendText(string(msg))
+		if err == nil {
+			break
+		}
+		st := r.state.Load().(stream.State)
+		if !errors.Is(err, stream.ErrNotOpen) || time.Now().After(deadline) || st == stream.StateFailed || st == stream.StateClosed {
+			e.log.Info("could not tell the player the session ended", "session", r.id, "err", err)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.peer.Flush(endedFlush)
+}
+
 // pageMessage is a control message to the page on its input channel:
 // "snapshot" carries a resume token, "move" asks the page to rejoin
-// elsewhere (the edge is draining).
+// elsewhere (the edge is draining), "ended" says why the session ended.
 type pageMessage struct {
 	Type   string `json:"type"`
 	Token  string `json:"token,omitempty"`

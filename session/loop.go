@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -113,6 +114,9 @@ func (l *loop) frame(now, due time.Time) error {
 
 	t0 := time.Now()
 	f, err := s.cfg.Title.Render(now)
+	if errors.Is(err, title.ErrEnded) {
+		return err // the player reads it as is
+	}
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

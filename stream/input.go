@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"stratus/input"
 
@@ -145,6 +146,22 @@ func (p *Peer) SendText(msg string) error {
 		return fmt.Errorf("stream: input channel backed up (%d bytes queued)", dc.BufferedAmount())
 	}
 	return dc.SendText(msg)
+}
+
+// Flush waits up to limit for the control messages sent so far to leave
+// for the page, as before closing the connection.
+func (p *Peer) Flush(limit time.Duration) {
+	dc := p.control.Load()
+	if dc == nil {
+		return
+	}
+	deadline := time.Now().Add(limit)
+	for dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Queued no more is not yet received: give SCTP a moment to carry the
+	// last message before the association goes.
+	time.Sleep(min(50*time.Millisecond, time.Until(deadline)))
 }
 
 // handleInput decodes one message, answers its pings on r and queues the

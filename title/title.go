@@ -124,6 +124,11 @@ type Descriptor struct {
 	New func(Options) (Title, error) `json:"-"`
 }
 
+// ErrEnded is wrapped by Render's error when the game itself has ended (its
+// program exited). The session then ends with that error as the reason the
+// player reads.
+var ErrEnded = errors.New("game exited")
+
 // ErrUnknown is returned for a title ID that the catalog does not hold.
 var ErrUnknown = errors.New("unknown title")
 

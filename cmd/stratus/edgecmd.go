@@ -10,8 +10,8 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge"
-	"stratus/title/catalog"
 	"stratus/title/builtin"
+	"stratus/title/catalog"
 )
 
 // edgeConfig is one edge node as its own process.
@@ -23,6 +23,7 @@ type edgeConfig struct {
 	Location  string
 	LogLevel  string
 	g         gossipFlags
+	titles    titleFlags
 	Edge      edge.Config
 }
 
@@ -41,6 +42,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Var((*listFlag)(&cfg.Edge.CatalogURLs), "catalog", "signaling node URLs to read the studio catalog from (default: found through gossip)")
 	cfg.g.add(fs)
+	cfg.titles.add(fs)
 	addEdgeFlags(fs, &cfg.Edge)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
@@ -87,6 +89,12 @@ func runEdge(args []string) error {
 	if err != nil {
 		return err
 	}
+	endGames, err := cfg.titles.runtime(&cfg.Edge, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer endGames()
 	e, err := edge.New(cfg.Edge, builtins, reg, log)
 	if err != nil {
 		ln.Close()

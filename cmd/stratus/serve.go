@@ -23,6 +23,7 @@ type serveConfig struct {
 	LogLevel string
 	Edge     edge.Config
 	Signal   signaling.Config
+	titles   titleFlags
 }
 
 func (c serveConfig) Validate() error {
@@ -48,6 +49,7 @@ func serveFlags(args []string) (serveConfig, error) {
 	fs.StringVar(&cfg.EdgeAddr, "edge-addr", "127.0.0.1:0", "edge API address")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	addEdgeFlags(fs, &cfg.Edge)
+	cfg.titles.add(fs)
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	studioCfg := addStudioFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
@@ -101,6 +103,7 @@ type stack struct {
 	edge     *edge.Edge
 	edgeLn   net.Listener
 	playerLn net.Listener
+	endGames func() error
 	edgeSrv  *http.Server
 	webSrv   *http.Server
 	sig      *signaling.Server
@@ -130,6 +133,9 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 		// The edge replicates the studio catalog from its signaling
 		// node over HTTP, as a separate edge would.
 		ec.CatalogURLs = []string{publicURL}
+	}
+	if s.endGames, err = cfg.titles.runtime(&ec, log); err != nil {
+		return nil, err
 	}
 	if s.edge, err = edge.New(ec, catalog, reg, log); err != nil {
 		return nil, err
@@ -187,8 +193,12 @@ func (s *stack) Close() error {
 	if s.sig != nil {
 		s.sig.Close()
 	}
-	if s.edge == nil {
-		return nil
+	var err error
+	if s.edge != nil {
+		err = s.edge.Close()
 	}
-	return s.edge.Close()
+	if s.endGames != nil {
+		err = errors.Join(err, s.endGames())
+	}
+	return err
 }

@@ -561,6 +561,10 @@ function onControl(m) {
     if (typeof m.token === 'string' && m.token) tokens[titleId] = m.token;
   } else if (m.type === 'move') {
     onMove(m);
+  } else if (m.type === 'ended') {
+    // The game itself ended (it exited, or a limit was reached): say why
+    // rather than take the closing connection for a failed edge.
+    onMessage(m);
   }
 }
 link.onControl = onControl;

@@ -1,0 +1,101 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+)
+
+// Close stops the game and its X server, removes the session's files and
+// frees the capture memory. Safe to call twice and from any goroutine.
+func (i *Instance) Close() error {
+	err := i.stop()
+	i.closeOnce.Do(func() {
+		if i.disp != nil {
+			i.disp.Close()
+		}
+	})
+	return err
+}
+
+// Grace periods: how long a game (and then Xvfb) may take to exit on
+// SIGTERM before SIGKILL, and how long to wait after SIGKILL.
+const (
+	termGrace = 2 * time.Second
+	killWait  = 2 * time.Second
+)
+
+// unreaped vouches for cmd's process group while its leader has not been
+// waited for: until then the kernel cannot give the ID to anyone else.
+func unreaped(cmd *exec.Cmd, done <-chan struct{}) func(int) bool {
+	return func(pgid int) bool {
+		select {
+		case <-done:
+			return false
+		default:
+			return pgid == cmd.Process.Pid
+		}
+	}
+}
+
+// stop ends the processes and removes the session's files, once.
+func (i *Instance) stop() error {
+	i.stopOnce.Do(func() { i.stopErr = i.doStop() })
+	return i.stopErr
+}
+
+func (i *Instance) doStop() error {
+	i.stopping.Store(true)
+	var errs []error
+	survivors := false
+	// The game first, so it does not see its display vanish and complain.
+	if i.game != nil {
+		skip := 0
+		if i.xvfb != nil {
+			skip = i.xvfb.cmd.Process.Pid
+		}
+		t := target{marker: i.marker, groups: []int{i.game.Process.Pid}, trust: unreaped(i.game, i.done), skip: skip}
+		if _, left := terminate(t, termGrace, killWait); len(left) > 0 {
+			survivors = true
+			errs = append(errs, fmt.Errorf("process: session %s: processes %v survived SIGKILL", i.spec.Session, left))
+		}
+		select {
+		case <-i.done:
+		case <-time.After(killWait):
+			errs = append(errs, fmt.Errorf("process: session %s: game not reaped", i.spec.Session))
+		}
+	}
+	if i.xvfb != nil {
+		t := target{marker: i.marker, groups: []int{i.xvfb.cmd.Process.Pid}, trust: unreaped(i.xvfb.cmd, i.xvfb.done)}
+		if _, left := terminate(t, termGrace, killWait); len(left) > 0 {
+			survivors = true
+			errs = append(errs, fmt.Errorf("process: session %s: Xvfb %v survived SIGKILL", i.spec.Session, left))
+		}
+		select {
+		case <-i.xvfb.done:
+		case <-time.After(killWait):
+		}
+		removeDisplayFiles(i.display) // Xvfb removes them on SIGTERM, not on SIGKILL
+	}
+	if i.logR != nil {
+		i.logR.Close() // ends the copier even if an escaped child holds the pipe
+		<-i.copied
+	}
+	if i.log != nil {
+		i.log.Close()
+	}
+	if err := os.RemoveAll(i.dir); err != nil {
+		errs = append(errs, err)
+	}
+	// A record whose processes survived stays, so the next run's sweep
+	// tries again.
+	if !survivors {
+		if err := os.Remove(i.recPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	i.rt.forget(i)
+	return errors.Join(errs...)
+}

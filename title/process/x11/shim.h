@@ -1,0 +1,37 @@
+// The C half of package x11: what must run in one cgo call (a request and
+// the error it may raise are read on the same thread) and what touches
+// Xlib's handler tables.
+#ifndef STRATUS_X11_SHIM_H
+#define STRATUS_X11_SHIM_H
+
+#include <X11/Xlib.h>
+#include <X11/Xutil.h>
+#include <X11/extensions/XShm.h>
+
+typedef struct {
+	Display *dpy;
+	Window root;
+	int width, height;
+	XImage *img;
+	XShmSegmentInfo shm;
+	int attached; // the server attached the segment
+	int removed;  // IPC_RMID done
+	int dead;     // the I/O error exit handler ran
+	int pending;  // X error code raised by an earlier asynchronous request
+} stratus_conn;
+
+// Each returns 0 on success, or -1 with a message in msg.
+int stratus_open(const char *name, stratus_conn **out, char *msg, int n);
+int stratus_capture(stratus_conn *c, char *msg, int n);
+int stratus_sync(stratus_conn *c, char *msg, int n);
+
+// Input requests are buffered; they return 0, -1 for an unknown keysym,
+// or -2 when the connection is lost.
+int stratus_key(stratus_conn *c, unsigned long keysym, int down);
+int stratus_motion(stratus_conn *c, int x, int y, int relative);
+int stratus_button(stratus_conn *c, unsigned int button, int down);
+int stratus_flush(stratus_conn *c);
+
+void stratus_close(stratus_conn *c);
+
+#endif
