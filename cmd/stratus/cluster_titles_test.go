@@ -1,0 +1,79 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Studio titles in a real cluster: the catalog travels from the signaling
+// node to edges that find it through gossip (authenticated with the
+// cluster key), only the edge with the game installed offers it, players
+// are routed there, and when that edge is killed (kill -9) and restarted,
+// it ends whatever its game left running.
+func TestClusterStudioTitles(t *testing.T) {
+	c := newCluster(t)
+	studioData := t.TempDir()
+	s := c.startSignal(signalOpts{name: "signal-1", regions: []string{"eu-west"},
+		extra: []string{"-studio-data", studioData, "-studio-dev-key", onboardDevKey}})
+
+	// The game leaves a helper behind that no process group reaches once
+	// the edge is gone: only the restarted edge's sweep can end it.
+	installed := t.TempDir()
+	writeFile(t, filepath.Join(installed, "leaky", "start.sh"), `#!/bin/sh
+setsid sleep 1234 &
+exec sleep 1000
+`, 0o755)
+	empty := t.TempDir()
+	runA := t.TempDir()
+	argsA := []string{"-titles-dir", installed, "-run-dir", runA}
+	a := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA})
+	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s, extra: []string{"-titles-dir", empty, "-run-dir", t.TempDir()}})
+	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
+
+	out, err := titleRun(t, "add", "-signal", s.url, "-studio-key", onboardDevKey, writeManifest(t,
+		`{"id":"leaky","name":"Leaky","version":"1.0.0","runtime":"process","command":"start.sh","width":320,"height":240,"fps":30,"input":{"keyboard":true}}`))
+	if err != nil {
+		t.Fatalf("title add: %v\n%s", err, out)
+	}
+	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, func(e edgeView) bool {
+		return slices.Contains(e.Meta.Titles, "leaky") == (e.Name == "eu-west-1")
+	})
+	list, err := titleRun(t, "list", "-signal", s.url, "-studio-key", onboardDevKey)
+	if err != nil || !strings.Contains(list, "1/2") || !strings.Contains(list, "leaky on eu-west-2: not installed on this edge") {
+		t.Fatalf("title list: %v\n%s", err, list)
+	}
+
+	locksBefore := xLocks()
+	p := dialPlayer(t, "player", s.url)
+	m, err := p.join("leaky", true)
+	if err != nil || m.Edge != "eu-west-1" {
+		t.Fatalf("join: %+v %v; want the session on eu-west-1, the edge with the game", m, err)
+	}
+	marker := "STRATUS_SESSION=" + m.Session
+	poll(t, 10*time.Second, "the game and its helper to run", func() (bool, string) {
+		pids := markedPIDs(marker)
+		return len(pids) >= 3, strings.Join(pids, ",") // Xvfb, the game, its helper
+	})
+
+	a.kill()
+	// The edge's direct children die with it; the helper does not.
+	poll(t, 10*time.Second, "the killed edge's direct children to go", func() (bool, string) {
+		pids := markedPIDs(marker)
+		return len(pids) == 1, strings.Join(pids, ",")
+	})
+	if _, err := os.Stat(filepath.Join(runA, "sessions", m.Session+".json")); err != nil {
+		t.Fatalf("the killed edge left no session record: %v", err)
+	}
+
+	c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA})
+	poll(t, 10*time.Second, "the restarted edge to sweep what its game left", func() (bool, string) {
+		pids := markedPIDs(marker)
+		_, err := os.Stat(filepath.Join(runA, "sessions", m.Session+".json"))
+		return len(pids) == 0 && os.IsNotExist(err) && xLocks() == locksBefore,
+			"processes " + strings.Join(pids, ",") + "; X locks " + xLocks() + ", before " + locksBefore
+	})
+}
