@@ -3,6 +3,8 @@
 #   docker run --rm -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp stratus
 # Behind Docker's port mapping players must be told the host's address:
 #   docker run ... -e STRATUS_PUBLIC_IP=<host ip> stratus
+# Studio games that are programs are installed under /titles, one directory
+# per title id (mount them there: -v /srv/stratus/titles:/titles:ro).
 #
 # On NVIDIA GPUs with an NVENC engine, build the cuda target and run it with
 # the NVIDIA Container Toolkit, which mounts the host driver's libraries
@@ -19,7 +21,8 @@ ARG BASE=debian:bookworm-slim
 
 FROM golang:1.26-bookworm AS build
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-        pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev && rm -rf /var/lib/apt/lists/*
+        pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev \
+        libx11-dev libxext-dev libxtst-dev libpulse-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -29,12 +32,14 @@ RUN CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -Wno-deprecated-declarations" go build -tri
 
 FROM ${BASE} AS runtime
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-        libx264-164 libyuv0 libopus0 ca-certificates && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 stratus
+        libx264-164 libyuv0 libopus0 ca-certificates \
+        libx11-6 libxext6 libxtst6 libpulse0 xvfb pulseaudio && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 stratus && mkdir -p /titles
 COPY --from=build /out/stratus /usr/local/bin/stratus
 USER stratus
 EXPOSE 8080/tcp 3478/udp 8443/tcp
-ENTRYPOINT ["stratus", "serve", "-addr", "0.0.0.0:8080", "-media-ip", "0.0.0.0", "-udp-port", "3478", "-tcp-port", "8443"]
+ENTRYPOINT ["stratus", "serve", "-addr", "0.0.0.0:8080", "-media-ip", "0.0.0.0", "-udp-port", "3478", "-tcp-port", "8443", \
+            "-titles-dir", "/titles", "-run-dir", "/tmp/stratus"]
 
 # The GPU variant. The toolkit mounts only the driver libraries these
 # capabilities name: "video" brings libnvidia-encode (without it NVENC

@@ -10,7 +10,7 @@ export CGO_ENABLED = 1
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all setup setup-test build run cluster test bench vet fuzz clean
+.PHONY: all setup setup-test build run example-title cluster test bench vet fuzz clean
 
 all: build
 
@@ -24,7 +24,12 @@ build: setup
 	$(GO) build -o bin/stratus ./cmd/stratus
 
 run: build
-	bin/stratus serve -addr $(ADDR) -studio-data run/studio -studio-dev-key $(STUDIO_DEV_KEY)
+	bin/stratus serve -addr $(ADDR) -studio-data run/studio -studio-dev-key $(STUDIO_DEV_KEY) \
+		-titles-dir run/titles -run-dir run/edge
+
+# With `make run` serving: onboard glxgears as the studio title "gears".
+example-title: build
+	ADDR=$(ADDR) scripts/example-title.sh
 
 # One signaling node and three edges in two regions, each its own process.
 cluster: build
