@@ -265,28 +265,17 @@ func (p *placer) probes(title string) []Probe {
 // sessions lists the sessions of every edge this node knows, asking them
 // all at once.
 func (p *placer) sessions(ctx context.Context) []api.SessionInfo {
-	edges := p.dir.Edges()
 	var mu sync.Mutex
-	var wg sync.WaitGroup
 	out := []api.SessionInfo{}
-	for _, e := range edges {
-		cl, err := p.client(e.Meta.API)
+	p.askEdges(func(_ route.Edge, cl *api.Client) {
+		ss, err := cl.Sessions(ctx)
 		if err != nil {
-			continue
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ss, err := cl.Sessions(ctx)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			out = append(out, ss...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+		mu.Lock()
+		out = append(out, ss...)
+		mu.Unlock()
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
 	for i := range out {
 		out[i].Stats = nil
@@ -339,11 +328,29 @@ func (p *placer) titles(ctx context.Context) ([]api.Title, error) {
 func (p *placer) edgeReports(ctx context.Context) map[string][]studio.EdgeStatus {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	var (
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		out = map[string][]studio.EdgeStatus{}
-	)
+	var mu sync.Mutex
+	out := map[string][]studio.EdgeStatus{}
+	p.askEdges(func(e route.Edge, cl *api.Client) {
+		ts, err := cl.AllTitles(ctx)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, t := range ts {
+			out[t.ID] = append(out[t.ID], studio.EdgeStatus{Edge: e.Name, Region: e.Meta.Region, Version: t.Version, Runnable: t.Runnable, Reason: t.Reason})
+		}
+	})
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].Edge < list[j].Edge })
+	}
+	return out
+}
+
+// askEdges calls ask for every edge this node knows, each on its own
+// goroutine, and returns when all have returned.
+func (p *placer) askEdges(ask func(e route.Edge, cl *api.Client)) {
+	var wg sync.WaitGroup
 	for _, e := range p.dir.Edges() {
 		cl, err := p.client(e.Meta.API)
 		if err != nil {
@@ -352,20 +359,8 @@ func (p *placer) edgeReports(ctx context.Context) map[string][]studio.EdgeStatus
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ts, err := cl.AllTitles(ctx)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, t := range ts {
-				out[t.ID] = append(out[t.ID], studio.EdgeStatus{Edge: e.Name, Region: e.Meta.Region, Version: t.Version, Runnable: t.Runnable, Reason: t.Reason})
-			}
+			ask(e, cl)
 		}()
 	}
 	wg.Wait()
-	for _, list := range out {
-		sort.Slice(list, func(i, j int) bool { return list[i].Edge < list[j].Edge })
-	}
-	return out
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/gorilla/websocket"
 
+	"stratus/edge/api"
 	"stratus/internal/browser"
 	"stratus/signaling"
 )
@@ -297,17 +298,8 @@ func TestPlaySoundInBrowser(t *testing.T) {
 }
 
 // catalogTitle is one entry of the signaling "titles" message.
-type catalogTitle struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Inputs      []string `json:"inputs"`
-	Width       int      `json:"width"`
-	Height      int      `json:"height"`
-	FPS         int      `json:"fps"`
-}
+type catalogTitle = api.Title
 
-// fetchTitles asks signaling for the titles, as the catalog page does.
 func fetchTitles(t *testing.T, base string) []catalogTitle {
 	t.Helper()
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/ws", nil)
