@@ -17,7 +17,7 @@ import (
 // need returns the path of a program the tests run, or fails naming the
 // Debian package that provides it: a missing one is a broken test machine,
 // not a reason to skip.
-func need(t *testing.T, name, pkg string) string {
+func need(t testing.TB, name, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -26,7 +26,7 @@ func need(t *testing.T, name, pkg string) string {
 	return p
 }
 
-func newRuntime(t *testing.T, dir string) *Runtime {
+func newRuntime(t testing.TB, dir string) *Runtime {
 	t.Helper()
 	need(t, "Xvfb", "xvfb")
 	r, err := NewRuntime(Config{RunDir: dir, Log: slog.New(slog.DiscardHandler)})
@@ -42,7 +42,7 @@ func newRuntime(t *testing.T, dir string) *Runtime {
 
 // installDir builds a title's install directory: each entry is a file name
 // and either "copy:<path>" (a program copied in) or a shell script body.
-func installDir(t *testing.T, files map[string]string) string {
+func installDir(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, what := range files {
@@ -72,12 +72,12 @@ func testManifest(command string, args ...string) manifest.Manifest {
 
 // session makes a session ID unique to this test process, since the marker
 // derived from it decides which processes cleanup kills.
-func session(t *testing.T) string {
+func session(t testing.TB) string {
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
 	return fmt.Sprintf("t%d-%s", os.Getpid(), name)
 }
 
-func start(t *testing.T, r *Runtime, dir string, m manifest.Manifest) *Instance {
+func start(t testing.TB, r *Runtime, dir string, m manifest.Manifest) *Instance {
 	t.Helper()
 	i, err := r.Start(Spec{Session: session(t), InstallDir: dir, Manifest: m})
 	if err != nil {
@@ -88,7 +88,7 @@ func start(t *testing.T, r *Runtime, dir string, m manifest.Manifest) *Instance 
 }
 
 // eventually polls cond until it holds or d passes, then fails with what.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
