@@ -231,12 +231,14 @@ func describe(d title.Descriptor, runnable bool, why string) api.Title {
 		Width: d.Width, Height: d.Height, FPS: d.FPS, Runnable: runnable, Reason: why}
 }
 
-// touchOf is the on-screen control set a phone shows, when the title has one.
+// touchOf is the studio's touch profile for phones. A studio title always
+// has one ("none" when unset), so that the page shows a studio's own choice
+// rather than the built-in titles' default pad.
 func touchOf(m manifest.Manifest) *manifest.Touch {
-	if m.Input.Touch.Layout == "" || m.Input.Touch.Layout == manifest.LayoutNone {
-		return nil
-	}
 	t := m.Input.Touch
+	if t.Layout == "" {
+		t.Layout = manifest.LayoutNone
+	}
 	return &t
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"stratus/input"
+	"stratus/title/manifest"
 )
 
 func get(t *testing.T, srv *httptest.Server, p string) (*http.Response, string) {
@@ -551,5 +552,96 @@ console.log(JSON.stringify({ levels, energy: l.energy, seconds: l.seconds, peakN
 	}
 	if !near(got.Late.Energy, 0.25*100/48000, 1e-12) || !near(got.Late.Seconds, 100.0/48000, 1e-12) || !near(got.Late.Level, 20*math.Log10(0.5), 1e-9) {
 		t.Errorf("late window: %+v, want only the 100 samples held counted", got.Late)
+	}
+}
+
+// TestTouchMapJS checks static/js/touchmap.js, which maps a studio's touch
+// profile onto input, against the Go side: every key name input.KeyName
+// prints maps to the code manifest.KeyCode accepts, names it does not print
+// map to nothing, gamepad button names to manifest.PadButton's bits, and
+// the stick presses and releases direction keys with hysteresis.
+func TestTouchMapJS(t *testing.T) {
+	node, dir := nodeModules(t, "touchmap")
+	var names []string
+	for code := uint16(1); code < 256; code++ {
+		if n := input.KeyName(code); !strings.HasPrefix(n, "key ") {
+			names = append(names, n)
+		}
+	}
+	unknown := []string{"", "key 65", "space", "a", "F0", "F13", "F24", "AB", "Left ", "toString", "__proto__"}
+	padNames := []string{"A", "B", "X", "Y", "LB", "RB", "LT", "RT", "Select", "Start", "LS", "RS", "Up", "Down", "Left", "Right", "Home", "a", "Back", "toString"}
+	all := append(append([]string(nil), names...), unknown...)
+	js, _ := json.Marshal(map[string]any{"names": all, "pads": padNames})
+	script := `
+import { keyCode, padBit, PAD_BITS, STICK_KEYS, stickDirections, STICK_PRESS, STICK_RELEASE } from './touchmap.mjs';
+const inp = ` + string(js) + `;
+// Anything but a number shows as a string (JSON would drop a function).
+const num = (v) => (typeof v === 'number' ? v : String(v));
+const keys = inp.names.map((n) => num(keyCode(n)));
+const pads = inp.pads.map((n) => num(padBit(n)));
+// The stick pushed right and back, with a dip that stays above release,
+// then a diagonal, then up and let go.
+const path = [[0, 0], [0.4, 0], [0.55, 0], [0.35, 0], [0.25, 0], [0.45, 0], [-0.6, 0.1], [0.71, 0.71], [0.1, -0.9], [0, 0]];
+let held = new Set();
+const steps = path.map(([x, y]) => { held = stickDirections(x, y, held); return [...held].sort().join('+'); });
+console.log(JSON.stringify({ keys, pads, padCount: Object.keys(PAD_BITS).length, stick: STICK_KEYS, steps, press: STICK_PRESS, release: STICK_RELEASE }));
+`
+	var got struct {
+		Keys     []any
+		Pads     []any
+		PadCount int
+		Stick    map[string]map[string]int
+		Steps    []string
+		Press    float64
+		Release  float64
+	}
+	out := runNode(t, node, dir, script)
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node output %q: %v", out, err)
+	}
+	if len(names) < 36+12+12 {
+		t.Fatalf("only %d key names from input.KeyName; is the loop stale?", len(names))
+	}
+	if len(got.Keys) != len(all) || len(got.Pads) != len(padNames) {
+		t.Fatalf("node mapped %d keys and %d pad buttons, want %d and %d", len(got.Keys), len(got.Pads), len(all), len(padNames))
+	}
+	for i, n := range all {
+		want, ok := manifest.KeyCode(n)
+		if !ok {
+			want = 0 // not a key name: the page maps it to nothing
+		}
+		if got.Keys[i] != float64(want) {
+			t.Errorf("keyCode(%q) = %v, want %d (manifest.KeyCode ok=%v)", n, got.Keys[i], want, ok)
+		}
+	}
+	for i, n := range padNames {
+		want, ok := manifest.PadButton(n)
+		if !ok {
+			want = -1
+		}
+		if got.Pads[i] != float64(want) {
+			t.Errorf("padBit(%q) = %v, want %d", n, got.Pads[i], want)
+		}
+	}
+	if got.PadCount != input.PadButtons {
+		t.Errorf("PAD_BITS has %d names, want input.PadButtons = %d", got.PadCount, input.PadButtons)
+	}
+	wantStick := map[string]map[string]int{
+		"arrows": {"left": input.KeyLeft, "right": input.KeyRight, "up": input.KeyUp, "down": input.KeyDown},
+		"wasd":   {"left": 'A', "right": 'D', "up": 'W', "down": 'S'},
+	}
+	for kind, dirs := range wantStick {
+		for d, code := range dirs {
+			if got.Stick[kind][d] != code {
+				t.Errorf("STICK_KEYS.%s.%s = %d, want %d (%s)", kind, d, got.Stick[kind][d], code, input.KeyName(uint16(code)))
+			}
+		}
+	}
+	wantSteps := []string{"", "", "right", "right", "", "", "left", "down+right", "up", ""}
+	if strings.Join(got.Steps, ",") != strings.Join(wantSteps, ",") {
+		t.Errorf("stick directions %q, want %q (press at %v, release under %v)", got.Steps, wantSteps, got.Press, got.Release)
+	}
+	if !(got.Release < got.Press) {
+		t.Errorf("release threshold %v not below press %v: no hysteresis", got.Release, got.Press)
 	}
 }

@@ -175,6 +175,46 @@ export class Mouse {
     if (dx || dy) this.link.edge(proto.wheel(dx, dy));
   }
 
+  // pointAt puts the pointer at a client point over the video, for touches
+  // that act as the mouse (touch.js, the "pointer" layout). dx, dy are the
+  // finger's movement since its last report, added to the relative sums
+  // (0 when it lands: a finger jumps, it does not travel). The caller checks
+  // isActive.
+  pointAt(clientX, clientY, dx, dy) {
+    const p = toVideo(this.video, clientX, clientY);
+    this.x = p.x;
+    this.y = p.y;
+    this.accX = (this.accX + Math.round(dx)) | 0;
+    this.accY = (this.accY + Math.round(dy)) | 0;
+    this.dirty = true;
+    this.schedule();
+  }
+
+  // press sends a button edge on behalf of a touch. The position goes in
+  // the same message on "input", just ahead of the button: the two channels
+  // are not ordered against each other, and a finger jumps, so a press
+  // applied before the move would land where the pointer was, not where
+  // the finger is (the receiver drops the later, older-numbered copy from
+  // "motion" as stale). A release is sent only for a button sent as held,
+  // and releaseAll covers these too.
+  press(button, down) {
+    const bit = 1 << button;
+    if (down ? !this.isActive() || this.sent & bit : !(this.sent & bit)) {
+      this.flushMove();
+      return;
+    }
+    this.sent = down ? this.sent | bit : this.sent & ~bit;
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.dirty = false;
+    this.lastSend = performance.now();
+    this.seq = (this.seq + 1) & 0xffff;
+    const buf = new ArrayBuffer(proto.SIZE[proto.MOUSE_MOVE] + proto.SIZE[proto.MOUSE_BUTTON]);
+    const dv = new DataView(buf);
+    proto.putMouseButton(dv, proto.putMouseMove(dv, 0, this.seq, this.x, this.y, this.accX, this.accY), button, down);
+    this.link.edge(buf);
+  }
+
   // releaseAll sends a release for every button we sent as held.
   releaseAll() {
     for (let b = 0; b < 5; b++) {

@@ -71,6 +71,11 @@
  *     "joined", firstFrameAt: wall ms of the session's first presented
  *     frame (performance.timeOrigin + rVFC presentationTime) | null}]),
  *   resumeToken (true when the page holds a resume token for the title),
+ *   touchLayout (the on-screen controls on a touch screen: "default" (the
+ *     built-in gamepad, hidden for titles that read no pad; until the
+ *     title's entry says otherwise, and for titles without a profile), "none",
+ *     "pointer" or "gamepad" from the title's touch profile; '' without a
+ *     touch screen),
  *   audioMeter (the sound meter's AudioContext state: "off" until the
  *     first click or tap, then "running", or "suspended" where the browser
  *     holds it back),
@@ -95,7 +100,7 @@ import { InputLink } from './link.js';
 import { Keyboard, STATS_KEY_LABEL } from './keyboard.js';
 import { Mouse } from './mouse.js';
 import { Gamepads } from './gamepad.js';
-import { TouchControls, TouchPointer, hasTouch } from './touch.js';
+import { TouchControls, TouchPointer, hasTouch, knownLayout } from './touch.js';
 import { StatsSampler, emptyStats, STATS_EVERY_MS } from './stats.js';
 import { PresentReporter } from './present.js';
 import { readPattern } from './pattern.js';
@@ -145,6 +150,7 @@ const S = {
   edgeHistory: [], // {edge, region, session, joinedAt, firstFrameAt}
   framesPresented: 0,
   pcState: 'new',
+  touchLayout: '', // the on-screen controls: '' (no touch screen), default, none, pointer or gamepad
   hasAudio: false, // sound is arriving
   video,
   pc: null,
@@ -214,18 +220,39 @@ S.input = link.sent;
 const keyboard = new Keyboard(link, { isActive: inGame, onStatsKey: toggleStats });
 const mouse = new Mouse(link, stage, video, { isActive: inGame, onActivate: mouseActivate });
 const gamepads = new Gamepads(link, { isActive: inGame, onConnect: padToast });
-const touchPointer = new TouchPointer(link, stage, video, { isActive: inGame });
+const touchPointer = new TouchPointer(link, stage, video, { isActive: inGame, mouse });
 const measurer = new Measurer(video, { fps: () => (titleInfo && titleInfo.fps) || 0, probe: () => keyboard.probe() });
+const controls = touch ? new TouchControls($('pad'), { gamepads, link, isActive: inGame }) : null;
+
+// applyTouchProfile builds the on-screen controls for the title's touch
+// profile (titleInfo.touch, from the studio's manifest). Until the title's
+// entry arrives, and for titles without a profile (the built-in ones, or a
+// layout this page does not know), it is the default gamepad, shown only
+// for titles that read a pad. The controls are rebuilt only when what they
+// would show changes: a rebuild releases everything held.
+let touchShown = null; // what the controls were built from, as JSON
+function applyTouchProfile() {
+  if (!controls) return;
+  const profile = titleInfo && knownLayout(titleInfo.touch) ? titleInfo.touch : null;
+  const padInput = !titleInfo || !Array.isArray(titleInfo.inputs) || titleInfo.inputs.includes('gamepad');
+  const key = JSON.stringify([profile, padInput]);
+  if (key === touchShown) return;
+  touchShown = key;
+  $('pad').hidden = !controls.show(profile, padInput);
+  touchPointer.setMode(profile && profile.layout === 'pointer' ? 'mouse' : 'touch');
+  S.touchLayout = profile ? profile.layout : 'default';
+}
 
 if (touch) {
   document.body.classList.add('touch');
-  new TouchControls($('pad'), gamepads);
+  applyTouchProfile();
 }
 
 function releaseAll() {
   keyboard.releaseAll();
   mouse.releaseAll();
   touchPointer.releaseAll();
+  if (controls) controls.releaseAll();
   gamepads.releaseAll();
 }
 
@@ -357,7 +384,7 @@ function signalForJoin() {
 function onSignalOpen(s) {
   if (s !== sig) return;
   pool.ok();
-  // The catalog entry (name, fps, inputs); its answer comes before the
+  // The catalog entry (name, fps, inputs, touch); its answer comes before the
   // join's, the node answering in order.
   if (!titleInfo) s.titlesPending = s.send({ type: 'titles' });
   if (sigLostWhilePlaying) {
@@ -501,10 +528,9 @@ function onTitles(m) {
   if (titleInfo) {
     S.name = titleInfo.name || titleId;
     document.title = `${S.name} — Stratus`;
-    // The on-screen pad only makes sense for titles that read a pad.
-    if (touch && Array.isArray(titleInfo.inputs) && !titleInfo.inputs.includes('gamepad')) $('pad').hidden = true;
     if (S.state === 'starting' && !reconnecting) phase('starting', startingText());
   }
+  applyTouchProfile();
 }
 
 function where() {
@@ -535,6 +561,11 @@ function onMessage(m) {
         phase('starting', startingText());
       }
       deadline(FIRST_FRAME_TIMEOUT_MS, 'No video arrived from the edge', true);
+      // The first titles answer can lack the title: one a studio added
+      // moments ago that the edges had not loaded yet. The edge now running
+      // it has it, so ask once more; the entry carries the name and the
+      // touch profile the on-screen controls follow.
+      if (!titleInfo && sig && !sig.titlesPending) sig.titlesPending = sig.send({ type: 'titles' });
       return;
     }
     case 'error':
