@@ -66,13 +66,14 @@ func TestRecordTone(t *testing.T) {
 	})
 	// From the tone's first chunk entering pacat's pipe to ReadAudio: the
 	// rest of the pipe, pacat's 20 ms, the sink's and the monitor's few
-	// ms, the Recorder's buffer and the tick. Seconds would mean the sink
-	// kept its idle 2 s blocks; over 100 ms, a buffer that never drains.
+	// ms, the Recorder's buffer and the tick. This is no speed limit (the
+	// figures are in benchmarks/README.md): a second or more means the sink
+	// kept its idle 2 s blocks.
 	latency := heardAt.Sub(time.Unix(0, p.toneAt.Load()))
 	st := r.Stats()
 	t.Logf("tone heard %v after it entered pacat's pipe; stats %+v", latency, st)
-	if latency > 150*time.Millisecond {
-		t.Errorf("tone heard %v after it was played, want well under 150 ms", latency)
+	if latency > time.Second {
+		t.Errorf("tone heard %v after it was played: the sink still renders in idle-sized blocks", latency)
 	}
 	if st.Buffered > 2*chunkFrames {
 		t.Errorf("%d frames buffered after reading on the tick, want at most %d", st.Buffered, 2*chunkFrames)
