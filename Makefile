@@ -56,6 +56,7 @@ fuzz: setup
 bench: build setup-test
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./benchmarks/encode
+	$(GO) run ./benchmarks/capture
 	$(GO) run ./benchmarks/latency
 	$(GO) run ./benchmarks/failover
 	$(GO) run ./benchmarks/gossip

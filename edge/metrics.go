@@ -20,8 +20,9 @@ type metrics struct {
 	// with x264.
 	fallbacks prometheus.Counter
 
-	active, capacity, fps, encodeMs, bitrate, rtt, loss *prometheus.Desc
-	frames, skipped, inputs, garbage                    *prometheus.Desc
+	active, capacity, titles, catalogRev *prometheus.Desc
+	fps, encodeMs, bitrate, rtt, loss    *prometheus.Desc
+	frames, skipped, inputs, garbage     *prometheus.Desc
 }
 
 func newMetrics(e *Edge) *metrics {
@@ -47,6 +48,8 @@ func newMetrics(e *Edge) *metrics {
 		endedSkipped: c("ended_frames_skipped_total", "Frames skipped by sessions that have ended."),
 		active:       d("sessions_active", "Sessions admitted and running."),
 		capacity:     d("sessions_capacity", "Sessions the edge admits at most."),
+		titles:       d("titles", "Titles in the edge's catalog, by whether it can run them.", "runnable"),
+		catalogRev:   d("catalog_revision", "Revision of the studio catalog the edge holds (0: none yet)."),
 		fps:          d("session_fps", "Frames per second sent, last second.", "session", "title", "encoder"),
 		encodeMs:     d("session_encode_ms", "Mean encode time per frame, last second.", "session", "title", "encoder"),
 		bitrate:      d("session_bitrate_bps", "Bitrate sent, last second.", "session", "title", "encoder"),
@@ -76,6 +79,11 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	st := m.e.Status()
 	ch <- prometheus.MustNewConstMetric(m.active, prometheus.GaugeValue, float64(st.Active))
 	ch <- prometheus.MustNewConstMetric(m.capacity, prometheus.GaugeValue, float64(st.Capacity))
+	all := m.e.titles.list(true)
+	runnable := len(m.e.titles.ids())
+	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, float64(runnable), "true")
+	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, float64(len(all)-runnable), "false")
+	ch <- prometheus.MustNewConstMetric(m.catalogRev, prometheus.GaugeValue, float64(m.e.titles.revision()))
 	m.e.mu.Lock()
 	rs := make([]*running, 0, len(m.e.sessions))
 	for _, r := range m.e.sessions {

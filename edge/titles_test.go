@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"stratus/edge/gpu"
 	"stratus/signaling/studio"
 	"stratus/title"
@@ -171,7 +173,8 @@ func TestCatalogReachesTheEdge(t *testing.T) {
 	cfg.TitlesDir, cfg.Runtime, cfg.CatalogURLs = dir, rt, []string{sig.URL}
 	cfg.CatalogWait = 200 * time.Millisecond // the recheck after an install
 	bi, _ := builtin.Catalog()
-	e, err := New(cfg, bi, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	reg := prometheus.NewRegistry()
+	e, err := New(cfg, bi, reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +211,10 @@ func TestCatalogReachesTheEdge(t *testing.T) {
 	if got := e.meta().Titles; !strings.Contains(strings.Join(got, ","), "gears") {
 		t.Fatalf("gossiped titles %v lack gears", got)
 	}
+	// Operators see it too: the two built-in titles and gears.
+	if n := gauge(t, reg, "stratus_edge_titles", "runnable", "true"); n != 3 {
+		t.Fatalf("stratus_edge_titles{runnable=true} = %v, want 3", n)
+	}
 
 	d, err := e.titles.get("gears")
 	if err != nil {
@@ -232,4 +239,27 @@ func TestCatalogReachesTheEdge(t *testing.T) {
 	if _, err := e.titles.get("rocks"); err != nil {
 		t.Fatalf("built-in titles stay: %v", err)
 	}
+}
+
+// gauge reads one gauge of reg with the given label value.
+func gauge(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{%s=%q}", name, label, value)
+	return 0
 }
