@@ -154,7 +154,9 @@ type placement struct {
 }
 
 // place starts a session on the best edge that admits the player, trying
-// the next ones when an edge is full, draining or unreachable. The edge is
+// the next ones when an edge is full, draining, unreachable or without the
+// title (gossip may be a moment behind an edge that restarted, or one
+// whose operator removed the game). The edge is
 // the authority on its slots (admission is atomic there); the reservation
 // here only spreads players before gossip reports the new counts.
 func (p *placer) place(ctx context.Context, req route.Request, offer, resume string, status func(edge string)) (placement, route.Decision, error) {
@@ -209,10 +211,10 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 			p.mu.Lock()
 			p.suspect[c.Edge] = time.Now().Add(suspectFor)
 			p.mu.Unlock()
-		case api.CodeEdgeFull, api.CodeDraining:
+		case api.CodeEdgeFull, api.CodeDraining, api.CodeUnknownTitle:
 		default:
-			// The player's request is at fault (unknown title, bad offer,
-			// bad resume token): every edge would say the same.
+			// The player's request is at fault (bad offer, bad resume
+			// token): every edge would say the same.
 			return placement{}, d, err
 		}
 	}

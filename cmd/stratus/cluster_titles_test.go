@@ -1,12 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"stratus/edge/api"
 )
 
 // Studio titles in a real cluster: the catalog travels from the signaling
@@ -30,7 +34,10 @@ exec sleep 1000
 	empty := t.TempDir()
 	runA := t.TempDir()
 	argsA := []string{"-titles-dir", installed, "-run-dir", runA}
-	a := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA})
+	// Fixed ports, so that the restarted edge takes its own place in
+	// gossip at once.
+	portsA := &edgePorts{api: freeTCPPort(t, "127.0.0.1"), gossip: freeGossipPort(t, "127.0.0.1"), udp: freeUDPPort(t, "127.0.0.1")}
+	a := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA, ports: portsA})
 	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s, extra: []string{"-titles-dir", empty, "-run-dir", t.TempDir()}})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
 
@@ -69,11 +76,45 @@ exec sleep 1000
 		t.Fatalf("the killed edge left no session record: %v", err)
 	}
 
-	c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA})
+	a = c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA, ports: portsA})
 	poll(t, 10*time.Second, "the restarted edge to sweep what its game left", func() (bool, string) {
 		pids := markedPIDs(marker)
 		_, err := os.Stat(filepath.Join(runA, "sessions", m.Session+".json"))
 		return len(pids) == 0 && os.IsNotExist(err) && xLocks() == locksBefore,
 			"processes " + strings.Join(pids, ",") + "; X locks " + xLocks() + ", before " + locksBefore
 	})
+
+	// An edge told to exit at once (a second SIGTERM) ends its games first.
+	// The restarted edge offers the game again once it has the catalog.
+	poll(t, 15*time.Second, "the restarted edge to offer the game", func() (bool, string) {
+		var ts []api.Title
+		err := getJSON(a.api+"/v1/titles", &ts)
+		return err == nil && slices.ContainsFunc(ts, func(x api.Title) bool { return x.ID == "leaky" }), fmt.Sprint(ts, err)
+	})
+	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, func(e edgeView) bool {
+		return slices.Contains(e.Meta.Titles, "leaky") == (e.Name == "eu-west-1")
+	})
+	p2 := dialPlayer(t, "player-2", s.url)
+	m2, err := p2.join("leaky", true)
+	if err != nil || m2.Edge != "eu-west-1" {
+		t.Fatalf("join after the restart: %+v %v", m2, err)
+	}
+	marker2 := "STRATUS_SESSION=" + m2.Session
+	poll(t, 10*time.Second, "the second game to run", func() (bool, string) {
+		pids := markedPIDs(marker2)
+		return len(pids) >= 3, strings.Join(pids, ",")
+	})
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	// Signals of one kind sent together merge into one: send the second
+	// once the first is taken.
+	poll(t, 5*time.Second, "the edge to take the first SIGTERM", func() (bool, string) {
+		return logContains(a.proc, "shutting down"), ""
+	})
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	if exited, _ := a.wait(10 * time.Second); !exited {
+		t.Fatal("the edge did not exit on a second SIGTERM")
+	}
+	if pids := markedPIDs(marker2); len(pids) > 0 {
+		t.Fatalf("processes of the game outlived the edge: %v", pids)
+	}
 }

@@ -89,7 +89,7 @@ func runEdge(args []string) error {
 	if err != nil {
 		return err
 	}
-	endGames, err := cfg.titles.runtime(&cfg.Edge, log)
+	endGames, killGames, err := cfg.titles.runtime(&cfg.Edge, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -107,7 +107,7 @@ func runEdge(args []string) error {
 		if err := e.Drain(context.Background()); err != nil {
 			log.Warn("drain ended early", "err", err)
 		}
-	})
+	}, killGames)
 }
 
 // runDrain asks an edge to drain and follows it until its players are gone.

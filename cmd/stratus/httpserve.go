@@ -32,11 +32,12 @@ func newHTTPServer(h http.Handler, reg *prometheus.Registry) *http.Server {
 
 // serveUntilSignal serves srv on ln until it fails or the first SIGINT or
 // SIGTERM arrives; then drain (may be nil) runs while the server still
-// answers, and the server shuts down. A second signal exits at once.
-func serveUntilSignal(srv *http.Server, ln net.Listener, log *slog.Logger, drain func()) error {
+// answers, and the server shuts down. A second signal exits at once, after
+// atExit (may be nil).
+func serveUntilSignal(srv *http.Server, ln net.Listener, log *slog.Logger, drain, atExit func()) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	ctx, cancel := signalContext(log)
+	ctx, cancel := signalContext(log, atExit)
 	defer cancel()
 	var err error
 	select {

@@ -72,7 +72,10 @@ commands:
 
 // signalContext is cancelled on the first SIGINT or SIGTERM, so components
 // drain; a second signal exits at once.
-func signalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
+//
+// atExit, when set, runs before that exit: what must not outlive the
+// process even then (the games of an edge).
+func signalContext(log *slog.Logger, atExit func()) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -82,6 +85,9 @@ func signalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
 		cancel()
 		<-ch
 		log.Warn("exiting at once")
+		if atExit != nil {
+			atExit()
+		}
 		os.Exit(1)
 	}()
 	return ctx, cancel

@@ -86,12 +86,12 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext(log)
-	defer cancel()
 	st, err := newStack(cfg, log)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := signalContext(log, st.killGames)
+	defer cancel()
 	log.Info("Stratus is serving", "url", "http://"+st.Addr().String())
 	return st.Run(ctx)
 }
@@ -104,9 +104,11 @@ type stack struct {
 	edgeLn   net.Listener
 	playerLn net.Listener
 	endGames func() error
-	edgeSrv  *http.Server
-	webSrv   *http.Server
-	sig      *signaling.Server
+	// killGames ends the games at once, when the process must exit now.
+	killGames func()
+	edgeSrv   *http.Server
+	webSrv    *http.Server
+	sig       *signaling.Server
 }
 
 func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
@@ -134,7 +136,7 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 		// node over HTTP, as a separate edge would.
 		ec.CatalogURLs = []string{publicURL}
 	}
-	if s.endGames, err = cfg.titles.runtime(&ec, log); err != nil {
+	if s.endGames, s.killGames, err = cfg.titles.runtime(&ec, log); err != nil {
 		return nil, err
 	}
 	if s.edge, err = edge.New(ec, catalog, reg, log); err != nil {

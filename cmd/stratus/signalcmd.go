@@ -114,7 +114,7 @@ func runSignal(args []string) error {
 	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
 	srv := newHTTPServer(sig.Handler(), reg)
 	srv.RegisterOnShutdown(sig.EndLongPolls)
-	return serveUntilSignal(srv, ln, log, nil)
+	return serveUntilSignal(srv, ln, log, nil, nil)
 }
 
 func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }

@@ -25,10 +25,11 @@ func (f *titleFlags) add(fs *flag.FlagSet) {
 // runtime sets up c to run process titles, when a titles directory is
 // given. The edge's run directory must stay the same across restarts: that
 // is where the runtime finds, and ends, the games of an edge that crashed.
-// The returned function ends every game still running.
-func (f *titleFlags) runtime(c *edge.Config, log *slog.Logger) (func() error, error) {
+// The returned functions end every game still running: end as the edge
+// closes, kill at once when it must exit now.
+func (f *titleFlags) runtime(c *edge.Config, log *slog.Logger) (end func() error, kill func(), err error) {
 	if f.dir == "" {
-		return func() error { return nil }, nil
+		return func() error { return nil }, func() {}, nil
 	}
 	run := f.runDir
 	if run == "" {
@@ -36,12 +37,12 @@ func (f *titleFlags) runtime(c *edge.Config, log *slog.Logger) (func() error, er
 	}
 	rt, err := process.NewRuntime(process.Config{RunDir: run, Log: log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	games := process.NewGames(rt)
 	if err := games.Available(); err != nil {
 		log.Warn("this edge cannot run process titles", "why", err)
 	}
 	c.TitlesDir, c.Runtime = f.dir, games
-	return games.Close, nil
+	return games.Close, games.Kill, nil
 }

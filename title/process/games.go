@@ -45,6 +45,9 @@ func (g *Games) Check(installDir string, m manifest.Manifest) error { return g.r
 // Close ends every game (the edge is exiting).
 func (g *Games) Close() error { return g.rt.Close() }
 
+// Kill ends every game at once (the edge is exiting now).
+func (g *Games) Kill() { g.rt.Kill() }
+
 // Start starts a title for one session: its sound server first, when the
 // title has sound, so that the game finds it from its first moment.
 func (g *Games) Start(session, installDir string, m manifest.Manifest) (title.Title, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -98,4 +99,26 @@ func (i *Instance) doStop() error {
 	}
 	i.rt.forget(i)
 	return errors.Join(errs...)
+}
+
+// Kill ends every running game and X server at once, without a grace
+// period: the edge is exiting now and cannot wait. It goes by the sessions'
+// markers only, and leaves their records, so the edge's next start sweeps
+// whatever this misses and the displays' files.
+func (r *Runtime) Kill() {
+	r.mu.Lock()
+	markers := make([]string, 0, len(r.instances))
+	for _, i := range r.instances {
+		markers = append(markers, i.marker)
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, m := range markers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			terminate(target{marker: m}, 0, killWait/4)
+		}()
+	}
+	wg.Wait()
 }
