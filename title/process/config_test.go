@@ -1,6 +1,7 @@
 package process
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,5 +118,37 @@ func TestLogFileCap(t *testing.T) {
 	}
 	if got := l.lines(1, 100); len(got) != 1 || got[0] != "last words" {
 		t.Fatalf("tail = %q", got)
+	}
+}
+
+// Old and surplus game logs go; recent ones stay.
+func TestPruneLogs(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	write := func(name string, age time.Duration) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("log"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, now.Add(-age), now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("old.log", keepLogAge+time.Hour)
+	for n := range keepLogs + 5 {
+		write(fmt.Sprintf("s%04d.log", n), time.Duration(n)*time.Second)
+	}
+	pruneLogs(dir, now)
+	left, _ := os.ReadDir(dir)
+	if len(left) != keepLogs {
+		t.Fatalf("%d logs left, want %d", len(left), keepLogs)
+	}
+	for _, gone := range []string{"old.log", fmt.Sprintf("s%04d.log", keepLogs+4)} {
+		if _, err := os.Stat(filepath.Join(dir, gone)); !os.IsNotExist(err) {
+			t.Errorf("%s kept", gone)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s0000.log")); err != nil {
+		t.Errorf("the newest log went: %v", err)
 	}
 }

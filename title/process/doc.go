@@ -30,5 +30,6 @@
 //	tmp/<id>/run         the game's XDG_RUNTIME_DIR
 //	tmp/<id>.audio       the session's PulseAudio server (Games)
 //
-// Logs are kept after the session for diagnosis; tmp/<id> is removed.
+// Logs are kept after the session for diagnosis (the newest 1000, for a
+// week); tmp/<id> is removed.
 package process

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // LogLimit caps a game's log file. A game that logs every frame would
@@ -130,4 +133,39 @@ func (l *logFile) Close() error {
 		fmt.Fprintf(l.f, "[stratus: %d bytes dropped]\n", l.dropped)
 	}
 	return l.f.Close()
+}
+
+// Game logs are kept for diagnosis after their session, within these
+// bounds: a busy edge starts thousands of sessions a day, and their logs
+// must not fill its disk.
+const (
+	keepLogs   = 1000
+	keepLogAge = 7 * 24 * time.Hour
+)
+
+// pruneLogs removes the logs of finished sessions beyond keepLogs or older
+// than keepLogAge. A log still being written is recent, so never removed.
+func pruneLogs(dir string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type logAge struct {
+		path string
+		mod  time.Time
+	}
+	var logs []logAge
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		logs = append(logs, logAge{filepath.Join(dir, e.Name()), info.ModTime()})
+	}
+	sort.Slice(logs, func(i, j int) bool { return logs[i].mod.After(logs[j].mod) })
+	for n, l := range logs {
+		if n >= keepLogs || now.Sub(l.mod) > keepLogAge {
+			os.Remove(l.path)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"stratus/input"
 	"stratus/title/manifest"
@@ -72,6 +73,7 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 		}
 	}
 	r.sweep()
+	pruneLogs(r.dirs.logs, time.Now())
 	return r, nil
 }
 
@@ -143,6 +145,7 @@ func (r *Runtime) Start(s Spec) (*Instance, error) {
 		i.Close()
 		return nil, fmt.Errorf("process: start %q: %w", s.Manifest.ID, err)
 	}
+	go pruneLogs(r.dirs.logs, time.Now())
 	r.log.Info("process: title started", "session", s.Session, "title", s.Manifest.ID,
 		"display", i.display, "pid", i.game.Process.Pid, "log", i.logPath)
 	return i, nil
