@@ -107,6 +107,7 @@ type stack struct {
 	// killGames ends the games at once, when the process must exit now.
 	killGames func()
 	edgeSrv   *http.Server
+	edgeErr   chan error // the edge API server's end
 	webSrv    *http.Server
 	sig       *signaling.Server
 }
@@ -142,6 +143,11 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	if s.edge, err = edge.New(ec, catalog, reg, log); err != nil {
 		return nil, err
 	}
+	// The edge API answers before the signaling node starts, so that the
+	// node's first look at its edge finds it.
+	s.edgeSrv = newHTTPServer(s.edge.Handler(), reg)
+	s.edgeErr = make(chan error, 1)
+	go func() { s.edgeErr <- s.edgeSrv.Serve(s.edgeLn) }()
 	sc := cfg.Signal
 	sc.Name = cfg.Edge.Name + "-signal"
 	sc.Region = cfg.Edge.Region
@@ -150,7 +156,6 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	if s.sig, err = signaling.New(sc, web.Handler(), reg, log); err != nil {
 		return nil, err
 	}
-	s.edgeSrv = newHTTPServer(s.edge.Handler(), reg)
 	s.webSrv = newHTTPServer(s.sig.Handler(), reg)
 	s.webSrv.RegisterOnShutdown(s.sig.EndLongPolls)
 	return s, nil
@@ -161,13 +166,13 @@ func (s *stack) Addr() net.Addr { return s.playerLn.Addr() }
 
 // Run serves until ctx ends, then drains: listeners close, sessions end.
 func (s *stack) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
-	go func() { errc <- s.edgeSrv.Serve(s.edgeLn) }()
+	errc := make(chan error, 1)
 	go func() { errc <- s.webSrv.Serve(s.playerLn) }()
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
+	case err = <-s.edgeErr:
 	}
 	s.Close()
 	if errors.Is(err, http.ErrServerClosed) {
