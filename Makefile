@@ -57,6 +57,7 @@ bench: build setup-test
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./benchmarks/encode
 	$(GO) run ./benchmarks/capture
+	$(GO) run ./benchmarks/catalog
 	$(GO) run ./benchmarks/latency
 	$(GO) run ./benchmarks/failover
 	$(GO) run ./benchmarks/gossip
