@@ -22,7 +22,7 @@ ARG BASE=debian:bookworm-slim
 FROM golang:1.26-bookworm AS build
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev \
-        libx11-dev libxext-dev libxtst-dev libpulse-dev && rm -rf /var/lib/apt/lists/*
+        libx11-dev libxext-dev libxtst-dev libxfixes-dev libpulse-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -33,7 +33,7 @@ RUN CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -Wno-deprecated-declarations" go build -tri
 FROM ${BASE} AS runtime
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         libx264-164 libyuv0 libopus0 ca-certificates \
-        libx11-6 libxext6 libxtst6 libpulse0 xvfb pulseaudio && rm -rf /var/lib/apt/lists/* \
+        libx11-6 libxext6 libxtst6 libxfixes3 libpulse0 xvfb pulseaudio && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 stratus && mkdir -p /titles
 COPY --from=build /out/stratus /usr/local/bin/stratus
 USER stratus

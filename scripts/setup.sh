@@ -5,10 +5,11 @@
 set -euo pipefail
 
 # The process runtime starts studio games on a virtual display (xvfb),
-# captures and drives it through X11 (libx11, libxext, libxtst) and takes
-# their sound from a PulseAudio server of their own (pulseaudio, libpulse).
+# captures and drives it through X11 (libx11, libxext, libxtst, libxfixes)
+# and takes their sound from a PulseAudio server of their own (pulseaudio,
+# libpulse).
 want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev
-	xvfb libx11-dev libxext-dev libxtst-dev pulseaudio libpulse-dev)
+	xvfb libx11-dev libxext-dev libxtst-dev libxfixes-dev pulseaudio libpulse-dev)
 if [ "${1:-}" = "--test" ]; then
 	# mesa-utils (glxgears) and x11-utils (xev) are the third-party games
 	# the tests onboard; pulseaudio-utils plays their test tone.

@@ -2,7 +2,8 @@
 // encoding: grabbing the picture of a real OpenGL program (glxgears) from its
 // virtual display through X11 shared memory (title/process). ffmpeg's
 // x11grab, which also reads the screen through shared memory (XCB), grabs
-// the same display in the same run as the reference.
+// the same display in the same run as the reference; both draw the pointer
+// into the frame (XFixes).
 //
 //	go run ./benchmarks/capture -frames 600 -runs 3
 //
@@ -148,7 +149,7 @@ var rtime = regexp.MustCompile(`rtime=([0-9.]+)s`)
 // returns its own real time per frame.
 func x11grab(display string, w, h, n int) (time.Duration, error) {
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-benchmark", "-f", "x11grab",
-		"-framerate", "10000", "-video_size", fmt.Sprintf("%dx%d", w, h), "-draw_mouse", "0",
+		"-framerate", "10000", "-video_size", fmt.Sprintf("%dx%d", w, h), "-draw_mouse", "1",
 		"-i", display, "-frames:v", strconv.Itoa(n), "-f", "null", "-")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -24,6 +24,16 @@ type Config struct {
 	StartTimeout time.Duration
 	// Log gets start, exit and sweep events; nil means slog.Default().
 	Log *slog.Logger
+	// NoCursor leaves the mouse pointer out of the frames. By default it is
+	// drawn, because an X server keeps its cursor out of what a capture
+	// sees, and the pointer of a mouse-driven game is part of the picture:
+	// the player's page hides its own cursor under pointer lock, and the
+	// game may move the pointer itself. A game that draws its own pointer
+	// normally makes the X one invisible, so nothing is drawn twice. The
+	// cost is small (tens of microseconds a frame at 1280x720; see
+	// BenchmarkRender): this is for a title that shows a pointer it should
+	// not, or a measurement that must leave it out.
+	NoCursor bool
 }
 
 // Limits are resource limits (setrlimit) for the game process; its

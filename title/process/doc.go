@@ -4,6 +4,12 @@
 // input is injected through XTEST (package x11). An Instance implements
 // title.Title, so sessions treat it like a built-in game.
 //
+// The frames show the mouse pointer, drawn over the capture where the X
+// server has it (an X server keeps its cursor out of what a capture reads,
+// and a player must see the pointer of a mouse-driven game); a server
+// without the XFIXES extension gives frames without it, which Start logs.
+// Config.NoCursor leaves it out.
+//
 // # Lifetime and leaks
 //
 // A game is a program we do not control: it may fork helpers, ignore

@@ -28,8 +28,18 @@ func need(t testing.TB, name, pkg string) string {
 
 func newRuntime(t testing.TB, dir string) *Runtime {
 	t.Helper()
+	return newRuntimeWith(t, Config{RunDir: dir})
+}
+
+// newRuntimeWith is newRuntime with more of the configuration; a nil Log
+// discards.
+func newRuntimeWith(t testing.TB, cfg Config) *Runtime {
+	t.Helper()
 	need(t, "Xvfb", "xvfb")
-	r, err := NewRuntime(Config{RunDir: dir, Log: slog.New(slog.DiscardHandler)})
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	r, err := NewRuntime(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

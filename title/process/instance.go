@@ -118,6 +118,13 @@ func (i *Instance) start(command, workdir string) error {
 	if w, h := i.disp.Size(); w != i.info.Width || h != i.info.Height {
 		return fmt.Errorf("display %s is %dx%d, asked for %dx%d", i.Display(), w, h, i.info.Width, i.info.Height)
 	}
+	if !i.rt.cfg.NoCursor {
+		// The game still runs without the pointer in its frames, so this is
+		// said once, not failed.
+		if err := i.disp.SetCursor(true); err != nil {
+			i.rt.log.Warn("process: frames will not show the pointer", "session", i.spec.Session, "title", i.info.ID, "err", err)
+		}
+	}
 	return i.startGame(command, workdir, home, run)
 }
 

@@ -21,7 +21,8 @@ var ErrExited = title.ErrEnded
 
 // Render captures the display. It never waits for the game: a goroutine
 // watches the process, and Render only looks whether it has exited. The
-// capture itself is one round trip to Xvfb; a game holding a server grab
+// capture itself is one round trip to Xvfb, which also says where the
+// pointer is, to draw it (Config.NoCursor); a game holding a server grab
 // (XGrabServer) delays it until the grab ends, and Close, which kills the
 // game, always ends it.
 func (i *Instance) Render(now time.Time) (*title.Frame, error) {

@@ -8,6 +8,22 @@
 // root window into that segment (one round trip, no copy through the socket)
 // and hands out the segment itself as a title.Frame.
 //
+// # The pointer
+//
+// An X server keeps its cursor out of the framebuffer, so a capture never
+// shows the pointer, and a player of a mouse-driven game would not see
+// where it is (the page hides its own cursor under pointer lock, and the
+// game may warp the pointer anyway). With SetCursor(true), Capture draws
+// it: Open selects XFixes' CursorNotify on the root window, so the cursor's
+// image (premultiplied ARGB) is fetched into Go memory only when the server
+// says it changed; each frame asks the server where the pointer is (a
+// QueryPointer request sent ahead of the capture's, so both come back in
+// one round trip) and blends the image there, hot spot on the pointer,
+// clipped to the frame. A game that hides the pointer does so
+// by setting an invisible cursor, which then draws nothing. A cursor hidden
+// with XFixesHideCursor still draws: XFixes reports the cursor a window
+// has, not whether it is hidden.
+//
 // # Errors that Xlib would turn into exits
 //
 // Xlib's default handlers end the process: a protocol error (a bad window, a
@@ -46,4 +62,7 @@ var (
 	// ErrLost means the connection to the X server broke (the server exited
 	// or was killed). The Display is useless from then on; Close it.
 	ErrLost = errors.New("x11: connection to the X server lost")
+	// ErrNoCursor is wrapped by SetCursor(true) when the server lacks what
+	// drawing the pointer needs (XFIXES 2). Capture still works, without it.
+	ErrNoCursor = errors.New("x11: cannot draw the pointer")
 )

@@ -49,6 +49,8 @@ static int take(void) {
 	return e;
 }
 
+int stratus_take(void) { return take(); }
+
 static void describe(stratus_conn *c, const char *what, int code, char *msg, int n) {
 	char text[128] = "";
 	if (code != 0 && !c->dead)
@@ -70,6 +72,8 @@ static void drain(stratus_conn *c) {
 		XNextEvent(c->dpy, &ev);
 		if (ev.type == MappingNotify)
 			XRefreshKeyboardMapping(&ev.xmapping);
+		else
+			stratus_cursor_event(c, &ev);
 	}
 }
 
@@ -82,6 +86,7 @@ int stratus_open(const char *name, stratus_conn **out, char *msg, int n) {
 	}
 	c->shm.shmid = -1;
 	c->shm.shmaddr = (char *)-1;
+	c->fixes_event = -1;
 	c->dpy = XOpenDisplay(name);
 	if (c->dpy == NULL) {
 		snprintf(msg, n, "cannot open display %s", name);
@@ -149,6 +154,15 @@ int stratus_open(const char *name, stratus_conn **out, char *msg, int n) {
 		goto fail;
 	}
 	c->attached = 1;
+	// Without XFixes the frames only lack the pointer: no failure.
+	if (stratus_cursor_init(c) != 0) {
+		snprintf(msg, n, "out of memory");
+		goto fail;
+	}
+	if (c->dead) {
+		describe(c, "XFixes setup", 0, msg, n);
+		goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
@@ -164,8 +178,12 @@ int stratus_capture(stratus_conn *c, char *msg, int n) {
 	int before = take(); // raised by earlier input requests, not by this one
 	if (before != 0)
 		c->pending = before;
+	if (c->pointer)
+		stratus_pointer_send(c);
 	Bool ok = XShmGetImage(c->dpy, c->root, c->img, 0, 0, AllPlanes);
 	int code = take();
+	if (c->pointer)
+		stratus_pointer_recv(c);
 	if (!ok || c->dead) {
 		describe(c, "XShmGetImage", code, msg, n);
 		return -1;
@@ -257,5 +275,6 @@ void stratus_close(stratus_conn *c) {
 		XDestroyImage(c->img);
 	}
 	XCloseDisplay(c->dpy);
+	free(c->query);
 	free(c);
 }

@@ -7,6 +7,9 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
+#include <X11/extensions/Xfixes.h>
+
+struct stratus_pointer_query;
 
 typedef struct {
 	Display *dpy;
@@ -18,6 +21,14 @@ typedef struct {
 	int removed;  // IPC_RMID done
 	int dead;     // the I/O error exit handler ran
 	int pending;  // X error code raised by an earlier asynchronous request
+
+	// The pointer (cursor.c). Go sets pointer; capture fills the rest.
+	int fixes_event;    // XFixes' first event code, or -1: no cursor images
+	int cursor_changed; // a CursorNotify arrived since the image was fetched
+	int pointer;        // capture also asks where the pointer is
+	int pointer_x, pointer_y;
+	int pointer_in; // the pointer is on this screen (Xvfb has one)
+	struct stratus_pointer_query *query;
 } stratus_conn;
 
 // Each returns 0 on success, or -1 with a message in msg.
@@ -33,5 +44,17 @@ int stratus_button(stratus_conn *c, unsigned int button, int down);
 int stratus_flush(stratus_conn *c);
 
 void stratus_close(stratus_conn *c);
+
+// stratus_take returns and clears the X error code that this thread's
+// handler recorded last (0: none).
+int stratus_take(void);
+
+// cursor.c
+int stratus_cursor_init(stratus_conn *c);
+void stratus_pointer_send(stratus_conn *c); // before the capture's request
+void stratus_pointer_recv(stratus_conn *c); // after its reply, always
+int stratus_cursor_event(stratus_conn *c, const XEvent *ev);
+// NULL when the image could not be had; free the result with XFree.
+XFixesCursorImage *stratus_cursor_image(stratus_conn *c);
 
 #endif

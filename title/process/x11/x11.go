@@ -3,13 +3,16 @@
 package x11
 
 /*
-#cgo pkg-config: x11 xext xtst
+#cgo pkg-config: x11 xext xtst xfixes
+#cgo noescape stratus_capture
+#cgo nocallback stratus_capture
 #include <stdlib.h>
 #include "shim.h"
 */
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -24,6 +27,7 @@ type Display struct {
 	c     *C.stratus_conn // nil after Close
 	name  string
 	frame title.Frame
+	cur   cursor // the pointer's image, drawn into frames (cursor.go)
 }
 
 // msgLen bounds the C side's error messages.
@@ -34,7 +38,8 @@ func Available() error { return nil }
 
 // Open connects to display (":5"), checks that it has MIT-SHM and XTEST and
 // a 32-bit pixel format, and attaches one shared-memory segment the size of
-// the screen.
+// the screen. Where the server has XFIXES it also asks to hear of cursor
+// changes, for SetCursor; where it has not, Open still succeeds.
 func Open(display string) (*Display, error) {
 	name := C.CString(display)
 	defer C.free(unsafe.Pointer(name))
@@ -63,17 +68,22 @@ func (d *Display) Size() (w, h int) { return d.frame.Width, d.frame.Height }
 
 // Capture copies the root window into the shared segment and returns it as
 // a BGRA frame (the fourth byte is whatever the server left there, usually
-// 0). The frame is the segment itself, not a copy: it stays valid until the
-// next Capture or Close, and Close unmaps it.
+// 0). With SetCursor(true) the pointer is drawn over it. The frame is the
+// segment itself, not a copy: it stays valid until the next Capture or
+// Close, and Close unmaps it. It allocates nothing (the cursor image only
+// when the cursor changes to a larger one).
 func (d *Display) Capture() (*title.Frame, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.usable(); err != nil {
 		return nil, err
 	}
-	var msg [msgLen]C.char
+	var msg [msgLen]C.char // on the stack: noescape above
 	if C.stratus_capture(d.c, &msg[0], msgLen) != 0 {
 		return nil, d.fail(msg[:])
+	}
+	if d.c.pointer != 0 {
+		d.drawCursor()
 	}
 	return &d.frame, nil
 }
@@ -205,7 +215,17 @@ func (d *Display) fail(msg []C.char) error {
 	if d.c.dead != 0 {
 		return d.lost()
 	}
-	return errors.New("x11: " + C.GoString(&msg[0]))
+	return errors.New("x11: " + goString(msg))
+}
+
+// goString is C.GoString for a buffer: C.GoString would make the buffer
+// escape, and Capture's would then be allocated on every call.
+func goString(msg []C.char) string {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(msg))), len(msg))
+	if n := bytes.IndexByte(b, 0); n >= 0 {
+		b = b[:n]
+	}
+	return string(b)
 }
 
 func cbool(b bool) C.int {

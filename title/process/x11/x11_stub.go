@@ -29,6 +29,7 @@ func Open(display string) (*Display, error) { return nil, ErrUnavailable }
 func (d *Display) Name() string                       { return "" }
 func (d *Display) Size() (w, h int)                   { return 0, 0 }
 func (d *Display) Capture() (*title.Frame, error)     { return nil, ErrUnavailable }
+func (d *Display) SetCursor(on bool) error            { return ErrUnavailable }
 func (d *Display) Key(keysym uint32, down bool) error { return ErrUnavailable }
 func (d *Display) MoveTo(x, y int) error              { return ErrUnavailable }
 func (d *Display) MoveBy(dx, dy int) error            { return ErrUnavailable }

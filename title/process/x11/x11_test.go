@@ -14,11 +14,13 @@ import (
 	"time"
 )
 
-// xvfb starts a private X server at w×h and returns its display name. It
-// lets Xvfb pick a free display (-displayfd), so tests never collide.
-func xvfb(t *testing.T, w, h int) (string, *exec.Cmd) { return xvfbDepth(t, w, h, 24) }
+// xvfb starts a private X server at w×h with a black root window (-br, as
+// the runtime starts it) and returns its display name. It lets Xvfb pick a
+// free display (-displayfd), so tests never collide.
+func xvfb(t testing.TB, w, h int) (string, *exec.Cmd) { return xvfbDepth(t, w, h, 24) }
 
-func xvfbDepth(t *testing.T, w, h, depth int) (string, *exec.Cmd) {
+// xvfbDepth is xvfb with a given depth and extra server arguments.
+func xvfbDepth(t testing.TB, w, h, depth int, extra ...string) (string, *exec.Cmd) {
 	t.Helper()
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
@@ -29,7 +31,8 @@ func xvfbDepth(t *testing.T, w, h, depth int) (string, *exec.Cmd) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx%d", w, h, depth), "-nolisten", "tcp", "-noreset")
+	args := []string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx%d", w, h, depth), "-nolisten", "tcp", "-noreset", "-br"}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.ExtraFiles = []*os.File{wr}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
