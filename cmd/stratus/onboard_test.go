@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,24 @@ func (s *onboardStack) add(t *testing.T, manifestJSON string) {
 	}
 }
 
+// waitOffered waits until the signaling node routes players to ids: its
+// view of the edge is a poll or a gossip round behind the edge itself.
+func (s *onboardStack) waitOffered(t *testing.T, ids ...string) {
+	t.Helper()
+	poll(t, 10*time.Second, "the signaling node to see the titles offered", func() (bool, string) {
+		var edges []edgeView
+		if err := getJSON(s.base+"/v1/edges", &edges); err != nil || len(edges) == 0 {
+			return false, fmt.Sprint(edges, err)
+		}
+		for _, id := range ids {
+			if !slices.Contains(edges[0].Meta.Titles, id) {
+				return false, fmt.Sprint(edges[0].Meta.Titles)
+			}
+		}
+		return true, ""
+	})
+}
+
 const (
 	gearsManifest = `{"id":"gears","name":"Gears","version":"1.0.0","runtime":"process","command":"glxgears",
 		"args":["-geometry","640x360+0+0"],"width":640,"height":360,"fps":30,
@@ -157,6 +176,7 @@ func TestOnboardProcessTitles(t *testing.T) {
 	for _, m := range []string{gearsManifest, keysManifest, quitsManifest, missingManifest} {
 		s.add(t, m)
 	}
+	s.waitOffered(t, "gears", "keys", "quits")
 	locksBefore := xLocks()
 
 	t.Run("catalog", func(t *testing.T) {

@@ -170,6 +170,7 @@ func TestTouchProfileInBrowser(t *testing.T) {
 	for _, m := range []string{touchKeysManifest, touchMouseManifest, keysManifest} {
 		s.add(t, m)
 	}
+	s.waitOffered(t, "touchkeys", "touchmouse", "keys")
 	locksBefore := xLocks()
 
 	t.Run("gamepad layout: the studio's buttons and an arrow-key stick", func(t *testing.T) {
