@@ -167,6 +167,14 @@ func (d *staticDir) poll(ctx context.Context) {
 	wg.Wait()
 }
 
+// refresher is a directory that can look at its edges again now.
+type refresher interface {
+	refresh(ctx context.Context)
+}
+
+// refresh polls the edges now rather than at the next tick.
+func (d *staticDir) refresh(ctx context.Context) { d.poll(ctx) }
+
 func (d *staticDir) Edges() []route.Edge {
 	d.mu.Lock()
 	defer d.mu.Unlock()

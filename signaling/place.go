@@ -172,6 +172,12 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 		}
 		d = p.decide(req)
 	}
+	// A polled directory is up to a poll behind its edges: a title a studio
+	// has just published may be playable already. Look once more.
+	if r, ok := p.dir.(refresher); ok && d.Code == api.CodeUnknownTitle {
+		r.refresh(ctx)
+		d = p.decide(req)
+	}
 	if d.Winner == "" {
 		return placement{}, d, &api.Error{Code: d.Code, Message: d.Why}
 	}

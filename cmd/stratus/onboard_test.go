@@ -265,6 +265,17 @@ func TestOnboardProcessTitles(t *testing.T) {
 		noSessionLeft(t, s, eval[string](t, ctx, `stratus.session`), locksBefore)
 	})
 
+	t.Run("a title is playable as soon as it is published", func(t *testing.T) {
+		s.installLike(t, "gears-now", "gears")
+		s.add(t, strings.Replace(gearsManifest, `"id":"gears"`, `"id":"gears-now"`, 1))
+		ctx := newBrowser(t)
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/play?title=gears-now")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, `window.stratus && stratus.state === "playing" && stratus.framesPresented > 10`, "the just-published title to play", 30*time.Second)
+		leave(t, ctx, s, locksBefore)
+	})
+
 	t.Run("a title no edge can run is refused", func(t *testing.T) {
 		ctx := newBrowser(t)
 		if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/play?title=missing")); err != nil {
