@@ -17,6 +17,7 @@ func (e *Edge) syncCatalog() {
 	defer e.wg.Done()
 	hc := &http.Client{Timeout: e.cfg.CatalogWait + 10*time.Second}
 	var lastErr string
+	failures := 0 // in a row
 	next := 0 // configured URL to try next, rotating on failure
 	backoff := time.Second
 	var checked time.Time
@@ -41,18 +42,25 @@ func (e *Edge) syncCatalog() {
 		case e.ctx.Err() != nil:
 			return
 		case err != nil:
-			if err.Error() != lastErr {
-				e.log.Warn("catalog: fetch failed", "from", src, "err", err)
-				lastErr = err.Error()
+			// One failure is routine (a signaling node restarting, or
+			// this process shutting down); a run of them is the
+			// operator's business.
+			failures++
+			switch {
+			case failures == 3:
+				e.log.Warn("catalog: fetch keeps failing", "from", src, "err", err)
+			case err.Error() != lastErr:
+				e.log.Info("catalog: fetch failed; retrying", "from", src, "err", err)
 			}
+			lastErr = err.Error()
 			next++
 			e.sleep(backoff)
 			backoff = min(2*backoff, e.cfg.CatalogWait)
 			continue
 		}
-		if lastErr != "" {
+		if failures > 0 {
 			e.log.Info("catalog: reachable again", "from", src)
-			lastErr = ""
+			lastErr, failures = "", 0
 		}
 		backoff = time.Second
 		if !changed {
