@@ -4,31 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
-)
 
-// node is one stratus process of the cluster.
-type node struct {
-	name string
-	args []string // after the binary
-	log  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
-}
+	"stratus/internal/clustertest"
+)
 
 // cluster is a signaling node and three edges, each its own process on
 // loopback, the shape of scripts/cluster.sh: eu-west-1 and eu-west-2 answer
@@ -38,22 +25,25 @@ type cluster struct {
 	bin    string
 	dir    string // keys and logs
 	key    string
-	signal *node
+	signal *clustertest.Process
 	url    string            // the signaling node's player-facing URL
 	lan    map[string]string // region → the signaling node's pool address
 	edges  map[string]*edge
 }
 
+// edge is one edge of the cluster; its process is nil until it starts,
+// and a new one each time it is started again.
 type edge struct {
-	*node
+	*clustertest.Process
+	name   string
 	region string
 	delay  time.Duration
 	api    string // base URL
 	ports  [3]int // API, gossip, media
 }
 
-// httpc never uses a proxy: every address here is on loopback.
-var httpc = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
+// httpc is for the cluster's HTTP APIs.
+var httpc = clustertest.HTTPClient()
 
 func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 	c := &cluster{bin: bin, dir: dir, lan: map[string]string{}, edges: map[string]*edge{}}
@@ -88,8 +78,7 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 		if err != nil {
 			return c, err
 		}
-		ed := &edge{region: e.region, delay: e.delay, ports: [3]int{p[0], p[1], p[2]}}
-		ed.node = &node{name: e.name}
+		ed := &edge{name: e.name, region: e.region, delay: e.delay, ports: [3]int{p[0], p[1], p[2]}}
 		c.edges[e.name] = ed
 		if err := c.startEdge(ctx, ed); err != nil {
 			return c, err
@@ -102,19 +91,17 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 func (c *cluster) startEdge(ctx context.Context, e *edge) error {
 	api := "127.0.0.1:" + strconv.Itoa(e.ports[0])
 	e.api = "http://" + api
-	var err error
 	for attempt := 1; ; attempt++ {
-		var n *node
-		n, err = c.start(e.name, "edge", "-name", e.name, "-region", e.region, "-probe-delay", e.delay.String(),
+		n, err := c.start(e.name, "edge", "-name", e.name, "-region", e.region, "-probe-delay", e.delay.String(),
 			"-api", api, "-gossip", "127.0.0.1:"+strconv.Itoa(e.ports[1]), "-join", c.lan[e.region],
 			"-media-ip", "127.0.0.1", "-udp-port", strconv.Itoa(e.ports[2]), "-tcp-port", "-1",
 			"-cluster-key-file", c.key)
 		if err != nil {
 			return err
 		}
-		e.node = n
+		e.Process = n
 		err = c.waitHealthy(ctx, n, e.api+"/healthz")
-		if err == nil || attempt == 5 || !strings.Contains(readFile(n.log), "address already in use") {
+		if err == nil || attempt == 5 || !n.BindFailed() {
 			return err
 		}
 		// The killed process's sockets may linger a moment.
@@ -122,92 +109,34 @@ func (c *cluster) startEdge(ctx context.Context, e *edge) error {
 	}
 }
 
-func (c *cluster) start(name string, args ...string) (*node, error) {
-	n := &node{name: name, args: args, log: filepath.Join(c.dir, name+".log"), done: make(chan struct{})}
-	f, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(f, "$ %s %s\n", c.bin, strings.Join(args, " "))
-	n.cmd = exec.Command(c.bin, args...)
-	n.cmd.Env = childEnv()
-	n.cmd.Stdout, n.cmd.Stderr = f, f
-	// Should the harness die, the cluster goes with it.
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := n.cmd.Start(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
-	go func() {
-		n.err = n.cmd.Wait()
-		f.Close()
-		close(n.done)
-	}()
-	return n, nil
-}
-
-// childEnv drops STRATUS_ settings (they would change the nodes'
-// configuration) and proxies.
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "STRATUS_") || strings.HasSuffix(strings.ToLower(name), "_proxy") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-func (n *node) exited() bool {
-	select {
-	case <-n.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill sends SIGKILL and returns when; it waits for the process to go.
-func (n *node) kill() time.Time {
-	at := time.Now()
-	if !n.exited() {
-		n.cmd.Process.Kill()
-		<-n.done
-	}
-	return at
+// start runs the stratus binary with args, its output appended to
+// dir/name.log.
+func (c *cluster) start(name string, args ...string) (*clustertest.Process, error) {
+	return clustertest.Start(c.dir, name, append([]string{c.bin}, args...))
 }
 
 func (c *cluster) stop() {
 	for _, e := range c.edges {
-		if e.node != nil && e.cmd != nil {
-			e.kill()
+		if e.Process != nil {
+			e.Kill()
 		}
 	}
 	if c.signal != nil {
-		c.signal.kill()
+		c.signal.Kill()
 	}
 }
 
-func (c *cluster) waitHealthy(ctx context.Context, n *node, url string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if resp, err := httpc.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if n.exited() {
-			return fmt.Errorf("%s exited before it was ready (%v); log %s:\n%s", n.name, n.err, n.log, tail(readFile(n.log), 15))
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready at %s after 20 s; log %s", n.name, url, n.log)
-		}
-		if err := sleep(ctx, 25*time.Millisecond); err != nil {
-			return err
-		}
+// waitHealthy waits until url answers 200 OK; the error says why not,
+// with the tail of the node's log should it have exited.
+func (c *cluster) waitHealthy(ctx context.Context, n *clustertest.Process, url string) error {
+	err := n.WaitReady(ctx, httpc, url, 20*time.Second)
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return err
+	case n.Exited():
+		return fmt.Errorf("%w; log %s:\n%s", err, n.Log, n.LogTail(15))
+	default:
+		return fmt.Errorf("%w; log %s", err, n.Log)
 	}
 }
 
@@ -278,21 +207,7 @@ func (c *cluster) idle(ctx context.Context, limit time.Duration) error {
 	}
 }
 
-func getJSON(url string, v any) error {
-	resp, err := httpc.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return json.Unmarshal(b, v)
-}
+func getJSON(url string, v any) error { return clustertest.GetJSON(httpc, url, v) }
 
 // freePorts finds n distinct ports free for TCP and UDP on loopback (a
 // gossip port takes both). Another process could still take one before the
@@ -328,12 +243,4 @@ func freePorts(n int) ([]int, error) {
 func readFile(path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -60,6 +60,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"stratus/internal/browser"
+	"stratus/internal/clustertest"
 )
 
 type options struct {
@@ -159,8 +160,8 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			if !o.keep {
 				progress("node logs (tails):")
-				for _, n := range append([]*node{c.signal}, edgeNodes(c)...) {
-					fmt.Fprintf(os.Stderr, "---- %s\n%s\n", n.name, tail(readFile(n.log), 20))
+				for _, n := range append([]*clustertest.Process{c.signal}, edgeNodes(c)...) {
+					fmt.Fprintf(os.Stderr, "---- %s\n%s\n", n.Name, n.LogTail(20))
 				}
 			}
 			return fmt.Errorf("trial %d: %w", i, err)
@@ -174,10 +175,10 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-func edgeNodes(c *cluster) []*node {
-	var out []*node
+func edgeNodes(c *cluster) []*clustertest.Process {
+	var out []*clustertest.Process
 	for _, name := range []string{"eu-west-1", "eu-west-2", "us-east-1"} {
-		out = append(out, c.edges[name].node)
+		out = append(out, c.edges[name].Process)
 	}
 	return out
 }
@@ -197,13 +198,13 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 	if err := chromedp.Do(bctx, chromedp.Navigate(c.url+"/play?title="+o.title)); err != nil {
 		return t, err
 	}
-	p, err := waitPage(bctx, 30*time.Second, "the first frame", func(p page) bool {
-		return p.State == "playing" && len(p.History) > 0 && p.History[0].FirstFrameAt != nil
+	p, err := waitPage(bctx, 30*time.Second, "the first frame", func(p clustertest.Page) bool {
+		return p.State == "playing" && len(p.EdgeHistory) > 0 && p.EdgeHistory[0].FirstFrameAt != nil
 	})
 	if err != nil {
 		return t, err
 	}
-	h := p.History[0]
+	h := p.EdgeHistory[0]
 	t.joinEdge = h.Edge
 	t.navToJoined = ms(h.JoinedAt, p.TimeOrigin)
 	t.navToFrame = ms(*h.FirstFrameAt, p.TimeOrigin)
@@ -213,7 +214,7 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 	if err := sleep(ctx, o.settle); err != nil {
 		return t, err
 	}
-	before, err := waitPage(bctx, 10*time.Second, "steady play", func(q page) bool {
+	before, err := waitPage(bctx, 10*time.Second, "steady play", func(q clustertest.Page) bool {
 		return q.State == "playing" && q.FramesPresented >= p.FramesPresented+30*o.settle.Seconds()
 	})
 	if err != nil {
@@ -225,16 +226,16 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 	}
 	t.killed = victim.name
 	t.load = machine.LoadAverage()
-	killedAt := unixMs(victim.kill())
-	entries := len(before.History)
-	after, err := waitPage(bctx, 20*time.Second, "play on another edge", func(q page) bool {
-		e := q.last()
-		return q.State == "playing" && len(q.History) > entries && q.Edge != victim.name && e.Edge == q.Edge && e.FirstFrameAt != nil
+	killedAt := unixMs(victim.Kill())
+	entries := len(before.EdgeHistory)
+	after, err := waitPage(bctx, 20*time.Second, "play on another edge", func(q clustertest.Page) bool {
+		e := q.Last()
+		return q.State == "playing" && len(q.EdgeHistory) > entries && q.Edge != victim.name && e.Edge == q.Edge && e.FirstFrameAt != nil
 	})
 	if err != nil {
 		return t, err
 	}
-	e := after.last()
+	e := after.Last()
 	t.moved, t.movedRegion = e.Edge, e.Region
 	t.rejoined = ms(e.JoinedAt, killedAt)
 	t.failover = ms(*e.FirstFrameAt, killedAt)

@@ -29,7 +29,7 @@ func watchAdmission(edges []*edgeNode) *admissionMonitor {
 		defer close(m.done)
 		for {
 			for _, e := range edges {
-				if e.exited() {
+				if e.Exited() {
 					continue
 				}
 				st, err := edgeStatus(e)
@@ -158,7 +158,7 @@ func TestClusterAdmission(t *testing.T) {
 
 	// kill -9 one edge: the others keep their counts, and both nodes drop it.
 	killed := e2
-	killedAt := killed.kill()
+	killedAt := killed.Kill()
 	rest := []string{"eu-west-1", "us-east-1"}
 	for _, s := range []*signalNode{s1, s2} {
 		waitEdges(t, s, 15*time.Second, rest, nil)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"stratus/cluster"
+	"stratus/internal/clustertest"
 )
 
 // TestClusterDrain: `stratus drain` on the edge serving the page moves the
@@ -18,7 +19,7 @@ func TestClusterDrain(t *testing.T) {
 	ctx := openPage(t, s.url+"/play?title=testpattern")
 	ps := waitPlaying(t, ctx, 30*time.Second, "the page to play", 30, nil)
 	framesGrow(t, ctx, 30, 10*time.Second)
-	ps, _ = readPage(ctx)
+	ps, _ = clustertest.ReadPage(ctx)
 	drained := c.edges[ps.Edge]
 	if drained == nil {
 		t.Fatalf("page plays on unknown edge %q", ps.Edge)
@@ -27,7 +28,7 @@ func TestClusterDrain(t *testing.T) {
 
 	start := time.Now()
 	drain := exec.Command(c.bin, "drain", "-edge", drained.api, "-wait", "30s")
-	drain.Env = childEnv()
+	drain.Env = clustertest.Env()
 	out, err := drain.CombinedOutput()
 	t.Logf("stratus drain -edge %s (%v):\n%s", drained.api, time.Since(start).Round(time.Millisecond), out)
 	if err != nil {
@@ -37,7 +38,7 @@ func TestClusterDrain(t *testing.T) {
 		t.Errorf("stratus drain did not report the edge drained")
 	}
 
-	ps = waitPlaying(t, ctx, 15*time.Second, "the page to play on another edge after the drain", frames+10, func(ps pageState) bool {
+	ps = waitPlaying(t, ctx, 15*time.Second, "the page to play on another edge after the drain", frames+10, func(ps clustertest.Page) bool {
 		return ps.Edge != drained.name
 	})
 	t.Logf("page moved %s → %s (%s): %d moves, %d reconnects (%d before), %d failovers",
@@ -79,7 +80,7 @@ func TestClusterDrain(t *testing.T) {
 	t.Logf("%s exited and left /v1/edges %v after SIGTERM", drained.name, time.Since(stopAt).Round(time.Millisecond))
 	// The page never noticed.
 	framesGrow(t, ctx, 30, 10*time.Second)
-	if ps2, _ := readPage(ctx); ps2.Edge != ps.Edge || ps2.Reconnects != ps.Reconnects {
+	if ps2, _ := clustertest.ReadPage(ctx); ps2.Edge != ps.Edge || ps2.Reconnects != ps.Reconnects {
 		t.Errorf("stopping the drained edge disturbed the page: %s", ps2)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stratus/internal/clustertest"
 )
 
 // inRegionFailoverLimit is Stratus's acceptance threshold for moving a
@@ -18,7 +20,7 @@ const inRegionFailoverLimit = 3 * time.Second
 // from the kill to the first frame the page presented from it.
 func killAndFollow(t *testing.T, ctx context.Context, c *testCluster, wantRegion string, failoversBefore int) (string, time.Duration) {
 	t.Helper()
-	before, err := readPage(ctx)
+	before, err := clustertest.ReadPage(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,15 +29,15 @@ func killAndFollow(t *testing.T, ctx context.Context, c *testCluster, wantRegion
 		t.Fatalf("page plays on %q, which is not one of the test's edges", before.Edge)
 	}
 	n := len(before.EdgeHistory)
-	killedAt := victim.kill()
+	killedAt := victim.Kill()
 	t.Logf("kill -9 %s at %s (load %s)", victim.name, killedAt.Format("15:04:05.000"), loadAvg())
 
 	ps := waitPlaying(t, ctx, 20*time.Second, fmt.Sprintf("the page to play again after %s was killed", victim.name), before.FramesPresented+10,
-		func(ps pageState) bool {
-			e := ps.lastEntry()
+		func(ps clustertest.Page) bool {
+			e := ps.Last()
 			return len(ps.EdgeHistory) > n && ps.Edge != victim.name && e.Edge == ps.Edge && e.FirstFrameAt != nil
 		})
-	e := ps.lastEntry()
+	e := ps.Last()
 	took := time.Duration((*e.FirstFrameAt - float64(killedAt.UnixNano())/1e6) * float64(time.Millisecond))
 	detected := "?"
 	if ps.LastFailure != nil && ps.LastFailure.Edge == victim.name {

@@ -17,21 +17,21 @@ func TestClusterWrongKey(t *testing.T) {
 
 	// No key, no -dev: the command refuses at once.
 	nokey := c.startEdge(edgeOpts{name: "eu-west-nokey", region: "eu-west", join: s, keyFile: "-", noWait: true})
-	exited, err := nokey.wait(15 * time.Second)
+	exited, err := nokey.Wait(15 * time.Second)
 	if !exited {
 		t.Fatal("an edge without a cluster key (and without -dev) is still running after 15 s")
 	}
 	if err == nil {
 		t.Error("an edge without a cluster key exited with status 0")
 	}
-	if log := nokey.logText(); !strings.Contains(log, "cluster key is required") {
+	if log := nokey.LogText(); !strings.Contains(log, "cluster key is required") {
 		t.Errorf("an edge without a key did not say a key is required:\n%s", log)
 	}
 
 	// Another key: the edge starts, tries to join, and is refused.
 	rogue := c.startEdge(edgeOpts{name: "eu-west-rogue", region: "eu-west", join: s, keyFile: newKeyFile(t)})
 	poll(t, 15*time.Second, "the refused join in a log", func() (bool, string) {
-		return logContains(rogue.proc, "cannot join pool") || logContains(s.proc, "decrypt", "no installed keys"),
+		return rogue.LogContains("cannot join pool") || s.LogContains("decrypt", "no installed keys"),
 			"nothing yet"
 	})
 	t.Logf("refused join, edge side: %q", lastLine(rogue.proc, "cannot join pool"))
@@ -51,8 +51,8 @@ func TestClusterWrongKey(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if rogue.exited() {
-		t.Errorf("the edge with another key exited (%v); it should keep trying", rogue.err)
+	if rogue.Exited() {
+		t.Errorf("the edge with another key exited (%v); it should keep trying", rogue.Err())
 	}
 	// Nor did it learn of anyone in the cluster.
 	if l := lastLine(rogue.proc, "member joined"); l != "" {

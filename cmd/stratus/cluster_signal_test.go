@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stratus/internal/clustertest"
 )
 
 // TestClusterSignalLoss: the page is loaded from signal-1 and plays; kill -9
@@ -29,7 +31,7 @@ func TestClusterSignalLoss(t *testing.T) {
 	})
 
 	ctx := openPage(t, s1.url+"/play?title=testpattern")
-	ps := waitPlaying(t, ctx, 30*time.Second, "the page to play through signal-1", 30, func(ps pageState) bool {
+	ps := waitPlaying(t, ctx, 30*time.Second, "the page to play through signal-1", 30, func(ps clustertest.Page) bool {
 		return ps.Node == "signal-1" && len(ps.Signals) == 2
 	})
 	if !strings.Contains(ps.Signal, hostOf(s1.url)) {
@@ -38,9 +40,9 @@ func TestClusterSignalLoss(t *testing.T) {
 	t.Logf("page plays on %s through %s (%s); knows %v", ps.Edge, ps.Node, ps.Signal, ps.Signals)
 	edgeBefore, frames := ps.Edge, ps.FramesPresented
 
-	killedAt := s1.kill()
+	killedAt := s1.Kill()
 	// The game goes on, and the page finds signal-2.
-	ps = waitPlaying(t, ctx, 15*time.Second, "the page to reconnect its socket to signal-2 while playing on", frames+30, func(ps pageState) bool {
+	ps = waitPlaying(t, ctx, 15*time.Second, "the page to reconnect its socket to signal-2 while playing on", frames+30, func(ps clustertest.Page) bool {
 		return ps.Node == "signal-2" && strings.Contains(ps.Signal, hostOf(s2.url))
 	})
 	t.Logf("signaling socket on %s (%s) %v after signal-1 died; still on %s, %d reconnects",
@@ -49,14 +51,14 @@ func TestClusterSignalLoss(t *testing.T) {
 		t.Errorf("losing signal-1 moved the game: edge %s → %s, %d failovers", edgeBefore, ps.Edge, ps.Failovers)
 	}
 	framesGrow(t, ctx, 60, 10*time.Second)
-	if logContains(s2.proc, "origin not allowed") {
-		t.Errorf("signal-2 refused a page origin:\n%s", s2.logText())
+	if s2.LogContains("origin not allowed") {
+		t.Errorf("signal-2 refused a page origin:\n%s", s2.LogText())
 	}
 
 	// An edge failure now goes through signal-2.
 	next, took := killAndFollow(t, ctx, c, "eu-west", 0)
 	t.Logf("failover through signal-2 to %s took %v from kill to first new frame", next, took.Round(time.Millisecond))
-	if !logContains(s2.proc, "player joined") || !strings.Contains(lastLine(s2.proc, "player joined"), "edge="+next) {
+	if !s2.LogContains("player joined") || !strings.Contains(lastLine(s2.proc, "player joined"), "edge="+next) {
 		t.Errorf("signal-2 did not place the failed-over player on %s: %q", next, lastLine(s2.proc, "player joined"))
 	}
 	if took > inRegionFailoverLimit {
@@ -71,7 +73,7 @@ func hostOf(url string) string {
 // lastLine is the last line of p's log containing s.
 func lastLine(p *proc, s string) string {
 	var out string
-	for _, line := range strings.Split(p.logText(), "\n") {
+	for _, line := range strings.Split(p.LogText(), "\n") {
 		if strings.Contains(line, s) {
 			out = line
 		}

@@ -66,7 +66,7 @@ exec sleep 1000
 		return len(pids) >= 3, strings.Join(pids, ",") // Xvfb, the game, its helper
 	})
 
-	a.kill()
+	a.Kill()
 	// The edge's direct children die with it; the helper does not.
 	poll(t, 10*time.Second, "the killed edge's direct children to go", func() (bool, string) {
 		pids := markedPIDs(marker)
@@ -104,14 +104,14 @@ exec sleep 1000
 		pids := markedPIDs(marker2)
 		return len(pids) >= 3, strings.Join(pids, ",")
 	})
-	a.cmd.Process.Signal(syscall.SIGTERM)
+	a.Cmd.Process.Signal(syscall.SIGTERM)
 	// Signals of one kind sent together merge into one: send the second
 	// once the first is taken.
 	poll(t, 5*time.Second, "the edge to take the first SIGTERM", func() (bool, string) {
-		return logContains(a.proc, "shutting down"), ""
+		return a.LogContains("shutting down"), ""
 	})
-	a.cmd.Process.Signal(syscall.SIGTERM)
-	if exited, _ := a.wait(10 * time.Second); !exited {
+	a.Cmd.Process.Signal(syscall.SIGTERM)
+	if exited, _ := a.Wait(10 * time.Second); !exited {
 		t.Fatal("the edge did not exit on a second SIGTERM")
 	}
 	if pids := markedPIDs(marker2); len(pids) > 0 {

@@ -7,17 +7,12 @@ package main
 // the test fails), and kill -9 and SIGTERM at hand.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +31,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge/api"
+	"stratus/internal/clustertest"
 	"stratus/signaling"
 )
 
@@ -140,59 +135,25 @@ func hostPort(ip string, port int) string { return net.JoinHostPort(ip, strconv.
 
 // ---- processes --------------------------------------------------------------
 
-// proc is one stratus process.
+// proc is one stratus process of a test: its log is in the test's
+// temporary directory, and it is killed (and its log's tail printed, should
+// the test have failed) when the test ends.
 type proc struct {
-	t    *testing.T
-	name string
-	args []string // after the binary
-	log  string   // path of its combined stdout and stderr
-	cmd  *exec.Cmd
-	done chan struct{} // closed once it has exited
-	err  error         // its exit status, once done is closed
-}
-
-// childEnv is the environment without STRATUS_ settings, which would
-// silently change the children's configuration (see loadFlags), and
-// without proxy settings: every address of a test cluster is local.
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "STRATUS_") || strings.HasSuffix(strings.ToLower(name), "_proxy") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
+	*clustertest.Process
+	t *testing.T
 }
 
 // startProc runs argv (argv[0] is the program) with its output in a log
 // file named after the process.
 func startProc(t *testing.T, name string, argv []string) *proc {
 	t.Helper()
-	dir := t.TempDir()
-	p := &proc{t: t, name: name, args: argv[1:], log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
-	f, err := os.Create(p.log)
+	cp, err := clustertest.Start(t.TempDir(), name, argv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(f, "$ %s\n", strings.Join(argv, " "))
-	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Env = childEnv()
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	// Should the test binary die, take the process along.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		f.Close()
-		close(p.done)
-	}()
+	p := &proc{Process: cp, t: t}
 	t.Cleanup(func() {
-		p.kill()
+		p.Kill()
 		if t.Failed() {
 			p.dumpLog(60)
 		}
@@ -200,70 +161,21 @@ func startProc(t *testing.T, name string, argv []string) *proc {
 	return p
 }
 
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill sends SIGKILL (kill -9) and waits for the process to be gone. It
-// returns the wall-clock time of the signal.
-func (p *proc) kill() time.Time {
-	at := time.Now()
-	if !p.exited() {
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-	return at
-}
-
 // term sends SIGTERM and waits up to limit for the process to exit; it
 // returns the exit status (nil for 0).
 func (p *proc) term(limit time.Duration) error {
 	p.t.Helper()
-	if !p.exited() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Term()
+	exited, err := p.Wait(limit)
+	if !exited {
+		p.t.Fatalf("%s did not exit within %v of SIGTERM", p.Name, limit)
 	}
-	select {
-	case <-p.done:
-		return p.err
-	case <-time.After(limit):
-		p.t.Fatalf("%s did not exit within %v of SIGTERM", p.name, limit)
-		return nil
-	}
-}
-
-// wait waits up to limit for the process to exit by itself, and returns
-// whether it did and its exit status.
-func (p *proc) wait(limit time.Duration) (bool, error) {
-	select {
-	case <-p.done:
-		return true, p.err
-	case <-time.After(limit):
-		return false, nil
-	}
-}
-
-func (p *proc) logText() string {
-	b, _ := os.ReadFile(p.log)
-	return string(b)
+	return err
 }
 
 // dumpLog prints the last n lines of the process's log.
 func (p *proc) dumpLog(n int) {
-	lines := strings.Split(strings.TrimRight(p.logText(), "\n"), "\n")
-	if len(lines) > n {
-		lines = append([]string{fmt.Sprintf("… %d lines before", len(lines)-n)}, lines[len(lines)-n:]...)
-	}
-	p.t.Logf("---- log of %s (%s) ----\n%s", p.name, p.log, strings.Join(lines, "\n"))
-}
-
-// bindFailed says whether the process exited because a port was taken.
-func (p *proc) bindFailed() bool {
-	return p.exited() && strings.Contains(p.logText(), "address already in use")
+	p.t.Logf("---- log of %s (%s) ----\n%s", p.Name, p.Log, p.LogTail(n))
 }
 
 // ---- polling -----------------------------------------------------------------
@@ -285,34 +197,11 @@ func poll(t *testing.T, limit time.Duration, why string, cond func() (bool, stri
 	}
 }
 
-// httpc never uses a proxy: every address of a test cluster is local.
-var httpc = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
+// httpc is for the test cluster's HTTP APIs.
+var httpc = clustertest.HTTPClient()
 
 // getJSON fetches url into v.
-func getJSON(url string, v any) error {
-	resp, err := httpc.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
-	}
-	return json.Unmarshal(body, v)
-}
-
-func healthy(url string) bool {
-	resp, err := httpc.Get(url)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
+func getJSON(url string, v any) error { return clustertest.GetJSON(httpc, url, v) }
 
 // ---- the cluster ---------------------------------------------------------------
 
@@ -416,22 +305,19 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 // port race and should be started again on other ports.
 func (c *testCluster) waitReady(p *proc, url string, attempt int) bool {
 	c.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !healthy(url) {
-		if p.exited() {
-			if p.bindFailed() && attempt < 4 {
-				c.t.Logf("%s lost a port race; starting it again", p.name)
-				return false
-			}
-			p.dumpLog(40)
-			c.t.Fatalf("%s exited before it was ready: %v", p.name, p.err)
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("%s not ready at %s after 20 s", p.name, url)
-		}
-		time.Sleep(25 * time.Millisecond)
+	err := p.WaitReady(c.t.Context(), httpc, url, 20*time.Second)
+	if err == nil {
+		return true
 	}
-	return true
+	if p.Exited() {
+		if p.BindFailed() && attempt < 4 {
+			c.t.Logf("%s lost a port race; starting it again", p.Name)
+			return false
+		}
+		p.dumpLog(40)
+	}
+	c.t.Fatal(err)
+	return false
 }
 
 // edgeOpts describes an edge.
@@ -579,84 +465,12 @@ func okEdge(e edgeView) bool { return e.Meta.Health == cluster.HealthOK }
 
 // ---- the page -------------------------------------------------------------------
 
-// pageState is what the tests read of window.stratus.
-type pageState struct {
-	State           string         `json:"state"`
-	Edge            string         `json:"edge"`
-	Region          string         `json:"region"`
-	Session         string         `json:"session"`
-	Node            string         `json:"node"`
-	Signal          string         `json:"signal"`
-	Signals         []string       `json:"signals"`
-	FramesPresented float64        `json:"framesPresented"`
-	Failovers       int            `json:"failovers"`
-	Moves           int            `json:"moves"`
-	Reconnects      int            `json:"reconnects"`
-	Reason          string         `json:"reason"`
-	Error           *pageError     `json:"error"`
-	RTTs            map[string]any `json:"rtts"`
-	EdgeHistory     []historyEntry `json:"edgeHistory"`
-	LastFailure     *struct {
-		Edge   string  `json:"edge"`
-		At     float64 `json:"at"`
-		Reason string  `json:"reason"`
-	} `json:"lastFailure"`
-	TimeOrigin float64 `json:"timeOrigin"`
-}
-
-type pageError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-type historyEntry struct {
-	Edge         string   `json:"edge"`
-	Region       string   `json:"region"`
-	Session      string   `json:"session"`
-	JoinedAt     float64  `json:"joinedAt"`
-	FirstFrameAt *float64 `json:"firstFrameAt"`
-}
-
-const pageStateJS = `JSON.stringify(window.stratus ? {
-	state: stratus.state, edge: stratus.edge, region: stratus.region, session: stratus.session,
-	node: stratus.node, signal: stratus.signal, signals: stratus.signals,
-	framesPresented: stratus.framesPresented, failovers: stratus.failovers, moves: stratus.moves,
-	reconnects: stratus.reconnects, reason: stratus.reason, error: stratus.error, rtts: stratus.rtts,
-	edgeHistory: stratus.edgeHistory, lastFailure: stratus.lastFailure,
-	timeOrigin: performance.timeOrigin} : null)`
-
-// readPage reads the page's state.
-func readPage(ctx context.Context) (pageState, error) {
-	var ps pageState
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageStateJS))
-	if err != nil {
-		return ps, err
-	}
-	if s == "null" || s == "" {
-		return ps, errors.New("window.stratus is not there yet")
-	}
-	err = json.Unmarshal([]byte(s), &ps)
-	return ps, err
-}
-
-func (ps pageState) String() string {
-	b, _ := json.Marshal(struct {
-		State, Edge, Region, Node, Signal string
-		Frames                            float64
-		Failovers, Moves, Reconnects      int
-		Reason                            string
-		Error                             *pageError
-		History                           []historyEntry
-	}{ps.State, ps.Edge, ps.Region, ps.Node, ps.Signal, ps.FramesPresented, ps.Failovers, ps.Moves, ps.Reconnects, ps.Reason, ps.Error, ps.EdgeHistory})
-	return string(b)
-}
-
 // waitPage polls the page's state until cond holds.
-func waitPage(t *testing.T, ctx context.Context, limit time.Duration, why string, cond func(pageState) bool) pageState {
+func waitPage(t *testing.T, ctx context.Context, limit time.Duration, why string, cond func(clustertest.Page) bool) clustertest.Page {
 	t.Helper()
-	var last pageState
+	var last clustertest.Page
 	poll(t, limit, why, func() (bool, string) {
-		ps, err := readPage(ctx)
+		ps, err := clustertest.ReadPage(ctx)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -668,19 +482,11 @@ func waitPage(t *testing.T, ctx context.Context, limit time.Duration, why string
 
 // waitPlaying waits until the page plays on an edge and has presented
 // frames beyond minFrames, which shows video really arrives.
-func waitPlaying(t *testing.T, ctx context.Context, limit time.Duration, why string, minFrames float64, cond func(pageState) bool) pageState {
+func waitPlaying(t *testing.T, ctx context.Context, limit time.Duration, why string, minFrames float64, cond func(clustertest.Page) bool) clustertest.Page {
 	t.Helper()
-	return waitPage(t, ctx, limit, why, func(ps pageState) bool {
+	return waitPage(t, ctx, limit, why, func(ps clustertest.Page) bool {
 		return ps.State == "playing" && ps.Edge != "" && ps.FramesPresented > minFrames && (cond == nil || cond(ps))
 	})
-}
-
-// lastEntry is the newest edgeHistory entry.
-func (ps pageState) lastEntry() historyEntry {
-	if len(ps.EdgeHistory) == 0 {
-		return historyEntry{}
-	}
-	return ps.EdgeHistory[len(ps.EdgeHistory)-1]
 }
 
 // openPage opens the play page in a fresh Chromium.
@@ -697,12 +503,12 @@ func openPage(t *testing.T, url string) context.Context {
 // it is really playing, not merely in the playing state.
 func framesGrow(t *testing.T, ctx context.Context, by float64, limit time.Duration) {
 	t.Helper()
-	ps, err := readPage(ctx)
+	ps, err := clustertest.ReadPage(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := ps.FramesPresented
-	waitPage(t, ctx, limit, fmt.Sprintf("%v more frames presented", by), func(ps pageState) bool {
+	waitPage(t, ctx, limit, fmt.Sprintf("%v more frames presented", by), func(ps clustertest.Page) bool {
 		return ps.State == "playing" && ps.FramesPresented >= start+by
 	})
 }
@@ -718,20 +524,6 @@ func loadAvg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
-}
-
-// logContains polls a process's log for any of the words (case-insensitive).
-func logContains(p *proc, words ...string) bool {
-	sc := bufio.NewScanner(strings.NewReader(strings.ToLower(p.logText())))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		for _, w := range words {
-			if strings.Contains(sc.Text(), strings.ToLower(w)) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ---- a player without a browser ----------------------------------------------------
