@@ -18,7 +18,7 @@ func (e *Edge) syncCatalog() {
 	hc := &http.Client{Timeout: e.cfg.CatalogWait + 10*time.Second}
 	var lastErr string
 	failures := 0 // in a row
-	next := 0 // configured URL to try next, rotating on failure
+	next := 0     // configured URL to try next, rotating on failure
 	backoff := time.Second
 	var checked time.Time
 	for e.ctx.Err() == nil {

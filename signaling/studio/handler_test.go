@@ -34,14 +34,14 @@ func TestRoundTrip(t *testing.T) {
 	if code := call(t, srv, keyAcme, "PUT", TitlesPath+"/rocket", manifestJSON("other", "2.0.0"), &e); code != 400 || e.Problems[0].Field != "id" {
 		t.Fatalf("id mismatch: %d %+v", code, e)
 	}
-	if got := svc.Catalog(); len(got) != 1 || got[0].Version != "1.1.0" {
+	if got := svc.Store().Snapshot().Titles; len(got) != 1 || got[0].Version != "1.1.0" {
 		t.Fatalf("catalog %+v", got)
 	}
 	var retired Title
 	if code := call(t, srv, keyAcme, "DELETE", TitlesPath+"/rocket", nil, &retired); code != 200 || !retired.Retired {
 		t.Fatalf("retire: %d %+v", code, retired)
 	}
-	if got := svc.Catalog(); len(got) != 0 {
+	if got := svc.Store().Snapshot().Titles; len(got) != 0 {
 		t.Fatalf("catalog after retire %+v", got)
 	}
 	// Kept for the record, and still the studio's.

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-
-	"stratus/title/manifest"
 )
 
 // Config configures the studio API.
@@ -100,10 +98,6 @@ func New(cfg Config, log *slog.Logger) (*Service, error) {
 
 // Store is the catalog itself.
 func (s *Service) Store() *Store { return s.store }
-
-// Catalog returns the manifests of every title not retired, by id: the
-// player catalog's studio titles, and what edges will replicate.
-func (s *Service) Catalog() []manifest.Manifest { return s.store.Catalog() }
 
 // Close stops further changes.
 func (s *Service) Close() error { return s.store.Close() }

@@ -249,21 +249,11 @@ func (s *Store) Changed() <-chan struct{} {
 	return s.changed
 }
 
-// Snapshot returns the catalog as edges replicate it.
+// Snapshot returns the catalog as edges replicate it: the manifests of all
+// titles not retired, by id.
 func (s *Store) Snapshot() catalog.Snapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return catalog.Snapshot{Revision: s.rev, Titles: s.catalog()}
-}
-
-// Catalog returns the manifests of all titles not retired, by id.
-func (s *Store) Catalog() []manifest.Manifest {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.catalog()
-}
-
-func (s *Store) catalog() []manifest.Manifest {
 	out := []manifest.Manifest{}
 	for _, t := range s.titles {
 		if !t.Retired {
@@ -271,7 +261,7 @@ func (s *Store) catalog() []manifest.Manifest {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return catalog.Snapshot{Revision: s.rev, Titles: out}
 }
 
 // owned returns title id if studio owns it. Callers hold s.mu.

@@ -58,7 +58,7 @@ func TestPersistence(t *testing.T) {
 	if g, err := svc2.Store().Get("rival", "ghost"); err != nil || !g.Retired {
 		t.Fatalf("retired title: %+v %v", g, err)
 	}
-	if c := svc2.Catalog(); len(c) != 1 || c[0].ID != "rocket" {
+	if c := svc2.Store().Snapshot().Titles; len(c) != 1 || c[0].ID != "rocket" {
 		t.Fatalf("catalog %+v", c)
 	}
 }
@@ -173,7 +173,7 @@ func TestConcurrentCreates(t *testing.T) {
 				codes[2*i+j] = call(t, srv, key, "POST", TitlesPath, manifestJSON(fmt.Sprintf("game-%d", i), "1.0.0"), nil)
 			})
 		}
-		wg.Go(func() { svc.Catalog(); svc.Store().List("acme") })
+		wg.Go(func() { svc.Store().Snapshot(); svc.Store().List("acme") })
 	}
 	wg.Wait()
 	for i := range n {
@@ -181,7 +181,7 @@ func TestConcurrentCreates(t *testing.T) {
 			t.Errorf("game-%d: %d and %d", i, a, b)
 		}
 	}
-	if got := len(svc.Catalog()); got != n {
+	if got := len(svc.Store().Snapshot().Titles); got != n {
 		t.Fatalf("catalog has %d", got)
 	}
 	re, err := OpenStore(dir, testLog())
