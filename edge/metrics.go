@@ -79,10 +79,16 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	st := m.e.Status()
 	ch <- prometheus.MustNewConstMetric(m.active, prometheus.GaugeValue, float64(st.Active))
 	ch <- prometheus.MustNewConstMetric(m.capacity, prometheus.GaugeValue, float64(st.Capacity))
-	all := m.e.titles.list(true)
-	runnable := len(m.e.titles.ids())
-	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, float64(runnable), "true")
-	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, float64(len(all)-runnable), "false")
+	var runnable, not float64
+	for _, t := range m.e.titles.list(true) {
+		if t.Runnable {
+			runnable++
+		} else {
+			not++
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, runnable, "true")
+	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, not, "false")
 	ch <- prometheus.MustNewConstMetric(m.catalogRev, prometheus.GaugeValue, float64(m.e.titles.revision()))
 	m.e.mu.Lock()
 	rs := make([]*running, 0, len(m.e.sessions))
