@@ -2,9 +2,10 @@ package edge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
+
+	"stratus/input"
 )
 
 // Drain takes the edge out of service without hurting anyone: it admits no
@@ -57,12 +58,11 @@ func (e *Edge) askToMove() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, r := range e.sessions {
-		m := pageMessage{Type: "move", Reason: "edge " + e.cfg.Name + " is going out of service"}
+		m := input.Control{Type: input.ControlMove, Reason: "edge " + e.cfg.Name + " is going out of service"}
 		if st := r.snapshot.Load(); st != nil {
 			m.Token = sealState(e.stateKey, r.title, time.Now(), *st)
 		}
-		msg, _ := json.Marshal(m)
-		r.peer.SendText(string(msg))
+		r.peer.SendText(m.Text())
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 	"stratus/edge/gpu"
 	"stratus/encoder"
 	"stratus/encoder/x264"
+	"stratus/input"
 	"stratus/session"
 	"stratus/stream"
 	"stratus/title"
@@ -206,11 +206,11 @@ func (e *Edge) reserve() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed || e.draining {
-		return &api.Error{Code: api.CodeDraining, Message: fmt.Sprintf("edge %s is draining", e.cfg.Name), Status: 503}
+		return api.Errorf(api.CodeDraining, "edge %s is draining", e.cfg.Name)
 	}
 	if c := e.capacity(); e.reserved >= c {
 		e.metrics.refused.Inc()
-		return &api.Error{Code: api.CodeEdgeFull, Message: fmt.Sprintf("edge %s is full (%d of %d sessions)", e.cfg.Name, e.reserved, c), Status: 503}
+		return api.Errorf(api.CodeEdgeFull, "edge %s is full (%d of %d sessions)", e.cfg.Name, e.reserved, c)
 	}
 	e.reserved++
 	e.publish()
@@ -233,14 +233,14 @@ func newID() string {
 // Start admits a player and starts their session; it returns the SDP answer.
 func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 	if req.Title == "" || req.Offer == "" {
-		return api.CreateResponse{}, &api.Error{Code: api.CodeBadRequest, Message: "title and offer are required", Status: 400}
+		return api.CreateResponse{}, api.Errorf(api.CodeBadMessage, "title and offer are required")
 	}
 	desc, err := e.titles.get(req.Title)
 	if errors.Is(err, title.ErrUnknown) {
-		return api.CreateResponse{}, &api.Error{Code: api.CodeUnknownTitle, Message: fmt.Sprintf("no title %q on this edge", req.Title), Status: 404}
+		return api.CreateResponse{}, api.Errorf(api.CodeUnknownTitle, "no title %q on this edge", req.Title)
 	}
 	if err != nil {
-		return api.CreateResponse{}, &api.Error{Code: api.CodeUnknownTitle, Message: err.Error(), Status: 404}
+		return api.CreateResponse{}, api.Errorf(api.CodeUnknownTitle, "%v", err)
 	}
 	if err := e.reserve(); err != nil {
 		return api.CreateResponse{}, err
@@ -260,7 +260,7 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 		if ae, ok := api.AsError(err); ok {
 			return api.CreateResponse{}, ae
 		}
-		return api.CreateResponse{}, &api.Error{Code: api.CodeInternal, Message: err.Error(), Status: 500}
+		return api.CreateResponse{}, api.Errorf(api.CodeInternal, "%v", err)
 	}
 	e.wg.Add(1)
 	go e.run(r)
@@ -331,7 +331,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	closers = append(closers, peer.Close)
 	answer, err = peer.Answer(req.Offer)
 	if err != nil {
-		return nil, "", &api.Error{Code: api.CodeBadRequest, Message: "offer: " + err.Error(), Status: 400}
+		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
 	}
 	sess, err := session.New(session.Config{
 		ID: r.id, Title: t, Encoder: enc, Sink: peer,
@@ -340,8 +340,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		SnapshotEvery: e.cfg.SnapshotEvery,
 		OnSnapshot: func(state []byte) {
 			r.snapshot.Store(&state)
-			msg, _ := json.Marshal(pageMessage{Type: "snapshot", Token: sealState(e.stateKey, desc.ID, time.Now(), state)})
-			peer.SendText(string(msg))
+			peer.SendText(input.Control{Type: input.ControlSnapshot, Token: sealState(e.stateKey, desc.ID, time.Now(), state)}.Text())
 		},
 	}, e.log)
 	if err != nil {
@@ -422,7 +421,7 @@ func (e *Edge) Stop(id string) error {
 	r, ok := e.sessions[id]
 	e.mu.Unlock()
 	if !ok {
-		return &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no session %q", id), Status: 404}
+		return api.Errorf(api.CodeNotFound, "no session %q", id)
 	}
 	if s := r.sess.Load(); s != nil {
 		s.Stop(errors.New("player left"))
@@ -436,7 +435,7 @@ func (e *Edge) AddCandidate(id string, c api.Candidate) error {
 	r, ok := e.sessions[id]
 	e.mu.Unlock()
 	if !ok {
-		return &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no session %q", id), Status: 404}
+		return api.Errorf(api.CodeNotFound, "no session %q", id)
 	}
 	return r.peer.AddCandidate(toICE(c))
 }
@@ -456,14 +455,14 @@ func (e *Edge) reportStats(r *running, s *session.Session) {
 		case <-t.C:
 		}
 		st, ps := s.Stats(), r.peer.Stats()
-		msg, _ := json.Marshal(pageStats{
-			Type: "stats", Encoder: r.enc.Name(), FPS: st.FPS,
+		msg := input.Control{Type: input.ControlStats, EdgeStats: &input.EdgeStats{
+			Encoder: r.enc.Name(), FPS: st.FPS,
 			EncodeMs: st.EncodeMs, RenderMs: st.RenderMs, ConvertMs: st.ConvertMs,
 			BitrateKbps: st.BitrateBps / 1000, TargetKbps: float64(st.TargetBitrate) / 1000,
 			RTTMs: float64(ps.RTT) / 1e6, LossPct: 100 * ps.FractionLost,
 			Skipped: st.Skipped, Edge: e.cfg.Name, Region: e.cfg.Region,
-		})
-		r.peer.SendText(string(msg)) // dropped when the channel is not open
+		}}
+		r.peer.SendText(msg.Text()) // dropped when the channel is not open
 	}
 }
 
@@ -485,10 +484,10 @@ const (
 // tellEnded sends the page why its session ended, so that it shows the
 // reason instead of taking the closed connection for a failed edge.
 func (e *Edge) tellEnded(r *running, reason error) {
-	msg, _ := json.Marshal(pageMessage{Type: "ended", Reason: reason.Error()})
+	msg := input.Control{Type: input.ControlEnded, Reason: reason.Error()}.Text()
 	deadline := time.Now().Add(endedWait)
 	for {
-		err := r.peer.SendText(string(msg))
+		err := r.peer.SendText(msg)
 		if err == nil {
 			break
 		}
@@ -502,15 +501,6 @@ func (e *Edge) tellEnded(r *running, reason error) {
 	r.peer.Flush(endedFlush)
 }
 
-// pageMessage is a control message to the page on its input channel:
-// "snapshot" carries a resume token, "move" asks the page to rejoin
-// elsewhere (the edge is draining), "ended" says why the session ended.
-type pageMessage struct {
-	Type   string `json:"type"`
-	Token  string `json:"token,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
-
 // resume restores a title from a resume token.
 func (e *Edge) resume(t title.Title, titleID, token string) error {
 	sn, ok := t.(title.Snapshotter)
@@ -522,21 +512,4 @@ func (e *Edge) resume(t title.Title, titleID, token string) error {
 		return err
 	}
 	return sn.Restore(state)
-}
-
-// pageStats is the edge's report to the page.
-type pageStats struct {
-	Type        string  `json:"type"`
-	Encoder     string  `json:"encoder"`
-	FPS         float64 `json:"fps"`
-	EncodeMs    float64 `json:"encodeMs"`
-	RenderMs    float64 `json:"renderMs"`
-	ConvertMs   float64 `json:"convertMs"`
-	BitrateKbps float64 `json:"bitrateKbps"`
-	TargetKbps  float64 `json:"targetKbps"`
-	RTTMs       float64 `json:"rttMs"`
-	LossPct     float64 `json:"lossPct"`
-	Skipped     int64   `json:"skipped"`
-	Edge        string  `json:"edge"`
-	Region      string  `json:"region"`
 }

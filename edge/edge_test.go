@@ -140,8 +140,8 @@ func TestRefusals(t *testing.T) {
 		code string
 	}{
 		{"unknown title", api.CreateRequest{Title: "nope", Offer: offer(t)}, api.CodeUnknownTitle},
-		{"no offer", api.CreateRequest{Title: "rocks"}, api.CodeBadRequest},
-		{"bad offer", api.CreateRequest{Title: "rocks", Offer: "v=0 garbage"}, api.CodeBadRequest},
+		{"no offer", api.CreateRequest{Title: "rocks"}, api.CodeBadMessage},
+		{"bad offer", api.CreateRequest{Title: "rocks", Offer: "v=0 garbage"}, api.CodeBadMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

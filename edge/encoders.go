@@ -72,7 +72,7 @@ func noSlot(soft, software int, why string) error {
 	if why != "" {
 		msg += "; GPUs: " + why
 	}
-	return &api.Error{Code: api.CodeEdgeFull, Message: msg, Status: 503}
+	return api.Errorf(api.CodeEdgeFull, "%s", msg)
 }
 
 // Open opens the encoder of session id and takes its slot; gpu is the GPU

@@ -93,10 +93,10 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, &api.Error{Code: api.CodeBadRequest, Message: "request body too large", Status: http.StatusRequestEntityTooLarge})
+			writeError(w, &api.Error{Code: api.CodeBadMessage, Message: "request body too large", Status: http.StatusRequestEntityTooLarge})
 			return false
 		}
-		writeError(w, &api.Error{Code: api.CodeBadRequest, Message: "bad request body: " + err.Error(), Status: http.StatusBadRequest})
+		writeError(w, api.Errorf(api.CodeBadMessage, "bad request body: "+"%v", err))
 		return false
 	}
 	return true
@@ -111,7 +111,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, err error) {
 	ae, ok := api.AsError(err)
 	if !ok {
-		ae = &api.Error{Code: api.CodeInternal, Message: err.Error(), Status: http.StatusInternalServerError}
+		ae = api.Errorf(api.CodeInternal, "%v", err)
 	}
 	if ae.Status == 0 {
 		ae.Status = http.StatusInternalServerError

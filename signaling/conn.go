@@ -80,7 +80,7 @@ func (c *conn) serve(ctx context.Context) {
 		}
 		c.ws.SetReadDeadline(time.Now().Add(pongWait))
 		if typ != websocket.TextMessage {
-			c.sendError(&ProtocolError{Code: CodeBadMessage, Msg: "messages must be JSON text"})
+			c.sendError(&ProtocolError{Code: api.CodeBadMessage, Msg: "messages must be JSON text"})
 			continue
 		}
 		m, err := ParseClient(data)
@@ -120,7 +120,7 @@ func (c *conn) handle(ctx context.Context, m Message) {
 		c.join(ctx, m)
 	case TypeCandidate:
 		if c.session == "" {
-			c.sendError(&ProtocolError{Code: CodeNotJoined, Msg: "candidate before join"})
+			c.sendError(&ProtocolError{Code: api.CodeNotJoined, Msg: "candidate before join"})
 			return
 		}
 		cand := api.Candidate{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid, SDPMLineIndex: m.Candidate.SDPMLineIndex}
@@ -158,7 +158,7 @@ func (c *conn) join(ctx context.Context, m Message) {
 		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
 	})
 	if err != nil {
-		code := CodeInternal
+		code := api.CodeInternal
 		if ae, ok := api.AsError(err); ok {
 			code = ae.Code
 		}
@@ -208,7 +208,7 @@ func (c *conn) send(m Message) {
 
 // sendError reports err to the player with the code the page understands.
 func (c *conn) sendError(err error) {
-	m := Message{Type: TypeError, Code: CodeInternal, Message: "internal error"}
+	m := Message{Type: TypeError, Code: api.CodeInternal, Message: "internal error"}
 	var pe *ProtocolError
 	if errors.As(err, &pe) {
 		m.Code, m.Message = pe.Code, pe.Msg

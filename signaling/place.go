@@ -164,7 +164,7 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 	d := p.decide(req)
 	// A node that has just started may not have heard of any edge yet;
 	// gossip fills its view within a second or two.
-	for d.Code == api.CodeUnreachable && time.Since(p.started) < warmUp {
+	for d.Code == api.CodeNoEdge && time.Since(p.started) < warmUp {
 		select {
 		case <-ctx.Done():
 			return placement{}, d, ctx.Err()
@@ -179,7 +179,7 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 		d = p.decide(req)
 	}
 	if d.Winner == "" {
-		return placement{}, d, &api.Error{Code: d.Code, Message: d.Why}
+		return placement{}, d, api.Errorf(d.Code, "%s", d.Why)
 	}
 	var lastErr error
 	tried := 0
@@ -213,7 +213,7 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 			continue
 		}
 		switch ae.Code {
-		case api.CodeUnreachable:
+		case api.CodeNoEdge:
 			p.mu.Lock()
 			p.suspect[c.Edge] = time.Now().Add(suspectFor)
 			p.mu.Unlock()
@@ -225,7 +225,7 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 		}
 	}
 	if lastErr == nil {
-		lastErr = &api.Error{Code: api.CodeEdgeFull, Message: d.Why}
+		lastErr = api.Errorf(api.CodeEdgeFull, "%s", d.Why)
 	}
 	return placement{}, d, lastErr
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"stratus/edge/api"
 )
 
 // The player protocol: JSON text messages over one WebSocket at /v1/ws.
@@ -28,8 +30,9 @@ import (
 //	{"type":"status","stage":"routing"|"starting","message":"…"}
 //	{"type":"joined","session":"<id>","edge":"<node name>","region":"<region>","sdp":"<answer>"}
 //	{"type":"candidate","candidate":{…}}
-//	{"type":"ended","reason":"…"}
 //	{"type":"error","code":"<code>","message":"<for the player>"}
+//
+// with the codes of package edge/api (codes.go).
 //
 // The page creates the offer: one recvonly video transceiver and the two
 // input data channels described in package input.
@@ -51,7 +54,6 @@ const (
 	TypeLeave     = "leave"
 	TypeStatus    = "status"
 	TypeJoined    = "joined"
-	TypeEnded     = "ended"
 	TypeError     = "error"
 	TypeHello     = "hello"
 )
@@ -67,17 +69,6 @@ type Probe struct {
 	Region string `json:"region"`
 	URL    string `json:"url"`
 }
-
-// Error codes carried in error messages; the page maps them to words.
-const (
-	CodeBadMessage   = "bad_message"
-	CodeTooLarge     = "too_large"
-	CodeUnknownTitle = "unknown_title"
-	CodeEdgeFull     = "edge_full"
-	CodeNoEdge       = "no_edge"
-	CodeNotJoined    = "not_joined"
-	CodeInternal     = "internal"
-)
 
 // MaxMessageBytes bounds one client message. An SDP offer with two data
 // channels and one video transceiver is around 3 KiB; 64 KiB leaves room for
@@ -127,14 +118,14 @@ type ProtocolError struct {
 func (e *ProtocolError) Error() string { return e.Code + ": " + e.Msg }
 
 func badMessage(format string, args ...any) error {
-	return &ProtocolError{Code: CodeBadMessage, Msg: fmt.Sprintf(format, args...)}
+	return &ProtocolError{Code: api.CodeBadMessage, Msg: fmt.Sprintf(format, args...)}
 }
 
 // ParseClient decodes and checks one message from a player.
 func ParseClient(data []byte) (Message, error) {
 	var m Message
 	if len(data) > MaxMessageBytes {
-		return m, &ProtocolError{Code: CodeTooLarge, Msg: fmt.Sprintf("message of %d bytes exceeds %d", len(data), MaxMessageBytes)}
+		return m, &ProtocolError{Code: api.CodeTooLarge, Msg: fmt.Sprintf("message of %d bytes exceeds %d", len(data), MaxMessageBytes)}
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		var se *json.SyntaxError

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"stratus/edge/api"
 )
 
 func TestParseClient(t *testing.T) {
@@ -15,15 +17,15 @@ func TestParseClient(t *testing.T) {
 		{"join", `{"type":"join","title":"rocks","sdp":"v=0"}`, ""},
 		{"candidate", `{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0"}}`, ""},
 		{"leave", `{"type":"leave"}`, ""},
-		{"not json", `hello`, CodeBadMessage},
-		{"array", `[1,2]`, CodeBadMessage},
-		{"no type", `{"title":"x"}`, CodeBadMessage},
-		{"unknown type", `{"type":"explode"}`, CodeBadMessage},
-		{"join without title", `{"type":"join","sdp":"v=0"}`, CodeBadMessage},
-		{"join without sdp", `{"type":"join","title":"rocks"}`, CodeBadMessage},
-		{"candidate without body", `{"type":"candidate"}`, CodeBadMessage},
-		{"wrong field type", `{"type":"join","title":5,"sdp":"v=0"}`, CodeBadMessage},
-		{"too large", `{"type":"join","title":"rocks","sdp":"` + strings.Repeat("a", MaxMessageBytes) + `"}`, CodeTooLarge},
+		{"not json", `hello`, api.CodeBadMessage},
+		{"array", `[1,2]`, api.CodeBadMessage},
+		{"no type", `{"title":"x"}`, api.CodeBadMessage},
+		{"unknown type", `{"type":"explode"}`, api.CodeBadMessage},
+		{"join without title", `{"type":"join","sdp":"v=0"}`, api.CodeBadMessage},
+		{"join without sdp", `{"type":"join","title":"rocks"}`, api.CodeBadMessage},
+		{"candidate without body", `{"type":"candidate"}`, api.CodeBadMessage},
+		{"wrong field type", `{"type":"join","title":5,"sdp":"v=0"}`, api.CodeBadMessage},
+		{"too large", `{"type":"join","title":"rocks","sdp":"` + strings.Repeat("a", MaxMessageBytes) + `"}`, api.CodeTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"stratus/edge/api"
 	"stratus/signaling"
 )
 
@@ -132,7 +133,7 @@ func TestClusterAdmission(t *testing.T) {
 	for _, ps := range perEdge {
 		joined += len(ps)
 	}
-	if joined != 6 || codes[signaling.CodeEdgeFull] != n-6 || len(codes) != 1 {
+	if joined != 6 || codes[api.CodeEdgeFull] != n-6 || len(codes) != 1 {
 		t.Fatalf("want exactly 6 joined (total capacity) and 6 edge_full: %s", summary)
 	}
 	for _, name := range all {
@@ -173,7 +174,7 @@ func TestClusterAdmission(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Type != signaling.TypeError || m.Code != signaling.CodeEdgeFull {
+		if m.Type != signaling.TypeError || m.Code != api.CodeEdgeFull {
 			t.Fatalf("player %d of the killed edge rejoined with %s/%s %s, want edge_full (all slots taken)", i, m.Type, m.Code, m.Edge)
 		}
 	}

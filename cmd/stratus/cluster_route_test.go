@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"stratus/edge/api"
 	"stratus/signaling/route"
 )
 
@@ -59,8 +60,8 @@ func TestClusterRoutesToNearestEdge(t *testing.T) {
 		}
 	}
 	d = explain("title=no-such-title")
-	if d.Winner != "" || d.Code != route.CodeUnknownTitle {
-		t.Errorf("unknown title: winner %q code %q, want none and %s", d.Winner, d.Code, route.CodeUnknownTitle)
+	if d.Winner != "" || d.Code != api.CodeUnknownTitle {
+		t.Errorf("unknown title: winner %q code %q, want none and %s", d.Winner, d.Code, api.CodeUnknownTitle)
 	}
 
 	// The page measures the edges named in the greeting and joins the nearest.

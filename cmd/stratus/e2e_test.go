@@ -553,12 +553,12 @@ func TestSignalingBadInput(t *testing.T) {
 		typ     string
 		code    string
 	}{
-		{"garbage", "}{not json", signaling.TypeError, signaling.CodeBadMessage},
-		{"unknown type", `{"type":"reboot"}`, signaling.TypeError, signaling.CodeBadMessage},
-		{"oversized", `{"type":"join","title":"rocks","sdp":"` + strings.Repeat("x", signaling.MaxMessageBytes) + `"}`, signaling.TypeError, signaling.CodeTooLarge},
-		{"unknown title", `{"type":"join","title":"nope","sdp":"v=0"}`, signaling.TypeError, signaling.CodeUnknownTitle},
-		{"bad offer", `{"type":"join","title":"rocks","sdp":"this is not sdp"}`, signaling.TypeError, signaling.CodeBadMessage},
-		{"candidate before join", `{"type":"candidate","candidate":{"candidate":""}}`, signaling.TypeError, signaling.CodeNotJoined},
+		{"garbage", "}{not json", signaling.TypeError, api.CodeBadMessage},
+		{"unknown type", `{"type":"reboot"}`, signaling.TypeError, api.CodeBadMessage},
+		{"oversized", `{"type":"join","title":"rocks","sdp":"` + strings.Repeat("x", signaling.MaxMessageBytes) + `"}`, signaling.TypeError, api.CodeTooLarge},
+		{"unknown title", `{"type":"join","title":"nope","sdp":"v=0"}`, signaling.TypeError, api.CodeUnknownTitle},
+		{"bad offer", `{"type":"join","title":"rocks","sdp":"this is not sdp"}`, signaling.TypeError, api.CodeBadMessage},
+		{"candidate before join", `{"type":"candidate","candidate":{"candidate":""}}`, signaling.TypeError, api.CodeNotJoined},
 		{"still serving", `{"type":"titles"}`, signaling.TypeTitles, ""},
 	}
 	for _, tt := range tests {

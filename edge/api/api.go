@@ -14,36 +14,14 @@
 //	                                          and moves its players elsewhere
 //
 // Failures answer with a non-2xx status and an Error body whose Code the
-// signaling node passes on to the player.
+// signaling node passes on to the player (codes.go).
 package api
 
 import (
-	"fmt"
 	"time"
 
 	"stratus/title/manifest"
 )
-
-// Error codes, shared with the player protocol.
-const (
-	CodeBadRequest   = "bad_message"
-	CodeUnknownTitle = "unknown_title"
-	CodeEdgeFull     = "edge_full"
-	CodeNotFound     = "not_found"
-	CodeInternal     = "internal"
-	CodeUnreachable  = "no_edge"
-	CodeDraining     = "draining"
-)
-
-// Error is the body of every failed request.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// Status is the HTTP status it came with; not on the wire.
-	Status int `json:"-"`
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
 // Title is one entry of an edge's catalog.
 type Title struct {

@@ -104,12 +104,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &Error{Code: CodeUnreachable, Message: fmt.Sprintf("edge %s unreachable: %v", c.base, err), Status: http.StatusBadGateway}
+		return &Error{Code: CodeNoEdge, Message: fmt.Sprintf("edge %s unreachable: %v", c.base, err), Status: http.StatusBadGateway}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return &Error{Code: CodeUnreachable, Message: fmt.Sprintf("edge %s: reading response: %v", c.base, err), Status: http.StatusBadGateway}
+		return &Error{Code: CodeNoEdge, Message: fmt.Sprintf("edge %s: reading response: %v", c.base, err), Status: http.StatusBadGateway}
 	}
 	if resp.StatusCode/100 != 2 {
 		e := &Error{Status: resp.StatusCode}

@@ -52,7 +52,7 @@ func TestClientErrors(t *testing.T) {
 	}
 
 	dead, _ := NewClient("http://127.0.0.1:1", nil)
-	if e, ok := AsError(dead.DeleteSession(ctx, "x")); !ok || e.Code != CodeUnreachable {
+	if e, ok := AsError(dead.DeleteSession(ctx, "x")); !ok || e.Code != CodeNoEdge {
 		t.Fatalf("unreachable edge: %+v", e)
 	}
 	for _, bad := range []string{"", "ftp://x", "http://"} {

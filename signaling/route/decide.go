@@ -1,5 +1,7 @@
 package route
 
+import "stratus/edge/api"
+
 // tally counts what the Why sentence needs, in one pass with the scoring.
 type tally struct {
 	edges, offering, eligible int
@@ -57,11 +59,11 @@ func (r *Router) Decide(req Request, edges []Edge) Decision {
 	d := Decision{Title: req.Title, Candidates: cands}
 	switch {
 	case t.edges == 0:
-		d.Code, d.Why = CodeNoEdge, "no edges available"
+		d.Code, d.Why = api.CodeNoEdge, "no edges available"
 	case t.offering == 0:
-		d.Code, d.Why = CodeUnknownTitle, unknownTitleWhy(req.Title)
+		d.Code, d.Why = api.CodeUnknownTitle, unknownTitleWhy(req.Title)
 	case t.eligible == 0:
-		d.Code, d.Why = CodeEdgeFull, "all edges busy"
+		d.Code, d.Why = api.CodeEdgeFull, "all edges busy"
 	default:
 		// Eligible edges sort first, so the best one leads even a
 		// capped list.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"stratus/cluster"
+	"stratus/edge/api"
 )
 
 const ms = time.Millisecond
@@ -166,14 +167,14 @@ func TestDecide(t *testing.T) {
 			name:  "no edge offers the title",
 			req:   Request{Title: "chess", Region: "eu"},
 			edges: []Edge{mk("a", "eu"), mk("b", "us", health(cluster.HealthDraining))},
-			code:  CodeUnknownTitle,
+			code:  api.CodeUnknownTitle,
 			why:   "no edge offers chess",
 		},
 		{
 			name:  "no title requested",
 			req:   Request{Region: "eu"},
 			edges: []Edge{mk("a", "eu")},
-			code:  CodeUnknownTitle,
+			code:  api.CodeUnknownTitle,
 			why:   "no title requested",
 		},
 		{
@@ -213,7 +214,7 @@ func TestDecide(t *testing.T) {
 			name:  "all busy everywhere",
 			req:   Request{Title: "rocks", Region: "eu-west", Exclude: []string{"us-east-1"}},
 			edges: []Edge{mk("eu-west-1", "eu-west", free(0)), mk("us-east-1", "us-east"), mk("us-east-2", "us-east", health(cluster.HealthDegraded))},
-			code:  CodeEdgeFull,
+			code:  api.CodeEdgeFull,
 			why:   "all edges busy",
 			check: func(t *testing.T, d Decision) {
 				if len(d.Candidates) != 3 {
@@ -224,14 +225,14 @@ func TestDecide(t *testing.T) {
 		{
 			name: "no edges",
 			req:  Request{Title: "rocks"},
-			code: CodeNoEdge,
+			code: api.CodeNoEdge,
 			why:  "no edges available",
 		},
 		{
 			name:  "only signaling nodes",
 			req:   Request{Title: "rocks"},
 			edges: []Edge{mk("s", "eu", func(e *Edge) { e.Meta.Role = cluster.RoleSignal })},
-			code:  CodeNoEdge,
+			code:  api.CodeNoEdge,
 		},
 		{
 			name:   "digest titles are assumed to include the title",

@@ -74,7 +74,8 @@
 //
 // # Messages
 //
-// Decision.Code is "" on success, else CodeNoEdge (no edges at all),
+// Decision.Code is "" on success, else one of package edge/api's codes:
+// CodeNoEdge (no edges at all),
 // CodeUnknownTitle (no edge offers the title, whatever its state) or
 // CodeEdgeFull (edges offer it but none can take the player now).
 // Decision.Why is a sentence for the player: why the winner won, for

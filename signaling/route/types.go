@@ -46,13 +46,6 @@ const (
 	SourceUnknown        = "unknown"
 )
 
-// Decision codes for the player protocol.
-const (
-	CodeUnknownTitle = "unknown_title"
-	CodeEdgeFull     = "edge_full"
-	CodeNoEdge       = "no_edge"
-)
-
 // Candidate is one edge with its score and the reason for its place.
 type Candidate struct {
 	Edge   string `json:"edge"`
@@ -88,7 +81,7 @@ type Decision struct {
 	// Why is a sentence for the player: why the winner won or why nobody
 	// could take them.
 	Why string `json:"why"`
-	// Code is "" on success, else CodeUnknownTitle, CodeEdgeFull or
-	// CodeNoEdge.
+	// Code is "" on success, else api.CodeUnknownTitle, api.CodeEdgeFull
+	// or api.CodeNoEdge (package edge/api).
 	Code string `json:"code"`
 }
