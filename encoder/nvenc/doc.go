@@ -64,7 +64,7 @@
 // driver uploads. A title that renders on the GPU could skip both copies:
 // the input goes through an internal inputSource, and a CUDA or OpenGL
 // source would register the title's surface with nvEncRegisterResource and
-// map it per picture instead (see inputSource in nvenc.go).
+// map it per picture instead (see inputSource in input.go).
 //
 // Built without cgo the package still compiles, so the rest of the edge
 // builds everywhere, but New and Probe return errors wrapping

@@ -5,134 +5,7 @@ package nvenc
 /*
 #cgo pkg-config: ffnvcodec
 #cgo linux LDFLAGS: -ldl
-#include <dlfcn.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-enum { NVX_MSG_LEN = 512 };
-
-// nvx_log receives the loader's complaints ("Cannot load libcuda.so.1"),
-// which it would otherwise print to stderr, and keeps the last one, with
-// dlerror's reason, for the Go error. logctx is the driver's msg buffer.
-static void nvx_log(void *logctx, const char *fmt, ...) {
-	char *buf = logctx;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, NVX_MSG_LEN, fmt, ap);
-	va_end(ap);
-	while (n > 0 && n < NVX_MSG_LEN && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	const char *why = dlerror();
-	if (why && n >= 0 && n < NVX_MSG_LEN)
-		snprintf(buf + n, NVX_MSG_LEN - n, ": %s", why);
-}
-
-#define FFNV_LOG_FUNC(logctx, msg, ...) nvx_log((logctx), (msg), __VA_ARGS__)
-#define FFNV_DEBUG_LOG_FUNC(logctx, msg, ...)
-
-// The one include of the loader in this package: it defines static
-// functions, and every file that included it would get its own copy.
-#include <ffnvcodec/dynlink_loader.h>
-
-// minDriver in loader.go names the driver that SDK 11.1 needs; a newer
-// header needs a newer driver, and the message must say which.
-_Static_assert(NVENCAPI_MAJOR_VERSION == 11 && NVENCAPI_MINOR_VERSION == 1,
-	"update minDriver and minAPI in loader.go for the new SDK");
-
-// nvx_driver is one user's handle on the driver: the two libraries, the
-// NVENC function table, and the primary context of the GPU in use.
-typedef struct {
-	CudaFunctions *cu;
-	NvencFunctions *nv;
-	NV_ENCODE_API_FUNCTION_LIST api;
-	CUdevice dev;
-	CUcontext ctx;
-	char msg[NVX_MSG_LEN];
-} nvx_driver;
-
-static nvx_driver *nvx_driver_new(void) { return calloc(1, sizeof(nvx_driver)); }
-
-static int nvx_load_cuda(nvx_driver *d) { return cuda_load_functions(&d->cu, d->msg); }
-
-static int nvx_load_nvenc(nvx_driver *d) { return nvenc_load_functions(&d->nv, d->msg); }
-
-static int nvx_cu_init(nvx_driver *d) { return d->cu->cuInit(0); }
-
-static int nvx_cu_count(nvx_driver *d, int *n) { return d->cu->cuDeviceGetCount(n); }
-
-static const char *nvx_cu_error_name(nvx_driver *d, int res) {
-	const char *s = NULL;
-	if (d->cu->cuGetErrorName((CUresult)res, &s) != CUDA_SUCCESS)
-		return NULL;
-	return s;
-}
-
-static int nvx_gpu_name(nvx_driver *d, int gpu, char *name, int len) {
-	CUdevice dev;
-	CUresult r = d->cu->cuDeviceGet(&dev, gpu);
-	if (r != CUDA_SUCCESS)
-		return r;
-	return d->cu->cuDeviceGetName(name, len, dev);
-}
-
-static void nvx_release_gpu(nvx_driver *d) {
-	if (d->ctx) {
-		d->cu->cuDevicePrimaryCtxRelease(d->dev);
-		d->ctx = NULL;
-	}
-}
-
-// nvx_retain_gpu takes a reference on the GPU's primary context. Every
-// session on a GPU shares it: a context of its own would cost each player
-// GPU memory (tens to hundreds of megabytes) and context switches.
-static int nvx_retain_gpu(nvx_driver *d, int gpu) {
-	nvx_release_gpu(d);
-	CUresult r = d->cu->cuDeviceGet(&d->dev, gpu);
-	if (r != CUDA_SUCCESS)
-		return r;
-	r = d->cu->cuDevicePrimaryCtxRetain(&d->ctx, d->dev);
-	if (r != CUDA_SUCCESS)
-		d->ctx = NULL;
-	return r;
-}
-
-static int nvx_nvenc_max_version(nvx_driver *d, uint32_t *v) {
-	return d->nv->NvEncodeAPIGetMaxSupportedVersion(v);
-}
-
-static int nvx_nvenc_instance(nvx_driver *d) {
-	memset(&d->api, 0, sizeof d->api);
-	d->api.version = NV_ENCODE_API_FUNCTION_LIST_VER;
-	return d->nv->NvEncodeAPICreateInstance(&d->api);
-}
-
-static void nvx_driver_free(nvx_driver *d) {
-	if (!d)
-		return;
-	if (d->cu)
-		nvx_release_gpu(d);
-	nvenc_free_functions(&d->nv);
-	cuda_free_functions(&d->cu);
-	free(d);
-}
-
-// nvx_ctx_push and nvx_ctx_pop are for nvenc.go, whose C cannot include
-// the loader: they make the GPU's context current on the calling thread
-// for the span of one C call. Go may move a goroutine to another thread
-// between cgo calls, so a context never stays current across them.
-int nvx_ctx_push(void *drv) {
-	nvx_driver *d = drv;
-	return d->cu->cuCtxPushCurrent(d->ctx);
-}
-
-void nvx_ctx_pop(void *drv) {
-	nvx_driver *d = drv;
-	CUcontext c;
-	d->cu->cuCtxPopCurrent(&c);
-}
+#include "loader.h"
 */
 import "C"
 
@@ -284,7 +157,7 @@ func (d *driver) api() *C.NV_ENCODE_API_FUNCTION_LIST { return &d.c.api }
 // context is the CUDA context that sessions open on.
 func (d *driver) context() unsafe.Pointer { return unsafe.Pointer(d.c.ctx) }
 
-// handle is d as nvenc.go's C code sees it, for nvx_ctx_push/pop.
+// handle is d as the session's C sees it, for nvx_ctx_push/pop.
 func (d *driver) handle() unsafe.Pointer { return unsafe.Pointer(d.c) }
 
 func (d *driver) close() {

@@ -19,8 +19,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"stratus/encoder"
+	"stratus/encoder/nvenc/internal/readback"
 )
 
 // Tests in this file need cgo but no GPU, unless they say so; those that
@@ -70,19 +72,19 @@ func TestApplyReadback(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := applyReadback(p)
-	want := applied{
-		width: 1280, height: 720, maxWidth: 1280, maxHeight: 720, fpsNum: 60, fpsDen: 1,
-		async: false, ptd: true, tuningULL: true,
-		codecH264: true, presetP1: true, baseline: true,
-		gopLength: 0xffffffff, frameIntervalP: 1,
-		rcCBR: true, multiPass: false,
-		bitrate: 6_000_000, maxBitrate: 6_000_000, vbvSize: 100_000, vbvInitialDelay: 100_000,
-		zeroReorderDelay: true, lookahead: false,
-		idrPeriod: 0xffffffff, repeatSPSPPS: true, disableSPSPPS: false, outputAUD: false,
-		intraRefresh: true, intraRefreshPeriod: 120, intraRefreshCount: 15,
-		sliceMode: 0, sliceModeData: 0, cavlc: true, no8x8Transform: true,
-		chromaFormat: 1, level: 0,
-		vuiSignalType: true, vuiFullRange: false, vuiColour: true, vuiMatrix: 6,
+	want := readback.Applied{
+		Width: 1280, Height: 720, MaxWidth: 1280, MaxHeight: 720, FPSNum: 60, FPSDen: 1,
+		Async: false, PTD: true, TuningULL: true,
+		CodecH264: true, PresetP1: true, Baseline: true,
+		GOPLength: 0xffffffff, FrameIntervalP: 1,
+		RCCBR: true, MultiPass: false,
+		Bitrate: 6_000_000, MaxBitrate: 6_000_000, VBVSize: 100_000, VBVInitialDelay: 100_000,
+		ZeroReorderDelay: true, Lookahead: false,
+		IDRPeriod: 0xffffffff, RepeatSPSPPS: true, DisableSPSPPS: false, OutputAUD: false,
+		IntraRefresh: true, IntraRefreshPeriod: 120, IntraRefreshCount: 15,
+		SliceMode: 0, SliceModeData: 0, CAVLC: true, No8x8Transform: true,
+		ChromaFormat: 1, Level: 0,
+		VUISignalType: true, VUIFullRange: false, VUIColour: true, VUIMatrix: 6,
 	}
 	if got != want {
 		t.Errorf("applied config\n got %+v\nwant %+v", got, want)
@@ -93,17 +95,23 @@ func TestApplyReadback(t *testing.T) {
 	r := reconfigParams(p, 2_000_000)
 	r.intraRefresh, r.intraRefreshPeriod, r.intraRefreshCount = false, 0, 0
 	got = applyReadback(r)
-	if got.bitrate != 2_000_000 || got.maxBitrate != 2_000_000 || got.vbvSize != 33_334 || got.vbvInitialDelay != 33_334 {
+	if got.Bitrate != 2_000_000 || got.MaxBitrate != 2_000_000 || got.VBVSize != 33_334 || got.VBVInitialDelay != 33_334 {
 		t.Errorf("reconfigured rate: %+v", got)
 	}
-	if got.intraRefresh || got.intraRefreshPeriod != 0 || got.intraRefreshCount != 0 {
-		t.Errorf("refresh off: %v %d %d", got.intraRefresh, got.intraRefreshPeriod, got.intraRefreshCount)
+	if got.IntraRefresh || got.IntraRefreshPeriod != 0 || got.IntraRefreshCount != 0 {
+		t.Errorf("refresh off: %v %d %d", got.IntraRefresh, got.IntraRefreshPeriod, got.IntraRefreshCount)
 	}
 	m := p
 	m.profile = profileMain
-	if got := applyReadback(m); !got.main || got.baseline {
-		t.Errorf("main profile: main %v baseline %v", got.main, got.baseline)
+	if got := applyReadback(m); !got.Main || got.Baseline {
+		t.Errorf("main profile: main %v baseline %v", got.Main, got.Baseline)
 	}
+}
+
+// applyReadback runs the C copy of p over a junk-filled config and reads
+// the result back.
+func applyReadback(p params) readback.Applied {
+	return readback.Apply(func(initParams, config unsafe.Pointer) { applyTo(initParams, config, p) })
 }
 
 // libcudaInstalled looks for libcuda.so.1 where the dynamic loader would:

@@ -53,7 +53,8 @@ const (
 
 // codec, preset, tuning, profile, rcMode and bufferFormat name NVENC's
 // choices without cgo, so that params can be built and tested on machines
-// without the headers; nvenc.go maps them to GUIDs and enum values.
+// without the headers; cparams.go and apply.c map them to GUIDs and enum
+// values.
 type (
 	codec        int
 	preset       int
@@ -118,7 +119,8 @@ func (p profile) String() string {
 
 // params is every session setting, decided in Go before any C struct is
 // touched: the recipe is checked by tests on machines without a GPU, and
-// nvenc.go only copies it into NV_ENC_INITIALIZE_PARAMS and NV_ENC_CONFIG.
+// cparams.go and apply.c only copy it into NV_ENC_INITIALIZE_PARAMS and
+// NV_ENC_CONFIG.
 type params struct {
 	codec         codec
 	width, height int
@@ -219,7 +221,7 @@ func buildParams(cfg Config) (params, error) {
 // parseCodec accepts the codec names of Config.Codec. HEVC and AV1 are
 // named separately from unknown strings: a caller asking for them gets a
 // precise answer, and adding them later changes only this function and
-// nvenc.go's GUID mapping.
+// apply.c's GUID mapping.
 func parseCodec(name string) (codec, error) {
 	switch name {
 	case "", CodecH264:

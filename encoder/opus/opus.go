@@ -4,34 +4,7 @@ package opus
 
 /*
 #cgo pkg-config: opus
-#include <opus.h>
-
-// opus_encoder_ctl is variadic, which cgo cannot call, and its request
-// macros type-check their argument; one small function per request keeps
-// both in C.
-
-static int sto_set_bitrate(OpusEncoder *e, opus_int32 bps) {
-	return opus_encoder_ctl(e, OPUS_SET_BITRATE(bps));
-}
-
-static int sto_set_inband_fec(OpusEncoder *e, opus_int32 on) {
-	return opus_encoder_ctl(e, OPUS_SET_INBAND_FEC(on));
-}
-
-static int sto_set_complexity(OpusEncoder *e, opus_int32 c) {
-	return opus_encoder_ctl(e, OPUS_SET_COMPLEXITY(c));
-}
-
-static int sto_set_dtx(OpusEncoder *e, opus_int32 on) {
-	return opus_encoder_ctl(e, OPUS_SET_DTX(on));
-}
-
-// sto_lookahead returns the look-ahead in samples, or a negative error.
-static opus_int32 sto_lookahead(OpusEncoder *e) {
-	opus_int32 n = 0;
-	int rc = opus_encoder_ctl(e, OPUS_GET_LOOKAHEAD(&n));
-	return rc == OPUS_OK ? n : rc;
-}
+#include "shim.h"
 */
 import "C"
 
