@@ -61,6 +61,22 @@ int nvx_gpu_name(nvx_driver *d, int gpu, char *name, int len) {
 	return d->cu->cuDeviceGetName(name, len, dev);
 }
 
+// nvx_gpu_uuid writes the GPU's 16-byte UUID to out; -1 when the driver
+// lacks cuDeviceGetUuid (the loader treats it as optional).
+int nvx_gpu_uuid(nvx_driver *d, int gpu, unsigned char *out) {
+	if (!d->cu->cuDeviceGetUuid)
+		return -1;
+	CUdevice dev;
+	CUresult r = d->cu->cuDeviceGet(&dev, gpu);
+	if (r != CUDA_SUCCESS)
+		return r;
+	CUuuid u;
+	r = d->cu->cuDeviceGetUuid(&u, dev);
+	if (r == CUDA_SUCCESS)
+		memcpy(out, u.bytes, sizeof u.bytes);
+	return r;
+}
+
 static void nvx_release_gpu(nvx_driver *d) {
 	if (d->ctx) {
 		d->cu->cuDevicePrimaryCtxRelease(d->dev);

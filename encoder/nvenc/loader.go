@@ -139,6 +139,27 @@ func (d *driver) gpuName(gpu int) (string, error) {
 	return C.GoString(&buf[0]), nil
 }
 
+// ordinal finds the CUDA index of the GPU NVML calls uuid.
+func (d *driver) ordinal(uuid string) (int, error) {
+	for i := range d.gpus {
+		var b [16]C.uchar
+		if r := C.nvx_gpu_uuid(d.c, C.int(i), &b[0]); r != 0 {
+			if r == -1 {
+				return 0, unavailable("GPU %s: the driver cannot report GPU UUIDs (no cuDeviceGetUuid)", uuid)
+			}
+			return 0, unavailable("GPU %d: cuDeviceGetUuid: %s", i, d.cudaError(r))
+		}
+		var u [16]byte
+		for j := range b {
+			u[j] = byte(b[j])
+		}
+		if sameUUID(formatUUID(u), uuid) {
+			return i, nil
+		}
+	}
+	return 0, unavailable("GPU %s: not among the %d GPU(s) CUDA sees", uuid, d.gpus)
+}
+
 // useGPU makes gpu the driver's GPU, holding its primary context until
 // close or the next useGPU.
 func (d *driver) useGPU(gpu int) (name string, err error) {

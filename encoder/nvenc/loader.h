@@ -27,6 +27,7 @@ int nvx_cu_init(nvx_driver *d);
 int nvx_cu_count(nvx_driver *d, int *n);
 const char *nvx_cu_error_name(nvx_driver *d, int res);
 int nvx_gpu_name(nvx_driver *d, int gpu, char *name, int len);
+int nvx_gpu_uuid(nvx_driver *d, int gpu, unsigned char *out);
 int nvx_retain_gpu(nvx_driver *d, int gpu);
 int nvx_nvenc_max_version(nvx_driver *d, uint32_t *v);
 int nvx_nvenc_instance(nvx_driver *d);

@@ -61,7 +61,14 @@ func New(cfg Config, log *slog.Logger) (encoder.Video, error) {
 		return nil, err
 	}
 	e := &videoEncoder{log: log, drv: d}
-	if err := e.open(cfg.GPU, p); err != nil {
+	gpu := cfg.GPU
+	if cfg.UUID != "" {
+		if gpu, err = d.ordinal(cfg.UUID); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	if err := e.open(gpu, p); err != nil {
 		e.Close()
 		return nil, err
 	}

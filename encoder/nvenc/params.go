@@ -22,6 +22,11 @@ type Config struct {
 	// its GPU for its whole life: placement across GPUs is decided before
 	// New, not inside the encoder.
 	GPU int
+	// UUID, when set, names the GPU as NVML does ("GPU-" and 32 hex
+	// digits) and wins over GPU. Callers that place sessions by NVML's
+	// reading set it: NVML numbers GPUs in PCI bus order, CUDA fastest
+	// first, and the two differ on machines that mix models.
+	UUID string
 	// Codec is "h264" (the default when empty). "hevc" and "av1" are
 	// recognised but not implemented: New says so instead of silently
 	// encoding H.264.
