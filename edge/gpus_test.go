@@ -230,7 +230,7 @@ func TestGPUEdgeDegraded(t *testing.T) {
 		t.Fatal(err)
 	}
 	gpus.lose(0)
-	if !ge.readGPUs() {
+	if !ge.gpus.read() {
 		t.Error("losing a GPU was not reported as a change to publish")
 	}
 	st := ge.status(t)
