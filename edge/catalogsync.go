@@ -1,6 +1,8 @@
 package edge
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -8,38 +10,65 @@ import (
 	"stratus/title/catalog"
 )
 
-// syncCatalog keeps the edge's copy of the studio catalog current: it
+// memberLister shows the cluster as gossip sees it: the edge's pool.
+// Members is safe for concurrent use.
+type memberLister interface {
+	Members() []cluster.Member
+}
+
+// catalogFollower keeps the edge's copy of the studio catalog current: it
 // long-polls a signaling node that serves the catalog (configured, or the
 // one gossip shows with the newest revision) and, between changes, checks
-// its titles again, since an operator may install or remove one at any
-// time. It ends with the edge.
-func (e *Edge) syncCatalog() {
-	defer e.wg.Done()
-	hc := &http.Client{Timeout: e.cfg.CatalogWait + 10*time.Second}
+// the titles again, since an operator may install or remove one at any
+// time. changed is told whenever the runnable titles change, to gossip
+// them.
+//
+// run is called once, by the follower's owner, and returns when its
+// context ends.
+type catalogFollower struct {
+	urls    []string     // configured signaling nodes; none: ask gossip
+	members memberLister // nil without gossip
+	token   string
+	wait    time.Duration // Config.CatalogWait
+	titles  *titles
+	changed func()
+	log     *slog.Logger
+}
+
+func newCatalogFollower(cfg Config, members memberLister, titles *titles, changed func(), log *slog.Logger) *catalogFollower {
+	return &catalogFollower{
+		urls: cfg.CatalogURLs, members: members, token: cfg.CatalogToken, wait: cfg.CatalogWait,
+		titles: titles, changed: changed, log: log,
+	}
+}
+
+// run follows the catalog until ctx ends.
+func (c *catalogFollower) run(ctx context.Context) {
+	hc := &http.Client{Timeout: c.wait + 10*time.Second}
 	var lastErr string
 	failures := 0 // in a row
 	next := 0     // configured URL to try next, rotating on failure
 	backoff := time.Second
 	var checked time.Time
-	for e.ctx.Err() == nil {
-		src := e.catalogSource(next)
+	for ctx.Err() == nil {
+		src := c.source(next)
 		if src == "" {
 			// Nothing serves a catalog yet. Look again soon when gossip
 			// may bring one; check the titles at the usual pace.
-			if time.Since(checked) >= e.cfg.CatalogWait {
-				e.recheckTitles()
+			if time.Since(checked) >= c.wait {
+				c.recheck()
 				checked = time.Now()
 			}
-			if e.pool != nil {
-				e.sleep(min(time.Second, e.cfg.CatalogWait))
+			if c.members != nil {
+				sleep(ctx, min(time.Second, c.wait))
 			} else {
-				e.sleep(e.cfg.CatalogWait)
+				sleep(ctx, c.wait)
 			}
 			continue
 		}
-		snap, changed, err := catalog.Fetch(e.ctx, hc, src, e.cfg.CatalogToken, e.titles.revision(), e.cfg.CatalogWait)
+		snap, changed, err := catalog.Fetch(ctx, hc, src, c.token, c.titles.revision(), c.wait)
 		switch {
-		case e.ctx.Err() != nil:
+		case ctx.Err() != nil:
 			return
 		case err != nil:
 			// One failure is routine (a signaling node restarting, or
@@ -48,44 +77,44 @@ func (e *Edge) syncCatalog() {
 			failures++
 			switch {
 			case failures == 3:
-				e.log.Warn("catalog: fetch keeps failing", "from", src, "err", err)
+				c.log.Warn("catalog: fetch keeps failing", "from", src, "err", err)
 			case err.Error() != lastErr:
-				e.log.Info("catalog: fetch failed; retrying", "from", src, "err", err)
+				c.log.Info("catalog: fetch failed; retrying", "from", src, "err", err)
 			}
 			lastErr = err.Error()
 			next++
-			e.sleep(backoff)
-			backoff = min(2*backoff, e.cfg.CatalogWait)
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, c.wait)
 			continue
 		}
 		if failures > 0 {
-			e.log.Info("catalog: reachable again", "from", src)
+			c.log.Info("catalog: reachable again", "from", src)
 			lastErr, failures = "", 0
 		}
 		backoff = time.Second
 		if !changed {
-			e.recheckTitles()
+			c.recheck()
 			continue
 		}
-		if e.titles.apply(snap) {
-			e.publish()
+		if c.titles.apply(snap) {
+			c.changed()
 		}
-		e.log.Info("catalog: updated", "from", src, "revision", snap.Revision, "titles", len(snap.Titles), "runnable here", len(e.titles.ids()))
+		c.log.Info("catalog: updated", "from", src, "revision", snap.Revision, "titles", len(snap.Titles), "runnable here", len(c.titles.ids()))
 	}
 }
 
-// catalogSource picks where to read the catalog: a configured URL, or the
+// source picks where to read the catalog: a configured URL, or the
 // signaling node gossip shows with the newest catalog.
-func (e *Edge) catalogSource(next int) string {
-	if n := len(e.cfg.CatalogURLs); n > 0 {
-		return e.cfg.CatalogURLs[next%n]
+func (c *catalogFollower) source(next int) string {
+	if n := len(c.urls); n > 0 {
+		return c.urls[next%n]
 	}
-	if e.pool == nil {
+	if c.members == nil {
 		return ""
 	}
 	var best string
 	var rev uint64
-	for _, m := range e.pool.Members() {
+	for _, m := range c.members.Members() {
 		if m.Meta.Role == cluster.RoleSignal && m.State == "alive" && m.Meta.API != "" && m.Meta.Catalog > rev {
 			best, rev = m.Meta.API, m.Meta.Catalog
 		}
@@ -93,18 +122,19 @@ func (e *Edge) catalogSource(next int) string {
 	return best
 }
 
-func (e *Edge) recheckTitles() {
-	if e.titles.recheck() {
-		e.publish()
+// recheck looks at the installed titles again.
+func (c *catalogFollower) recheck() {
+	if c.titles.recheck() {
+		c.changed()
 	}
 }
 
-// sleep waits d or until the edge closes.
-func (e *Edge) sleep(d time.Duration) {
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-e.ctx.Done():
+	case <-ctx.Done():
 	}
 }

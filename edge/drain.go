@@ -2,11 +2,12 @@ package edge
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"stratus/input"
 )
+
+// moveEvery is how often a drain asks the pages again to move: a page that
+// was reconnecting may have missed the first request.
+const moveEvery = time.Second
 
 // Drain takes the edge out of service without hurting anyone: it admits no
 // new player, asks every page to move (each rejoins through signaling, which
@@ -14,61 +15,58 @@ import (
 // the sessions are gone or ctx ends; sessions left after DrainTimeout are
 // ended. Safe to call more than once.
 func (e *Edge) Drain(ctx context.Context) error {
-	e.mu.Lock()
-	first := !e.draining
-	e.draining = true
-	n := len(e.sessions)
-	e.mu.Unlock()
-	if first {
-		e.log.Info("draining", "sessions", n)
+	e.beginDrain()
+	return e.awaitDrain(ctx)
+}
+
+// startDrain drains in the background, for the edge API: the operator's
+// call returns at once and /v1/status shows the progress. The wait belongs
+// to the edge and ends with it.
+func (e *Edge) startDrain() {
+	e.beginDrain()
+	e.tasks.start(func(ctx context.Context) { e.awaitDrain(ctx) })
+}
+
+// beginDrain closes admission, and says so once.
+func (e *Edge) beginDrain() {
+	if e.admit.drain() {
+		e.log.Info("draining", "sessions", e.sessions.len())
 		e.publish()
 	}
+}
+
+// awaitDrain asks the pages to move every moveEvery until admission says
+// the last session has gone, or ends those left when ctx or DrainTimeout
+// ends.
+func (e *Edge) awaitDrain(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.DrainTimeout)
 	defer cancel()
-	t := time.NewTicker(50 * time.Millisecond)
+	t := time.NewTicker(moveEvery)
 	defer t.Stop()
-	for i := 0; ; i++ {
-		if e.Status().Active == 0 {
+	for {
+		select {
+		case <-e.admit.done():
 			e.log.Info("drained")
 			return nil
+		default:
 		}
-		// Ask again every second: a page that was reconnecting may have
-		// missed the first request.
-		if i%20 == 0 {
-			e.askToMove()
-		}
+		e.askToMove()
 		select {
-		case <-ctx.Done():
-			e.mu.Lock()
-			for _, r := range e.sessions {
-				if s := r.sess.Load(); s != nil {
-					s.Stop(errors.New("edge drained"))
-				}
-			}
-			e.mu.Unlock()
-			return ctx.Err()
+		case <-e.admit.done():
 		case <-t.C:
+		case <-ctx.Done():
+			e.sessions.stopAll("edge drained")
+			return ctx.Err()
 		}
 	}
 }
 
-// askToMove tells every page to rejoin elsewhere, with the latest saved
-// state of its game.
+// askToMove tells every page to rejoin elsewhere.
 func (e *Edge) askToMove() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, r := range e.sessions {
-		m := input.Control{Type: input.ControlMove, Reason: "edge " + e.cfg.Name + " is going out of service"}
-		if st := r.snapshot.Load(); st != nil {
-			m.Token = sealState(e.stateKey, r.title, time.Now(), *st)
-		}
-		r.peer.SendText(m.Text())
+	for _, r := range e.sessions.list() {
+		e.page.move(r)
 	}
 }
 
 // Draining reports whether Drain was called.
-func (e *Edge) Draining() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.draining
-}
+func (e *Edge) Draining() bool { return e.admit.isDraining() }

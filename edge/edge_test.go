@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -13,16 +14,79 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
 
 	"stratus/edge/api"
 	"stratus/title/builtin"
 )
 
-func newTestEdge(t *testing.T, capacity int) (*Edge, *api.Client, string) {
+// noLeaks makes the test fail if a goroutine it started is still there
+// once its cleanups have run: everything an edge starts ends with its
+// Close, and the test's peers and servers end with theirs. Call it before
+// registering those cleanups, so that it checks after them.
+func noLeaks(t *testing.T) {
 	t.Helper()
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+}
+
+// edgeLoops are the functions the edge's own goroutines run, as stack
+// traces name them.
+var edgeLoops = []string{
+	"stratus/edge.(*Edge).run(", "stratus/edge.(*Edge).awaitDrain(", "stratus/edge.(*pageControl).reportStats(",
+	"stratus/edge.(*publisher).run(", "stratus/edge.(*gpuWatch).run(", "stratus/edge.(*catalogFollower).run(",
+}
+
+// loopsLeft lists the goroutines still in one of the edge's loops. Right
+// after Close it must be empty: Close waits for them. goleak, which
+// retries, would forgive a goroutine that only ends soon after Close; this
+// does not. It sees every edge of the test binary, which is why this
+// package's tests do not run in parallel.
+func loopsLeft() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var left []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, f := range edgeLoops {
+			if strings.Contains(g, f) {
+				left = append(left, g)
+				break
+			}
+		}
+	}
+	return left
+}
+
+// closeEdge closes e and checks that none of its goroutines is left.
+func closeEdge(t *testing.T, e *Edge) {
+	t.Helper()
+	if err := e.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if left := loopsLeft(); len(left) > 0 {
+		t.Errorf("%d goroutines of the edge outlive Close:\n%s", len(left), strings.Join(left, "\n\n"))
+	}
+}
+
+// newTestEdge is an edge of capacity sessions behind an HTTP server, both
+// closed when the test ends, and checked for leaked goroutines then; opts
+// change its configuration.
+func newTestEdge(t *testing.T, capacity int, opts ...func(*Config)) (*Edge, *api.Client, string) {
+	t.Helper()
+	noLeaks(t)
 	cfg := DefaultConfig()
 	cfg.Name, cfg.Capacity = "test-edge", capacity
 	cfg.Stream.ListenIP, cfg.Stream.UDPPort, cfg.Stream.TCPPort = "127.0.0.1", 0, -1
+	for _, o := range opts {
+		o(&cfg)
+	}
 	cat, err := builtin.Catalog()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +98,7 @@ func newTestEdge(t *testing.T, capacity int) (*Edge, *api.Client, string) {
 	srv := httptest.NewServer(e.Handler())
 	t.Cleanup(func() {
 		srv.Close()
-		e.Close()
+		closeEdge(t, e)
 	})
 	c, err := api.NewClient(srv.URL, nil)
 	if err != nil {

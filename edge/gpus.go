@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -16,11 +15,6 @@ import (
 	"stratus/encoder/nvenc"
 	"stratus/encoder/x264"
 )
-
-// gpuRefreshEvery is how often the edge reads its GPUs: admission, status
-// and gossip use the last reading, so a lost GPU is out of use within this
-// long, while NVML is asked a few calls per GPU a few times a minute.
-const gpuRefreshEvery = 3 * time.Second
 
 // gpuSource reads the GPU inventory: a *gpu.Monitor, or a fake in tests.
 type gpuSource interface {
@@ -61,52 +55,6 @@ func openHardware(log *slog.Logger) hardware {
 	return hw
 }
 
-// inventory is the edge's last reading of its GPUs; empty without a driver.
-func (e *Edge) inventory() gpu.Inventory {
-	if inv := e.gpuInv.Load(); inv != nil {
-		return *inv
-	}
-	return gpu.Inventory{GPUs: []gpu.GPU{}}
-}
-
-// readGPUs takes a new reading and reports whether what the cluster sees
-// of it changed.
-func (e *Edge) readGPUs() (changed bool) {
-	if e.hw.gpus == nil {
-		return false
-	}
-	old := e.inventory()
-	inv := e.hw.gpus.Inventory()
-	e.gpuInv.Store(&inv)
-	wasBad, _ := old.Degraded()
-	bad, why := inv.Degraded()
-	switch {
-	case bad && !wasBad:
-		e.log.Warn("GPU degraded: the edge gossips itself degraded and puts no session on the GPU", "why", why)
-	case wasBad && !bad:
-		e.log.Info("GPUs healthy again")
-	}
-	return bad != wasBad || old.SummaryWith(e.cfg.gpuLimits()) != inv.SummaryWith(e.cfg.gpuLimits())
-}
-
-// refreshGPUs reads the GPUs every gpuRefreshEvery until the edge closes,
-// publishing what changed.
-func (e *Edge) refreshGPUs() {
-	defer e.wg.Done()
-	t := time.NewTicker(gpuRefreshEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case <-t.C:
-		}
-		if e.readGPUs() {
-			e.publish()
-		}
-	}
-}
-
 // logEncoders says once, at start, how sessions will encode and why.
 func (e *Edge) logEncoders() {
 	if e.hw.gpus == nil {
@@ -117,7 +65,7 @@ func (e *Edge) logEncoders() {
 		}
 		return
 	}
-	inv := e.inventory()
+	inv := e.gpus.inventory()
 	soft, hard := e.encoders.Capacity(inv)
 	var without, with []string
 	for _, g := range inv.GPUs {
@@ -148,7 +96,7 @@ func (e *Edge) logEncoders() {
 
 // capacity is how many sessions the edge admits: software plus NVENC.
 func (e *Edge) capacity() int {
-	soft, hard := e.encoders.Capacity(e.inventory())
+	soft, hard := e.encoders.Capacity(e.gpus.inventory())
 	return soft + hard
 }
 
@@ -157,7 +105,7 @@ func (e *Edge) gpuStatus() *api.GPUs {
 	if e.hw.gpus == nil {
 		return nil
 	}
-	inv := e.inventory()
+	inv := e.gpus.inventory()
 	soft, hard := e.encoders.Capacity(inv)
 	slots, placed := e.encoders.Slots(inv)
 	st := &api.GPUs{

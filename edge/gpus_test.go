@@ -29,6 +29,7 @@ type gpuEdge struct {
 
 func newGPUEdge(t *testing.T, software int, gpus *fakeGPUs, codecs *fakeCodecs) gpuEdge {
 	t.Helper()
+	noLeaks(t)
 	cfg := DefaultConfig()
 	cfg.Name, cfg.Capacity = "gpu-edge", software
 	cfg.Stream.ListenIP, cfg.Stream.UDPPort, cfg.Stream.TCPPort = "127.0.0.1", 0, -1
@@ -44,7 +45,7 @@ func newGPUEdge(t *testing.T, software int, gpus *fakeGPUs, codecs *fakeCodecs) 
 	srv := httptest.NewServer(ge.Handler())
 	t.Cleanup(func() {
 		srv.Close()
-		ge.Close()
+		closeEdge(t, ge.Edge)
 	})
 	if ge.c, err = api.NewClient(srv.URL, nil); err != nil {
 		t.Fatal(err)
@@ -230,7 +231,7 @@ func TestGPUEdgeDegraded(t *testing.T) {
 		t.Fatal(err)
 	}
 	gpus.lose(0)
-	if !ge.readGPUs() {
+	if !ge.gpus.read() {
 		t.Error("losing a GPU was not reported as a change to publish")
 	}
 	st := ge.status(t)
@@ -265,6 +266,7 @@ func TestEdgeWithoutDriver(t *testing.T) {
 	if _, err := gpu.Open(nil); !errors.Is(err, gpu.ErrNoDriver) {
 		t.Skipf("this machine has NVML (%v)", err)
 	}
+	noLeaks(t)
 	cfg := DefaultConfig()
 	cfg.Name, cfg.Capacity = "plain", 1
 	cfg.Stream.ListenIP, cfg.Stream.UDPPort, cfg.Stream.TCPPort = "127.0.0.1", 0, -1

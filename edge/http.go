@@ -8,7 +8,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"stratus/edge/api"
-	"stratus/stream"
 )
 
 // maxBody bounds an edge API request; an SDP offer is a few KiB.
@@ -35,9 +34,7 @@ func (e *Edge) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /v1/probe", e.handleProbe)
 	mux.HandleFunc("POST /v1/drain", func(w http.ResponseWriter, r *http.Request) {
-		// The drain outlives the request: the operator's call returns at
-		// once and /v1/status shows the progress.
-		go e.Drain(e.ctx)
+		e.startDrain()
 		w.WriteHeader(http.StatusAccepted)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -121,13 +118,8 @@ func writeError(w http.ResponseWriter, err error) {
 
 // Status reports the edge's health, load and sessions.
 func (e *Edge) Status() api.Status {
-	e.mu.Lock()
-	rs := make([]*running, 0, len(e.sessions))
-	for _, r := range e.sessions {
-		rs = append(rs, r)
-	}
-	reserved := e.reserved
-	e.mu.Unlock()
+	rs := e.sessions.list()
+	reserved := e.admit.count()
 	health, why := e.health()
 	capacity := e.capacity()
 	st := api.Status{
@@ -154,7 +146,7 @@ func (e *Edge) Status() api.Status {
 		ss := s.Stats()
 		st.Sessions = append(st.Sessions, api.SessionInfo{
 			ID: r.id, Title: r.title, Edge: e.cfg.Name, Region: e.cfg.Region,
-			Started: r.started, State: r.state.Load().(stream.State).String(),
+			Started: r.started, State: r.connState().String(),
 			Encoder: r.enc.Name(), FPS: ss.FPS,
 			Stats: struct {
 				Session any `json:"session"`

@@ -90,13 +90,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, runnable, "true")
 	ch <- prometheus.MustNewConstMetric(m.titles, prometheus.GaugeValue, not, "false")
 	ch <- prometheus.MustNewConstMetric(m.catalogRev, prometheus.GaugeValue, float64(m.e.titles.revision()))
-	m.e.mu.Lock()
-	rs := make([]*running, 0, len(m.e.sessions))
-	for _, r := range m.e.sessions {
-		rs = append(rs, r)
-	}
-	m.e.mu.Unlock()
-	for _, r := range rs {
+	for _, r := range m.e.sessions.list() {
 		s := r.sess.Load()
 		if s == nil {
 			continue

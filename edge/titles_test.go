@@ -157,6 +157,7 @@ func TestTitleChecks(t *testing.T) {
 // session's id in its install directory, and stops offering it when the
 // studio retires it.
 func TestCatalogReachesTheEdge(t *testing.T) {
+	noLeaks(t)
 	store, err := studio.OpenStore(t.TempDir(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestCatalogReachesTheEdge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeEdge(t, e)
 
 	reason := func(id string) (bool, string, bool) {
 		for _, x := range e.titles.list(true) {

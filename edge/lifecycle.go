@@ -1,0 +1,205 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"stratus/edge/api"
+	"stratus/encoder"
+	"stratus/session"
+	"stratus/stream"
+	"stratus/title"
+)
+
+// A session's life: Start takes a slot from admission, setUp builds the
+// title, encoder and peer and registers the session, and run drives it to
+// its end, then unregisters it and gives the slot back.
+
+// Start admits a player and starts their session; it returns the SDP answer.
+func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
+	if req.Title == "" || req.Offer == "" {
+		return api.CreateResponse{}, api.Errorf(api.CodeBadMessage, "title and offer are required")
+	}
+	desc, err := e.titles.get(req.Title)
+	if errors.Is(err, title.ErrUnknown) {
+		return api.CreateResponse{}, api.Errorf(api.CodeUnknownTitle, "no title %q on this edge", req.Title)
+	}
+	if err != nil {
+		return api.CreateResponse{}, api.Errorf(api.CodeUnknownTitle, "%v", err)
+	}
+	if err := e.admit.reserve(); err != nil {
+		if ae, ok := api.AsError(err); ok && ae.Code == api.CodeEdgeFull {
+			e.metrics.refused.Inc()
+		}
+		return api.CreateResponse{}, err
+	}
+	e.publish()
+	r, answer, err := e.setUp(desc, req)
+	if err != nil {
+		e.admit.release()
+		e.publish()
+		if ae, ok := api.AsError(err); ok && ae.Code == api.CodeEdgeFull {
+			// Slots were free but encoders were not (a GPU whose NVENC
+			// would not open, software full): a refusal, not a failure.
+			e.metrics.refused.Inc()
+			e.log.Info("session refused", "title", req.Title, "why", ae.Message)
+			return api.CreateResponse{}, ae
+		}
+		e.metrics.failed.Inc()
+		e.log.Warn("session set-up failed", "title", req.Title, "err", err)
+		if ae, ok := api.AsError(err); ok {
+			return api.CreateResponse{}, ae
+		}
+		return api.CreateResponse{}, api.Errorf(api.CodeInternal, "%v", err)
+	}
+	if !e.tasks.start(func(ctx context.Context) { e.run(ctx, r) }) {
+		// The edge closed while this session was set up: it ends at once,
+		// as Close ended the others, here rather than in a goroutine.
+		e.run(e.tasks.ctx, r)
+	}
+	return api.CreateResponse{ID: r.id, Edge: e.cfg.Name, Region: e.cfg.Region, Answer: answer, Resumed: r.resumed}, nil
+}
+
+// setUp builds the title, encoder, peer and session of one player and
+// registers it. On error it closes whatever it had built.
+func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, answer string, err error) {
+	// r outlives a failed set-up inside the peer's callbacks, so it is never
+	// reset to nil.
+	r := newRunning(newID(), desc.ID)
+	var closers []func() error
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+		}
+	}()
+
+	t, err := desc.New(title.Options{Session: r.id})
+	if err != nil {
+		return nil, "", fmt.Errorf("starting title: %w", err)
+	}
+	closers = append(closers, t.Close)
+	if req.Resume != "" {
+		// A token that does not check out costs the player their saved
+		// state, not their game: the title starts afresh.
+		if err := e.resume(t, desc.ID, req.Resume); err != nil {
+			e.log.Warn("not resuming", "title", desc.ID, "err", err)
+		} else {
+			r.resumed = true
+		}
+	}
+	info := t.Info()
+	enc, g, err := e.encoders.Open(r.id, encoder.Config{
+		Width: info.Width, Height: info.Height, FPS: info.FPS,
+		Bitrate: e.cfg.Bitrate, Threads: e.cfg.EncoderThreads,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("opening encoder: %w", err)
+	}
+	r.enc, r.gpu = enc, g
+	// Closers run last first: the slot is released after the encoder
+	// has let go of its GPU.
+	closers = append(closers, func() error { e.encoders.Release(r.id); return nil }, enc.Close)
+
+	peer, err := e.engine.NewPeer(stream.PeerConfig{
+		ID: r.id,
+		OnKeyframeRequest: func() {
+			if s := r.sess.Load(); s != nil {
+				s.ForceIDR()
+			}
+		},
+		OnBitrate: func(bps int) {
+			if s := r.sess.Load(); s != nil {
+				s.SetBitrate(bps)
+			}
+		},
+		OnState: func(st stream.State) { r.peerState(st, e.cfg.DisconnectGrace) },
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("creating peer: %w", err)
+	}
+	r.peer = peer
+	closers = append(closers, peer.Close)
+	answer, err = peer.Answer(req.Offer)
+	if err != nil {
+		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
+	}
+	sess, err := session.New(session.Config{
+		ID: r.id, Title: t, Encoder: enc, Sink: peer,
+		IdleTimeout:   e.cfg.IdleTimeout,
+		MaxDuration:   desc.SessionLimit,
+		SnapshotEvery: e.cfg.SnapshotEvery,
+		OnSnapshot: func(state []byte) {
+			r.snapshot.Store(&state)
+			e.page.snapshot(r, state)
+		},
+	}, e.log)
+	if err != nil {
+		return nil, "", err
+	}
+	r.sess.Store(sess)
+	e.sessions.add(r)
+	return r, answer, nil
+}
+
+// run drives one session from start to end, until ctx (the edge's) ends at
+// the latest, then frees its slot.
+func (e *Edge) run(ctx context.Context, r *running) {
+	s := r.sess.Load()
+	e.metrics.started.WithLabelValues(r.enc.Name()).Inc()
+	if r.gpu >= 0 {
+		e.log.Info("session started", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "gpu", r.gpu)
+	} else {
+		e.log.Info("session started", "session", r.id, "title", r.title, "encoder", r.enc.Name())
+	}
+	if st := r.connState(); st == stream.StateFailed || st == stream.StateClosed {
+		s.Stop(errors.New("connection lost before the session started"))
+	}
+	// The stats reporter ends with the session, and is waited for so that
+	// it sends nothing on a closed peer.
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		e.page.reportStats(r, s)
+	}()
+	err := s.Run(ctx)
+	<-reported
+	if tellsPlayer(err) && ctx.Err() == nil {
+		e.page.ended(r, err)
+	}
+	r.peer.Close()
+	// Run has closed the encoder: its GPU slot is free.
+	e.encoders.Release(r.id)
+	e.sessions.remove(r.id)
+	r.stopGrace()
+	e.admit.release()
+	e.publish()
+	st := s.Stats()
+	e.metrics.ended(st)
+	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
+		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
+		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
+}
+
+// tellsPlayer says whether a session's end is news to its player: the game
+// exited, a limit was reached. Otherwise the player left, the connection is
+// gone, or the edge is going away, and the page rejoins elsewhere.
+func tellsPlayer(err error) bool {
+	return errors.Is(err, title.ErrEnded) || errors.Is(err, session.ErrIdle) || errors.Is(err, session.ErrTimeUp)
+}
+
+// resume restores a title from a resume token.
+func (e *Edge) resume(t title.Title, titleID, token string) error {
+	sn, ok := t.(title.Snapshotter)
+	if !ok {
+		return nil // nothing to restore; the title starts afresh
+	}
+	state, err := openState(e.stateKey, titleID, token, time.Now())
+	if err != nil {
+		return err
+	}
+	return sn.Restore(state)
+}
