@@ -65,6 +65,17 @@ func newEncoders(cfg Config, hw hardware, inventory func() gpu.Inventory, fellBa
 	}
 }
 
+// uuidOf names GPU index as NVML does: NVENC opens the GPU by it, since
+// CUDA may number the GPUs in another order than NVML's placement.
+func uuidOf(inv gpu.Inventory, index int) string {
+	for _, g := range inv.GPUs {
+		if g.Index == index {
+			return g.UUID
+		}
+	}
+	return ""
+}
+
 // noSlot refuses a join for which neither a GPU nor the software encoder
 // has room: the edge reports itself full.
 func noSlot(soft, software int, why string) error {
@@ -83,7 +94,7 @@ func (s *encoders) Open(id string, c encoder.Config) (enc encoder.Video, gpuInde
 		return nil, -1, err
 	}
 	if g >= 0 {
-		hw, nvErr := s.openNVENC(nvenc.Config{Config: c, GPU: g, Codec: nvenc.CodecH264}, s.log.With("session", id))
+		hw, nvErr := s.openNVENC(nvenc.Config{Config: c, GPU: g, UUID: uuidOf(s.inventory(), g), Codec: nvenc.CodecH264}, s.log.With("session", id))
 		if nvErr == nil {
 			return s.withFallback(id, g, hw, c), g, nil
 		}

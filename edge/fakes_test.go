@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -107,6 +108,11 @@ func (c *fakeCodecs) openNVENC(cfg nvenc.Config, _ *slog.Logger) (encoder.Video,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nvencTries++
+	// NVENC opens the GPU by the UUID of NVML's reading (the fakes name
+	// GPU i "GPU-<model>-i"), whatever CUDA's order.
+	if !strings.HasSuffix(cfg.UUID, fmt.Sprintf("-%d", cfg.GPU)) {
+		return nil, fmt.Errorf("GPU %d opened by UUID %q", cfg.GPU, cfg.UUID)
+	}
 	if c.refuse[cfg.GPU] {
 		return nil, fmt.Errorf("nvenc: NVIDIA driver found but its encoder library is missing: %w", encoder.ErrUnavailable)
 	}

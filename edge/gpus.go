@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,13 +44,6 @@ func openHardware(log *slog.Logger) hardware {
 		return hw
 	}
 	hw.gpus, hw.collector, hw.close = m, m.Collector(), m.Close
-	// Sessions are placed by NVML's GPU index and opened by CUDA's. NVML
-	// counts in PCI bus order, CUDA fastest first unless told otherwise,
-	// which differs on machines that mix models. CUDA reads this when it
-	// starts, at the first NVENC encoder, which comes after this.
-	if os.Getenv("CUDA_DEVICE_ORDER") == "" {
-		os.Setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
-	}
 	return hw
 }
 
