@@ -68,7 +68,7 @@ func (c *conn) serve(ctx context.Context) {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	go c.keepAlive(ctx)
-	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.signals(), Probes: c.s.placer.probes("")})
+	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.signals.current(), Probes: c.s.choice.probes()})
 
 	for {
 		typ, data, err := c.ws.ReadMessage()
@@ -139,7 +139,7 @@ func (c *conn) handle(ctx context.Context, m Message) {
 func (c *conn) titles(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
 	defer cancel()
-	list, err := c.s.placer.titles(ctx)
+	list, err := c.s.fanout.titles(ctx)
 	if err != nil {
 		c.sendError(err)
 		return
@@ -153,7 +153,7 @@ func (c *conn) join(ctx context.Context, m Message) {
 	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
 	defer cancel()
 	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
-	req := c.s.placer.request(m.Title, m.RTT, m.Exclude)
+	req := c.s.choice.request(m.Title, m.RTT, m.Exclude)
 	p, d, err := c.s.placer.place(ctx, req, m.SDP, m.Resume, func(edge string) {
 		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
 	})
@@ -218,9 +218,4 @@ func (c *conn) sendError(err error) {
 		c.log.Error("internal error", "err", err)
 	}
 	c.send(m)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
 }
