@@ -44,8 +44,9 @@ const (
 //     and pongs keep moving the read deadline.
 //   - the writer is the only one to write on the socket: the messages of
 //     send in order, and the pings, each write with a deadline. A write
-//     that fails stops it (the socket is broken for writing); the read
-//     deadline then ends the connection, as nothing answers the pings.
+//     that fails stops it (the socket is broken for writing); with no
+//     pings going out, no pongs come back, and the read deadline ends the
+//     connection.
 //   - the session goroutine (play.go) owns the player's session on its edge
 //     and applies titles, join, candidate and leave one at a time, in the
 //     order the player sent them.
