@@ -25,51 +25,106 @@ const (
 	readLimit = 1 << 20
 )
 
-// conn is one player's WebSocket. Its read loop is the only goroutine that
-// changes session state; writes are serialised by wmu.
+const (
+	// sendQueue is how many messages to the player may wait for the writer.
+	sendQueue = 16
+	// playQueue is how many of the player's messages may wait for the
+	// session goroutine while it works on one (a join waits for its edge);
+	// beyond it the reader waits too. A page sends a join, then a few
+	// candidates and perhaps a leave.
+	playQueue = 32
+)
+
+// conn is one player's WebSocket, served by three goroutines, all ended
+// before serve returns:
+//
+//   - the reader (serve's own goroutine) reads and checks the player's
+//     messages and hands them on in order to the session goroutine. It
+//     never waits on an edge, so a leave is read while a join is in flight,
+//     and pongs keep moving the read deadline.
+//   - the writer is the only one to write on the socket: the messages of
+//     send in order, and the pings, each write with a deadline. A write
+//     that fails stops it (the socket is broken for writing); with no
+//     pings going out, no pongs come back, and the read deadline ends the
+//     connection.
+//   - the session goroutine (play.go) owns the player's session on its edge
+//     and applies titles, join, candidate and leave one at a time, in the
+//     order the player sent them.
+//
+// Sessions the player leaves are ended on their edge off the session
+// goroutine, and serve waits for those too. The connection ends when the
+// player's socket does, or when the server closes (its context ends).
 type conn struct {
 	s   *Server
 	ws  *websocket.Conn
 	log *slog.Logger
-	wmu sync.Mutex
+	// ctx ends with the server; the calls to edges are made in it.
+	ctx context.Context
 
-	// The player's current session, if joined.
+	out       chan []byte   // to the writer
+	stopWrite chan struct{} // closed once nothing more will be sent
+	writeDone chan struct{} // closed when the writer has stopped
+
+	ops      chan Message  // to the session goroutine
+	readDone chan struct{} // closed when the reader has stopped
+	playDone chan struct{} // closed when the session goroutine has stopped
+
+	// ending counts the goroutines ending sessions on their edges.
+	ending sync.WaitGroup
+
+	// The player's current session, if joined. Only the session goroutine
+	// uses them.
 	session string
 	edge    *api.Client
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if !s.connOpened() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.connClosed()
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{s: s, ws: ws, log: s.log.With("remote", r.RemoteAddr)}
+	c := &conn{
+		s: s, ws: ws, log: s.log.With("remote", r.RemoteAddr), ctx: s.ctx,
+		out: make(chan []byte, sendQueue), stopWrite: make(chan struct{}), writeDone: make(chan struct{}),
+		ops: make(chan Message, playQueue), readDone: make(chan struct{}), playDone: make(chan struct{}),
+	}
 	s.metrics.conns.Inc()
 	defer s.metrics.conns.Dec()
-	c.serve(r.Context())
+	c.serve()
 }
 
-func (c *conn) serve(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer c.ws.Close()
-	// A player whose page went away leaves; but when this node is shutting
-	// down its players stay: their pages reconnect to another node and
-	// play on.
-	defer func() {
-		if !c.s.closing.Load() {
-			c.leave()
-		}
-	}()
+func (c *conn) serve() {
+	// The server closing ends the connection: closing the socket ends the
+	// reader, and the context the session goroutine's work.
+	unwatch := context.AfterFunc(c.ctx, func() { c.ws.Close() })
+	defer unwatch()
+	go c.write()
+	go c.play()
 
+	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.signals.current(), Probes: c.s.choice.probes()})
+	c.read()
+
+	close(c.readDone)
+	<-c.playDone // after the message in hand: its answer may still go out
+	close(c.stopWrite)
+	<-c.writeDone
+	c.ws.Close()
+	c.ending.Wait()
+}
+
+// read reads the player's messages until the socket fails, answering those
+// it refuses and handing the others to the session goroutine.
+func (c *conn) read() {
 	c.ws.SetReadLimit(readLimit)
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
-	go c.keepAlive(ctx)
-	c.send(Message{Type: TypeHello, Node: c.s.cfg.Name, Signals: c.s.signals(), Probes: c.s.placer.probes("")})
-
 	for {
 		typ, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -90,119 +145,48 @@ func (c *conn) serve(ctx context.Context) {
 			c.sendError(err)
 			continue
 		}
-		c.handle(ctx, m)
+		select {
+		case c.ops <- m:
+		case <-c.ctx.Done():
+			return
+		}
 	}
 }
 
-func (c *conn) keepAlive(ctx context.Context) {
+// write sends what send queues, and pings, until stopWrite or a failed
+// write.
+func (c *conn) write() {
+	defer close(c.writeDone)
 	t := time.NewTicker(pingEvery)
 	defer t.Stop()
 	for {
+		var err error
 		select {
-		case <-ctx.Done():
+		case <-c.stopWrite:
 			return
+		case data := <-c.out:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			err = c.ws.WriteMessage(websocket.TextMessage, data)
 		case <-t.C:
-			c.wmu.Lock()
-			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
-			c.wmu.Unlock()
-			if err != nil {
-				return
-			}
+			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
 		}
-	}
-}
-
-func (c *conn) handle(ctx context.Context, m Message) {
-	switch m.Type {
-	case TypeTitles:
-		c.titles(ctx)
-	case TypeJoin:
-		c.join(ctx, m)
-	case TypeCandidate:
-		if c.session == "" {
-			c.sendError(&ProtocolError{Code: api.CodeNotJoined, Msg: "candidate before join"})
+		if err != nil {
+			c.log.Debug("write to player failed", "err", err)
 			return
 		}
-		cand := api.Candidate{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid, SDPMLineIndex: m.Candidate.SDPMLineIndex}
-		ctx, cancel := context.WithTimeout(ctx, writeWait)
-		defer cancel()
-		if err := c.edge.AddCandidate(ctx, c.session, cand); err != nil {
-			c.log.Debug("candidate not delivered", "err", err)
-		}
-	case TypeLeave:
-		c.leave()
 	}
 }
 
-// titles answers with the titles offered by the edges this node knows,
-// as the first edge offering each describes it.
-func (c *conn) titles(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
-	defer cancel()
-	list, err := c.s.placer.titles(ctx)
-	if err != nil {
-		c.sendError(err)
-		return
-	}
-	c.send(Message{Type: TypeTitles, Titles: list})
-}
-
-// join places the player on the best edge that admits them.
-func (c *conn) join(ctx context.Context, m Message) {
-	c.leave()
-	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.JoinTimeout)
-	defer cancel()
-	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
-	req := c.s.placer.request(m.Title, m.RTT, m.Exclude)
-	p, d, err := c.s.placer.place(ctx, req, m.SDP, m.Resume, func(edge string) {
-		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
-	})
-	if err != nil {
-		code := api.CodeInternal
-		if ae, ok := api.AsError(err); ok {
-			code = ae.Code
-		}
-		c.s.metrics.joins.WithLabelValues(code).Inc()
-		c.log.Info("join refused", "title", m.Title, "err", err, "why", d.Why)
-		c.sendError(err)
-		return
-	}
-	c.session, c.edge = p.resp.ID, p.client
-	c.s.metrics.joins.WithLabelValues("ok").Inc()
-	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
-		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude)
-	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
-}
-
-// leave ends the player's session on its edge, if any. It does not wait
-// for the edge: a player rejoining after their edge died must not wait on
-// the dead edge's answer.
-func (c *conn) leave() {
-	if c.session == "" {
-		return
-	}
-	id, edge, log := c.session, c.edge, c.log
-	c.session, c.edge = "", nil
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), writeWait)
-		defer cancel()
-		if err := edge.DeleteSession(ctx, id); err != nil {
-			log.Debug("ending session", "session", id, "err", err)
-		}
-	}()
-}
-
+// send queues m for the player; it is dropped once the writer has stopped.
 func (c *conn) send(m Message) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		c.log.Error("encoding message", "err", err)
 		return
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-	if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
-		c.log.Debug("write to player failed", "err", err)
+	select {
+	case c.out <- data:
+	case <-c.writeDone:
 	}
 }
 
@@ -218,9 +202,4 @@ func (c *conn) sendError(err error) {
 		c.log.Error("internal error", "err", err)
 	}
 	c.send(m)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
 }

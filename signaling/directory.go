@@ -4,26 +4,66 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"stratus/cluster"
-	"stratus/edge/api"
 	"stratus/signaling/route"
 )
 
-// directory tells a signaling node which edges exist and how they are, and
-// which other signaling nodes a page may fall back to. Implementations are
-// safe for concurrent use.
+// directory is the server's view of the cluster: the edges, to choose,
+// place players on and ask, and the signaling nodes a page may fall back
+// to. Its methods may be called from any goroutine at once until Close,
+// which the server calls once, after everything else.
 type directory interface {
-	Edges() []route.Edge
+	edgeFeed
+	// Signals lists the player-facing base URLs of the signaling nodes
+	// known now, this one included when it is known.
 	Signals() []string
 	Close() error
+}
+
+// openDirectory joins the gossip pools cfg names, or, without them, polls
+// the edges cfg lists. catalogRev is the studio catalog's revision, which
+// a gossiping node tells the cluster; the publisher is nil when the
+// directory does not gossip (edges without gossip poll the catalog).
+func openDirectory(cfg Config, catalogRev uint64, log *slog.Logger) (directory, catalogPublisher, error) {
+	if len(cfg.LAN) == 0 {
+		return newStaticDir(cfg.Edges, cfg.PublicURL, log), nil, nil
+	}
+	var regions []string
+	for _, p := range cfg.LAN {
+		regions = append(regions, strings.TrimPrefix(p.Pool, "lan/"))
+	}
+	meta := cluster.Meta{Role: cluster.RoleSignal, Region: cfg.Region, API: cfg.PublicURL, Health: cluster.HealthOK, Regions: regions, Catalog: catalogRev}
+	if cfg.Location != nil {
+		meta.Location = *cfg.Location
+	}
+	d := &gossipDir{log: log, meta: meta}
+	for _, pc := range cfg.LAN {
+		p, err := cluster.NewPool(pc, meta, log)
+		if err != nil {
+			d.Close()
+			return nil, nil, err
+		}
+		d.lan = append(d.lan, p)
+	}
+	if cfg.WAN != nil {
+		p, err := cluster.NewPool(*cfg.WAN, meta, log)
+		if err != nil {
+			d.Close()
+			return nil, nil, err
+		}
+		d.wan = p
+	}
+	return d, d, nil
 }
 
 // gossipDir reads the cluster from gossip: one LAN pool per region this node
 // routes for, and the WAN pool of signaling nodes.
 type gossipDir struct {
+	log *slog.Logger
 	lan []*cluster.Pool
 	wan *cluster.Pool
 
@@ -31,17 +71,23 @@ type gossipDir struct {
 	meta cluster.Meta // what this node gossips about itself
 }
 
-// setCatalog gossips a new catalog revision.
-func (d *gossipDir) setCatalog(rev uint64, log *slog.Logger) {
+// pools lists every pool the node is in, the WAN pool first.
+func (d *gossipDir) pools() []*cluster.Pool {
+	if d.wan == nil {
+		return d.lan
+	}
+	return append([]*cluster.Pool{d.wan}, d.lan...)
+}
+
+// PublishCatalog gossips a new catalog revision, so that edges fetch the
+// catalog now rather than at their next poll.
+func (d *gossipDir) PublishCatalog(rev uint64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.meta.Catalog = rev
-	for _, p := range append([]*cluster.Pool{d.wan}, d.lan...) {
-		if p == nil {
-			continue
-		}
+	for _, p := range d.pools() {
 		if err := p.SetMeta(d.meta); err != nil {
-			log.Warn("gossip: publishing the catalog revision", "pool", p.Name(), "err", err)
+			d.log.Warn("gossip: publishing the catalog revision", "pool", p.Name(), "err", err)
 		}
 	}
 }
@@ -58,14 +104,13 @@ func (d *gossipDir) Edges() []route.Edge {
 	return out
 }
 
+// Refresh returns at once: gossip tells of every change as it happens.
+func (d *gossipDir) Refresh(context.Context) {}
+
 func (d *gossipDir) Signals() []string {
 	seen := map[string]bool{}
 	var out []string
-	pools := append([]*cluster.Pool{d.wan}, d.lan...)
-	for _, p := range pools {
-		if p == nil {
-			continue
-		}
+	for _, p := range d.pools() {
 		for _, m := range p.Members() {
 			if m.Meta.Role == cluster.RoleSignal && m.State == "alive" && m.Meta.API != "" && !seen[m.Meta.API] {
 				seen[m.Meta.API] = true
@@ -78,122 +123,9 @@ func (d *gossipDir) Signals() []string {
 }
 
 func (d *gossipDir) Close() error {
-	for _, p := range d.lan {
+	for _, p := range d.pools() {
 		p.Leave(time.Second)
 		p.Close()
 	}
-	if d.wan != nil {
-		d.wan.Leave(time.Second)
-		d.wan.Close()
-	}
-	return nil
-}
-
-// staticDir knows a fixed list of edges (the all-in-one process, or a small
-// deployment without gossip) and learns their state by polling their
-// status, as gossip would tell it.
-type staticDir struct {
-	log     *slog.Logger
-	clients []*api.Client
-	self    string
-	cancel  context.CancelFunc
-	done    chan struct{}
-
-	mu    sync.Mutex
-	edges map[string]route.Edge // by API URL
-}
-
-// statusEvery is how often a static directory polls its edges.
-const statusEvery = time.Second
-
-func newStaticDir(clients []*api.Client, self string, log *slog.Logger) *staticDir {
-	ctx, cancel := context.WithCancel(context.Background())
-	d := &staticDir{log: log, clients: clients, self: self, cancel: cancel, done: make(chan struct{}), edges: map[string]route.Edge{}}
-	d.poll(ctx)
-	go d.run(ctx)
-	return d
-}
-
-func (d *staticDir) run(ctx context.Context) {
-	defer close(d.done)
-	t := time.NewTicker(statusEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			d.poll(ctx)
-		}
-	}
-}
-
-func (d *staticDir) poll(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, c := range d.clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(ctx, statusEvery)
-			defer cancel()
-			st, err := c.Status(ctx)
-			if err != nil {
-				d.mu.Lock()
-				delete(d.edges, c.URL())
-				d.mu.Unlock()
-				return
-			}
-			titles, err := c.Titles(ctx)
-			if err != nil {
-				return
-			}
-			ids := make([]string, len(titles))
-			for i, t := range titles {
-				ids[i] = t.ID
-			}
-			e := route.Edge{Name: st.Name, Meta: cluster.Meta{
-				Role: cluster.RoleEdge, Region: st.Region, API: c.URL(),
-				Probe: c.URL() + "/v1/probe", Media: st.MediaUDP,
-				Capacity: st.Capacity, Free: st.Free, Health: cluster.Health(st.Health), Titles: ids,
-				// Each poll is a fresh report, as a gossip update would be:
-				// reservations held until the next report end with it.
-				Version: uint64(time.Now().UnixNano()),
-			}}
-			d.mu.Lock()
-			d.edges[c.URL()] = e
-			d.mu.Unlock()
-		}()
-	}
-	wg.Wait()
-}
-
-// refresher is a directory that can look at its edges again now.
-type refresher interface {
-	refresh(ctx context.Context)
-}
-
-// refresh polls the edges now rather than at the next tick.
-func (d *staticDir) refresh(ctx context.Context) { d.poll(ctx) }
-
-func (d *staticDir) Edges() []route.Edge {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]route.Edge, 0, len(d.edges))
-	for _, e := range d.edges {
-		out = append(out, e)
-	}
-	return out
-}
-
-func (d *staticDir) Signals() []string {
-	if d.self == "" {
-		return nil
-	}
-	return []string{d.self}
-}
-
-func (d *staticDir) Close() error {
-	d.cancel()
-	<-d.done
 	return nil
 }

@@ -34,6 +34,12 @@ import (
 //
 // with the codes of package edge/api (codes.go).
 //
+// The node applies titles, join, candidate and leave in the order they were
+// sent, one at a time, while it goes on reading: a candidate sent before
+// the join is answered reaches the session that join starts, and a leave
+// sent during a join ends that session as soon as it exists. Malformed
+// messages are answered at once, even while a join is in flight.
+//
 // The page creates the offer: one recvonly video transceiver and the two
 // input data channels described in package input.
 //

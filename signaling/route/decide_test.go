@@ -178,6 +178,18 @@ func TestDecide(t *testing.T) {
 			why:   "no title requested",
 		},
 		{
+			name:   "any title: every edge ranked, whatever it offers",
+			req:    Request{AnyTitle: true, Region: "eu", RTT: map[string]time.Duration{"listed": 30 * ms, "digest": 20 * ms, "empty": 10 * ms}},
+			edges:  []Edge{mk("listed", "eu"), mk("digest", "eu", digest), mk("empty", "eu", titles()), mk("full", "eu", free(0))},
+			winner: "empty",
+			check: func(t *testing.T, d Decision) {
+				wantOrder(t, d, "empty", "digest", "listed", "full")
+				if c, _ := candidate(d, "digest"); strings.Contains(c.Reason, "assumed") {
+					t.Errorf("digest edge reason %q: nothing is assumed of any title", c.Reason)
+				}
+			},
+		},
+		{
 			name: "all busy in the region: nearest free region wins",
 			req: Request{Title: "rocks", Region: "eu-west", RTT: map[string]time.Duration{
 				"region:us-east": 80 * ms, "region:ap-north": 200 * ms}},

@@ -13,7 +13,8 @@
 //     this signaling node has sent it that gossip has not reflected yet;
 //   - it offers the title. An edge whose title list was too long to gossip
 //     (Titles nil, TitlesDigest set) is assumed to offer it; the edge API
-//     refuses the join if not, and the Reason says it was assumed;
+//     refuses the join if not, and the Reason says it was assumed
+//     (Request.AnyTitle waives this: every edge is taken to offer it);
 //   - the player did not just fail on it (Request.Exclude).
 //
 // # Round-trip time

@@ -65,8 +65,9 @@ type eval struct {
 
 // query is the request's non-RTT part, prepared once per decision.
 type query struct {
-	title   string
-	exclude []string
+	title    string
+	anyTitle bool
+	exclude  []string
 	// excludeSet replaces the linear scan when the list is long.
 	excludeSet map[string]struct{}
 }
@@ -75,7 +76,7 @@ type query struct {
 const excludeScanMax = 8
 
 func newQuery(req *Request) query {
-	q := query{title: req.Title, exclude: req.Exclude}
+	q := query{title: req.Title, anyTitle: req.AnyTitle, exclude: req.Exclude}
 	if len(req.Exclude) > excludeScanMax {
 		q.excludeSet = make(map[string]struct{}, len(req.Exclude))
 		for _, n := range req.Exclude {
@@ -117,6 +118,7 @@ func check(q *query, e *Edge) eval {
 		ev.flags |= unhealthy
 	}
 	switch yes, assumed := offers(m, q.title); {
+	case q.anyTitle:
 	case !yes:
 		ev.flags |= noTitle
 	case assumed:

@@ -19,6 +19,10 @@ type Edge struct {
 // Request is what is known about the player.
 type Request struct {
 	Title string
+	// AnyTitle ranks the edges as if each offered the title, and Title is
+	// not read: the page's greeting lists edges to measure before it names
+	// the title it will play.
+	AnyTitle bool
 	// Region is the player's region hint (from the page, or this signaling
 	// node's own region); may be empty. Eligible edges in it win outright.
 	Region string

@@ -1,0 +1,94 @@
+package signaling
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"stratus/cluster"
+	"stratus/edge/api"
+	"stratus/signaling/route"
+	"stratus/signaling/studio"
+)
+
+// Config is a signaling node's configuration.
+type Config struct {
+	// Name identifies this node in logs and to pages.
+	Name string
+	// Region is where this node stands; players it serves prefer edges
+	// there.
+	Region string
+	// Location is where this node stands, the routing hint for players
+	// who have measured nothing.
+	Location *cluster.Location
+	// PublicURL is the node's player-facing base URL, as pages reach it;
+	// other nodes' pages fall back to it.
+	PublicURL string
+	// Edges are the base URLs of edge APIs this node routes to without
+	// gossip (the all-in-one process).
+	Edges []string
+	// LAN are the gossip pools of the regions this node routes for, and
+	// WAN the pool of signaling nodes; with them, Edges is not needed.
+	LAN []cluster.PoolConfig
+	WAN *cluster.PoolConfig
+	// Route tunes edge choice.
+	Route route.Config
+	// Studio serves the studio API under /v1/studio/ and the catalog that
+	// edges replicate under /v1/catalog; nil: neither is served.
+	Studio *studio.Config
+	// CatalogToken, when set, is required of edges reading the catalog
+	// (catalog.Token of the cluster key).
+	CatalogToken string
+	// AllowedOrigins lists extra Origins that may open the player
+	// WebSocket; the page's own origin is always allowed. Browsers send
+	// Origin on WebSocket upgrades, so this is what stops other sites from
+	// starting sessions on a player's behalf.
+	AllowedOrigins []string
+	// JoinTimeout bounds one join, edge set-up included.
+	JoinTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	// A join waits for the edge to answer with its ICE candidates, which
+	// takes milliseconds; 10 s covers a slow edge without hanging the page.
+	return Config{Name: "signal", Region: "local", JoinTimeout: 10 * time.Second, Route: route.DefaultConfig()}
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Name == "" {
+		errs = append(errs, errors.New("signaling: name is empty"))
+	}
+	if len(c.Edges) == 0 && len(c.LAN) == 0 {
+		errs = append(errs, errors.New("signaling: no edges and no gossip pools configured"))
+	}
+	for _, p := range c.LAN {
+		if err := p.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("signaling: pool %s: %w", p.Pool, err))
+		}
+	}
+	if c.WAN != nil {
+		if err := c.WAN.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("signaling: wan pool: %w", err))
+		}
+	}
+	if err := c.Route.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Studio != nil {
+		if err := c.Studio.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, e := range c.Edges {
+		if _, err := api.NewClient(e, nil); err != nil {
+			errs = append(errs, fmt.Errorf("signaling: %w", err))
+		}
+	}
+	if c.JoinTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("signaling: join timeout %v must be positive", c.JoinTimeout))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,137 @@
+package signaling
+
+import (
+	"context"
+
+	"stratus/edge/api"
+)
+
+// play is the session goroutine of a connection (see conn): it applies the
+// player's messages one at a time, in the order they were sent, so that a
+// candidate sent before the join was answered reaches the session the join
+// starts, and a leave sent during a join ends that session as soon as it
+// exists. When the reader stops or the server closes, it finishes the
+// message in hand and applies no more.
+func (c *conn) play() {
+	defer close(c.playDone)
+	// A player whose page went away leaves; but when this node is shutting
+	// down its players stay: their pages reconnect to another node and
+	// play on.
+	defer func() {
+		if !c.s.closing.Load() {
+			c.leave()
+		}
+	}()
+	for {
+		select {
+		case <-c.readDone:
+			return
+		case <-c.ctx.Done():
+			return
+		case m := <-c.ops:
+			if c.stopped() {
+				// The player is gone: what it asked for last is moot.
+				return
+			}
+			c.apply(m)
+		}
+	}
+}
+
+// stopped says whether the reader has stopped or the server closed.
+func (c *conn) stopped() bool {
+	select {
+	case <-c.readDone:
+		return true
+	case <-c.ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *conn) apply(m Message) {
+	switch m.Type {
+	case TypeTitles:
+		c.titles()
+	case TypeJoin:
+		c.join(m)
+	case TypeCandidate:
+		c.candidate(m)
+	case TypeLeave:
+		c.leave()
+	}
+}
+
+// titles answers with the titles offered by the edges this node knows,
+// as the first edge offering each describes it.
+func (c *conn) titles() {
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
+	defer cancel()
+	list, err := c.s.fanout.titles(ctx)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	c.send(Message{Type: TypeTitles, Titles: list})
+}
+
+// join places the player on the best edge that admits them, ending the
+// session they had.
+func (c *conn) join(m Message) {
+	c.leave()
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
+	defer cancel()
+	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
+	req := c.s.choice.request(m.Title, m.RTT, m.Exclude)
+	p, d, err := c.s.placer.place(ctx, req, m.SDP, m.Resume, func(edge string) {
+		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
+	})
+	if err != nil {
+		code := api.CodeInternal
+		if ae, ok := api.AsError(err); ok {
+			code = ae.Code
+		}
+		c.s.metrics.joins.WithLabelValues(code).Inc()
+		c.log.Info("join refused", "title", m.Title, "err", err, "why", d.Why)
+		c.sendError(err)
+		return
+	}
+	c.session, c.edge = p.resp.ID, p.client
+	c.s.metrics.joins.WithLabelValues("ok").Inc()
+	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
+		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude)
+	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
+}
+
+// candidate passes the player's ICE candidate on to their session's edge.
+func (c *conn) candidate(m Message) {
+	if c.session == "" {
+		c.sendError(&ProtocolError{Code: api.CodeNotJoined, Msg: "candidate before join"})
+		return
+	}
+	cand := api.Candidate{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid, SDPMLineIndex: m.Candidate.SDPMLineIndex}
+	ctx, cancel := context.WithTimeout(c.ctx, writeWait)
+	defer cancel()
+	if err := c.edge.AddCandidate(ctx, c.session, cand); err != nil {
+		c.log.Debug("candidate not delivered", "err", err)
+	}
+}
+
+// leave ends the player's session on its edge, if any. It does not wait
+// for the edge: a player rejoining after their edge died must not wait on
+// the dead edge's answer. The connection waits for it before it ends.
+func (c *conn) leave() {
+	if c.session == "" {
+		return
+	}
+	id, edge := c.session, c.edge
+	c.session, c.edge = "", nil
+	c.ending.Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, writeWait)
+		defer cancel()
+		if err := edge.DeleteSession(ctx, id); err != nil {
+			c.log.Debug("ending session", "session", id, "err", err)
+		}
+	})
+}

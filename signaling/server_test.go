@@ -1,0 +1,272 @@
+package signaling_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"stratus/cluster"
+	"stratus/edge/api"
+	"stratus/internal/edgenet"
+	"stratus/signaling"
+	"stratus/signaling/route"
+)
+
+func TestHello(t *testing.T) {
+	noLeaks(t)
+	net := edgenet.New()
+	for _, name := range []string{"eu-1", "eu-2", "eu-3"} {
+		net.Start(edgenet.EdgeConfig{Name: name, Region: "eu"})
+	}
+	net.Start(edgenet.EdgeConfig{Name: "us-1", Region: "us", Titles: []api.Title{edgenet.Title("chess")}})
+	net.Start(edgenet.EdgeConfig{Name: "ap-1", Region: "ap"})
+	net.Start(edgenet.EdgeConfig{Name: "ap-2", Region: "ap"})
+	net.Update("ap-2", func(e *route.Edge) { e.Meta.Free = 0 })
+	net.Start(edgenet.EdgeConfig{Name: "ap-3", Region: "ap"})
+	net.Update("ap-3", func(e *route.Edge) { e.Meta.Probe = "" })
+	net.SetSignals("http://sig-a.test", "http://sig-b.test")
+	n := newNode(t, net)
+
+	hello := dial(t, n).Hello()
+	if hello.Node != "sig-test" || !slices.Equal(hello.Signals, []string{"http://sig-a.test", "http://sig-b.test"}) {
+		t.Errorf("hello %+v", hello)
+	}
+	// Two per region at most, whatever they offer; none that is full or
+	// cannot be measured.
+	var got []string
+	for _, p := range hello.Probes {
+		got = append(got, p.Edge)
+		if !strings.HasSuffix(p.URL, "/v1/probe") || p.Region != p.Edge[:2] {
+			t.Errorf("probe %+v", p)
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"ap-1", "eu-1", "eu-2", "us-1"}; !slices.Equal(got, want) {
+		t.Errorf("probes %v, want %v", got, want)
+	}
+}
+
+func TestTitles(t *testing.T) {
+	noLeaks(t)
+	net := edgenet.New()
+	rocks := edgenet.Title("rocks")
+	rocks.Description = "as eu-1 says"
+	net.Start(edgenet.EdgeConfig{Name: "eu-1", Region: "eu", Titles: []api.Title{rocks, edgenet.Title("chess")}})
+	other := edgenet.Title("rocks")
+	other.Description = "as eu-2 says"
+	eu2 := net.Start(edgenet.EdgeConfig{Name: "eu-2", Region: "eu", Titles: []api.Title{other, edgenet.Title("maze")}})
+	n := newNode(t, net)
+	p := dial(t, n)
+
+	titles := func() signaling.Message {
+		t.Helper()
+		if err := p.Send(signaling.Message{Type: signaling.TypeTitles}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := p.Await(wait(t), signaling.TypeTitles, signaling.TypeError)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := titles()
+	var list []api.Title
+	if err := remarshal(m.Titles, &list); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, tt := range list {
+		ids = append(ids, tt.ID)
+		if tt.ID == "rocks" && tt.Description != "as eu-1 says" {
+			t.Errorf("rocks described %q, want as the first edge says", tt.Description)
+		}
+	}
+	if want := []string{"chess", "maze", "rocks"}; !slices.Equal(ids, want) {
+		t.Errorf("titles %v, want %v", ids, want)
+	}
+
+	// With no edge answering, the page learns why.
+	eu2.Close()
+	net.Remove("eu-1")
+	if m := titles(); m.Type != signaling.TypeError || m.Code != api.CodeNoEdge {
+		t.Errorf("with every edge down: %+v", m)
+	}
+}
+
+// remarshal decodes v, as a message's Titles decoded from JSON, into out.
+func remarshal(v, out any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+func TestRoutes(t *testing.T) {
+	noLeaks(t)
+	net := edgenet.New()
+	eu1 := net.Start(edgenet.EdgeConfig{Name: "eu-1", Region: "eu"})
+	net.Start(edgenet.EdgeConfig{Name: "eu-2", Region: "eu"})
+	us1 := net.Start(edgenet.EdgeConfig{Name: "us-1", Region: "us"})
+	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	eu1.AddSession(api.SessionInfo{ID: "b", Title: "rocks", Started: t0.Add(time.Minute), Stats: map[string]int{"fps": 60}})
+	us1.AddSession(api.SessionInfo{ID: "a", Title: "rocks", Started: t0})
+	eu1.AddSession(api.SessionInfo{ID: "c", Title: "rocks", Started: t0.Add(2 * time.Minute)})
+	n := newNode(t, net)
+
+	tests := []struct {
+		name, path string
+		status     int
+		check      func(t *testing.T, body []byte)
+	}{
+		{"health", "/healthz", http.StatusOK, func(t *testing.T, body []byte) {
+			if string(body) != "ok\n" {
+				t.Errorf("body %q", body)
+			}
+		}},
+		{"web client", "/play", http.StatusOK, func(t *testing.T, body []byte) {
+			if string(body) != "the play page" {
+				t.Errorf("body %q", body)
+			}
+		}},
+		{"edges by name", "/v1/edges", http.StatusOK, func(t *testing.T, body []byte) {
+			var edges []struct {
+				Name string       `json:"name"`
+				Meta cluster.Meta `json:"meta"`
+			}
+			decode(t, body, &edges)
+			if len(edges) != 3 || edges[0].Name != "eu-1" || edges[1].Name != "eu-2" || edges[2].Name != "us-1" || edges[2].Meta.Region != "us" {
+				t.Errorf("edges %+v", edges)
+			}
+		}},
+		{"sessions of every edge, oldest first", "/v1/sessions", http.StatusOK, func(t *testing.T, body []byte) {
+			var ss []api.SessionInfo
+			decode(t, body, &ss)
+			var ids []string
+			for _, s := range ss {
+				ids = append(ids, s.ID)
+				if s.Stats != nil {
+					t.Errorf("session %s lists its stats", s.ID)
+				}
+			}
+			if !slices.Equal(ids, []string{"a", "b", "c"}) {
+				t.Errorf("sessions %v", ids)
+			}
+		}},
+		{"route in the node's region", "/v1/route?title=rocks", http.StatusOK, func(t *testing.T, body []byte) {
+			var d route.Decision
+			decode(t, body, &d)
+			if d.Winner != "eu-1" || d.Region != "eu" || len(d.Candidates) != 3 {
+				t.Errorf("decision %+v", d)
+			}
+		}},
+		{"route with measurements, exclusions and a region", "/v1/route?title=rocks&region=us&rtt=eu-1:80,eu-2:10&exclude=us-1", http.StatusOK, func(t *testing.T, body []byte) {
+			var d route.Decision
+			decode(t, body, &d)
+			if d.Winner != "eu-2" {
+				t.Errorf("decision %+v", d)
+			}
+			if c := candidate(d, "us-1"); c.Eligible || !strings.Contains(c.Reason, "excluded") {
+				t.Errorf("us-1: %+v", c)
+			}
+		}},
+		{"route of an unknown title", "/v1/route?title=chess", http.StatusOK, func(t *testing.T, body []byte) {
+			var d route.Decision
+			decode(t, body, &d)
+			if d.Winner != "" || d.Code != api.CodeUnknownTitle {
+				t.Errorf("decision %+v", d)
+			}
+		}},
+		{"route without a title", "/v1/route", http.StatusBadRequest, nil},
+		{"route with a broken measurement", "/v1/route?title=rocks&rtt=eu-1:fast", http.StatusBadRequest, nil},
+		{"route with a negative measurement", "/v1/route?title=rocks&rtt=eu-1:-3", http.StatusBadRequest, nil},
+		{"no studio", "/v1/studio/titles", http.StatusOK, func(t *testing.T, body []byte) {
+			if string(body) != "the play page" {
+				t.Errorf("without a studio, the web client answers: %q", body)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Get(n.URL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if tt.check != nil {
+				tt.check(t, body)
+			}
+		})
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func decode(t *testing.T, body []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(body, out); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+}
+
+func candidate(d route.Decision, edge string) route.Candidate {
+	for _, c := range d.Candidates {
+		if c.Edge == edge {
+			return c
+		}
+	}
+	return route.Candidate{}
+}
+
+func TestOrigins(t *testing.T) {
+	noLeaks(t)
+	net := edgenet.New()
+	net.SetSignals("http://sig-b.test/", "http://sig-c.test")
+	n := newNode(t, net, func(c *signaling.Config) { c.AllowedOrigins = []string{"https://play.example"} })
+	// The node remembers sig-c once it has listed it, after gossip loses it.
+	dial(t, n).Close()
+	net.SetSignals("http://sig-b.test/")
+	host := strings.TrimPrefix(n.URL, "http://")
+
+	tests := []struct {
+		origin string
+		ok     bool
+	}{
+		{"", true},
+		{"http://" + host, true},
+		{"https://play.example", true},
+		{"http://sig-b.test", true},
+		{"http://sig-c.test", true},
+		{"http://evil.example", false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.origin), func(t *testing.T) {
+			h := http.Header{}
+			if tt.origin != "" {
+				h.Set("Origin", tt.origin)
+			}
+			u := url.URL{Scheme: "ws", Host: host, Path: "/v1/ws"}
+			ws, resp, err := websocket.DefaultDialer.Dial(u.String(), h)
+			if ws != nil {
+				ws.Close()
+			}
+			if tt.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tt.ok && (err == nil || resp == nil || resp.StatusCode != http.StatusForbidden) {
+				t.Fatalf("admitted (err %v)", err)
+			}
+		})
+	}
+}

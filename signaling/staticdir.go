@@ -1,0 +1,130 @@
+package signaling
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"stratus/cluster"
+	"stratus/edge/api"
+	"stratus/signaling/route"
+)
+
+// statusEvery is how often a static directory polls its edges.
+const statusEvery = time.Second
+
+// staticDir knows a fixed list of edges (the all-in-one process, or a small
+// deployment without gossip) and learns their state by polling their
+// status, as gossip would tell it. Its poll loop is its own goroutine,
+// ended by Close.
+type staticDir struct {
+	log     *slog.Logger
+	clients []*api.Client
+	self    string
+	cancel  context.CancelFunc
+	done    chan struct{}
+
+	mu    sync.Mutex
+	edges map[string]route.Edge // by API URL
+}
+
+// newStaticDir polls the edges at urls (already checked by
+// Config.Validate) once, then every statusEvery until Close. self is this
+// node's public URL, the one signaling node it knows.
+func newStaticDir(urls []string, self string, log *slog.Logger) *staticDir {
+	var clients []*api.Client
+	for _, u := range urls {
+		if c, err := api.NewClient(u, nil); err == nil {
+			clients = append(clients, c)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &staticDir{log: log, clients: clients, self: self, cancel: cancel, done: make(chan struct{}), edges: map[string]route.Edge{}}
+	d.poll(ctx)
+	go d.run(ctx)
+	return d
+}
+
+func (d *staticDir) run(ctx context.Context) {
+	defer close(d.done)
+	t := time.NewTicker(statusEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.poll(ctx)
+		}
+	}
+}
+
+// poll asks every edge at once for its status and titles. An edge that
+// does not answer its status is gone until it answers again; one whose
+// titles fail keeps what it said last.
+func (d *staticDir) poll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, c := range d.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(ctx, statusEvery)
+			defer cancel()
+			st, err := c.Status(ctx)
+			if err != nil {
+				d.mu.Lock()
+				delete(d.edges, c.URL())
+				d.mu.Unlock()
+				return
+			}
+			titles, err := c.Titles(ctx)
+			if err != nil {
+				return
+			}
+			ids := make([]string, len(titles))
+			for i, t := range titles {
+				ids[i] = t.ID
+			}
+			e := route.Edge{Name: st.Name, Meta: cluster.Meta{
+				Role: cluster.RoleEdge, Region: st.Region, API: c.URL(),
+				Probe: c.URL() + "/v1/probe", Media: st.MediaUDP,
+				Capacity: st.Capacity, Free: st.Free, Health: cluster.Health(st.Health), Titles: ids,
+				// Each poll is a fresh report, as a gossip update would be:
+				// reservations held until the next report end with it.
+				Version: uint64(time.Now().UnixNano()),
+			}}
+			d.mu.Lock()
+			d.edges[c.URL()] = e
+			d.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// Refresh polls the edges now rather than at the next tick.
+func (d *staticDir) Refresh(ctx context.Context) { d.poll(ctx) }
+
+func (d *staticDir) Edges() []route.Edge {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]route.Edge, 0, len(d.edges))
+	for _, e := range d.edges {
+		out = append(out, e)
+	}
+	return out
+}
+
+func (d *staticDir) Signals() []string {
+	if d.self == "" {
+		return nil
+	}
+	return []string{d.self}
+}
+
+// Close ends the poll loop. Safe to call twice.
+func (d *staticDir) Close() error {
+	d.cancel()
+	<-d.done
+	return nil
+}
