@@ -5,8 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
-	"time"
 
 	"stratus/cluster"
 	"stratus/edge"
@@ -76,9 +76,28 @@ func runEdge(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.API)
+	n, err := newEdgeService(cfg, log)
 	if err != nil {
 		return err
+	}
+	log.Info("edge serving", "api", n.url)
+	return runUntilSignal(log, n)
+}
+
+// edgeService is an edge serving its API on its own: the edge command.
+type edgeService struct {
+	log       *slog.Logger
+	edge      *edge.Edge
+	url       string // the edge API as others reach it
+	srv       servers
+	endGames  func() error
+	killGames func()
+}
+
+func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
+	ln, err := net.Listen("tcp", cfg.API)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + ln.Addr().String()
@@ -87,60 +106,43 @@ func runEdge(args []string) error {
 	reg := newRegistry()
 	builtins, err := builtin.Catalog()
 	if err != nil {
-		return err
+		ln.Close()
+		return nil, err
 	}
 	endGames, killGames, err := cfg.titles.runtime(&cfg.Edge, log)
 	if err != nil {
 		ln.Close()
-		return err
+		return nil, err
 	}
-	defer endGames()
 	e, err := edge.New(cfg.Edge, builtins, reg, log)
 	if err != nil {
 		ln.Close()
-		return err
+		endGames()
+		return nil, err
 	}
-	log.Info("edge serving", "api", cfg.PublicURL)
-	defer e.Close()
-	// The first signal drains: players are moved, then the edge leaves.
-	return serveUntilSignal(newHTTPServer(e.Handler(), reg), ln, log, func() {
-		if err := e.Drain(context.Background()); err != nil {
-			log.Warn("drain ended early", "err", err)
-		}
-	}, killGames)
+	n := &edgeService{log: log, edge: e, url: cfg.PublicURL, endGames: endGames, killGames: killGames}
+	n.srv.serve(newHTTPServer(e.Handler(), reg), ln)
+	return n, nil
 }
 
-// runDrain asks an edge to drain and follows it until its players are gone.
-func runDrain(args []string) error {
-	fs := flag.NewFlagSet("drain", flag.ContinueOnError)
-	url := fs.String("edge", "http://127.0.0.1:8081", "edge API URL")
-	wait := fs.Duration("wait", time.Minute, "how long to follow the drain")
-	if err := loadFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := newEdgeClient(*url)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *wait)
-	defer cancel()
-	if err := c.Drain(ctx); err != nil {
-		return err
-	}
-	for {
-		st, err := c.Status(ctx)
-		if err != nil {
-			return fmt.Errorf("following the drain: %w", err)
-		}
-		fmt.Printf("%s: %s, %d sessions left\n", st.Name, st.Health, st.Active)
-		if st.Active == 0 {
-			fmt.Printf("%s is drained; stop it (SIGTERM) to remove it from the cluster\n", st.Name)
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s still has %d sessions after %v", st.Name, st.Active, *wait)
-		case <-time.After(500 * time.Millisecond):
-		}
+// Run serves until ctx ends, then closes: the edge leaves its pool, its
+// games end.
+func (n *edgeService) Run(ctx context.Context) error {
+	err := n.srv.wait(ctx)
+	n.srv.shutdown()
+	n.edge.Close()
+	n.endGames()
+	return err
+}
+
+// Drain moves the players to other edges while the API still answers:
+// their pages rejoin through signaling, which asks this edge for their
+// state.
+func (n *edgeService) Drain(ctx context.Context) {
+	if err := n.edge.Drain(ctx); err != nil {
+		n.log.Warn("drain ended early", "err", err)
 	}
 }
+
+// Kill ends the games at once.
+func (n *edgeService) Kill() { n.killGames() }
