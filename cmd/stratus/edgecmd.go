@@ -11,7 +11,6 @@ import (
 	"stratus/cluster"
 	"stratus/edge"
 	"stratus/title/builtin"
-	"stratus/title/catalog"
 )
 
 // edgeConfig is one edge node as its own process.
@@ -61,8 +60,8 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	pc, err := cfg.g.pool("lan/"+cfg.Edge.Region, cfg.Edge.Name, cfg.Gossip, cfg.Join, key, cluster.ProfileLAN)
 	errs = append(errs, err)
 	cfg.Edge.Gossip = &pc
-	cfg.Edge.StateKey = stateKey(key)
-	cfg.Edge.CatalogToken = catalog.Token(key)
+	cfg.Edge.StateKey = cluster.DeriveKey(key, cluster.PurposeResume)
+	cfg.Edge.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
 	errs = append(errs, cfg.Edge.Validate())
 	return cfg, errors.Join(errs...)
 }

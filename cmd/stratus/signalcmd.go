@@ -11,7 +11,6 @@ import (
 
 	"stratus/cluster"
 	"stratus/signaling"
-	"stratus/title/catalog"
 	"stratus/web"
 )
 
@@ -71,7 +70,7 @@ func signalFlags(args []string) (signalConfig, error) {
 	if len(lan) > 0 || cfg.WAN != "" {
 		key, err := cfg.g.clusterKey()
 		errs = append(errs, err)
-		cfg.Signal.CatalogToken = catalog.Token(key)
+		cfg.Signal.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
 		regions := make([]string, 0, len(lan))
 		for r := range lan {
 			regions = append(regions, r)
