@@ -57,7 +57,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	if loc != nil {
 		cfg.Edge.Location = *loc
 	}
-	pc, err := cfg.g.pool("lan/"+cfg.Edge.Region, cfg.Edge.Name, cfg.Gossip, cfg.Join, key, cluster.ProfileLAN)
+	pc, err := cfg.g.pool(cluster.LANPool(cfg.Edge.Region), cfg.Edge.Name, cfg.Gossip, cfg.Join, key, cluster.ProfileLAN)
 	errs = append(errs, err)
 	cfg.Edge.Gossip = &pc
 	cfg.Edge.StateKey = cluster.DeriveKey(key, cluster.PurposeResume)

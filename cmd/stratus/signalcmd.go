@@ -77,12 +77,12 @@ func signalFlags(args []string) (signalConfig, error) {
 		}
 		sort.Strings(regions)
 		for _, r := range regions {
-			pc, err := cfg.g.pool("lan/"+r, cfg.Signal.Name, lan[r][0], joins[r], key, cluster.ProfileLAN)
+			pc, err := cfg.g.pool(cluster.LANPool(r), cfg.Signal.Name, lan[r][0], joins[r], key, cluster.ProfileLAN)
 			errs = append(errs, err)
 			cfg.Signal.LAN = append(cfg.Signal.LAN, pc)
 		}
 		if cfg.WAN != "" {
-			pc, err := cfg.g.pool("wan", cfg.Signal.Name, cfg.WAN, cfg.JoinWAN, key, cluster.ProfileWAN)
+			pc, err := cfg.g.pool(cluster.WANPool, cfg.Signal.Name, cfg.WAN, cfg.JoinWAN, key, cluster.ProfileWAN)
 			errs = append(errs, err)
 			cfg.Signal.WAN = &pc
 		}
