@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"stratus/internal/freeport"
 )
 
 // fakeService records what runUntilSignal asks of it, in order.
@@ -136,7 +138,7 @@ func TestEveryCommandDrainsOnTheFirstSignal(t *testing.T) {
 			return []string{"serve", "-addr", addr, "-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "-1"}
 		}, []string{"shutting down", "draining", "drained"}},
 		{"edge", func(addr string) []string {
-			gossip := hostPort("127.0.0.1", freeGossipPort(t, "127.0.0.1"))
+			gossip := hostPort("127.0.0.1", freeport.Must(t, "127.0.0.1", freeport.Both))
 			return []string{"edge", "-dev", "-api", addr, "-gossip", gossip, "-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "-1"}
 		}, []string{"shutting down", "draining", "drained"}},
 		{"signal", func(addr string) []string {
@@ -145,7 +147,7 @@ func TestEveryCommandDrainsOnTheFirstSignal(t *testing.T) {
 		}, []string{"shutting down"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := hostPort("127.0.0.1", freeTCPPort(t, "127.0.0.1"))
+			addr := hostPort("127.0.0.1", freeport.Must(t, "127.0.0.1", freeport.TCP))
 			p := startProc(t, tt.name, append([]string{bin}, tt.args(addr)...))
 			if err := p.WaitReady(t.Context(), httpc, "http://"+addr+"/healthz", 20*time.Second); err != nil {
 				t.Fatal(err)
