@@ -10,7 +10,6 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge"
-	"stratus/title/builtin"
 )
 
 // edgeConfig is one edge node as its own process.
@@ -85,12 +84,9 @@ func runEdge(args []string) error {
 
 // edgeService is an edge serving its API on its own: the edge command.
 type edgeService struct {
-	log       *slog.Logger
-	edge      *edge.Edge
-	url       string // the edge API as others reach it
-	srv       servers
-	endGames  func() error
-	killGames func()
+	*runningEdge
+	url string // the edge API as others reach it
+	srv servers
 }
 
 func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
@@ -103,24 +99,13 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 	}
 	cfg.Edge.APIURL = cfg.PublicURL
 	reg := newRegistry()
-	builtins, err := builtin.Catalog()
+	re, err := newRunningEdge(cfg.Edge, cfg.titles, reg, log)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	endGames, killGames, err := cfg.titles.runtime(&cfg.Edge, log)
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	e, err := edge.New(cfg.Edge, builtins, reg, log)
-	if err != nil {
-		ln.Close()
-		endGames()
-		return nil, err
-	}
-	n := &edgeService{log: log, edge: e, url: cfg.PublicURL, endGames: endGames, killGames: killGames}
-	n.srv.serve(newHTTPServer(e.Handler(), reg), ln)
+	n := &edgeService{runningEdge: re, url: cfg.PublicURL}
+	n.srv.serve(newHTTPServer(re.edge.Handler(), reg), ln)
 	return n, nil
 }
 
@@ -129,19 +114,6 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 func (n *edgeService) Run(ctx context.Context) error {
 	err := n.srv.wait(ctx)
 	n.srv.shutdown()
-	n.edge.Close()
-	n.endGames()
+	n.close()
 	return err
 }
-
-// Drain moves the players to other edges while the API still answers:
-// their pages rejoin through signaling, which asks this edge for their
-// state.
-func (n *edgeService) Drain(ctx context.Context) {
-	if err := n.edge.Drain(ctx); err != nil {
-		n.log.Warn("drain ended early", "err", err)
-	}
-}
-
-// Kill ends the games at once.
-func (n *edgeService) Kill() { n.killGames() }

@@ -10,7 +10,6 @@ import (
 
 	"stratus/edge"
 	"stratus/signaling"
-	"stratus/title/builtin"
 	"stratus/web"
 )
 
@@ -95,24 +94,16 @@ func serve(args []string) error {
 // stack is an edge and a signaling node in one process, each behind its own
 // HTTP listener.
 type stack struct {
-	log      *slog.Logger
-	edge     *edge.Edge
+	*runningEdge
 	edgeLn   net.Listener
 	playerLn net.Listener
-	endGames func() error
-	// killGames ends the games at once, when the process must exit now.
-	killGames func()
-	srv       servers
-	sig       *signaling.Server
+	srv      servers
+	sig      *signaling.Server
 }
 
 func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	reg := newRegistry()
-	catalog, err := builtin.Catalog()
-	if err != nil {
-		return nil, err
-	}
-	s := &stack{log: log}
+	s := &stack{}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -131,10 +122,7 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 		// node over HTTP, as a separate edge would.
 		ec.CatalogURLs = []string{publicURL}
 	}
-	if s.endGames, s.killGames, err = cfg.titles.runtime(&ec, log); err != nil {
-		return nil, err
-	}
-	if s.edge, err = edge.New(ec, catalog, reg, log); err != nil {
+	if s.runningEdge, err = newRunningEdge(ec, cfg.titles, reg, log); err != nil {
 		return nil, err
 	}
 	// The edge API answers before the signaling node starts, so that the
@@ -164,16 +152,6 @@ func (s *stack) Run(ctx context.Context) error {
 	return err
 }
 
-// Drain moves the edge's players away, while both servers still answer.
-func (s *stack) Drain(ctx context.Context) {
-	if err := s.edge.Drain(ctx); err != nil {
-		s.log.Warn("drain ended early", "err", err)
-	}
-}
-
-// Kill ends the games at once.
-func (s *stack) Kill() { s.killGames() }
-
 // Close stops serving and ends every session. Safe to call twice.
 func (s *stack) Close() error {
 	// The player-facing server stops first: it was added last.
@@ -186,12 +164,8 @@ func (s *stack) Close() error {
 	if s.sig != nil {
 		s.sig.Close()
 	}
-	var err error
-	if s.edge != nil {
-		err = s.edge.Close()
+	if s.runningEdge == nil {
+		return nil
 	}
-	if s.endGames != nil {
-		err = errors.Join(err, s.endGames())
-	}
-	return err
+	return s.close()
 }
