@@ -33,7 +33,9 @@ const (
 const WANPool = "wan"
 
 // LANPool names the gossip pool of one region.
-func LANPool(region string) string { return "lan/" + region }
+func LANPool(region string) string { return lanPrefix + region }
+
+const lanPrefix = "lan/"
 
 // PoolConfig says which pool a node joins and how.
 type PoolConfig struct {
@@ -97,7 +99,7 @@ func (c PoolConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("cluster: "+format, args...))
 	}
 
-	switch region, isLAN := strings.CutPrefix(c.Pool, "lan/"); {
+	switch region, isLAN := strings.CutPrefix(c.Pool, lanPrefix); {
 	case c.Pool == "":
 		bad(`pool is empty: want "lan/<region>" or "wan"`)
 	case c.Pool == WANPool:

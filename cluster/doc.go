@@ -23,7 +23,9 @@
 // it; see ParseKey). A node with another key, or none, can neither join nor
 // read anything: its join fails, the pool never lists it, and the pool logs
 // the refused traffic at warn, rate limited. PoolConfig.Dev runs without a
-// key, for make run and tests, and says so in the log.
+// key, for make run and tests, and says so in the log. Other uses of the
+// key (resume tokens, reading the studio catalog) take keys derived from it
+// for their purpose (DeriveKey), never the key itself.
 //
 // # What is gossiped
 //

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"stratus/internal/freeport"
 )
 
 func TestPoolsJoinAndShareMeta(t *testing.T) {
@@ -319,7 +321,7 @@ func TestJoinRetriesUntilSeedStarts(t *testing.T) {
 	t.Parallel()
 	log, _ := testLogger(t)
 	key := testKey(1)
-	port := freePort(t)
+	port := freeport.Must(t, "127.0.0.1", freeport.Both)
 	seed := net.JoinHostPort("127.0.0.1", fmt.Sprint(port))
 
 	late := startPool(t, testConfig("lan/eu", "late", key, seed), testMeta("late"), log)
@@ -337,26 +339,6 @@ func TestJoinRetriesUntilSeedStarts(t *testing.T) {
 	default:
 		t.Error("Joined not closed")
 	}
-}
-
-// freePort finds a port free for both UDP and TCP on loopback.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", l.Addr().String())
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
 }
 
 func TestCloseTwiceAndUseAfterClose(t *testing.T) {

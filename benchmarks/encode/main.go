@@ -23,14 +23,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
-	"stratus/internal/machine"
 	"strconv"
 	"time"
 
 	"stratus/encoder"
 	"stratus/encoder/x264"
 	"stratus/encoder/yuv"
+	"stratus/internal/machine"
+	"stratus/internal/stats"
 )
 
 const (
@@ -243,17 +243,12 @@ func (s summary) String() string {
 
 // summarise gives milliseconds; percentiles are nearest-rank.
 func summarise(ds []time.Duration) summary {
-	s := slices.Clone(ds)
-	slices.Sort(s)
+	s := stats.Sorted(ds)
 	var total time.Duration
 	for _, d := range s {
 		total += d
 	}
-	rank := func(p float64) float64 {
-		i := int(p*float64(len(s))+0.999999) - 1
-		return ms(s[min(max(i, 0), len(s)-1)])
-	}
-	return summary{p50: rank(0.50), p99: rank(0.99), mean: ms(total) / float64(len(s)), max: ms(s[len(s)-1])}
+	return summary{p50: ms(stats.Percentile(s, 50)), p99: ms(stats.Percentile(s, 99)), mean: ms(total) / float64(len(s)), max: ms(s[len(s)-1])}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

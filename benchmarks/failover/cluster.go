@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"stratus/internal/clustertest"
+	"stratus/internal/freeport"
 )
 
 // cluster is a signaling node and three edges, each its own process on
@@ -53,7 +51,7 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 	if err := os.WriteFile(c.key, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(4)
+	ports, err := freeport.Ports("127.0.0.1", 4, freeport.Both)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +72,7 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 		name, region string
 		delay        time.Duration
 	}{{"eu-west-1", "eu-west", 10 * time.Millisecond}, {"eu-west-2", "eu-west", 10 * time.Millisecond}, {"us-east-1", "us-east", 80 * time.Millisecond}} {
-		p, err := freePorts(3)
+		p, err := freeport.Ports("127.0.0.1", 3, freeport.Both)
 		if err != nil {
 			return c, err
 		}
@@ -208,37 +206,6 @@ func (c *cluster) idle(ctx context.Context, limit time.Duration) error {
 }
 
 func getJSON(url string, v any) error { return clustertest.GetJSON(httpc, url, v) }
-
-// freePorts finds n distinct ports free for TCP and UDP on loopback (a
-// gossip port takes both). Another process could still take one before the
-// node binds it; the node then fails to start and says so.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var hold []io.Closer
-	defer func() {
-		for _, c := range hold {
-			c.Close()
-		}
-	}()
-	for tries := 0; len(ports) < n; tries++ {
-		if tries > 100 {
-			return nil, errors.New("no free ports on loopback")
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		pc, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			ln.Close()
-			continue
-		}
-		hold = append(hold, ln, pc)
-		ports = append(ports, port)
-	}
-	return ports, nil
-}
 
 func readFile(path string) string {
 	b, _ := os.ReadFile(path)

@@ -40,18 +40,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"regexp"
 	"runtime"
-	"slices"
 	"stratus/internal/machine"
 	"strings"
 	"syscall"
@@ -61,6 +55,7 @@ import (
 
 	"stratus/internal/browser"
 	"stratus/internal/clustertest"
+	"stratus/internal/stats"
 )
 
 type options struct {
@@ -135,7 +130,7 @@ func run(ctx context.Context, o options) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	bin, err := binary(ctx, o.bin, dir)
+	bin, err := clustertest.Binary(ctx, o.bin, dir, progress)
 	if err != nil {
 		return err
 	}
@@ -250,36 +245,14 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 	return t, nil
 }
 
-// binary returns path when it exists, or builds ./cmd/stratus into dir.
-func binary(ctx context.Context, path, dir string) (string, error) {
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", err
-	}
-	bin := filepath.Join(dir, "stratus")
-	progress("%s is missing; building %s", path, bin)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/stratus")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/stratus (run from the repository root): %w", err)
-	}
-	return bin, nil
-}
-
 // ---- report ----------------------------------------------------------------
 
 type summary struct{ p50, p99, min, max time.Duration }
 
 // summarize takes nearest-rank percentiles.
 func summarize(ds []time.Duration) summary {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	rank := func(p float64) time.Duration {
-		i := int(math.Ceil(p*float64(len(s)))) - 1
-		return s[max(0, min(i, len(s)-1))]
-	}
-	return summary{rank(0.50), rank(0.99), s[0], s[len(s)-1]}
+	s := stats.Sorted(ds)
+	return summary{stats.Percentile(s, 50), stats.Percentile(s, 99), s[0], s[len(s)-1]}
 }
 
 func msStr(d time.Duration) string {
@@ -287,6 +260,10 @@ func msStr(d time.Duration) string {
 }
 
 func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter string) {
+	chromium, err := browser.Version(context.Background())
+	if err != nil {
+		chromium = "unknown"
+	}
 	col := func(f func(trial) time.Duration) []time.Duration {
 		var out []time.Duration
 		for _, t := range ts {
@@ -302,7 +279,7 @@ func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter strin
 	}
 	fmt.Fprintf(w, "Command: `%s` (binary %s)\n\n", machine.Invocation("./benchmarks/failover"), bin)
 	fmt.Fprintf(w, "Machine: %d CPUs, %s, %s; Chromium %s; %s. One-minute load average %s before, %s after.\n\n",
-		runtime.NumCPU(), machine.CPUModel(), memTotal(), chromiumVersion(), runtime.Version(), loadBefore, loadAfter)
+		runtime.NumCPU(), machine.CPUModel(), memTotal(), chromium, runtime.Version(), loadBefore, loadAfter)
 	fmt.Fprintf(w, "%d trials, %d of them moved within eu-west.\n\n", len(ts), inRegion)
 	fmt.Fprintln(w, "| measure | n | p50 | p99 | min | max |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
@@ -333,21 +310,4 @@ func memTotal() string {
 		}
 	}
 	return "unknown memory"
-}
-
-var versionRE = regexp.MustCompile(`[0-9]+(\.[0-9]+){3}`)
-
-func chromiumVersion() string {
-	path, err := browser.Path()
-	if err != nil {
-		return "unknown"
-	}
-	out, err := exec.Command(path, "--version").Output()
-	if err != nil {
-		return "unknown"
-	}
-	if v := versionRE.FindString(string(out)); v != "" {
-		return v
-	}
-	return strings.TrimSpace(string(out))
 }

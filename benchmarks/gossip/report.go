@@ -2,29 +2,18 @@ package main
 
 import (
 	"fmt"
-	"stratus/internal/machine"
-
 	"os"
 	"runtime"
-	"slices"
-	"stratus/cluster"
 	"strconv"
 	"strings"
 	"time"
+
+	"stratus/cluster"
+	"stratus/internal/machine"
+	"stratus/internal/stats"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// percentile is the nearest-rank percentile (p in 0..100) of ds.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	rank := int(p/100*float64(len(s))+0.999999) - 1
-	return s[min(max(rank, 0), len(s)-1)]
-}
 
 func ms(d time.Duration) string {
 	switch {
@@ -56,10 +45,12 @@ func report(o options, results []sizeResult, logs *countingHandler, took time.Du
 	b.WriteString("| N | reps | meta → all p50 | meta → all p99 | meta each p50 | death → all p50 | death → all p99 | death each p50 | CPU: bench / others | Go sched wait p99.9 | startup |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
+		meta, metaEach := stats.Sorted(r.meta), stats.Sorted(r.metaEach)
+		death, deathEach := stats.Sorted(r.death), stats.Sorted(r.deathEach)
 		fmt.Fprintf(&b, "| %d | %d | %s ms | %s ms | %s ms | %s ms | %s ms | %s ms | %.0f %% / %.0f %% | %s ms | %s |\n",
 			r.n, len(r.death),
-			ms(percentile(r.meta, 50)), ms(percentile(r.meta, 99)), ms(percentile(r.metaEach, 50)),
-			ms(percentile(r.death, 50)), ms(percentile(r.death, 99)), ms(percentile(r.deathEach, 50)),
+			ms(stats.Percentile(meta, 50)), ms(stats.Percentile(meta, 99)), ms(stats.Percentile(metaEach, 50)),
+			ms(stats.Percentile(death, 50)), ms(stats.Percentile(death, 99)), ms(stats.Percentile(deathEach, 50)),
 			100*r.cpuShare, 100*r.othersShare, ms(r.schedP999), r.startup.Round(100*time.Millisecond))
 	}
 	b.WriteString("\n")

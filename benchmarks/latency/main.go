@@ -59,11 +59,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"stratus/internal/machine"
 	"syscall"
 	"time"
 
 	"stratus/internal/browser"
+	"stratus/internal/clustertest"
+	"stratus/internal/machine"
 )
 
 // options are the command's flags.
@@ -128,12 +129,17 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	load := machine.LoadAverage() // before anything of ours runs
-	bin, cleanup, err := serverBinary(ctx, o.bin)
+	// The server's log, and its binary when there is none to run.
+	dir, err := os.MkdirTemp("", "stratus-latency-")
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	srv, err := startServer(ctx, bin)
+	defer os.RemoveAll(dir)
+	bin, err := clustertest.Binary(ctx, o.bin, dir, progress)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, bin, dir)
 	if err != nil {
 		return err
 	}

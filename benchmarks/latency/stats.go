@@ -2,19 +2,17 @@ package main
 
 import (
 	"math"
-	"slices"
+
+	"stratus/internal/stats"
 )
 
-// percentile is the nearest-rank percentile of sorted values: the smallest
-// value such that at least p percent of the values are at or below it.
-// p ≤ 0 gives the minimum, p ≥ 100 the maximum, no values NaN.
+// percentile is stats.Percentile of sorted values, NaN for none: the
+// report shows a measure without samples as such, not as 0 ms.
 func percentile(sorted []float64, p float64) float64 {
-	n := len(sorted)
-	if n == 0 {
+	if len(sorted) == 0 {
 		return math.NaN()
 	}
-	rank := int(math.Ceil(p / 100 * float64(n)))
-	return sorted[max(1, min(rank, n))-1]
+	return stats.Percentile(sorted, p)
 }
 
 // summary describes a sample of milliseconds.
@@ -24,8 +22,7 @@ type summary struct {
 }
 
 func summarize(values []float64) summary {
-	s := slices.Clone(values)
-	slices.Sort(s)
+	s := stats.Sorted(values)
 	return summary{
 		n:   len(s),
 		min: percentile(s, 0),

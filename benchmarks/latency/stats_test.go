@@ -6,25 +6,14 @@ import (
 	"testing"
 )
 
-func TestPercentileNearestRank(t *testing.T) {
-	sorted := []float64{15, 20, 35, 40, 50}
-	for _, tt := range []struct{ p, want float64 }{
-		{0, 15}, {5, 15}, {20, 15}, {30, 20}, {40, 20}, {50, 35}, {90, 50}, {99, 50}, {100, 50}, {150, 50},
-	} {
-		if got := percentile(sorted, tt.p); got != tt.want {
-			t.Errorf("percentile(%v, %v) = %v, want %v", sorted, tt.p, got, tt.want)
-		}
+// The nearest-rank definition is internal/stats's, tested there; the
+// harness adds NaN for no samples.
+func TestPercentile(t *testing.T) {
+	if got := percentile([]float64{15, 20, 35, 40, 50}, 50); got != 35 {
+		t.Errorf("p50 = %v, want 35", got)
 	}
 	if got := percentile(nil, 50); !math.IsNaN(got) {
 		t.Errorf("percentile of nothing = %v, want NaN", got)
-	}
-	// 100 values: p99 is the 99th, not the largest.
-	var hundred []float64
-	for i := 1; i <= 100; i++ {
-		hundred = append(hundred, float64(i))
-	}
-	if got := percentile(hundred, 99); got != 99 {
-		t.Errorf("p99 of 1..100 = %v, want 99", got)
 	}
 }
 

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os/exec"
-	"regexp"
 	"runtime"
-	"stratus/internal/machine"
-	"strings"
 	"time"
 
 	"stratus/internal/browser"
+	"stratus/internal/machine"
 )
 
 // environment says where and how figures were taken.
@@ -25,7 +21,7 @@ type environment struct {
 }
 
 func describe(ctx context.Context, srv *server, load string) (environment, error) {
-	version, err := chromiumVersion(ctx)
+	version, err := browser.Version(ctx)
 	if err != nil {
 		return environment{}, err
 	}
@@ -38,24 +34,4 @@ func describe(ctx context.Context, srv *server, load string) (environment, error
 		command:  machine.Invocation("./benchmarks/latency"),
 		server:   machine.ShellJoin(srv.args),
 	}, nil
-}
-
-var versionRE = regexp.MustCompile(`[0-9]+(\.[0-9]+){3}`)
-
-// chromiumVersion asks the Chromium binary the harness runs for its full
-// version. (The user agent would not do: it reads 156.0.0.0 since Chrome
-// reduced it.)
-func chromiumVersion(ctx context.Context) (string, error) {
-	path, err := browser.Path()
-	if err != nil {
-		return "", err
-	}
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
-	if err != nil {
-		return "", fmt.Errorf("%s --version: %w", path, err)
-	}
-	if v := versionRE.FindString(string(out)); v != "" {
-		return v, nil
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,16 +43,6 @@ func (g *gossipFlags) clusterKey() ([]byte, error) {
 		return nil, errors.New("a cluster key is required (-cluster-key-file, STRATUS_CLUSTER_KEY, or -dev to run without one)")
 	}
 	return cluster.ParseKey(s)
-}
-
-// stateKey derives the key that signs resume tokens from the cluster key,
-// so that every edge of the cluster can resume every other edge's players.
-func stateKey(clusterKey []byte) []byte {
-	if clusterKey == nil {
-		return nil
-	}
-	h := sha256.Sum256(append([]byte("stratus resume tokens\x00"), clusterKey...))
-	return h[:]
 }
 
 // pool builds one gossip pool's configuration.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"stratus/edge/api"
+	"stratus/internal/freeport"
 )
 
 // Studio titles in a real cluster: the catalog travels from the signaling
@@ -36,7 +37,7 @@ exec sleep 1000
 	argsA := []string{"-titles-dir", installed, "-run-dir", runA}
 	// Fixed ports, so that the restarted edge takes its own place in
 	// gossip at once.
-	portsA := &edgePorts{api: freeTCPPort(t, "127.0.0.1"), gossip: freeGossipPort(t, "127.0.0.1"), udp: freeUDPPort(t, "127.0.0.1")}
+	portsA := &edgePorts{api: freeport.Must(t, "127.0.0.1", freeport.TCP), gossip: freeport.Must(t, "127.0.0.1", freeport.Both), udp: freeport.Must(t, "127.0.0.1", freeport.UDP)}
 	a := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA, ports: portsA})
 	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s, extra: []string{"-titles-dir", empty, "-run-dir", t.TempDir()}})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)

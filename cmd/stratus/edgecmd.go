@@ -5,13 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
-	"time"
 
 	"stratus/cluster"
 	"stratus/edge"
-	"stratus/title/builtin"
-	"stratus/title/catalog"
 )
 
 // edgeConfig is one edge node as its own process.
@@ -58,11 +56,11 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	if loc != nil {
 		cfg.Edge.Location = *loc
 	}
-	pc, err := cfg.g.pool("lan/"+cfg.Edge.Region, cfg.Edge.Name, cfg.Gossip, cfg.Join, key, cluster.ProfileLAN)
+	pc, err := cfg.g.pool(cluster.LANPool(cfg.Edge.Region), cfg.Edge.Name, cfg.Gossip, cfg.Join, key, cluster.ProfileLAN)
 	errs = append(errs, err)
 	cfg.Edge.Gossip = &pc
-	cfg.Edge.StateKey = stateKey(key)
-	cfg.Edge.CatalogToken = catalog.Token(key)
+	cfg.Edge.StateKey = cluster.DeriveKey(key, cluster.PurposeResume)
+	cfg.Edge.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
 	errs = append(errs, cfg.Edge.Validate())
 	return cfg, errors.Join(errs...)
 }
@@ -76,71 +74,46 @@ func runEdge(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.API)
+	n, err := newEdgeService(cfg, log)
 	if err != nil {
 		return err
+	}
+	log.Info("edge serving", "api", n.url)
+	return runUntilSignal(log, n)
+}
+
+// edgeService is an edge serving its API on its own: the edge command.
+type edgeService struct {
+	*runningEdge
+	url string // the edge API as others reach it
+	srv servers
+}
+
+func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
+	ln, err := net.Listen("tcp", cfg.API)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	cfg.Edge.APIURL = cfg.PublicURL
 	reg := newRegistry()
-	builtins, err := builtin.Catalog()
-	if err != nil {
-		return err
-	}
-	endGames, killGames, err := cfg.titles.runtime(&cfg.Edge, log)
+	re, err := newRunningEdge(cfg.Edge, cfg.titles, reg, log)
 	if err != nil {
 		ln.Close()
-		return err
+		return nil, err
 	}
-	defer endGames()
-	e, err := edge.New(cfg.Edge, builtins, reg, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	log.Info("edge serving", "api", cfg.PublicURL)
-	defer e.Close()
-	// The first signal drains: players are moved, then the edge leaves.
-	return serveUntilSignal(newHTTPServer(e.Handler(), reg), ln, log, func() {
-		if err := e.Drain(context.Background()); err != nil {
-			log.Warn("drain ended early", "err", err)
-		}
-	}, killGames)
+	n := &edgeService{runningEdge: re, url: cfg.PublicURL}
+	n.srv.serve(newHTTPServer(re.edge.Handler(), reg), ln)
+	return n, nil
 }
 
-// runDrain asks an edge to drain and follows it until its players are gone.
-func runDrain(args []string) error {
-	fs := flag.NewFlagSet("drain", flag.ContinueOnError)
-	url := fs.String("edge", "http://127.0.0.1:8081", "edge API URL")
-	wait := fs.Duration("wait", time.Minute, "how long to follow the drain")
-	if err := loadFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := newEdgeClient(*url)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *wait)
-	defer cancel()
-	if err := c.Drain(ctx); err != nil {
-		return err
-	}
-	for {
-		st, err := c.Status(ctx)
-		if err != nil {
-			return fmt.Errorf("following the drain: %w", err)
-		}
-		fmt.Printf("%s: %s, %d sessions left\n", st.Name, st.Health, st.Active)
-		if st.Active == 0 {
-			fmt.Printf("%s is drained; stop it (SIGTERM) to remove it from the cluster\n", st.Name)
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s still has %d sessions after %v", st.Name, st.Active, *wait)
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+// Run serves until ctx ends, then closes: the edge leaves its pool, its
+// games end.
+func (n *edgeService) Run(ctx context.Context) error {
+	err := n.srv.wait(ctx)
+	n.srv.shutdown()
+	n.close()
+	return err
 }

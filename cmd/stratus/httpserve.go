@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -28,30 +24,4 @@ func newHTTPServer(h http.Handler, reg *prometheus.Registry) *http.Server {
 	mux.Handle("/", h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-}
-
-// serveUntilSignal serves srv on ln until it fails or the first SIGINT or
-// SIGTERM arrives; then drain (may be nil) runs while the server still
-// answers, and the server shuts down. A second signal exits at once, after
-// atExit (may be nil).
-func serveUntilSignal(srv *http.Server, ln net.Listener, log *slog.Logger, drain, atExit func()) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	ctx, cancel := signalContext(log, atExit)
-	defer cancel()
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		if drain != nil {
-			drain()
-		}
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	srv.Shutdown(sctx)
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
 }

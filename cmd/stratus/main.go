@@ -13,14 +13,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
@@ -68,29 +65,6 @@ commands:
   title    a studio's titles on a signaling node: add, list, rm
 
 'stratus <command> -h' lists a command's settings.`)
-}
-
-// signalContext is cancelled on the first SIGINT or SIGTERM, so components
-// drain; a second signal exits at once.
-//
-// atExit, when set, runs before that exit: what must not outlive the
-// process even then (the games of an edge).
-func signalContext(log *slog.Logger, atExit func()) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		s := <-ch
-		log.Info("shutting down; signal again to exit at once", "signal", s.String())
-		cancel()
-		<-ch
-		log.Warn("exiting at once")
-		if atExit != nil {
-			atExit()
-		}
-		os.Exit(1)
-	}()
-	return ctx, cancel
 }
 
 func newLogger(level string) (*slog.Logger, error) {

@@ -14,9 +14,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +30,7 @@ import (
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/internal/clustertest"
+	"stratus/internal/freeport"
 	"stratus/signaling"
 )
 
@@ -50,8 +49,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// stratusBinary builds the command once per test binary (tests run in the
-// package directory, so "./" is cmd/stratus).
+// stratusBinary builds the command once per test binary.
 func stratusBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -59,17 +57,7 @@ func stratusBinary(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		buildBin = filepath.Join(buildDir, "stratus")
-		goCmd, err := exec.LookPath("go")
-		if err != nil {
-			goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		cmd := exec.Command(goCmd, "build", "-o", buildBin, "./")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		buildBin, buildErr = clustertest.Build(context.Background(), buildDir)
 	})
 	if buildErr != nil {
 		t.Fatalf("building stratus: %v", buildErr)
@@ -84,51 +72,6 @@ func clusterTest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process cluster test; skipped with -short")
 	}
-}
-
-// ---- ports ------------------------------------------------------------------
-
-// freeTCPPort returns a port that was free on ip a moment ago.
-func freeTCPPort(t *testing.T, ip string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatalf("finding a free TCP port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// freeUDPPort returns a UDP port that was free on ip a moment ago.
-func freeUDPPort(t *testing.T, ip string) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatalf("finding a free UDP port: %v", err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-// freeGossipPort returns a port free for both TCP and UDP, as memberlist
-// binds both on one number.
-func freeGossipPort(t *testing.T, ip string) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-		if err != nil {
-			t.Fatalf("finding a free gossip port: %v", err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		c, err := net.ListenPacket("udp", net.JoinHostPort(ip, strconv.Itoa(port)))
-		ln.Close()
-		if err == nil {
-			c.Close()
-			return port
-		}
-	}
-	t.Fatal("no port free for both TCP and UDP after 50 tries")
-	return 0
 }
 
 func hostPort(ip string, port int) string { return net.JoinHostPort(ip, strconv.Itoa(port)) }
@@ -272,7 +215,7 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 	}
 	for attempt := 1; ; attempt++ {
 		s := &signalNode{name: o.name, lan: map[string]string{}}
-		addr := hostPort("127.0.0.1", freeTCPPort(c.t, "127.0.0.1"))
+		addr := hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.TCP))
 		s.url = "http://" + addr
 		var lan, joinLAN []string
 		for _, r := range o.regions {
@@ -280,13 +223,13 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 			if o.lanIP[r] != "" {
 				ip = o.lanIP[r]
 			}
-			s.lan[r] = hostPort(ip, freeGossipPort(c.t, ip))
+			s.lan[r] = hostPort(ip, freeport.Must(c.t, ip, freeport.Both))
 			lan = append(lan, r+"="+s.lan[r])
 			if o.join != nil {
 				joinLAN = append(joinLAN, r+"="+o.join.lan[r])
 			}
 		}
-		s.wan = hostPort("127.0.0.1", freeGossipPort(c.t, "127.0.0.1"))
+		s.wan = hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.Both))
 		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,
 			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile}
 		if o.join != nil {
@@ -359,7 +302,7 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 	for attempt := 1; ; attempt++ {
 		ports := o.ports
 		if ports == nil {
-			ports = &edgePorts{api: freeTCPPort(c.t, o.ip), gossip: freeGossipPort(c.t, o.ip), udp: freeUDPPort(c.t, o.ip)}
+			ports = &edgePorts{api: freeport.Must(c.t, o.ip, freeport.TCP), gossip: freeport.Must(c.t, o.ip, freeport.Both), udp: freeport.Must(c.t, o.ip, freeport.UDP)}
 		}
 		e := &edgeNode{name: o.name, region: o.region, opts: o, udp: ports.udp,
 			api: "http://" + hostPort(o.ip, ports.api), gossip: hostPort(o.ip, ports.gossip)}

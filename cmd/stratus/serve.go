@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"stratus/edge"
 	"stratus/signaling"
-	"stratus/title/builtin"
 	"stratus/web"
 )
 
@@ -90,35 +87,23 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext(log, st.killGames)
-	defer cancel()
 	log.Info("Stratus is serving", "url", "http://"+st.Addr().String())
-	return st.Run(ctx)
+	return runUntilSignal(log, st)
 }
 
 // stack is an edge and a signaling node in one process, each behind its own
 // HTTP listener.
 type stack struct {
-	log      *slog.Logger
-	edge     *edge.Edge
+	*runningEdge
 	edgeLn   net.Listener
 	playerLn net.Listener
-	endGames func() error
-	// killGames ends the games at once, when the process must exit now.
-	killGames func()
-	edgeSrv   *http.Server
-	edgeErr   chan error // the edge API server's end
-	webSrv    *http.Server
-	sig       *signaling.Server
+	srv      servers
+	sig      *signaling.Server
 }
 
 func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	reg := newRegistry()
-	catalog, err := builtin.Catalog()
-	if err != nil {
-		return nil, err
-	}
-	s := &stack{log: log}
+	s := &stack{}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -137,17 +122,12 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 		// node over HTTP, as a separate edge would.
 		ec.CatalogURLs = []string{publicURL}
 	}
-	if s.endGames, s.killGames, err = cfg.titles.runtime(&ec, log); err != nil {
-		return nil, err
-	}
-	if s.edge, err = edge.New(ec, catalog, reg, log); err != nil {
+	if s.runningEdge, err = newRunningEdge(ec, cfg.titles, reg, log); err != nil {
 		return nil, err
 	}
 	// The edge API answers before the signaling node starts, so that the
 	// node's first look at its edge finds it.
-	s.edgeSrv = newHTTPServer(s.edge.Handler(), reg)
-	s.edgeErr = make(chan error, 1)
-	go func() { s.edgeErr <- s.edgeSrv.Serve(s.edgeLn) }()
+	s.srv.serve(newHTTPServer(s.edge.Handler(), reg), s.edgeLn)
 	sc := cfg.Signal
 	sc.Name = cfg.Edge.Name + "-signal"
 	sc.Region = cfg.Edge.Region
@@ -156,56 +136,36 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	if s.sig, err = signaling.New(sc, web.Handler(), reg, log); err != nil {
 		return nil, err
 	}
-	s.webSrv = newHTTPServer(s.sig.Handler(), reg)
-	s.webSrv.RegisterOnShutdown(s.sig.EndLongPolls)
+	webSrv := newHTTPServer(s.sig.Handler(), reg)
+	webSrv.RegisterOnShutdown(s.sig.EndLongPolls)
+	s.srv.serve(webSrv, s.playerLn)
 	return s, nil
 }
 
 // Addr is the player-facing address.
 func (s *stack) Addr() net.Addr { return s.playerLn.Addr() }
 
-// Run serves until ctx ends, then drains: listeners close, sessions end.
+// Run serves until ctx ends, then closes: listeners close, sessions end.
 func (s *stack) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- s.webSrv.Serve(s.playerLn) }()
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	case err = <-s.edgeErr:
-	}
+	err := s.srv.wait(ctx)
 	s.Close()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	return err
 }
 
 // Close stops serving and ends every session. Safe to call twice.
 func (s *stack) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if s.webSrv != nil {
-		s.webSrv.Shutdown(ctx)
-	}
-	if s.playerLn != nil {
-		s.playerLn.Close()
-	}
-	if s.edgeSrv != nil {
-		s.edgeSrv.Shutdown(ctx)
-	}
-	if s.edgeLn != nil {
-		s.edgeLn.Close()
+	// The player-facing server stops first: it was added last.
+	s.srv.shutdown()
+	for _, ln := range []net.Listener{s.playerLn, s.edgeLn} {
+		if ln != nil {
+			ln.Close()
+		}
 	}
 	if s.sig != nil {
 		s.sig.Close()
 	}
-	var err error
-	if s.edge != nil {
-		err = s.edge.Close()
+	if s.runningEdge == nil {
+		return nil
 	}
-	if s.endGames != nil {
-		err = errors.Join(err, s.endGames())
-	}
-	return err
+	return s.close()
 }

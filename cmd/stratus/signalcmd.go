@@ -1,16 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"sort"
 
 	"stratus/cluster"
-	"stratus/edge/api"
 	"stratus/signaling"
-	"stratus/title/catalog"
 	"stratus/web"
 )
 
@@ -70,19 +70,19 @@ func signalFlags(args []string) (signalConfig, error) {
 	if len(lan) > 0 || cfg.WAN != "" {
 		key, err := cfg.g.clusterKey()
 		errs = append(errs, err)
-		cfg.Signal.CatalogToken = catalog.Token(key)
+		cfg.Signal.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
 		regions := make([]string, 0, len(lan))
 		for r := range lan {
 			regions = append(regions, r)
 		}
 		sort.Strings(regions)
 		for _, r := range regions {
-			pc, err := cfg.g.pool("lan/"+r, cfg.Signal.Name, lan[r][0], joins[r], key, cluster.ProfileLAN)
+			pc, err := cfg.g.pool(cluster.LANPool(r), cfg.Signal.Name, lan[r][0], joins[r], key, cluster.ProfileLAN)
 			errs = append(errs, err)
 			cfg.Signal.LAN = append(cfg.Signal.LAN, pc)
 		}
 		if cfg.WAN != "" {
-			pc, err := cfg.g.pool("wan", cfg.Signal.Name, cfg.WAN, cfg.JoinWAN, key, cluster.ProfileWAN)
+			pc, err := cfg.g.pool(cluster.WANPool, cfg.Signal.Name, cfg.WAN, cfg.JoinWAN, key, cluster.ProfileWAN)
 			errs = append(errs, err)
 			cfg.Signal.WAN = &pc
 		}
@@ -100,21 +100,49 @@ func runSignal(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	n, err := newSignalService(cfg, log)
 	if err != nil {
 		return err
+	}
+	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
+	return runUntilSignal(log, n)
+}
+
+// signalService is a signaling node on its own: the signal command.
+type signalService struct {
+	sig *signaling.Server
+	srv servers
+}
+
+func newSignalService(cfg signalConfig, log *slog.Logger) (*signalService, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
 	}
 	reg := newRegistry()
 	sig, err := signaling.New(cfg.Signal, web.Handler(), reg, log)
 	if err != nil {
 		ln.Close()
-		return err
+		return nil, err
 	}
-	defer sig.Close()
-	log.Info("signaling node serving", "url", cfg.Signal.PublicURL)
 	srv := newHTTPServer(sig.Handler(), reg)
 	srv.RegisterOnShutdown(sig.EndLongPolls)
-	return serveUntilSignal(srv, ln, log, nil, nil)
+	n := &signalService{sig: sig}
+	n.srv.serve(srv, ln)
+	return n, nil
 }
 
-func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }
+// Run serves until ctx ends, then closes.
+func (n *signalService) Run(ctx context.Context) error {
+	err := n.srv.wait(ctx)
+	n.srv.shutdown()
+	n.sig.Close()
+	return err
+}
+
+// Drain has nothing to hand over: a signaling node holds no games, and its
+// players' pages keep playing on their edges while it is gone.
+func (n *signalService) Drain(context.Context) {}
+
+// Kill has nothing to end.
+func (n *signalService) Kill() {}

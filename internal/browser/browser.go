@@ -6,8 +6,11 @@ package browser
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"strings"
 
 	"github.com/chromedp/chromedp"
 )
@@ -26,6 +29,24 @@ func Path() (string, error) {
 		}
 	}
 	return "", ErrNoChromium
+}
+
+// Version is the full version of the Chromium that New starts, for
+// benchmark reports. The user agent would not do: it reads 156.0.0.0 since
+// Chrome reduced it.
+func Version(ctx context.Context) (string, error) {
+	path, err := Path()
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s --version: %w", path, err)
+	}
+	if v := regexp.MustCompile(`[0-9]+(\.[0-9]+){3}`).FindString(string(out)); v != "" {
+		return v, nil
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // New starts a headless Chromium and returns a chromedp context for one tab.

@@ -1,10 +1,12 @@
 // Package clustertest holds what the multi-process cluster tests of
-// cmd/stratus and the failover benchmark (benchmarks/failover) share: stratus
-// nodes run as child processes on this machine, with their output in log
-// files and kill -9 and SIGTERM at hand; their HTTP APIs asked without a
-// proxy; and the play page's state, read from window.stratus in Chromium.
+// cmd/stratus and the benchmark harnesses that run the stratus binary
+// (benchmarks/failover, benchmarks/latency) share: that binary, built when
+// missing; its nodes run as child processes on this machine, with their
+// output in log files and kill -9 and SIGTERM at hand; their HTTP APIs
+// asked without a proxy; and the play page's state, read from
+// window.stratus in Chromium.
 //
-// The benchmark is a program, so nothing here calls t.Fatal: errors are
+// The benchmarks are programs, so nothing here calls t.Fatal: errors are
 // returned, and the tests wrap what they need with their *testing.T.
 package clustertest
 
@@ -54,6 +56,12 @@ func Env() []string {
 // dir/name.log after a first line "$ argv". Appending lets a process
 // restarted under the same name keep the earlier run's output in one log.
 func Start(dir, name string, argv []string) (*Process, error) {
+	return StartEcho(dir, name, argv, nil)
+}
+
+// StartEcho is Start with the output also copied to echo (when not nil) as
+// it comes, for a person watching a harness run.
+func StartEcho(dir, name string, argv []string, echo io.Writer) (*Process, error) {
 	p := &Process{Name: name, Log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
 	f, err := os.OpenFile(p.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -63,6 +71,13 @@ func Start(dir, name string, argv []string) (*Process, error) {
 	p.Cmd = exec.Command(argv[0], argv[1:]...)
 	p.Cmd.Env = Env()
 	p.Cmd.Stdout, p.Cmd.Stderr = f, f
+	if echo != nil {
+		out := io.MultiWriter(f, echo)
+		p.Cmd.Stdout, p.Cmd.Stderr = out, out
+		// The copy ends when every holder of the pipe has closed it: a
+		// game the process left behind must not keep Wait from returning.
+		p.Cmd.WaitDelay = time.Second
+	}
 	// Should the parent (test binary or harness) die, take the process
 	// along rather than leave it holding ports.
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

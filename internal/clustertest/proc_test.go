@@ -126,3 +126,19 @@ func TestWaitReadyAndGetJSON(t *testing.T) {
 		t.Errorf("GetJSON of a missing page: %v", err)
 	}
 }
+
+func TestStartEcho(t *testing.T) {
+	var echo strings.Builder
+	p, err := StartEcho(t.TempDir(), "echo", []string{"/bin/sh", "-c", "echo out; echo err >&2"}, &echo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exited, err := p.Wait(10 * time.Second); !exited || err != nil {
+		t.Fatalf("Wait = %v, %v; want exited with status 0", exited, err)
+	}
+	for _, want := range []string{"out", "err"} {
+		if !strings.Contains(echo.String(), want) || !p.LogContains(want) {
+			t.Errorf("%q is not both echoed (%q) and in the log:\n%s", want, echo.String(), p.LogText())
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"stratus/edge/api"
+)
+
+// runDrain asks an edge to drain and follows it until its players are gone.
+func runDrain(args []string) error {
+	fs := flag.NewFlagSet("drain", flag.ContinueOnError)
+	url := fs.String("edge", "http://127.0.0.1:8081", "edge API URL")
+	wait := fs.Duration("wait", time.Minute, "how long to follow the drain")
+	if err := loadFlags(fs, args); err != nil {
+		return err
+	}
+	c, err := newEdgeClient(*url)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *wait)
+	defer cancel()
+	if err := c.Drain(ctx); err != nil {
+		return err
+	}
+	for {
+		st, err := c.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("following the drain: %w", err)
+		}
+		fmt.Printf("%s: %s, %d sessions left\n", st.Name, st.Health, st.Active)
+		if st.Active == 0 {
+			fmt.Printf("%s is drained; stop it (SIGTERM) to remove it from the cluster\n", st.Name)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s still has %d sessions after %v", st.Name, st.Active, *wait)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }
