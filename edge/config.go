@@ -82,7 +82,7 @@ type Config struct {
 	// edge without gossip; with gossip the edge finds them itself.
 	CatalogURLs []string
 	// CatalogToken is what the signaling nodes require for the catalog
-	// (catalog.Token of the cluster key); empty when they require none.
+	// (cluster.DeriveToken of the cluster key, for cluster.PurposeCatalog); empty when they require none.
 	CatalogToken string `json:"-"`
 	// CatalogWait is how long one catalog request waits for a change:
 	// changes arrive at once, and between them the edge checks its titles

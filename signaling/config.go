@@ -37,7 +37,7 @@ type Config struct {
 	// edges replicate under /v1/catalog; nil: neither is served.
 	Studio *studio.Config
 	// CatalogToken, when set, is required of edges reading the catalog
-	// (catalog.Token of the cluster key).
+	// (cluster.DeriveToken of the cluster key, for cluster.PurposeCatalog).
 	CatalogToken string
 	// AllowedOrigins lists extra Origins that may open the player
 	// WebSocket; the page's own origin is always allowed. Browsers send

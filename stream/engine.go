@@ -11,6 +11,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
+
+	"stratus/internal/freeport"
 )
 
 // ErrClosed is returned by methods of a closed Engine or Peer.
@@ -108,7 +110,7 @@ func listenUDP(ip net.IP, port int, loopback bool, lf pionLoggerFactory) (*ice.M
 		p := port
 		if port == 0 && ip.IsUnspecified() {
 			var err error
-			if p, err = freeUDPPort(ip); err != nil {
+			if p, err = freeport.Port(ip.String(), freeport.UDP); err != nil {
 				return nil, fmt.Errorf("stream: UDP port: %w", err)
 			}
 		}
@@ -127,15 +129,6 @@ func listenUDP(ip net.IP, port int, loopback bool, lf pionLoggerFactory) (*ice.M
 		return mux, nil
 	}
 	return nil, fmt.Errorf("stream: UDP mux: %w", lastErr)
-}
-
-func freeUDPPort(ip net.IP) (int, error) {
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip})
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
 // configure builds the SettingEngine every peer's API copies.

@@ -1,6 +1,7 @@
-// Package freeport finds ports free on this machine for the stratus
+// Package freeport finds ports free on this machine: for the stratus
 // processes that tests and benchmark harnesses start, which must be told
-// their ports on the command line before they bind them.
+// their ports on the command line before they bind them, and for the media
+// port an edge on every interface picks before its ICE mux binds it.
 //
 // A port found free may still be taken by another process before the child
 // binds it; the child then fails to start and says so

@@ -6,13 +6,11 @@
 //
 // The catalog holds what studios may consider private (environment
 // variables, command lines), so in a cluster with a key the request carries
-// a token derived from that key (Token): only members of the cluster read it.
+// a token derived from that key (cluster.DeriveToken with
+// cluster.PurposeCatalog): only members of the cluster read it.
 package catalog
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"stratus/title/manifest"
@@ -45,15 +43,4 @@ type Snapshot struct {
 	// changed.
 	Revision uint64              `json:"revision"`
 	Titles   []manifest.Manifest `json:"titles"`
-}
-
-// Token is the bearer token for Path in a cluster with key. Deriving it
-// keeps the cluster key itself off HTTP.
-func Token(key []byte) string {
-	if len(key) == 0 {
-		return ""
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("stratus catalog v1"))
-	return hex.EncodeToString(m.Sum(nil))
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"stratus/cluster"
 	"stratus/title/manifest"
 )
 
@@ -126,12 +127,12 @@ func TestLongPollTimesOut(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	src := newMem()
 	src.set(1, "a")
-	token := Token([]byte("0123456789abcdef"))
+	token := catalogToken([]byte("0123456789abcdef"))
 	url := serve(t, src, token)
 	if _, _, err := Fetch(context.Background(), nil, url, "", 0, 0); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("no token: err %v, want 401", err)
 	}
-	if _, _, err := Fetch(context.Background(), nil, url, Token([]byte("another key 0123")), 0, 0); err == nil {
+	if _, _, err := Fetch(context.Background(), nil, url, catalogToken([]byte("another key 0123")), 0, 0); err == nil {
 		t.Fatal("a token from another key was accepted")
 	}
 	if _, ok, err := Fetch(context.Background(), nil, url, token, 0, 0); err != nil || !ok {
@@ -170,10 +171,12 @@ func TestOversizedCatalogIsRefused(t *testing.T) {
 }
 
 func TestTokenNeedsAKey(t *testing.T) {
-	if Token(nil) != "" {
+	if catalogToken(nil) != "" {
 		t.Fatal("a cluster without a key has no token")
 	}
-	if Token([]byte("k1")) == Token([]byte("k2")) {
+	if catalogToken([]byte("k1")) == catalogToken([]byte("k2")) {
 		t.Fatal("different keys, same token")
 	}
 }
+
+func catalogToken(key []byte) string { return cluster.DeriveToken(key, cluster.PurposeCatalog) }
