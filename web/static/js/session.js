@@ -22,6 +22,8 @@
 // The page routes the socket's messages here (onMessage) while this
 // Connection is current; the socket's own events stay with the page.
 
+import { CODES } from './codes.js';
+
 export class Connection {
   // handlers: {message(msg), pcState(state), track(event)}
   constructor({ title }, handlers) {
@@ -45,7 +47,7 @@ export class Connection {
     this.buildPeer().catch((err) => {
       if (this.closed) return;
       console.error('stratus: building the offer failed', err);
-      this.h.message({ type: 'error', code: 'internal', message: `This browser could not start WebRTC: ${err.message || err}` });
+      this.h.message({ type: 'error', code: CODES.INTERNAL, message: `This browser could not start WebRTC: ${err.message || err}` });
     });
   }
 
@@ -116,7 +118,7 @@ export class Connection {
         } catch (err) {
           if (this.closed) return;
           console.error('stratus: bad answer', err);
-          this.h.message({ type: 'error', code: 'internal', message: `The edge's answer was not usable: ${err.message || err}` });
+          this.h.message({ type: 'error', code: CODES.INTERNAL, message: `The edge's answer was not usable: ${err.message || err}` });
           return;
         }
         if (this.closed) return;
