@@ -4,7 +4,7 @@
 // dead attempt (a late candidate, a state change) can leak into the next.
 // The signaling socket is the page's: it outlives a Connection, and a rejoin
 // after an edge failure reuses it when it is still open and quiet (see
-// play.js).
+// siglink.js).
 //
 // Negotiation (the page offers; the edge is ICE-lite and answers with its
 // candidates inside the SDP):
@@ -134,12 +134,6 @@ export class Connection {
         return;
       case 'error':
         if (this.joinSent) this.joinAnswered = true;
-        this.h.message(msg);
-        return;
-      case 'ended':
-        // Only a session can end; before "joined" this is about an
-        // earlier session on the same socket.
-        if (!this.joined) return;
         this.h.message(msg);
         return;
       default:
