@@ -2,14 +2,51 @@ package web
 
 import (
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"stratus/edge/api"
 	"stratus/input"
 )
+
+// TestJS runs the unit tests of the page's modules (jstest/*.test.js) with
+// Node's built-in test runner, so `go test` covers them. package.json
+// makes Node load static/js as ES modules; the tests live outside static,
+// so players are never served them.
+func TestJS(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	ver, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		t.Fatalf("node --version: %v", err)
+	}
+	// node:test and --test-reporter need Node 20.
+	major := 0
+	if m := regexp.MustCompile(`^v(\d+)\.`).FindSubmatch(ver); m != nil {
+		major, _ = strconv.Atoi(string(m[1]))
+	}
+	if major < 20 {
+		t.Skipf("node %s: the tests need Node 20 or later", strings.TrimSpace(string(ver)))
+	}
+	files, err := filepath.Glob(filepath.Join("jstest", "*.test.js"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no tests in jstest (%v)", err)
+	}
+	args := append([]string{"--test", "--test-reporter=spec"}, files...)
+	out, err := exec.Command(node, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
 
 // TestCodesMatchGo checks that static/js/codes.js lists exactly the error
 // codes of edge/api, and words only codes it lists.
