@@ -16,6 +16,7 @@ export class Frames {
     this.presented = 0; // frames presented since the page loaded
     this.lastPresented = 0; // the video's own count at the latest frame
     this.lastAt = 0; // performance.now() of the latest frame
+    this.tick = (now, meta) => this.frame(now, meta);
     // Frames pause while the page is hidden: no stall on return.
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden) this.lastAt = performance.now();
@@ -28,7 +29,7 @@ export class Frames {
     this.armed = true;
     const video = this.video;
     if (this.rvfc) {
-      video.requestVideoFrameCallback((now, meta) => this.frame(now, meta));
+      video.requestVideoFrameCallback(this.tick);
       return;
     }
     let lastTime = -1;
@@ -43,7 +44,7 @@ export class Frames {
   }
 
   frame(now, meta) {
-    if (this.rvfc) this.video.requestVideoFrameCallback((t, m) => this.frame(t, m));
+    if (this.rvfc) this.video.requestVideoFrameCallback(this.tick);
     const n = meta ? meta.presentedFrames : 0;
     this.presented += n > this.lastPresented ? n - this.lastPresented : 1;
     this.lastPresented = n;

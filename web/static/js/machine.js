@@ -2,13 +2,15 @@
 // them. It is pure (no DOM, timers or network) so every transition can be
 // tested alone; play.js feeds it events and acts on the state it returns.
 //
-//   connecting ─► routing ─► starting ─(first video frame: play)─► playing
-//     attempt      route      start, joined                          │
-//        ▲                                                 reconnect │
-//        │ attempt                                                   ▼
-//        └──────────────────────────────────── reconnecting(kind) ◄──┘
-//                                               (attempt, route, start,
-//                                                joined and retry keep it)
+//   connecting ─route─► routing ─start, joined─► starting ─play─► playing
+//        │                                                           │
+//        └──────────────── reconnect (from any of these) ────────────┤
+//                                                                    ▼
+//   playing ◄─play─ reconnecting(kind): attempt, route, start, joined and
+//                   retry keep it (the stage becomes the overlay's detail)
+//
+//   attempt (a new try) leads to connecting, or back to reconnecting while
+//   one is in progress; play is the session's first presented frame.
 //
 //   busy    all edges are busy (edge_full): the page waits and tries again
 //           (attempt). Shown as window.stratus.state "error", with the code,
