@@ -12,13 +12,13 @@
 // It also sends a Ping on "input" once a second and measures the echo, the
 // round trip through the edge's input path.
 //
-// Text on "input" is the edge talking to the page: {"type":"stats"} (kept
-// as edgeStats) and the control messages {"type":"snapshot","token"} and
-// {"type":"move","reason"} (see signaling/protocol.go), which go to
-// onControl. Only the attached channel is heard: a message still arriving
-// on a detached one (an edge the page has left) is dropped.
+// Text on "input" is the edge talking to the page (control.js): "stats"
+// (kept as edgeStats) and the control messages (snapshot, move, ended),
+// which go to onControl. Only the attached channel is heard: a message
+// still arriving on a detached one (an edge the page has left) is dropped.
 
 import * as proto from './proto.js';
+import { CONTROL } from './control.js';
 
 const QUEUE_MAX = 128; // events; a human cannot press more keys than this during set-up
 const QUEUE_MAX_AGE_MS = 2000; // older edges would replay as surprising late input
@@ -125,7 +125,7 @@ export class InputLink {
         return;
       }
       if (!m || typeof m.type !== 'string') return;
-      if (m.type === 'stats') this.edgeStats = m;
+      if (m.type === CONTROL.STATS) this.edgeStats = m;
       else if (this.onControl) this.onControl(m);
       return;
     }

@@ -4,7 +4,7 @@
 // dead attempt (a late candidate, a state change) can leak into the next.
 // The signaling socket is the page's: it outlives a Connection, and a rejoin
 // after an edge failure reuses it when it is still open and quiet (see
-// play.js).
+// siglink.js).
 //
 // Negotiation (the page offers; the edge is ICE-lite and answers with its
 // candidates inside the SDP):
@@ -21,6 +21,8 @@
 //
 // The page routes the socket's messages here (onMessage) while this
 // Connection is current; the socket's own events stay with the page.
+
+import { CODES } from './codes.js';
 
 export class Connection {
   // handlers: {message(msg), pcState(state), track(event)}
@@ -45,7 +47,7 @@ export class Connection {
     this.buildPeer().catch((err) => {
       if (this.closed) return;
       console.error('stratus: building the offer failed', err);
-      this.h.message({ type: 'error', code: 'internal', message: `This browser could not start WebRTC: ${err.message || err}` });
+      this.h.message({ type: 'error', code: CODES.INTERNAL, message: `This browser could not start WebRTC: ${err.message || err}` });
     });
   }
 
@@ -116,7 +118,7 @@ export class Connection {
         } catch (err) {
           if (this.closed) return;
           console.error('stratus: bad answer', err);
-          this.h.message({ type: 'error', code: 'internal', message: `The edge's answer was not usable: ${err.message || err}` });
+          this.h.message({ type: 'error', code: CODES.INTERNAL, message: `The edge's answer was not usable: ${err.message || err}` });
           return;
         }
         if (this.closed) return;
@@ -132,12 +134,6 @@ export class Connection {
         return;
       case 'error':
         if (this.joinSent) this.joinAnswered = true;
-        this.h.message(msg);
-        return;
-      case 'ended':
-        // Only a session can end; before "joined" this is about an
-        // earlier session on the same socket.
-        if (!this.joined) return;
         this.h.message(msg);
         return;
       default:

@@ -44,7 +44,7 @@ export class Signal {
     this.closed = false;
     this.opened = false; // the socket opened at some point
     this.hello = null; // the node's greeting, once it arrives
-    this.dirty = false; // a request is unanswered: do not reuse (see play.js)
+    this.dirty = false; // a request is unanswered: do not reuse (see siglink.js)
     this.helloTimer = 0;
     this.helloP = new Promise((resolve) => {
       this.helloDone = (m) => {

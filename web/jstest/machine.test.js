@@ -1,0 +1,132 @@
+// The play page's state machine: every state's legal events, the states they
+// lead to, and what a reconnect carries.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { INITIAL, STATES, EVENTS, KINDS, next, can, inGame, label } from '../static/js/machine.js';
+
+const run = (...events) => events.reduce((s, e) => {
+  const n = next(s, typeof e === 'string' ? { type: e } : e);
+  assert.ok(n, `${JSON.stringify(e)} refused in ${s.state}`);
+  return n;
+}, INITIAL);
+
+const edge = { type: 'reconnect', kind: 'edge' };
+
+test('the first attempt goes through the set-up stages to playing', () => {
+  assert.equal(INITIAL.state, 'connecting');
+  let s = INITIAL;
+  for (const [e, want] of [['attempt', 'connecting'], ['route', 'routing'], ['start', 'starting'], ['joined', 'starting'], ['play', 'playing']]) {
+    s = next(s, { type: e });
+    assert.equal(s.state, want, e);
+    assert.equal(s.kind, '');
+  }
+});
+
+test('every state allows exactly the events of the table', () => {
+  const allowed = {
+    connecting: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    routing: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    starting: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    playing: ['attempt', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    reconnecting: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'retry', 'busy', 'fail', 'end', 'again'],
+    busy: ['attempt', 'again'],
+    error: ['again'],
+    ended: ['again'],
+  };
+  assert.deepEqual(Object.keys(allowed).sort(), [...STATES].sort());
+  for (const state of STATES) {
+    const s = Object.freeze({ ...INITIAL, state });
+    for (const type of EVENTS) {
+      const want = allowed[state].includes(type);
+      assert.equal(can(s, type), want, `${type} in ${state}`);
+      assert.equal(next(s, { type, kind: 'network' }) !== null, want, `next ${type} in ${state}`);
+    }
+  }
+});
+
+test('unknown events and reconnect kinds are refused', () => {
+  assert.equal(next(INITIAL, { type: 'teleport' }), null);
+  assert.equal(next(INITIAL, null), null);
+  assert.equal(next(INITIAL, { type: 'reconnect' }), null);
+  assert.equal(next(INITIAL, { type: 'reconnect', kind: 'bogus' }), null);
+  assert.equal(can(INITIAL, 'teleport'), false);
+});
+
+test('a reconnect is a state with its kind, kept through the set-up stages', () => {
+  for (const kind of KINDS) {
+    let s = run('play', { type: 'reconnect', kind });
+    assert.equal(s.state, 'reconnecting');
+    assert.equal(s.kind, kind);
+    for (const e of ['attempt', 'route', 'start', 'joined', 'retry']) {
+      s = next(s, { type: e });
+      assert.equal(s.state, 'reconnecting', `${e} during a ${kind} reconnect`);
+      assert.equal(s.kind, kind);
+    }
+    s = next(s, { type: 'play' });
+    assert.deepEqual({ ...s }, { state: 'playing', kind: '', failover: false, resuming: '' });
+  }
+});
+
+test('an edge failure is remembered until video plays, across later reconnects', () => {
+  let s = run('play', edge);
+  assert.equal(s.failover, true);
+  s = run('play', edge, 'attempt', { type: 'reconnect', kind: 'signal' });
+  assert.equal(s.kind, 'signal');
+  assert.equal(s.failover, true, 'a later reconnect keeps the failure to count');
+  assert.equal(run('play', { type: 'reconnect', kind: 'move' }).failover, false);
+  assert.equal(run('play', edge, 'play').failover, false);
+  assert.equal(run('play', edge, 'fail').failover, false);
+  assert.equal(run('play', edge, 'end').failover, false);
+  assert.equal(run('play', edge, 'again').failover, false);
+});
+
+test('joined during a reconnect names the edge it resumes on, until the next reconnect', () => {
+  let s = run('play', edge, 'attempt', { type: 'joined', on: 'e2 (eu)' });
+  assert.equal(s.resuming, 'e2 (eu)');
+  s = next(s, { type: 'retry' });
+  assert.equal(s.resuming, 'e2 (eu)', 'a refused rejoin still says where it was going');
+  s = next(s, { type: 'attempt' });
+  assert.equal(s.resuming, 'e2 (eu)');
+  s = next(s, { type: 'joined' });
+  assert.equal(s.resuming, 'e2 (eu)', 'joined without an edge keeps the last one');
+  s = next(s, { type: 'reconnect', kind: 'network' });
+  assert.equal(s.resuming, '');
+  assert.equal(run({ type: 'joined', on: 'e1' }).resuming, '', 'a first join resumes nothing');
+});
+
+test('busy waits and tries again, carrying a reconnect on', () => {
+  let s = run('busy');
+  assert.equal(s.state, 'busy');
+  assert.equal(label(s), 'error');
+  assert.equal(inGame(s), false);
+  assert.equal(next(s, { type: 'attempt' }).state, 'connecting');
+  s = run('play', edge, 'attempt', { type: 'joined', on: 'e2' }, 'busy');
+  assert.equal(s.state, 'busy');
+  s = next(s, { type: 'attempt' });
+  assert.deepEqual({ ...s }, { state: 'reconnecting', kind: 'edge', failover: true, resuming: 'e2' });
+});
+
+test('error and ended are final until the player asks again', () => {
+  for (const end of ['fail', 'end']) {
+    const s = run('play', end);
+    assert.equal(inGame(s), false);
+    for (const type of EVENTS) if (type !== 'again') assert.equal(next(s, { type, kind: 'edge' }), null, `${type} after ${end}`);
+    assert.deepEqual(next(s, { type: 'again' }), INITIAL);
+  }
+  assert.equal(label(run('fail')), 'error');
+  assert.equal(label(run('end')), 'ended');
+});
+
+test('states are frozen values', () => {
+  const s = run('play', edge);
+  assert.ok(Object.isFrozen(s));
+  assert.ok(Object.isFrozen(INITIAL));
+  assert.equal(INITIAL.state, 'connecting', 'transitions leave the old state alone');
+});
+
+test('inGame is true from connecting through reconnecting', () => {
+  for (const state of STATES) {
+    assert.equal(inGame({ ...INITIAL, state }), ['connecting', 'routing', 'starting', 'playing', 'reconnecting'].includes(state), state);
+  }
+});

@@ -1,0 +1,60 @@
+// When the play page tries again and which edges it avoids (policy.js).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, backoffMs, stallMs, Recovery } from '../static/js/policy.js';
+
+test('the backoff grows and then repeats its last step', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 50].map(backoffMs), [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+  const r = new Recovery();
+  assert.deepEqual(BACKOFF_MS.map(() => r.delay()), [...BACKOFF_MS]);
+  assert.equal(r.delay(), 5000);
+  r.reset();
+  assert.equal(r.delay(), 250);
+});
+
+test('playing long enough forgets the failures', () => {
+  const r = new Recovery();
+  r.delay();
+  r.delay();
+  r.playing(1000);
+  r.steady(1000 + STABLE_MS);
+  assert.equal(r.failures, 2, 'not yet: exactly STABLE_MS');
+  r.steady(1001 + STABLE_MS);
+  assert.equal(r.failures, 0);
+  assert.equal(r.delay(), 250);
+});
+
+test('a stall is 400 ms, or three frame times for a slow title', () => {
+  assert.equal(STALL_MS, 400);
+  assert.equal(stallMs(60), 400);
+  assert.equal(stallMs(0), 400, 'no frame rate known: as for 60 fps');
+  assert.equal(stallMs(undefined), 400);
+  assert.equal(stallMs(5), 600);
+});
+
+test('failed edges are excluded for a while, latest first, at most EXCLUDE_MAX', () => {
+  const r = new Recovery();
+  r.edgeFailed('a', 1000);
+  r.edgeFailed('b', 2000);
+  assert.deepEqual(r.exclude(3000), ['b', 'a']);
+  r.edgeFailed('a', 2500); // failed again: now the latest
+  assert.deepEqual(r.exclude(3000), ['a', 'b']);
+  assert.deepEqual(r.exclude(2000 + EXCLUDE_MS + 1), ['a']);
+  assert.deepEqual(r.exclude(2500 + EXCLUDE_MS + 1), []);
+  assert.equal(r.failed.size, 0, 'expired edges are forgotten');
+  for (let i = 0; i < EXCLUDE_MAX + 4; i++) r.edgeFailed(`e${i}`, 10000 + i);
+  const list = r.exclude(20000);
+  assert.equal(list.length, EXCLUDE_MAX);
+  assert.equal(list[0], `e${EXCLUDE_MAX + 3}`);
+});
+
+test('a refusal with exclusions relaxes them until the next join', () => {
+  const r = new Recovery();
+  r.edgeFailed('a', 1000);
+  r.relax();
+  assert.deepEqual(r.exclude(2000), []);
+  assert.deepEqual(r.exclude(2000), [], 'every attempt until joined');
+  r.joined();
+  assert.deepEqual(r.exclude(2000), ['a'], 'the edge is still remembered');
+});

@@ -1,0 +1,72 @@
+// The statistics overlay's rows (statsview.js) and the edge's control
+// messages (control.js).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statsRows, probesText, failoverText, signalText, soundText, edgeStatsText } from '../static/js/statsview.js';
+import { CONTROL, STATS_FIELDS, tokenOf, moveReason } from '../static/js/control.js';
+import { emptyStats } from '../static/js/stats.js';
+
+test('probes: nearest four, then how many more', () => {
+  assert.equal(probesText({}), '—');
+  assert.equal(probesText({ b: 12.6, a: 3.25 }), 'a: 3.3 ms · b: 13 ms');
+  assert.equal(probesText({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 }), 'a: 1.0 ms · b: 2.0 ms · c: 3.0 ms · d: 4.0 ms · +2');
+});
+
+test('failovers, signaling, sound and the edge\'s report', () => {
+  assert.equal(failoverText(0, null, 0), '0');
+  assert.equal(failoverText(2, { edge: 'e1', reason: 'The video stopped', at: 1000 }, 4400), '2 · last: e1, The video stopped (3 s ago)');
+  assert.equal(signalText('sig-a', 'ws://127.0.0.1:8080/v1/ws', true), 'sig-a · 127.0.0.1:8080');
+  assert.equal(signalText('', 'not a url', false), 'not a url · reconnecting');
+  assert.equal(soundText({ hasAudio: false }), '—');
+  assert.equal(soundText({ hasAudio: true, meter: 'off', muted: true }), 'muted · click or tap to turn on');
+  assert.equal(soundText({ hasAudio: true, meter: 'off', muted: false }), 'not measured');
+  assert.equal(soundText({ hasAudio: true, meter: 'suspended' }), 'meter suspended · click or tap to resume');
+  assert.equal(soundText({ hasAudio: true, meter: 'running', level: -17.04, peak: -100, muted: true }), '-17.0 dBFS · peak silent · muted');
+  assert.equal(edgeStatsText(null), '—');
+  assert.equal(edgeStatsText({ encoder: 'x264', encodeMs: 2.345, renderMs: NaN, fps: 59.9, skipped: 3 }),
+    'x264 · encode 2.3 ms · render — ms · 60 fps sent · 3 skipped');
+});
+
+test('the rows, in order', () => {
+  const rows = statsRows({
+    stats: { ...emptyStats(), width: 1280, height: 720, bitrateKbps: 2500, pingMs: 0 },
+    codec: 'video/H264',
+    decoder: '',
+    edge: 'e1 (eu)',
+    rtts: {},
+    failovers: 0,
+    lastFailure: null,
+    now: 0,
+    node: '',
+    signal: 'ws://h/v1/ws',
+    signalOpen: true,
+    sound: { hasAudio: false },
+    edgeStats: null,
+    session: '',
+    reconnects: 1,
+    pcState: 'connected',
+  });
+  assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Round trip', 'Input ping', 'Packet loss', 'Sound',
+    'Decode', 'Jitter buffer', 'Frames', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Session', 'Reconnects', 'Connection']);
+  const got = Object.fromEntries(rows);
+  assert.equal(got.Resolution, '1280×720');
+  assert.equal(got.Bitrate, '2.50 Mbit/s');
+  assert.equal(got['Input ping'], '—');
+  assert.equal(got.Codec, 'H264');
+  assert.equal(got.Edge, 'e1 (eu)');
+  assert.equal(got.Session, '—');
+  assert.equal(got.Reconnects, '1');
+  assert.equal(got.Connection, 'connected');
+});
+
+test('control messages: types, tokens and reasons', () => {
+  assert.deepEqual(Object.values(CONTROL), ['snapshot', 'move', 'ended', 'stats']);
+  assert.ok(STATS_FIELDS.includes('encoder'));
+  assert.equal(tokenOf({ type: 'snapshot', token: 'abc' }), 'abc');
+  assert.equal(tokenOf({ type: 'snapshot', token: 7 }), '');
+  assert.equal(tokenOf({ type: 'move' }), '');
+  assert.equal(moveReason({ reason: 'draining' }), 'draining');
+  assert.equal(moveReason({ reason: '' }), 'maintenance');
+  assert.equal(moveReason({}), 'maintenance');
+});

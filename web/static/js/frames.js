@@ -1,0 +1,81 @@
+// frames.js — presented video frames. They drive the playing state, the
+// stall watchdog, fps and the latency measurement. requestVideoFrameCallback
+// fires once per frame composited to the screen; without it, polling
+// currentTime per animation frame is a coarse stand-in.
+
+const CHECK_MS = 50; // how often the stall watchdog looks
+
+export class Frames {
+  // onFrame(now, meta) runs for every presented frame (meta is null when
+  // polling).
+  constructor(video, onFrame) {
+    this.video = video;
+    this.onFrame = onFrame;
+    this.rvfc = 'requestVideoFrameCallback' in HTMLVideoElement.prototype;
+    this.armed = false;
+    this.presented = 0; // frames presented since the page loaded
+    this.lastPresented = 0; // the video's own count at the latest frame
+    this.lastAt = 0; // performance.now() of the latest frame
+    this.tick = (now, meta) => this.frame(now, meta);
+    // Frames pause while the page is hidden: no stall on return.
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) this.lastAt = performance.now();
+    });
+  }
+
+  // arm starts listening, once the video has a stream.
+  arm() {
+    if (this.armed) return;
+    this.armed = true;
+    const video = this.video;
+    if (this.rvfc) {
+      video.requestVideoFrameCallback(this.tick);
+      return;
+    }
+    let lastTime = -1;
+    const poll = (now) => {
+      if (video.currentTime !== lastTime && video.readyState >= 2) {
+        lastTime = video.currentTime;
+        this.frame(now, null);
+      }
+      requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }
+
+  frame(now, meta) {
+    if (this.rvfc) this.video.requestVideoFrameCallback(this.tick);
+    const n = meta ? meta.presentedFrames : 0;
+    this.presented += n > this.lastPresented ? n - this.lastPresented : 1;
+    this.lastPresented = n;
+    this.lastAt = performance.now();
+    this.onFrame(now, meta);
+  }
+
+  // watch runs the stall watchdog: while playing(), no frame for limitMs()
+  // calls onStall, and otherwise onSteady(now). A tick that comes late means
+  // the page itself was not running (a long task, a frozen tab); frames
+  // could not be presented either, so the wait starts over instead of
+  // blaming the edge. Hidden pages present no frames; that is no stall.
+  watch({ playing, limitMs, onStall, onSteady }) {
+    let lastCheck = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      const late = now - lastCheck > CHECK_MS + 200;
+      lastCheck = now;
+      if (!playing()) return;
+      if (late) {
+        this.lastAt = Math.max(this.lastAt, now);
+        return;
+      }
+      if (!document.hidden && now - this.lastAt > limitMs()) onStall();
+      else onSteady(now);
+    }, CHECK_MS);
+  }
+}
+
+// frameWall is when a frame was presented, in Unix ms.
+export function frameWall(meta) {
+  const t = meta && meta.presentationTime;
+  return t > 0 ? performance.timeOrigin + t : Date.now();
+}

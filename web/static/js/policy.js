@@ -1,0 +1,82 @@
+// policy.js — when the play page tries again, and where it does not go.
+// Pure: times are passed in, so the rules can be tested without waiting.
+//
+// Backoff. An attempt after a failure waits BACKOFF_MS[n] for the n-th
+// failure in a row (the last entry repeating); playing STABLE_MS resets the
+// count. The first rejoin after an edge failure or a move does not wait at
+// all (play.js asks for it at once), nor does a signaling node switch while
+// the list has untried nodes.
+//
+// Exclusions. An edge the player failed on (or was moved off) is not asked
+// for again for EXCLUDE_MS: a join names at most EXCLUDE_MAX of them, the
+// latest first. They are a preference, not a rule: when a join with
+// exclusions is refused, the next join sends none (relax), until one is
+// joined again.
+//
+// Stalls. While playing, no presented frame for stallMs(fps) means the edge
+// failed: STALL_MS, or three frame times for a slow title.
+
+export const BACKOFF_MS = Object.freeze([250, 500, 1000, 2000, 4000, 5000]);
+export const STABLE_MS = 10000;
+export const EXCLUDE_MS = 60000;
+export const EXCLUDE_MAX = 16; // the protocol allows 64
+export const STALL_MS = 400;
+
+// backoffMs is the wait before an attempt after n failures in a row.
+export function backoffMs(n) {
+  return BACKOFF_MS[Math.min(n, BACKOFF_MS.length - 1)];
+}
+
+// stallMs is how long a playing stream may go without a frame.
+export function stallMs(fps) {
+  return Math.max(STALL_MS, 3000 / (fps || 60));
+}
+
+export class Recovery {
+  constructor() {
+    this.failures = 0; // consecutive, for the backoff
+    this.playingSince = 0;
+    this.failed = new Map(); // edge → when the page failed on it (Date.now() ms)
+    this.relaxed = false;
+  }
+
+  // delay is the wait before the next attempt; it counts a failure.
+  delay() {
+    return backoffMs(this.failures++);
+  }
+
+  reset() {
+    this.failures = 0;
+  }
+
+  playing(now) {
+    this.playingSince = now;
+  }
+
+  // steady forgets the failures once the game has played long enough.
+  steady(now) {
+    if (this.failures && now - this.playingSince > STABLE_MS) this.failures = 0;
+  }
+
+  // edgeFailed records that the page left an edge it should avoid.
+  edgeFailed(edge, at) {
+    this.failed.set(edge, at);
+  }
+
+  // relax drops the exclusions from the next join: one was refused with them.
+  relax() {
+    this.relaxed = true;
+  }
+
+  // joined: exclusions count again for the next rejoin.
+  joined() {
+    this.relaxed = false;
+  }
+
+  // exclude is what a join excludes at time now, latest failure first.
+  exclude(now) {
+    for (const [edge, at] of this.failed) if (now - at > EXCLUDE_MS) this.failed.delete(edge);
+    if (this.relaxed) return [];
+    return [...this.failed.entries()].sort((a, b) => b[1] - a[1]).slice(0, EXCLUDE_MAX).map(([edge]) => edge);
+  }
+}

@@ -1,0 +1,112 @@
+// statsview.js — the rows of the statistics overlay (F9, or the toolbar
+// button on a touch screen). statsRows is pure: it words a snapshot of the
+// page (play.js gathers it), so the table can be tested without a browser.
+
+import { FLOOR_DB } from './audio.js';
+
+const fixed = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+
+// edgeStatsText summarises the edge's own report: which encoder, how long
+// a frame takes there, and frames it had to skip.
+export function edgeStatsText(e) {
+  if (!e) return '—';
+  const f = (v, d = 1) => fixed(v, d);
+  return `${e.encoder} · encode ${f(e.encodeMs)} ms · render ${f(e.renderMs)} ms · ${f(e.fps, 0)} fps sent · ${e.skipped} skipped`;
+}
+
+// probesText lists the nearest measured edges, up to four.
+export function probesText(rtts) {
+  const list = Object.entries(rtts).sort((a, b) => a[1] - b[1]);
+  if (!list.length) return '—';
+  const shown = list.slice(0, 4).map(([edge, ms]) => `${edge}: ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
+  if (list.length > 4) shown.push(`+${list.length - 4}`);
+  return shown.join(' · ');
+}
+
+export function failoverText(failovers, f, now) {
+  if (!f) return String(failovers);
+  const ago = Math.round((now - f.at) / 1000);
+  return `${failovers} · last: ${f.edge}, ${f.reason} (${ago} s ago)`;
+}
+
+export function signalText(node, url, open) {
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch { /* shown as it is */ }
+  return `${node ? `${node} · ` : ''}${host}${open ? '' : ' · reconnecting'}`;
+}
+
+// soundText is the sound meter's reading: the level of the latest window and
+// the loudest of the last second, in dBFS (RMS; see audio.js).
+export function soundText({ hasAudio, meter, level, peak, muted }) {
+  if (!hasAudio) return '—';
+  if (meter === 'off') return muted ? 'muted · click or tap to turn on' : 'not measured';
+  if (meter !== 'running') return `meter ${meter} · click or tap to resume`;
+  const db = (v) => (v <= FLOOR_DB ? 'silent' : `${v.toFixed(1)} dBFS`);
+  return `${db(level)} · peak ${db(peak)}${muted ? ' · muted' : ''}`;
+}
+
+// statsRows is the table as [label, text] pairs. p: {stats (stats.js),
+// codec, decoder, edge (as shown, or ''), rtts, failovers, lastFailure, now
+// (Date.now() ms), node, signal, signalOpen, sound (soundText's argument),
+// edgeStats, session, reconnects, pcState}.
+export function statsRows(p) {
+  const s = p.stats;
+  const f = fixed;
+  const rate = s.bitrateKbps >= 1000 ? `${f(s.bitrateKbps / 1000, 2)} Mbit/s` : `${f(s.bitrateKbps)} kbit/s`;
+  return [
+    ['Resolution', s.width ? `${s.width}×${s.height}` : '—'],
+    ['Frame rate', `${f(s.fps)} fps (decoded ${f(s.decodeFps)})`],
+    ['Bitrate', rate],
+    ['Round trip', `${f(s.rttMs, 1)} ms`],
+    ['Input ping', s.pingMs ? `${f(s.pingMs, 1)} ms` : '—'],
+    ['Packet loss', `${f(s.lossPct, 2)} %`],
+    ['Sound', soundText(p.sound)],
+    ['Decode', `${f(s.decodeMs, 2)} ms/frame`],
+    ['Jitter buffer', `${f(s.jitterBufferMs, 1)} ms`],
+    ['Frames', `${s.framesDecoded} decoded, ${s.framesDropped} dropped`],
+    ['Codec', [p.codec.replace('video/', ''), p.decoder].filter(Boolean).join(' · ') || '—'],
+    ['Edge', p.edge || '—'],
+    ['Probes', probesText(p.rtts)],
+    ['Failovers', failoverText(p.failovers, p.lastFailure, p.now)],
+    ['Signaling', signalText(p.node, p.signal, p.signalOpen)],
+    ['Encoder', edgeStatsText(p.edgeStats)],
+    ['Session', p.session || '—'],
+    ['Reconnects', String(p.reconnects)],
+    ['Connection', p.pcState],
+  ];
+}
+
+// renderRows fills the table body with the rows.
+export function renderRows(tbody, rows) {
+  tbody.replaceChildren(...rows.map(([k, v]) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    const td = document.createElement('td');
+    th.textContent = k;
+    td.textContent = v;
+    tr.append(th, td);
+    return tr;
+  }));
+}
+
+// StatsPanel is the overlay's element (el, with the table body tbody);
+// gather() snapshots the page as statsRows takes it.
+export class StatsPanel {
+  constructor(el, tbody, gather) {
+    this.el = el;
+    this.tbody = tbody;
+    this.gather = gather;
+  }
+
+  toggle() {
+    this.el.hidden = !this.el.hidden;
+    this.refresh();
+  }
+
+  // refresh redraws the rows while the panel shows.
+  refresh() {
+    if (!this.el.hidden) renderRows(this.tbody, statsRows(this.gather()));
+  }
+}
