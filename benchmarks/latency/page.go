@@ -15,7 +15,7 @@ const (
 )
 
 // page is one tab on the play page, driven through window.stratus (see
-// web/static/js/play.js).
+// web/static/js/hooks.js).
 type page struct {
 	ctx context.Context
 }

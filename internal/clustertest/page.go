@@ -9,7 +9,8 @@ import (
 )
 
 // Page is what the tests and the benchmark read of the play page's
-// window.stratus, which web/static/js/play.js keeps up to date.
+// window.stratus, which web/static/js/hooks.js documents and play.js keeps
+// up to date.
 type Page struct {
 	State           string         `json:"state"`
 	Edge            string         `json:"edge"`
