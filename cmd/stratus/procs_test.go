@@ -436,6 +436,9 @@ func waitPlaying(t *testing.T, ctx context.Context, limit time.Duration, why str
 func openPage(t *testing.T, url string) context.Context {
 	t.Helper()
 	ctx := newBrowser(t)
+	if err := clustertest.WatchErrors(ctx); err != nil {
+		t.Fatalf("watching the page's errors: %v", err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("opening %s: %v", url, err)
 	}

@@ -3,8 +3,9 @@ package clustertest
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -60,7 +61,23 @@ const pageJS = `JSON.stringify(window.stratus ? {
 	framesPresented: stratus.framesPresented, failovers: stratus.failovers, moves: stratus.moves,
 	reconnects: stratus.reconnects, reason: stratus.reason, error: stratus.error, rtts: stratus.rtts,
 	edgeHistory: stratus.edgeHistory, lastFailure: stratus.lastFailure,
-	timeOrigin: performance.timeOrigin} : null)`
+	timeOrigin: performance.timeOrigin} : {missing: {href: location.href, ready: document.readyState,
+	errors: window.__stratusErrors || [],
+	failed: performance.getEntriesByType('resource').filter((r) => r.responseStatus >= 400).map((r) => r.name + ' ' + r.responseStatus)}})`
+
+// errorsJS keeps the page's uncaught errors from its first moment, so that
+// a page whose scripts never set up window.stratus can say why.
+const errorsJS = `window.__stratusErrors = [];
+addEventListener('error', (e) => __stratusErrors.push(String(e.message || e.type) + ' at ' + (e.filename || (e.target && e.target.src) || '?')), true);
+addEventListener('unhandledrejection', (e) => __stratusErrors.push('rejection: ' + String(e.reason)));`
+
+// WatchErrors makes every page loaded later in ctx (a chromedp tab) record
+// its uncaught errors, which ReadPage reports while window.stratus is
+// missing.
+func WatchErrors(ctx context.Context) error {
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: errorsJS})
+	return err
+}
 
 // ReadPage reads the state of the page open in ctx (a chromedp context).
 // It fails until the page has set up window.stratus.
@@ -70,8 +87,17 @@ func ReadPage(ctx context.Context) (Page, error) {
 	if err != nil {
 		return ps, err
 	}
-	if s == "null" || s == "" {
-		return ps, errors.New("window.stratus is not there yet")
+	var missing struct {
+		Missing *struct {
+			Href, Ready    string
+			Errors, Failed []string
+		}
+	}
+	if err := json.Unmarshal([]byte(s), &missing); err != nil {
+		return ps, err
+	}
+	if m := missing.Missing; m != nil {
+		return ps, fmt.Errorf("window.stratus is not there yet (page %s, %s; errors %q; failed loads %q)", m.Href, m.Ready, m.Errors, m.Failed)
 	}
 	err = json.Unmarshal([]byte(s), &ps)
 	return ps, err
