@@ -117,9 +117,19 @@ func netnsPair(t *testing.T, tag, hostIP, nsIP string) string {
 		{"-n", ns, "link", "set", nsIf, "up"},
 		{"-n", ns, "link", "set", "lo", "up"},
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if err := ip(s...); err != nil {
 			t.Skipf("cannot set up namespace %s: %v", ns, err)
+		}
+		if i == 0 {
+			// No IPv6 on the host side: its link-local address would
+			// appear a second or two after the link comes up, and
+			// Chromium, seeing the host's addresses change, fails the
+			// page's requests in flight (ERR_NETWORK_CHANGED).
+			f := "/proc/sys/net/ipv6/conf/" + hostIf + "/disable_ipv6"
+			if err := os.WriteFile(f, []byte("1"), 0o644); err != nil && !os.IsNotExist(err) {
+				t.Logf("keeping IPv6 on %s: %v", hostIf, err)
+			}
 		}
 	}
 	// The link may take a moment to come up.
