@@ -19,6 +19,9 @@ const (
 	CodeNotJoined    = "not_joined"    // a message that needs a session, before join
 	CodeNotFound     = "not_found"     // no such session
 	CodeDraining     = "draining"      // the edge is going out of service
+	CodeUnauthorized = "unauthorized"  // no credentials where they are needed
+	CodeForbidden    = "forbidden"     // credentials that do not allow this
+	CodeRateLimited  = "rate_limited"  // over a per-client limit; try again later
 	CodeInternal     = "internal"      // a fault of Stratus, not of the caller
 )
 
@@ -34,6 +37,9 @@ func Codes() []CodeStatus {
 		{CodeNotJoined, http.StatusConflict},
 		{CodeNotFound, http.StatusNotFound},
 		{CodeDraining, http.StatusServiceUnavailable},
+		{CodeUnauthorized, http.StatusUnauthorized},
+		{CodeForbidden, http.StatusForbidden},
+		{CodeRateLimited, http.StatusTooManyRequests},
 		{CodeInternal, http.StatusInternalServerError},
 	}
 }

@@ -12,6 +12,9 @@ export const CODES = Object.freeze({
   NOT_JOINED: 'not_joined',
   NOT_FOUND: 'not_found',
   DRAINING: 'draining',
+  UNAUTHORIZED: 'unauthorized',
+  FORBIDDEN: 'forbidden',
+  RATE_LIMITED: 'rate_limited',
   INTERNAL: 'internal',
 });
 
@@ -24,6 +27,9 @@ export const WORDS = Object.freeze({
   [CODES.BAD_MESSAGE]: 'The service did not understand this page. Reloading may help.',
   [CODES.TOO_LARGE]: 'A message from this page was too large for the service.',
   [CODES.NO_EDGE]: 'No edge is available to run this game right now.',
+  [CODES.UNAUTHORIZED]: 'Please sign in to play.',
+  [CODES.FORBIDDEN]: 'This account may not play this game here.',
+  [CODES.RATE_LIMITED]: 'Too many attempts from this device. Wait a moment and try again.',
   [CODES.INTERNAL]: 'Something went wrong on our side.',
 });
 
