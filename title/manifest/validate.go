@@ -24,17 +24,32 @@ const (
 // Validate checks the manifest and returns a *ValidationError listing every
 // problem, or nil.
 func (m Manifest) Validate() error {
+	return m.check(false).err()
+}
+
+// ValidateStudio is Validate for a manifest a studio uploads: on top of
+// Validate's rules, runtime builtin is refused, since a builtin title is
+// code shipped inside the edge, and a studio naming that runtime could only
+// be borrowing, or shadowing, something it did not make. Edges keep using
+// Validate, which still accepts builtin in their own catalogs.
+func (m Manifest) ValidateStudio() error {
+	return m.check(true).err()
+}
+
+// check collects the problems in field order; fromStudio adds the rules
+// for uploads (see ValidateStudio).
+func (m Manifest) check(fromStudio bool) problems {
 	var p problems
 	checkID(&p, m.ID)
 	checkName(&p, m.Name)
 	checkVersion(&p, m.Version)
-	checkRuntime(&p, m)
+	checkRuntime(&p, m, fromStudio)
 	checkPicture(&p, m)
 	checkInput(&p, m.Input)
 	checkSessionLimit(&p, m.SessionLimit)
 	checkGPU(&p, m.GPU)
 	checkRegions(&p, m.Regions)
-	return p.err()
+	return p
 }
 
 // isSlug reports whether s is lowercase letters, digits and inner '-', the
@@ -105,11 +120,14 @@ func isNumber(s string) bool {
 	return strings.Trim(s, "0123456789") == ""
 }
 
-func checkRuntime(p *problems, m Manifest) {
+func checkRuntime(p *problems, m Manifest, fromStudio bool) {
 	switch m.Runtime {
 	case "":
 		p.add("runtime", "required (builtin or process)")
 	case RuntimeBuiltin:
+		if fromStudio {
+			p.add("runtime", "builtin is reserved for the titles shipped with the edge; studios use runtime process")
+		}
 		// A builtin title is code in the edge: nothing to start.
 		if m.Command != "" {
 			p.add("command", "not allowed with runtime builtin")

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -199,5 +200,48 @@ func TestValidateEnvOrderStable(t *testing.T) {
 		if got := m.Validate().Error(); got != first {
 			t.Fatalf("report changed between runs:\n%v\n---\n%v", first, got)
 		}
+	}
+}
+
+// A studio's upload may not claim runtime builtin, alone or among other
+// problems, while the edge's own catalog still may; process manifests pass
+// both.
+func TestValidateStudio(t *testing.T) {
+	builtinRocks := Manifest{ID: "rocks", Name: "Rocks", Version: "1.0.0", Runtime: RuntimeBuiltin, Input: Input{Keyboard: true}}
+	cases := []struct {
+		name      string
+		m         Manifest
+		edgeOK    bool
+		studioErr []string // fields ValidateStudio must name; none: valid
+	}{
+		{"process", valid(), true, nil},
+		{"builtin", builtinRocks, true, []string{"runtime"}},
+		{"builtin and a bad name", func() Manifest { m := builtinRocks; m.Name = ""; return m }(), false, []string{"name", "runtime"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.m.Validate(); (err == nil) != c.edgeOK {
+				t.Errorf("Validate: %v", err)
+			}
+			err := c.m.ValidateStudio()
+			t.Logf("ValidateStudio(runtime %q): %v", c.m.Runtime, err)
+			if len(c.studioErr) == 0 {
+				if err != nil {
+					t.Fatalf("ValidateStudio: %v", err)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("ValidateStudio: %v, want a *ValidationError", err)
+			}
+			var fields []string
+			for _, p := range ve.Problems {
+				fields = append(fields, p.Field)
+			}
+			if !slices.Equal(fields, c.studioErr) {
+				t.Errorf("fields %v, want %v", fields, c.studioErr)
+			}
+		})
 	}
 }
