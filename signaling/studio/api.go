@@ -13,7 +13,9 @@ const (
 	TitlesPath = "/v1/studio/titles"
 )
 
-// MaxBody bounds a request body. A manifest is a few KiB at most.
+// MaxBody bounds a request body, and so the max manifest bytes: a manifest
+// is a few KiB at most, and the catalog every edge replicates holds them
+// all.
 const MaxBody = 64 << 10
 
 // APIError is the body of every error response, and what Client returns

@@ -32,6 +32,17 @@ var (
 	ErrSameVersion = &Error{Code: "same_version", Status: http.StatusConflict, msg: "version is already the current one"}
 	// ErrRetired: Update of a retired title.
 	ErrRetired = &Error{Code: "retired", Status: http.StatusConflict, msg: "title is retired"}
+	// ErrReserved: Create or Update of an id that no studio may take, a
+	// built-in title's or one the operator reserved. 403 rather than
+	// id_taken's 409: nothing a studio can do makes the id available, and
+	// its own code lets the tools say so.
+	ErrReserved = &Error{Code: "reserved_id", Status: http.StatusForbidden, msg: "title id is reserved for a title shipped with Stratus"}
+	// ErrTitleQuota: Create past Limits.MaxTitles. 403, not 429: waiting
+	// does not help, nor does retiring (retired titles count), so the
+	// studio must ask the operator for a higher limit.
+	ErrTitleQuota = &Error{Code: "quota_exceeded", Status: http.StatusForbidden, msg: "the studio holds the most titles allowed (max titles per studio)"}
+	// ErrVersionQuota: Update past Limits.MaxVersions; 403 as above.
+	ErrVersionQuota = &Error{Code: "quota_exceeded", Status: http.StatusForbidden, msg: "the title has published the most versions allowed (max versions per title)"}
 	// ErrClosed: the Store was closed.
 	ErrClosed = &Error{Code: "unavailable", Status: http.StatusServiceUnavailable, msg: "store closed"}
 )

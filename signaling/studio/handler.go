@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"stratus/title/manifest"
 )
@@ -23,8 +25,11 @@ import (
 //
 // Titles come back as Title, errors as APIError: 400 bad_manifest (with
 // problems) or bad_request, 401 unauthorized, 403 forbidden (another
-// studio's title), 404 not_found, 405 method_not_allowed, 409 id_taken,
-// same_version or retired, 413 too_large.
+// studio's title), reserved_id (a built-in title's id) or quota_exceeded
+// (see Limits), 404 not_found, 405 method_not_allowed, 409 id_taken,
+// same_version or retired, 413 too_large (over MaxBody), 429 rate_limited
+// (too many failed keys from one address, with Retry-After; see
+// AuthLimits).
 
 // studioKey is the request context key of the authenticated studio.
 type studioKey struct{}
@@ -42,11 +47,26 @@ func (s *Service) Handler() http.Handler {
 }
 
 // authenticate runs before routing, so that without a key nothing, not
-// even which paths exist, is revealed.
+// even which paths exist, is revealed. An address over its failures is
+// refused before its key is even looked at (see AuthLimits).
 func (s *Service) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := clientAddr(r.RemoteAddr)
+		if left, blocked := s.auth.blocked(addr); blocked {
+			secs := int((left + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeError(w, &APIError{
+				Code: "rate_limited", Status: http.StatusTooManyRequests,
+				Message: fmt.Sprintf("too many failed authentications from this address (over %d in %v); try again in %d s", s.auth.lim.MaxFailures, s.auth.lim.Window, secs),
+			})
+			return
+		}
 		studio, ok := s.keys.Studio(bearer(r.Header.Get("Authorization")))
 		if !ok {
+			if s.auth.fail(addr) {
+				s.log.Warn("studio: too many failed authentications; refusing the client for a while", "client", addr,
+					"failures", s.auth.lim.MaxFailures, "window", s.auth.lim.Window)
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="stratus studio"`)
 			writeError(w, &APIError{Code: "unauthorized", Message: "missing or unknown API key", Status: http.StatusUnauthorized})
 			return
@@ -63,7 +83,7 @@ func (s *Service) titles(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead:
 		writeJSON(w, http.StatusOK, s.withEdges(r.Context(), s.store.List(studio)...))
 	case http.MethodPost:
-		m, ok := readManifest(w, r)
+		m, ok := s.readManifest(w, r)
 		if !ok {
 			return
 		}
@@ -92,7 +112,7 @@ func (s *Service) title(w http.ResponseWriter, r *http.Request) {
 			t = s.withEdges(r.Context(), t)[0]
 		}
 	case http.MethodPut:
-		m, ok := readManifest(w, r)
+		m, ok := s.readManifest(w, r)
 		if !ok {
 			return
 		}
@@ -134,14 +154,18 @@ func (s *Service) withEdges(ctx context.Context, ts ...Title) []Title {
 	return ts
 }
 
-// readManifest reads, parses and validates the body, answering 400 or 413
-// itself when it fails.
-func readManifest(w http.ResponseWriter, r *http.Request) (manifest.Manifest, bool) {
+// readManifest reads, parses and validates the body, answering 400, 403
+// or 413 itself when it fails.
+func (s *Service) readManifest(w http.ResponseWriter, r *http.Request) (manifest.Manifest, bool) {
+	if id := r.PathValue("id"); id != "" && s.store.IsReserved(id) {
+		s.writeReserved(w, r, id)
+		return manifest.Manifest{}, false
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeError(w, &APIError{Code: "too_large", Message: fmt.Sprintf("body over %d bytes", MaxBody), Status: http.StatusRequestEntityTooLarge})
+		writeError(w, &APIError{Code: "too_large", Message: fmt.Sprintf("manifest over %d bytes, the most a manifest may be", MaxBody), Status: http.StatusRequestEntityTooLarge})
 		return manifest.Manifest{}, false
 	case err != nil:
 		writeError(w, &APIError{Code: "bad_request", Message: "reading body: " + err.Error(), Status: http.StatusBadRequest})
@@ -154,7 +178,13 @@ func readManifest(w http.ResponseWriter, r *http.Request) (manifest.Manifest, bo
 		writeError(w, &APIError{Code: "bad_manifest", Message: err.Error(), Status: http.StatusBadRequest})
 		return manifest.Manifest{}, false
 	}
-	if err := m.Validate(); err != nil {
+	// Before validation, so that a reserved id in a spelling the rules
+	// refuse anyway ("ROCKS") still gets the answer that says why.
+	if s.store.IsReserved(m.ID) {
+		s.writeReserved(w, r, m.ID)
+		return manifest.Manifest{}, false
+	}
+	if err := m.ValidateStudio(); err != nil {
 		e := &APIError{Code: "bad_manifest", Message: "the manifest has problems", Status: http.StatusBadRequest}
 		var ve *manifest.ValidationError
 		if errors.As(err, &ve) {
@@ -168,6 +198,13 @@ func readManifest(w http.ResponseWriter, r *http.Request) (manifest.Manifest, bo
 		return manifest.Manifest{}, false
 	}
 	return m, true
+}
+
+// writeReserved refuses a reserved id, logged since only an attempt at
+// taking over a built-in title, or a studio unaware of it, sends one.
+func (s *Service) writeReserved(w http.ResponseWriter, r *http.Request, id string) {
+	s.log.Warn("studio: refused a reserved title id", "studio", studioOf(r), "title", id)
+	s.writeStoreError(w, fmt.Errorf("title %q: %w", id, ErrReserved))
 }
 
 // writeStoreError answers a Store error. Anything that is not a refusal is

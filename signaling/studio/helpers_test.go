@@ -35,7 +35,7 @@ func newTestServer(t *testing.T, dir string) (*Service, *httptest.Server) {
 }
 
 func manifestJSON(id, version string) []byte {
-	return fmt.Appendf(nil, `{"id":%q,"name":"Game %s","version":%q,"runtime":"builtin","input":{"keyboard":true}}`, id, id, version)
+	return fmt.Appendf(nil, `{"id":%q,"name":"Game %s","version":%q,"runtime":"process","command":"start.sh","width":640,"height":360,"fps":30,"input":{"keyboard":true}}`, id, id, version)
 }
 
 // call makes one request and decodes the answer into out (if not nil).

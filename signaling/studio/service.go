@@ -23,6 +23,12 @@ type Config struct {
 	//
 	// It must be at least MinKeyLen characters like any other key.
 	DevKey string
+	// Limits are what one studio may hold; zero fields take the
+	// defaults, and the built-in titles' ids are always reserved.
+	Limits Limits
+	// Auth bounds failed authentications per client address; zero
+	// fields take the defaults.
+	Auth AuthLimits
 }
 
 // Validate reports every problem at once.
@@ -37,6 +43,7 @@ func (c Config) Validate() error {
 	if c.DevKey != "" && len(c.DevKey) < MinKeyLen {
 		errs = append(errs, fmt.Errorf("studio: dev key is shorter than %d characters", MinKeyLen))
 	}
+	errs = append(errs, c.Limits.validate(), c.Auth.validate())
 	return errors.Join(errs...)
 }
 
@@ -67,6 +74,7 @@ func (c Config) keys() (*Keys, error) {
 type Service struct {
 	store *Store
 	keys  *Keys
+	auth  *authLimiter
 	log   *slog.Logger
 	// reports, when set, adds the edges' verdicts to API answers.
 	reports EdgeReports
@@ -89,11 +97,11 @@ func New(cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.DevKey != "" {
 		log.Warn("studio: dev key enabled; do not use in production", "studio", DevStudio)
 	}
-	store, err := OpenStore(cfg.DataDir, log)
+	store, err := OpenStoreLimits(cfg.DataDir, cfg.Limits, log)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, keys: keys, log: log}, nil
+	return &Service{store: store, keys: keys, auth: newAuthLimiter(cfg.Auth), log: log}, nil
 }
 
 // Store is the catalog itself.

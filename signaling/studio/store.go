@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -74,7 +75,10 @@ type fileData struct {
 type Store struct {
 	dir string
 	log *slog.Logger
-	now func() time.Time
+	lim Limits
+	// reserved is lim's reserved ids, lower-cased (Limits.reservedSet).
+	reserved map[string]bool
+	now      func() time.Time
 	// beforeRename, when set, runs after the temporary file is written
 	// and synced; tests use it to fail a write half-way.
 	beforeRename func(tmp string) error
@@ -87,14 +91,24 @@ type Store struct {
 	closed  bool
 }
 
-// OpenStore loads the catalog in dir, creating dir if needed. An absent
-// file is an empty catalog; a damaged one is an error rather than an empty
-// catalog, so that a bad disk never quietly drops every title.
+// OpenStore loads the catalog in dir with the default Limits.
 func OpenStore(dir string, log *slog.Logger) (*Store, error) {
+	return OpenStoreLimits(dir, Limits{}, log)
+}
+
+// OpenStoreLimits loads the catalog in dir, creating dir if needed, and
+// holds studios to lim (zero fields: the defaults). An absent file is an
+// empty catalog; a damaged one is an error rather than an empty catalog,
+// so that a bad disk never quietly drops every title.
+func OpenStoreLimits(dir string, lim Limits, log *slog.Logger) (*Store, error) {
+	if err := lim.validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("studio: data dir: %w", err)
 	}
-	s := &Store{dir: dir, log: log, now: time.Now, titles: map[string]Title{}, changed: make(chan struct{})}
+	lim = lim.withDefaults()
+	s := &Store{dir: dir, log: log, lim: lim, reserved: lim.reservedSet(), now: time.Now, titles: map[string]Title{}, changed: make(chan struct{})}
 	s.removeTemps()
 	data, err := os.ReadFile(s.path())
 	if os.IsNotExist(err) {
@@ -112,6 +126,11 @@ func OpenStore(dir string, log *slog.Logger) (*Store, error) {
 	}
 	for _, t := range f.Titles {
 		s.titles[t.ID] = t
+		if s.isReserved(t.ID) {
+			// Taken before the id was reserved: kept on record, but
+			// never offered (see Snapshot).
+			log.Warn("studio: a title has a reserved id; it is left out of the player catalog", "title", t.ID, "studio", t.Studio)
+		}
 	}
 	s.rev = f.Revision
 	log.Info("studio catalog loaded", "titles", len(s.titles), "revision", s.rev, "file", s.path())
@@ -147,8 +166,14 @@ func (s *Store) Create(studio string, m manifest.Manifest) (Title, error) {
 	if s.closed {
 		return Title{}, ErrClosed
 	}
+	if s.isReserved(m.ID) {
+		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrReserved)
+	}
 	if _, ok := s.titles[m.ID]; ok {
 		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrTaken)
+	}
+	if n := s.count(studio); n >= s.lim.MaxTitles {
+		return Title{}, fmt.Errorf("title %q: %d titles on record, retired ones included, and the limit is %d: %w", m.ID, n, s.lim.MaxTitles, ErrTitleQuota)
 	}
 	now := s.now().UTC()
 	t := Title{
@@ -167,6 +192,11 @@ func (s *Store) Create(studio string, m manifest.Manifest) (Title, error) {
 func (s *Store) Update(studio string, m manifest.Manifest) (Title, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.isReserved(m.ID) {
+		// Before ownership: a studio holding a reserved id from before
+		// it was reserved may not publish to it either.
+		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrReserved)
+	}
 	old, err := s.owned(studio, m.ID)
 	if err != nil {
 		return Title{}, err
@@ -176,6 +206,8 @@ func (s *Store) Update(studio string, m manifest.Manifest) (Title, error) {
 		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrRetired)
 	case old.Version == m.Version:
 		return Title{}, fmt.Errorf("title %q version %s: %w", m.ID, m.Version, ErrSameVersion)
+	case len(old.Versions) >= s.lim.MaxVersions:
+		return Title{}, fmt.Errorf("title %q: %d versions published, and the limit is %d: %w", m.ID, len(old.Versions), s.lim.MaxVersions, ErrVersionQuota)
 	}
 	t := cloneTitle(old)
 	t.Version, t.Manifest, t.Updated = m.Version, cloneManifest(m), s.now().UTC()
@@ -256,12 +288,30 @@ func (s *Store) Snapshot() catalog.Snapshot {
 	defer s.mu.RUnlock()
 	out := []manifest.Manifest{}
 	for _, t := range s.titles {
-		if !t.Retired {
+		if !t.Retired && !s.isReserved(t.ID) {
 			out = append(out, cloneManifest(t.Manifest))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return catalog.Snapshot{Revision: s.rev, Titles: out}
+}
+
+// IsReserved reports whether id, in any case, is one no studio may take.
+func (s *Store) IsReserved(id string) bool { return s.isReserved(id) }
+
+// isReserved needs no lock: reserved is never written after OpenStore.
+func (s *Store) isReserved(id string) bool { return s.reserved[strings.ToLower(id)] }
+
+// count is the number of studio's titles, retired ones included. Callers
+// hold s.mu.
+func (s *Store) count(studio string) int {
+	n := 0
+	for _, t := range s.titles {
+		if t.Studio == studio {
+			n++
+		}
+	}
+	return n
 }
 
 // owned returns title id if studio owns it. Callers hold s.mu.
