@@ -36,7 +36,7 @@ var (
 	// built-in title's or one the operator reserved. 403 rather than
 	// id_taken's 409: nothing a studio can do makes the id available, and
 	// its own code lets the tools say so.
-	ErrReserved = &Error{Code: "reserved_id", Status: http.StatusForbidden, msg: "title id is reserved for a title shipped with Stratus"}
+	ErrReserved = &Error{Code: "reserved_id", Status: http.StatusForbidden, msg: "title id is reserved: a built-in title's or the operator's, no studio may use it"}
 	// ErrTitleQuota: Create past Limits.MaxTitles. 403, not 429: waiting
 	// does not help, nor does retiring (retired titles count), so the
 	// studio must ask the operator for a higher limit.

@@ -57,7 +57,7 @@ func (s *Service) authenticate(next http.Handler) http.Handler {
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeError(w, &APIError{
 				Code: "rate_limited", Status: http.StatusTooManyRequests,
-				Message: fmt.Sprintf("too many failed authentications from this address (over %d in %v); try again in %d s", s.auth.lim.MaxFailures, s.auth.lim.Window, secs),
+				Message: fmt.Sprintf("too many failed authentications from this address (%d within %v); try again in %d s", s.auth.lim.MaxFailures, s.auth.lim.Window, secs),
 			})
 			return
 		}
