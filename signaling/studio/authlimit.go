@@ -3,7 +3,6 @@ package studio
 import (
 	"container/list"
 	"errors"
-	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -44,31 +43,19 @@ const (
 )
 
 func (l AuthLimits) withDefaults() AuthLimits {
-	if l.MaxFailures == 0 {
-		l.MaxFailures = DefaultAuthFailures
-	}
-	if l.Window == 0 {
-		l.Window = DefaultAuthWindow
-	}
-	if l.MaxClients == 0 {
-		l.MaxClients = DefaultAuthClients
-	}
+	l.MaxFailures = orDefault(l.MaxFailures, DefaultAuthFailures)
+	l.Window = orDefault(l.Window, DefaultAuthWindow)
+	l.MaxClients = orDefault(l.MaxClients, DefaultAuthClients)
 	return l
 }
 
 // validate reports every problem at once.
 func (l AuthLimits) validate() error {
-	var errs []error
-	if l.MaxFailures < 0 {
-		errs = append(errs, fmt.Errorf("studio: auth max failures %d is negative (0 takes the default, %d)", l.MaxFailures, DefaultAuthFailures))
-	}
-	if l.Window < 0 {
-		errs = append(errs, fmt.Errorf("studio: auth window %v is negative (0 takes the default, %v)", l.Window, DefaultAuthWindow))
-	}
-	if l.MaxClients < 0 {
-		errs = append(errs, fmt.Errorf("studio: auth max clients %d is negative (0 takes the default, %d)", l.MaxClients, DefaultAuthClients))
-	}
-	return errors.Join(errs...)
+	return errors.Join(
+		notNegative("auth max failures", l.MaxFailures, DefaultAuthFailures),
+		notNegative("auth window", l.Window, DefaultAuthWindow),
+		notNegative("auth max clients", l.MaxClients, DefaultAuthClients),
+	)
 }
 
 // authLimiter counts failed authentications per address in fixed windows.

@@ -9,6 +9,11 @@
 // under /v1/studio/ (see handler.go), authenticates studios with Keys, and
 // offers Catalog, the public list of live titles for the player catalog.
 //
+// Studios are not trusted by default: the built-in titles' ids and runtime
+// builtin are never theirs, each studio is held to Limits (titles, versions,
+// and MaxBody per manifest), and an address that fails authentication too
+// often is refused for a while (AuthLimits).
+//
 // Client and the wire types (Title, APIError) are what the stratus title
 // command uses.
 package studio

@@ -157,7 +157,7 @@ func (s *Service) withEdges(ctx context.Context, ts ...Title) []Title {
 // readManifest reads, parses and validates the body, answering 400, 403
 // or 413 itself when it fails.
 func (s *Service) readManifest(w http.ResponseWriter, r *http.Request) (manifest.Manifest, bool) {
-	if id := r.PathValue("id"); id != "" && s.store.IsReserved(id) {
+	if id := r.PathValue("id"); id != "" && s.store.isReserved(id) {
 		s.writeReserved(w, r, id)
 		return manifest.Manifest{}, false
 	}
@@ -180,7 +180,7 @@ func (s *Service) readManifest(w http.ResponseWriter, r *http.Request) (manifest
 	}
 	// Before validation, so that a reserved id in a spelling the rules
 	// refuse anyway ("ROCKS") still gets the answer that says why.
-	if s.store.IsReserved(m.ID) {
+	if s.store.isReserved(m.ID) {
 		s.writeReserved(w, r, m.ID)
 		return manifest.Manifest{}, false
 	}

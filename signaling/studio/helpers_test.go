@@ -34,6 +34,7 @@ func newTestServer(t *testing.T, dir string) (*Service, *httptest.Server) {
 	return svc, srv
 }
 
+// manifestJSON is a valid process manifest, its id as given, in any case.
 func manifestJSON(id, version string) []byte {
 	return fmt.Appendf(nil, `{"id":%q,"name":"Game %s","version":%q,"runtime":"process","command":"start.sh","width":640,"height":360,"fps":30,"input":{"keyboard":true}}`, id, id, version)
 }

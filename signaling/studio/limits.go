@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"stratus/title/builtin"
 )
@@ -42,23 +43,16 @@ const (
 
 // withDefaults fills in the zero fields.
 func (l Limits) withDefaults() Limits {
-	if l.MaxTitles == 0 {
-		l.MaxTitles = DefaultMaxTitles
-	}
-	if l.MaxVersions == 0 {
-		l.MaxVersions = DefaultMaxVersions
-	}
+	l.MaxTitles = orDefault(l.MaxTitles, DefaultMaxTitles)
+	l.MaxVersions = orDefault(l.MaxVersions, DefaultMaxVersions)
 	return l
 }
 
 // validate reports every problem at once.
 func (l Limits) validate() error {
-	var errs []error
-	if l.MaxTitles < 0 {
-		errs = append(errs, fmt.Errorf("studio: max titles %d is negative (0 takes the default, %d)", l.MaxTitles, DefaultMaxTitles))
-	}
-	if l.MaxVersions < 0 {
-		errs = append(errs, fmt.Errorf("studio: max versions %d is negative (0 takes the default, %d)", l.MaxVersions, DefaultMaxVersions))
+	errs := []error{
+		notNegative("max titles", l.MaxTitles, DefaultMaxTitles),
+		notNegative("max versions", l.MaxVersions, DefaultMaxVersions),
 	}
 	for i, id := range l.ReservedIDs {
 		if strings.TrimSpace(id) == "" {
@@ -66,6 +60,23 @@ func (l Limits) validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// orDefault is v, or def when v is zero: every limit's zero value means
+// its default, so a Config written before a limit existed keeps working.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// notNegative refuses a negative limit, saying what 0 would give.
+func notNegative[T int | time.Duration](name string, v, def T) error {
+	if v < 0 {
+		return fmt.Errorf("studio: %s %v is negative (0 takes the default, %v)", name, v, def)
+	}
+	return nil
 }
 
 // reservedSet returns the reserved ids, built-in titles' included,

@@ -296,10 +296,8 @@ func (s *Store) Snapshot() catalog.Snapshot {
 	return catalog.Snapshot{Revision: s.rev, Titles: out}
 }
 
-// IsReserved reports whether id, in any case, is one no studio may take.
-func (s *Store) IsReserved(id string) bool { return s.isReserved(id) }
-
-// isReserved needs no lock: reserved is never written after OpenStore.
+// isReserved reports whether id, in any case, is one no studio may take.
+// It needs no lock: reserved is never written after OpenStoreLimits.
 func (s *Store) isReserved(id string) bool { return s.reserved[strings.ToLower(id)] }
 
 // count is the number of studio's titles, retired ones included. Callers

@@ -48,9 +48,6 @@ func newService(t *testing.T, cfg Config) *Service {
 	return svc
 }
 
-// processJSON is a valid process manifest with id as given, any case.
-func processJSON(id, version string) []byte { return manifestJSON(id, version) }
-
 func builtinJSON(id, version string) []byte {
 	return fmt.Appendf(nil, `{"id":%q,"name":"Hijack","version":%q,"runtime":"builtin","regions":["nowhere"],"input":{"keyboard":true}}`, id, version)
 }
@@ -68,7 +65,7 @@ func TestBuiltinIDsAreReserved(t *testing.T) {
 	svc := newService(t, cfg)
 	// A title acme owns, for the PUT cases to have something real to aim
 	// from.
-	if rec, e := serve(t, svc, "192.0.2.1:1000", keyAcme, "POST", TitlesPath, processJSON("rocket", "1.0.0")); rec.Code != 201 {
+	if rec, e := serve(t, svc, "192.0.2.1:1000", keyAcme, "POST", TitlesPath, manifestJSON("rocket", "1.0.0")); rec.Code != 201 {
 		t.Fatalf("setup: %d %+v", rec.Code, e)
 	}
 	before, rev := svc.Store().Snapshot(), svc.Store().Revision()
@@ -80,13 +77,13 @@ func TestBuiltinIDsAreReserved(t *testing.T) {
 		wantCode, wantID   string
 	}{
 		{"create rocks as builtin", "POST", TitlesPath, builtinJSON("rocks", "9.0.0"), 403, "reserved_id", "rocks"},
-		{"create rocks as process", "POST", TitlesPath, processJSON("rocks", "9.0.0"), 403, "reserved_id", "rocks"},
-		{"create ROCKS", "POST", TitlesPath, processJSON("ROCKS", "9.0.0"), 403, "reserved_id", "ROCKS"},
-		{"create Rocks", "POST", TitlesPath, processJSON("Rocks", "9.0.0"), 403, "reserved_id", "Rocks"},
+		{"create rocks as process", "POST", TitlesPath, manifestJSON("rocks", "9.0.0"), 403, "reserved_id", "rocks"},
+		{"create ROCKS", "POST", TitlesPath, manifestJSON("ROCKS", "9.0.0"), 403, "reserved_id", "ROCKS"},
+		{"create Rocks", "POST", TitlesPath, manifestJSON("Rocks", "9.0.0"), 403, "reserved_id", "Rocks"},
 		{"create testpattern", "POST", TitlesPath, builtinJSON("testpattern", "9.0.0"), 403, "reserved_id", "testpattern"},
-		{"create an operator-reserved id", "POST", TitlesPath, processJSON("house-game", "1.0.0"), 403, "reserved_id", "house-game"},
-		{"version rocks", "PUT", TitlesPath + "/rocks", processJSON("rocks", "9.0.0"), 403, "reserved_id", "rocks"},
-		{"version ROCKS", "PUT", TitlesPath + "/ROCKS", processJSON("ROCKS", "9.0.0"), 403, "reserved_id", "ROCKS"},
+		{"create an operator-reserved id", "POST", TitlesPath, manifestJSON("house-game", "1.0.0"), 403, "reserved_id", "house-game"},
+		{"version rocks", "PUT", TitlesPath + "/rocks", manifestJSON("rocks", "9.0.0"), 403, "reserved_id", "rocks"},
+		{"version ROCKS", "PUT", TitlesPath + "/ROCKS", manifestJSON("ROCKS", "9.0.0"), 403, "reserved_id", "ROCKS"},
 		{"version testpattern with a broken body", "PUT", TitlesPath + "/testpattern", []byte("{"), 403, "reserved_id", "testpattern"},
 		{"retire rocks", "DELETE", TitlesPath + "/rocks", nil, 404, "not_found", "rocks"},
 	}
@@ -126,7 +123,7 @@ func TestReservedIDTakenBefore(t *testing.T) {
 	if got := svc.Store().Snapshot().Titles; len(got) != 1 || got[0].ID != "rocket" {
 		t.Fatalf("snapshot %+v: want rocket only", got)
 	}
-	rec, e := serve(t, svc, "192.0.2.1:1000", keyAcme, "PUT", TitlesPath+"/rocks", processJSON("rocks", "2.0.0"))
+	rec, e := serve(t, svc, "192.0.2.1:1000", keyAcme, "PUT", TitlesPath+"/rocks", manifestJSON("rocks", "2.0.0"))
 	t.Logf("tried a new version of a squatted rocks; got %d %+v", rec.Code, e)
 	if rec.Code != 403 || e.Code != "reserved_id" {
 		t.Fatalf("got %d %+v", rec.Code, e)
@@ -138,7 +135,7 @@ func TestReservedIDTakenBefore(t *testing.T) {
 
 func TestStudioRuntimeBuiltinRefused(t *testing.T) {
 	svc := newService(t, testConfig(t.TempDir()))
-	if rec, e := serve(t, svc, "192.0.2.1:1000", keyAcme, "POST", TitlesPath, processJSON("rocket", "1.0.0")); rec.Code != 201 {
+	if rec, e := serve(t, svc, "192.0.2.1:1000", keyAcme, "POST", TitlesPath, manifestJSON("rocket", "1.0.0")); rec.Code != 201 {
 		t.Fatalf("setup: %d %+v", rec.Code, e)
 	}
 	cases := []struct {
@@ -175,7 +172,7 @@ func TestQuotas(t *testing.T) {
 	svc := newService(t, cfg)
 	const addr = "192.0.2.1:1000"
 	for i := range 3 {
-		if rec, e := serve(t, svc, addr, keyAcme, "POST", TitlesPath, processJSON(fmt.Sprintf("game-%d", i), "1.0.0")); rec.Code != 201 {
+		if rec, e := serve(t, svc, addr, keyAcme, "POST", TitlesPath, manifestJSON(fmt.Sprintf("game-%d", i), "1.0.0")); rec.Code != 201 {
 			t.Fatalf("game-%d: %d %+v", i, rec.Code, e)
 		}
 	}
@@ -183,7 +180,7 @@ func TestQuotas(t *testing.T) {
 		t.Fatalf("retire: %d %+v", rec.Code, e)
 	}
 	for _, v := range []string{"1.1.0", "1.2.0"} {
-		if rec, e := serve(t, svc, addr, keyAcme, "PUT", TitlesPath+"/game-0", processJSON("game-0", v)); rec.Code != 200 {
+		if rec, e := serve(t, svc, addr, keyAcme, "PUT", TitlesPath+"/game-0", manifestJSON("game-0", v)); rec.Code != 200 {
 			t.Fatalf("version %s: %d %+v", v, rec.Code, e)
 		}
 	}
@@ -193,11 +190,11 @@ func TestQuotas(t *testing.T) {
 		wantStatus              int
 		wantCode, wantMessage   string
 	}{
-		{"a fourth title, one retired", keyAcme, "POST", TitlesPath, processJSON("game-3", "1.0.0"), 403, "quota_exceeded", "limit is 3"},
-		{"a fourth version", keyAcme, "PUT", TitlesPath + "/game-0", processJSON("game-0", "2.0.0"), 403, "quota_exceeded", "limit is 3"},
+		{"a fourth title, one retired", keyAcme, "POST", TitlesPath, manifestJSON("game-3", "1.0.0"), 403, "quota_exceeded", "limit is 3"},
+		{"a fourth version", keyAcme, "PUT", TitlesPath + "/game-0", manifestJSON("game-0", "2.0.0"), 403, "quota_exceeded", "limit is 3"},
 		{"a manifest over the size limit", keyAcme, "POST", TitlesPath, bytes.Repeat([]byte(" "), MaxBody+1), 413, "too_large", fmt.Sprint(MaxBody)},
-		{"another studio is not held to acme's count", keyRival, "POST", TitlesPath, processJSON("rival-game", "1.0.0"), 201, "", ""},
-		{"another title of acme still versions", keyAcme, "PUT", TitlesPath + "/game-1", processJSON("game-1", "1.1.0"), 200, "", ""},
+		{"another studio is not held to acme's count", keyRival, "POST", TitlesPath, manifestJSON("rival-game", "1.0.0"), 201, "", ""},
+		{"another title of acme still versions", keyAcme, "PUT", TitlesPath + "/game-1", manifestJSON("game-1", "1.1.0"), 200, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
