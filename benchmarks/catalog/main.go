@@ -52,7 +52,10 @@ func run(n int) error {
 	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.DiscardHandler)
 
-	svc, err := studio.New(studio.Config{DataDir: filepath.Join(dir, "studio"), Keys: map[string][]string{"bench": {key}}}, quiet)
+	// One studio publishes every title, so its title quota is the run's
+	// size rather than the default meant for real studios.
+	svc, err := studio.New(studio.Config{DataDir: filepath.Join(dir, "studio"), Keys: map[string][]string{"bench": {key}},
+		Limits: studio.Limits{MaxTitles: n}}, quiet)
 	if err != nil {
 		return err
 	}
