@@ -121,7 +121,9 @@ func (t *titles) rebuild(snap catalog.Snapshot) bool {
 	}
 	inv := t.gpus()
 	for _, m := range snap.Titles {
-		if _, ok := entries[m.ID]; ok && m.Runtime != manifest.RuntimeBuiltin {
+		// Built-in titles are the edge's own: no catalog entry replaces
+		// one, whatever its runtime.
+		if _, ok := entries[m.ID]; ok {
 			t.log.Warn("catalog: a studio title takes the id of a built-in one; ignored", "title", m.ID)
 			continue
 		}

@@ -103,6 +103,10 @@ func TestTitleChecks(t *testing.T) {
 		{"unknown runtime", with("ready", func(m *manifest.Manifest) { m.Runtime = "wasm" }), &pathRuntime{}, nil, "unknown runtime"},
 		{"invalid", with("ready", func(m *manifest.Manifest) { m.Command = "../../bin/sh" }), &pathRuntime{}, nil, "invalid manifest"},
 		{"built-in", manifest.Manifest{ID: "rocks", Name: "Rocks (studio cut)", Version: "2.0.0", Runtime: manifest.RuntimeBuiltin, Input: manifest.Input{Keyboard: true}}, nil, nil, ""},
+		// A catalog entry cannot take a built-in title away (here: offer
+		// it nowhere); the edge keeps its own.
+		{"built-in id restricted", manifest.Manifest{ID: "rocks", Name: "Rocks", Version: "9.0.0", Runtime: manifest.RuntimeBuiltin, Regions: []string{"nowhere"}, Input: manifest.Input{Keyboard: true}}, nil, nil, ""},
+		{"built-in id as a program", manifest.Manifest{ID: "testpattern", Name: "T", Version: "1.0.0", Runtime: "process", Command: "bin/game", Width: 640, Height: 360, FPS: 30, Input: manifest.Input{Keyboard: true}}, &pathRuntime{}, nil, ""},
 		{"built-in this edge lacks", manifest.Manifest{ID: "tetra", Name: "Tetra", Version: "1.0.0", Runtime: manifest.RuntimeBuiltin, Input: manifest.Input{Keyboard: true}}, nil, nil, "no built-in title"},
 	}
 	bi, err := builtin.Catalog()

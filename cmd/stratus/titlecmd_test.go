@@ -48,7 +48,7 @@ func titleRun(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-const titleGame = `{"id":"rocket","name":"Rocket","version":"%s","runtime":"builtin","input":{"keyboard":true}}`
+const titleGame = `{"id":"rocket","name":"Rocket","version":"%s","runtime":"process","command":"start.sh","width":640,"height":360,"fps":30,"input":{"keyboard":true}}`
 
 func TestTitleAddListRm(t *testing.T) {
 	srv := titleTestServer(t)
