@@ -290,6 +290,9 @@ func TestOperatorEndpoints(t *testing.T) {
 	net.Start(edgenet.EdgeConfig{Name: "eu-1", Region: "eu"})
 	guarded := newNode(t, net)
 	open := newNode(t, net, func(c *signaling.Config) { c.OperatorToken = "" })
+	// Development mode opens a node only while it has no token.
+	dev := newNode(t, net, func(c *signaling.Config) { c.OperatorToken, c.OperatorOpen = "", true })
+	devWithToken := newNode(t, net, func(c *signaling.Config) { c.OperatorOpen = true })
 	paths := []string{"/v1/edges", "/v1/sessions", "/v1/route?title=rocks"}
 	tests := []struct {
 		name   string
@@ -308,6 +311,9 @@ func TestOperatorEndpoints(t *testing.T) {
 		{"node without a token, no credentials", open, "", http.StatusForbidden, api.CodeForbidden, "no operator token configured"},
 		{"node without a token, empty bearer", open, "Bearer ", http.StatusForbidden, api.CodeForbidden, "no operator token configured"},
 		{"node without a token, a guess", open, "Bearer " + string(testOperatorToken), http.StatusForbidden, api.CodeForbidden, "no operator token configured"},
+		{"development node without a token", dev, "", http.StatusOK, "", ""},
+		{"development node with a token, no credentials", devWithToken, "", http.StatusUnauthorized, api.CodeUnauthorized, "Bearer"},
+		{"development node with a token, wrong token", devWithToken, "Bearer " + strings.Repeat("f", 64), http.StatusForbidden, api.CodeForbidden, "wrong"},
 	}
 	for _, tt := range tests {
 		for _, path := range paths {
