@@ -77,6 +77,25 @@ func SetBearer(h http.Header, token Token) {
 	}
 }
 
+// BearerTransport sends the token with every request it carries over
+// Next (nil: http.DefaultTransport). Like any RoundTripper it may be used
+// by many goroutines at once; it changes copies of the requests, never the
+// callers'.
+type BearerTransport struct {
+	Token Token
+	Next  http.RoundTripper
+}
+
+func (b BearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	next := b.Next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	r = r.Clone(r.Context())
+	SetBearer(r.Header, b.Token)
+	return next.RoundTrip(r)
+}
+
 func writeError(w http.ResponseWriter, e *api.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -88,3 +88,38 @@ func TestOperatorRequire(t *testing.T) {
 		})
 	}
 }
+
+func TestBearerTransport(t *testing.T) {
+	tok, _ := NewToken()
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	tests := []struct {
+		name  string
+		token Token
+		want  string
+	}{
+		{"a token", tok, "Bearer " + string(tok)},
+		{"no token sends no header", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			hc := &http.Client{Transport: BearerTransport{Token: tt.token, Next: srv.Client().Transport}}
+			req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("server saw %q, want %q", got, tt.want)
+			}
+			if req.Header.Get("Authorization") != "" {
+				t.Error("the caller's request was changed")
+			}
+		})
+	}
+}

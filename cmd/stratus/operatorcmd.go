@@ -71,22 +71,10 @@ func (o *operatorTokenFlag) token() (trust.Token, error) {
 	return "", nil
 }
 
-// bearerTransport sends the operator token with every request.
-type bearerTransport struct {
-	token trust.Token
-	next  http.RoundTripper
-}
-
-func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	trust.SetBearer(r.Header, b.token)
-	return b.next.RoundTrip(r)
-}
-
 // operatorHTTPClient is a client that acts as the operator, bounded by
 // timeout.
 func operatorHTTPClient(token trust.Token, timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: bearerTransport{token: token, next: http.DefaultTransport}}
+	return &http.Client{Timeout: timeout, Transport: trust.BearerTransport{Token: token}}
 }
 
 // guardMetrics serves h with its /metrics only to the operator, through

@@ -253,18 +253,6 @@ func NewOperatorToken(dir string) (path string, tok trust.Token, err error) {
 // a Bearer token with every request.
 func OperatorClient(token trust.Token) *http.Client {
 	hc := HTTPClient()
-	hc.Transport = bearer{token: token, next: hc.Transport}
+	hc.Transport = trust.BearerTransport{Token: token, Next: hc.Transport}
 	return hc
-}
-
-// bearer adds the operator token to each request it carries.
-type bearer struct {
-	token trust.Token
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	trust.SetBearer(r.Header, b.token)
-	return b.next.RoundTrip(r)
 }
