@@ -23,9 +23,12 @@ setup-test:
 build: setup
 	$(GO) build -o bin/stratus ./cmd/stratus
 
+# The operator token guards /v1/sessions, /v1/edges, /v1/route and
+# /metrics; `stratus operator token` makes it once and keeps it after.
 run: build
+	@bin/stratus operator token -file run/operator.token
 	bin/stratus serve -addr $(ADDR) -studio-data run/studio -studio-dev-key $(STUDIO_DEV_KEY) \
-		-titles-dir run/titles -run-dir run/edge
+		-titles-dir run/titles -run-dir run/edge -operator-token-file run/operator.token
 
 # With `make run` serving: onboard glxgears as the studio title "gears".
 example-title: build

@@ -4,6 +4,9 @@
 # eu-west (RTT probes answered ~10 ms late) and one in us-east (~80 ms), so
 # that near and far edges exist on loopback. Each process writes its pid to
 # run/cluster/<node>.pid and its log beside it. Ctrl-C stops them all.
+# The signaling node's operator endpoints (/v1/sessions, /v1/edges,
+# /v1/route, /metrics) require the operator token in
+# run/cluster/operator.token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +18,9 @@ if [ ! -s "$key_file" ]; then
 	head -c 32 /dev/urandom | base64 > "$key_file"
 	chmod 600 "$key_file"
 fi
+
+token_file=$dir/operator.token
+"$bin" operator token -file "$token_file"
 
 pids=()
 stop() {
@@ -37,7 +43,8 @@ start() { # name, args...
 }
 
 start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:8080 \
-	-lan eu-west=127.0.0.1:7946,us-east=127.0.0.1:7947 -wan 127.0.0.1:7950
+	-lan eu-west=127.0.0.1:7946,us-east=127.0.0.1:7947 -wan 127.0.0.1:7950 \
+	-operator-token-file "$token_file"
 
 edge() { # name, region, location, probe delay, n
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
@@ -48,6 +55,7 @@ edge eu-west-1 eu-west 48.9,2.4 10ms 1 127.0.0.1:7946
 edge eu-west-2 eu-west 51.5,-0.1 10ms 2 127.0.0.1:7946
 edge us-east-1 us-east 39.0,-77.5 80ms 3 127.0.0.1:7947
 
-echo "Stratus cluster: open http://127.0.0.1:8080 (edges: curl http://127.0.0.1:8080/v1/edges). Ctrl-C stops it."
+echo "Stratus cluster: open http://127.0.0.1:8080. Ctrl-C stops it."
+echo "edges: curl -H \"Authorization: Bearer \$(cat $token_file)\" http://127.0.0.1:8080/v1/edges"
 wait -n "${pids[@]}" || true
 echo "a node exited; see $dir/*.log"

@@ -146,6 +146,15 @@ func (c *chooser) failed(edge string) {
 	c.mu.Unlock()
 }
 
+// suspected says whether edge failed a join lately and is still kept out
+// of the choices.
+func (c *chooser) suspected(edge string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.suspect[edge]
+	return ok && time.Now().Before(until)
+}
+
 // metaOf is what the edges say of the named edge now.
 func (c *chooser) metaOf(name string) (cluster.Meta, bool) {
 	for _, e := range c.edges.Edges() {

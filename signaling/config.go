@@ -9,6 +9,7 @@ import (
 	"stratus/edge/api"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
+	"stratus/trust"
 )
 
 // Config is a signaling node's configuration.
@@ -39,6 +40,15 @@ type Config struct {
 	// CatalogToken, when set, is required of edges reading the catalog
 	// (cluster.DeriveToken of the cluster key, for cluster.PurposeCatalog).
 	CatalogToken string
+	// OperatorToken is required, as a Bearer token, of requests to the
+	// operator's endpoints: /v1/sessions, /v1/edges and /v1/route (and,
+	// through RequireOperator, whatever the process adds, such as
+	// /metrics). Empty: those endpoints refuse everyone, saying why.
+	OperatorToken trust.Token
+	// OperatorOpen serves the operator's endpoints to anyone while no
+	// OperatorToken is set: development only (stratus signal -dev), on a
+	// machine whose users are all trusted.
+	OperatorOpen bool
 	// AllowedOrigins lists extra Origins that may open the player
 	// WebSocket; the page's own origin is always allowed. Browsers send
 	// Origin on WebSocket upgrades, so this is what stops other sites from

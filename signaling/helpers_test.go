@@ -16,6 +16,7 @@ import (
 	"stratus/internal/edgenet"
 	"stratus/internal/player"
 	"stratus/signaling"
+	"stratus/trust"
 )
 
 // node is a signaling server on an edgenet.Net, served on a loopback port.
@@ -31,6 +32,7 @@ func newNode(t *testing.T, net *edgenet.Net, change ...func(*signaling.Config)) 
 	t.Helper()
 	cfg := signaling.DefaultConfig()
 	cfg.Name, cfg.Region, cfg.JoinTimeout = "sig-test", "eu", 5*time.Second
+	cfg.OperatorToken = testOperatorToken
 	for _, f := range change {
 		f(&cfg)
 	}
@@ -108,8 +110,22 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // httpGet reads the body at u.
+// testOperatorToken is the operator token of the nodes newNode starts.
+const testOperatorToken trust.Token = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// operatorGet is GET u as the operator: with testOperatorToken.
+func operatorGet(u string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	trust.SetBearer(req.Header, testOperatorToken)
+	return http.DefaultClient.Do(req)
+}
+
+// httpGet is the body of GET u, sent as the operator.
 func httpGet(u string) ([]byte, error) {
-	resp, err := http.Get(u)
+	resp, err := operatorGet(u)
 	if err != nil {
 		return nil, err
 	}

@@ -11,12 +11,76 @@ import (
 	"time"
 
 	"stratus/cluster"
+	"stratus/signaling/route"
 )
 
-// edgeReport is what GET /v1/edges reports of each edge.
-type edgeReport struct {
-	Name string       `json:"name"`
-	Meta cluster.Meta `json:"meta"`
+// EdgeReport is what GET /v1/edges tells the operator of one edge: its
+// gossiped metadata in plain words.
+type EdgeReport struct {
+	Name     string            `json:"name"`
+	Region   string            `json:"region"`
+	Location *cluster.Location `json:"location,omitempty"`
+	// API is the edge API's base URL; Probe the URL pages measure their
+	// round trip with; Media the UDP address players send media to.
+	API      string  `json:"api"`
+	Probe    string  `json:"probe,omitempty"`
+	Media    string  `json:"media,omitempty"`
+	Capacity int     `json:"capacity"`
+	Free     int     `json:"free"`
+	Load     float64 `json:"load"`
+	// Health is ok, draining or degraded.
+	Health string   `json:"health"`
+	Titles []string `json:"titles"`
+	// TitlesDigest stands for the title list when it was too long to
+	// gossip; the edge API's /v1/titles has it.
+	TitlesDigest string `json:"titles_digest,omitempty"`
+	// GPUs is nil on an edge without NVIDIA GPUs.
+	GPUs *GPUReport `json:"gpus,omitempty"`
+	// CatalogRevision is the studio catalog's revision the edge reports,
+	// when it reports one.
+	CatalogRevision uint64 `json:"catalog_revision,omitempty"`
+	// State is alive, or suspect while a join on the edge just failed on
+	// this node (it is left out of choices for a while). Gossip lists
+	// only live members, so no edge listed is dead.
+	State string `json:"state"`
+	// Version counts the edge's metadata changes.
+	Version uint64 `json:"version"`
+}
+
+// GPUReport is an edge's GPUs in short.
+type GPUReport struct {
+	Count int    `json:"count"`
+	Model string `json:"model,omitempty"`
+	// NVENC is how many GPUs have a usable encoder; FreeEncoders the
+	// encoder sessions left across them.
+	NVENC        int `json:"nvenc"`
+	FreeEncoders int `json:"free_encoders"`
+}
+
+// edgeReport words e's metadata; suspect says whether this node keeps it
+// out of choices now.
+func edgeReport(e route.Edge, suspect bool) EdgeReport {
+	m := e.Meta
+	r := EdgeReport{
+		Name: e.Name, Region: m.Region, API: m.API, Probe: m.Probe, Media: m.Media,
+		Capacity: m.Capacity, Free: m.Free, Load: m.Load, Health: string(m.Health),
+		Titles: m.Titles, TitlesDigest: m.TitlesDigest, CatalogRevision: m.Catalog,
+		State: cluster.StateAlive, Version: m.Version,
+	}
+	if r.Titles == nil {
+		r.Titles = []string{}
+	}
+	if m.Location != (cluster.Location{}) {
+		loc := m.Location
+		r.Location = &loc
+	}
+	if g := m.GPU; g.Count > 0 {
+		r.GPUs = &GPUReport{Count: g.Count, Model: g.Model, NVENC: g.NVENC, FreeEncoders: g.FreeEncoders}
+	}
+	if suspect {
+		r.State = cluster.StateSuspect
+	}
+	return r
 }
 
 // handleEdges lists the edges this node knows, by name:
@@ -24,9 +88,9 @@ type edgeReport struct {
 func (s *Server) handleEdges(w http.ResponseWriter, r *http.Request) {
 	edges := s.dir.Edges()
 	sort.Slice(edges, func(i, j int) bool { return edges[i].Name < edges[j].Name })
-	out := make([]edgeReport, len(edges))
+	out := make([]EdgeReport, len(edges))
 	for i, e := range edges {
-		out[i] = edgeReport{Name: e.Name, Meta: e.Meta}
+		out[i] = edgeReport(e, s.choice.suspected(e.Name))
 	}
 	writeJSON(w, out)
 }

@@ -28,6 +28,7 @@ import (
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
 	"stratus/title/catalog"
+	"stratus/trust"
 )
 
 // Server is one signaling node.
@@ -44,6 +45,7 @@ type Server struct {
 	web      http.Handler
 	upgrader websocket.Upgrader
 	metrics  *metrics
+	operator *trust.Operator
 
 	// ctx ends at Close, and with it the players' connections and their
 	// calls to edges.
@@ -75,6 +77,14 @@ type dirOpener func(cfg Config, catalogRev uint64, log *slog.Logger) (directory,
 // newServer builds a signaling node on the directory open gives it.
 func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logger, open dirOpener) (*Server, error) {
 	s := &Server{cfg: cfg, log: log.With("signal", cfg.Name), web: web, metrics: newMetrics(), endPolls: make(chan struct{})}
+	s.operator = trust.NewOperator(cfg.OperatorToken, s.log)
+	switch {
+	case cfg.OperatorToken != "":
+	case cfg.OperatorOpen:
+		s.log.Warn("no operator token, development mode: the sessions, edges, routing and metrics are open to anyone")
+	default:
+		s.log.Warn("no operator token configured: the sessions, edges, routing and metrics refuse every request (start with -operator-token-file)")
+	}
 	router, err := route.New(cfg.Route)
 	if err != nil {
 		return nil, err
@@ -186,16 +196,29 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return false
 }
 
-// Handler serves the player WebSocket, the web client and health.
+// RequireOperator wraps h so that only the operator reaches it: a request
+// must carry the node's operator token (Config.OperatorToken), unless
+// Config.OperatorOpen leaves a node without one open.
+func (s *Server) RequireOperator(h http.Handler) http.Handler {
+	if s.cfg.OperatorOpen && s.cfg.OperatorToken == "" {
+		return h
+	}
+	return s.operator.Require(h)
+}
+
+// Handler serves the player WebSocket, the web client and health, and, to
+// the operator only, the sessions, the edges and routing.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ws", s.serveWS)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /v1/edges", s.handleEdges)
-	mux.HandleFunc("GET /v1/sessions", s.handleSessions)
-	mux.HandleFunc("GET /v1/route", s.handleRoute)
+	// Who plays where, and the edges' addresses, are the operator's to
+	// know.
+	mux.Handle("GET /v1/edges", s.RequireOperator(http.HandlerFunc(s.handleEdges)))
+	mux.Handle("GET /v1/sessions", s.RequireOperator(http.HandlerFunc(s.handleSessions)))
+	mux.Handle("GET /v1/route", s.RequireOperator(http.HandlerFunc(s.handleRoute)))
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())
 		mux.Handle(catalog.Path, catalog.Handler(s.studio.Store(), s.cfg.CatalogToken, s.endPolls, s.log))

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/internal/edgenet"
 	"stratus/signaling"
@@ -138,13 +137,24 @@ func TestRoutes(t *testing.T) {
 			}
 		}},
 		{"edges by name", "/v1/edges", http.StatusOK, func(t *testing.T, body []byte) {
-			var edges []struct {
-				Name string       `json:"name"`
-				Meta cluster.Meta `json:"meta"`
-			}
+			var edges []signaling.EdgeReport
 			decode(t, body, &edges)
-			if len(edges) != 3 || edges[0].Name != "eu-1" || edges[1].Name != "eu-2" || edges[2].Name != "us-1" || edges[2].Meta.Region != "us" {
-				t.Errorf("edges %+v", edges)
+			if len(edges) != 3 || edges[0].Name != "eu-1" || edges[1].Name != "eu-2" || edges[2].Name != "us-1" || edges[2].Region != "us" {
+				t.Fatalf("edges %+v", edges)
+			}
+			for _, e := range edges {
+				if e.API == "" || e.Health != "ok" || e.State != "alive" || e.Capacity == 0 || len(e.Titles) == 0 {
+					t.Errorf("edge %+v", e)
+				}
+			}
+			// Readable names, not the gossip encoding's letters.
+			for _, field := range []string{`"api":`, `"capacity":`, `"free":`, `"health":`, `"titles":`, `"state":`} {
+				if !strings.Contains(string(body), field) {
+					t.Errorf("no %s in %s", field, body)
+				}
+			}
+			if strings.Contains(string(body), `"meta"`) {
+				t.Errorf("the gossip metadata is listed raw: %s", body)
 			}
 		}},
 		{"sessions of every edge, oldest first", "/v1/sessions", http.StatusOK, func(t *testing.T, body []byte) {
@@ -196,7 +206,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Get(n.URL + tt.path)
+			resp, err := operatorGet(n.URL + tt.path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,4 +279,83 @@ func TestOrigins(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOperatorEndpoints attacks the operator's endpoints as an outsider
+// would: without credentials, with other schemes, with guessed tokens, and
+// on a node that has no token configured at all.
+func TestOperatorEndpoints(t *testing.T) {
+	noLeaks(t)
+	net := edgenet.New()
+	net.Start(edgenet.EdgeConfig{Name: "eu-1", Region: "eu"})
+	guarded := newNode(t, net)
+	open := newNode(t, net, func(c *signaling.Config) { c.OperatorToken = "" })
+	// Development mode opens a node only while it has no token.
+	dev := newNode(t, net, func(c *signaling.Config) { c.OperatorToken, c.OperatorOpen = "", true })
+	devWithToken := newNode(t, net, func(c *signaling.Config) { c.OperatorOpen = true })
+	paths := []string{"/v1/edges", "/v1/sessions", "/v1/route?title=rocks"}
+	tests := []struct {
+		name   string
+		node   *node
+		auth   string // Authorization header; "" sends none
+		status int
+		code   string
+		says   string // in the message
+	}{
+		{"no credentials", guarded, "", http.StatusUnauthorized, api.CodeUnauthorized, "Bearer"},
+		{"basic auth", guarded, "Basic b3BlcmF0b3I6aHVudGVyMg==", http.StatusUnauthorized, api.CodeUnauthorized, "Bearer"},
+		{"empty bearer", guarded, "Bearer ", http.StatusUnauthorized, api.CodeUnauthorized, "Bearer"},
+		{"wrong token", guarded, "Bearer " + strings.Repeat("f", 64), http.StatusForbidden, api.CodeForbidden, "wrong"},
+		{"token of another length", guarded, "Bearer " + string(testOperatorToken) + "00", http.StatusForbidden, api.CodeForbidden, "wrong"},
+		{"right token", guarded, "Bearer " + string(testOperatorToken), http.StatusOK, "", ""},
+		{"node without a token, no credentials", open, "", http.StatusForbidden, api.CodeForbidden, "no operator token configured"},
+		{"node without a token, empty bearer", open, "Bearer ", http.StatusForbidden, api.CodeForbidden, "no operator token configured"},
+		{"node without a token, a guess", open, "Bearer " + string(testOperatorToken), http.StatusForbidden, api.CodeForbidden, "no operator token configured"},
+		{"development node without a token", dev, "", http.StatusOK, "", ""},
+		{"development node with a token, no credentials", devWithToken, "", http.StatusUnauthorized, api.CodeUnauthorized, "Bearer"},
+		{"development node with a token, wrong token", devWithToken, "Bearer " + strings.Repeat("f", 64), http.StatusForbidden, api.CodeForbidden, "wrong"},
+	}
+	for _, tt := range tests {
+		for _, path := range paths {
+			t.Run(tt.name+path, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodGet, tt.node.URL+path, nil)
+				if tt.auth != "" {
+					req.Header.Set("Authorization", tt.auth)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				t.Logf("GET %s with %q: %s %s", path, tt.auth, resp.Status, strings.TrimSpace(string(body)))
+				if resp.StatusCode != tt.status {
+					t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+				}
+				if tt.status == http.StatusOK {
+					return
+				}
+				var e api.Error
+				decode(t, body, &e)
+				if e.Code != tt.code || !strings.Contains(e.Message, tt.says) {
+					t.Errorf("answer %+v, want code %s saying %q", e, tt.code, tt.says)
+				}
+				if strings.Contains(string(body), "eu-1") {
+					t.Errorf("a refusal names an edge: %s", body)
+				}
+			})
+		}
+	}
+	// The player's endpoints need no token.
+	for _, path := range []string{"/healthz", "/play"} {
+		resp, err := http.Get(guarded.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s without a token: %s", path, resp.Status)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
 }

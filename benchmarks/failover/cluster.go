@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +24,8 @@ type cluster struct {
 	bin    string
 	dir    string // keys and logs
 	key    string
+	token  string       // the operator token's file
+	op     *http.Client // acts as the cluster's operator
 	signal *clustertest.Process
 	url    string            // the signaling node's player-facing URL
 	lan    map[string]string // region → the signaling node's pool address
@@ -51,6 +54,11 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 	if err := os.WriteFile(c.key, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
 		return nil, err
 	}
+	tokenFile, tok, err := clustertest.NewOperatorToken(dir)
+	if err != nil {
+		return nil, err
+	}
+	c.token, c.op = tokenFile, clustertest.OperatorClient(tok)
 	ports, err := freeport.Ports("127.0.0.1", 4, freeport.Both)
 	if err != nil {
 		return nil, err
@@ -61,7 +69,8 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 	c.lan["us-east"] = "127.0.0.1:" + strconv.Itoa(ports[2])
 	c.signal, err = c.start("signal-1", "signal", "-name", "signal-1", "-region", "lab", "-addr", addr,
 		"-lan", "eu-west="+c.lan["eu-west"]+",us-east="+c.lan["us-east"],
-		"-wan", "127.0.0.1:"+strconv.Itoa(ports[3]), "-cluster-key-file", c.key)
+		"-wan", "127.0.0.1:"+strconv.Itoa(ports[3]), "-cluster-key-file", c.key,
+		"-operator-token-file", c.token)
 	if err != nil {
 		return nil, err
 	}
@@ -140,12 +149,10 @@ func (c *cluster) waitHealthy(ctx context.Context, n *clustertest.Process, url s
 
 // edgeEntry is one entry of GET /v1/edges.
 type edgeEntry struct {
-	Name string `json:"name"`
-	Meta struct {
-		Health   string `json:"h"`
-		Capacity int    `json:"c"`
-		Free     int    `json:"f"`
-	} `json:"meta"`
+	Name     string `json:"name"`
+	Health   string `json:"health"`
+	Capacity int    `json:"capacity"`
+	Free     int    `json:"free"`
 }
 
 // waitListed waits until the signaling node lists exactly these edges,
@@ -156,12 +163,12 @@ func (c *cluster) waitListed(ctx context.Context, names []string, limit time.Dur
 	var seen string
 	for {
 		var list []edgeEntry
-		if err := getJSON(c.url+"/v1/edges", &list); err == nil {
+		if err := clustertest.GetJSON(c.op, c.url+"/v1/edges", &list); err == nil {
 			var got []string
 			ok := true
 			for _, e := range list {
 				got = append(got, e.Name)
-				ok = ok && e.Meta.Health == "ok" && e.Meta.Free == e.Meta.Capacity
+				ok = ok && e.Health == "ok" && e.Free == e.Capacity
 			}
 			seen = fmt.Sprintf("%+v", list)
 			if ok && slices.Equal(got, want) {

@@ -87,7 +87,7 @@ func TestClusterAdmission(t *testing.T) {
 	e3 := c.startEdge(edgeOpts{name: "us-east-1", region: "us-east", join: s1})
 	all := []string{"eu-west-1", "eu-west-2", "us-east-1"}
 	for _, s := range []*signalNode{s1, s2} {
-		waitEdges(t, s, 15*time.Second, all, func(e edgeView) bool { return okEdge(e) && e.Meta.Free == 2 })
+		waitEdges(t, s, 15*time.Second, all, func(e edgeView) bool { return okEdge(e) && e.Free == 2 })
 	}
 	edges := map[string]*edgeNode{e1.name: e1, e2.name: e2, e3.name: e3}
 	mon := watchAdmission([]*edgeNode{e1, e2, e3})
@@ -187,12 +187,12 @@ func TestClusterAdmission(t *testing.T) {
 	}
 	waitActive(t, e1, 1)
 	poll(t, 10*time.Second, "signal-2 to see eu-west-1's free slot", func() (bool, string) {
-		list, err := edgesOf(s2.url)
+		list, err := edgesOf(s2)
 		if err != nil {
 			return false, err.Error()
 		}
 		for _, e := range list {
-			if e.Name == "eu-west-1" && e.Meta.Free == 1 {
+			if e.Name == "eu-west-1" && e.Free == 1 {
 				return true, ""
 			}
 		}
@@ -227,7 +227,7 @@ func TestClusterAdmission(t *testing.T) {
 		p.close()
 	}
 	for _, s := range []*signalNode{s1, s2} {
-		waitEdges(t, s, 10*time.Second, rest, func(e edgeView) bool { return e.Meta.Free == e.Meta.Capacity })
+		waitEdges(t, s, 10*time.Second, rest, func(e edgeView) bool { return e.Free == e.Capacity })
 	}
 	mon.finish(t)
 }

@@ -27,7 +27,7 @@ func TestClusterDrain(t *testing.T) {
 	reconnects, frames := ps.Reconnects, ps.FramesPresented
 
 	start := time.Now()
-	drain := exec.Command(c.bin, "drain", "-edge", drained.api, "-wait", "30s")
+	drain := exec.Command(c.bin, "drain", "-edge", drained.api, "-wait", "30s", "-operator-token-file", c.tokenFile)
 	drain.Env = clustertest.Env()
 	out, err := drain.CombinedOutput()
 	t.Logf("stratus drain -edge %s (%v):\n%s", drained.api, time.Since(start).Round(time.Millisecond), out)
@@ -60,9 +60,9 @@ func TestClusterDrain(t *testing.T) {
 	}
 	waitEdges(t, s, 10*time.Second, []string{"eu-west-1", "eu-west-2", "us-east-1"}, func(e edgeView) bool {
 		if e.Name == drained.name {
-			return e.Meta.Health == cluster.HealthDraining
+			return e.Health == string(cluster.HealthDraining)
 		}
-		return e.Meta.Health == cluster.HealthOK
+		return e.Health == string(cluster.HealthOK)
 	})
 
 	// Stopping the drained edge is clean and takes it out of the cluster.

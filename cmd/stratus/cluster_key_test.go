@@ -40,7 +40,7 @@ func TestClusterWrongKey(t *testing.T) {
 	// its join retries.
 	deadline := time.Now().Add(4 * time.Second)
 	for time.Now().Before(deadline) {
-		list, err := edgesOf(s.url)
+		list, err := edgesOf(s)
 		if err != nil {
 			t.Fatal(err)
 		}

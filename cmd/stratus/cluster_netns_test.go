@@ -186,8 +186,8 @@ func TestClusterNetns(t *testing.T) {
 	t.Logf("edges: %s", describeEdges(list))
 	want := map[string]string{"eu-west-1": netnsEdgeA, "us-east-1": netnsEdgeB}
 	for _, e := range list {
-		if e.Meta.API != "http://"+want[e.Name]+":8081" || e.Meta.Media != want[e.Name]+":3478" {
-			t.Errorf("%s listed with API %q and media %q, want its namespace address %s", e.Name, e.Meta.API, e.Meta.Media, want[e.Name])
+		if e.API != "http://"+want[e.Name]+":8081" || e.Media != want[e.Name]+":3478" {
+			t.Errorf("%s listed with API %q and media %q, want its namespace address %s", e.Name, e.API, e.Media, want[e.Name])
 		}
 	}
 

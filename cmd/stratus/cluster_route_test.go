@@ -20,7 +20,7 @@ func TestClusterRoutesToNearestEdge(t *testing.T) {
 	explain := func(q string) route.Decision {
 		t.Helper()
 		var d route.Decision
-		if err := getJSON(s.url+"/v1/route?"+q, &d); err != nil {
+		if err := s.getJSON("/v1/route?"+q, &d); err != nil {
 			t.Fatal(err)
 		}
 		return d

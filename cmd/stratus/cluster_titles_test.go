@@ -48,7 +48,7 @@ exec sleep 1000
 		t.Fatalf("title add: %v\n%s", err, out)
 	}
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, func(e edgeView) bool {
-		return slices.Contains(e.Meta.Titles, "leaky") == (e.Name == "eu-west-1")
+		return slices.Contains(e.Titles, "leaky") == (e.Name == "eu-west-1")
 	})
 	// eu-west-2 gossips no title either way: only its answer to the
 	// studio report shows that it has the catalog.
@@ -96,7 +96,7 @@ exec sleep 1000
 		return err == nil && slices.ContainsFunc(ts, func(x api.Title) bool { return x.ID == "leaky" }), fmt.Sprint(ts, err)
 	})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, func(e edgeView) bool {
-		return slices.Contains(e.Meta.Titles, "leaky") == (e.Name == "eu-west-1")
+		return slices.Contains(e.Titles, "leaky") == (e.Name == "eu-west-1")
 	})
 	p2 := dialPlayer(t, "player-2", s.url)
 	m2, err := p2.join("leaky", true)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"stratus/edge/api"
+	"stratus/trust"
 )
 
 // runDrain asks an edge to drain and follows it until its players are gone.
@@ -14,10 +15,16 @@ func runDrain(args []string) error {
 	fs := flag.NewFlagSet("drain", flag.ContinueOnError)
 	url := fs.String("edge", "http://127.0.0.1:8081", "edge API URL")
 	wait := fs.Duration("wait", time.Minute, "how long to follow the drain")
+	var op operatorTokenFlag
+	op.add(fs, "file of the operator token, sent to the edge")
 	if err := loadFlags(fs, args); err != nil {
 		return err
 	}
-	c, err := newEdgeClient(*url)
+	token, err := op.token()
+	if err != nil {
+		return err
+	}
+	c, err := newEdgeClient(*url, token)
 	if err != nil {
 		return err
 	}
@@ -44,4 +51,11 @@ func runDrain(args []string) error {
 	}
 }
 
-func newEdgeClient(url string) (*api.Client, error) { return api.NewClient(url, nil) }
+// drainCallTimeout bounds one call to the edge; the drain as a whole is
+// bounded by -wait.
+const drainCallTimeout = 10 * time.Second
+
+// newEdgeClient calls an edge's API as the operator.
+func newEdgeClient(url string, token trust.Token) (*api.Client, error) {
+	return api.NewClient(url, operatorHTTPClient(token, drainCallTimeout))
+}

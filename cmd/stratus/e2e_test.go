@@ -22,6 +22,7 @@ import (
 	"stratus/edge/api"
 	"stratus/internal/browser"
 	"stratus/signaling"
+	"stratus/trust"
 )
 
 // startStack runs the all-in-one stack on loopback with ephemeral ports.
@@ -31,6 +32,7 @@ func startStack(t *testing.T, edit func(*serveConfig)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Signal.OperatorToken = stackOperatorToken
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -54,6 +56,9 @@ func startStack(t *testing.T, edit func(*serveConfig)) string {
 	})
 	return "http://" + st.Addr().String()
 }
+
+// stackOperatorToken is the operator token of the stacks startStack runs.
+const stackOperatorToken trust.Token = "5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0"
 
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()

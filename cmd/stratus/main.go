@@ -4,6 +4,7 @@
 //	stratus edge     an edge node: runs players' games, gossips in its region's pool
 //	stratus signal   a signaling node: serves pages, routes players to edges
 //	stratus drain    takes an edge out of service, moving its players away
+//	stratus operator creates the operator token the signaling node requires
 //	stratus gpus     lists this machine's NVIDIA GPUs and their NVENC capacity
 //	stratus title    uploads, lists and retires a studio's titles
 //
@@ -35,6 +36,8 @@ func main() {
 		err = runSignal(os.Args[2:])
 	case "drain":
 		err = runDrain(os.Args[2:])
+	case "operator":
+		err = runOperator(os.Args[2:])
 	case "gpus":
 		err = runGPUs(os.Args[2:])
 	case "title":
@@ -61,6 +64,7 @@ commands:
   edge     run an edge node
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
+  operator token -file PATH: create the operator token if missing
   gpus     list this machine's NVIDIA GPUs and their NVENC capacity
   title    a studio's titles on a signaling node: add, list, rm
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"stratus/internal/clustertest"
 	"stratus/signaling/studio"
 )
 
@@ -133,12 +134,12 @@ func (s *onboardStack) waitOffered(t *testing.T, ids ...string) {
 	t.Helper()
 	poll(t, 10*time.Second, "the signaling node to see the titles offered", func() (bool, string) {
 		var edges []edgeView
-		if err := getJSON(s.base+"/v1/edges", &edges); err != nil || len(edges) == 0 {
+		if err := clustertest.GetJSON(clustertest.OperatorClient(stackOperatorToken), s.base+"/v1/edges", &edges); err != nil || len(edges) == 0 {
 			return false, fmt.Sprint(edges, err)
 		}
 		for _, id := range ids {
-			if !slices.Contains(edges[0].Meta.Titles, id) {
-				return false, fmt.Sprint(edges[0].Meta.Titles)
+			if !slices.Contains(edges[0].Titles, id) {
+				return false, fmt.Sprint(edges[0].Titles)
 			}
 		}
 		return true, ""

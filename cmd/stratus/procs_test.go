@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,17 +149,21 @@ func getJSON(url string, v any) error { return clustertest.GetJSON(httpc, url, v
 
 // ---- the cluster ---------------------------------------------------------------
 
-// cluster is one test's set of stratus processes sharing a cluster key.
+// cluster is one test's set of stratus processes sharing a cluster key
+// and an operator token.
 type testCluster struct {
-	t       *testing.T
-	bin     string
-	keyFile string
-	signals []*signalNode
-	edges   map[string]*edgeNode
+	t         *testing.T
+	bin       string
+	keyFile   string
+	tokenFile string
+	op        *http.Client // acts as the operator of this cluster
+	signals   []*signalNode
+	edges     map[string]*edgeNode
 }
 
 type signalNode struct {
 	*proc
+	op   *http.Client // the cluster's operator
 	name string
 	url  string            // player-facing base URL
 	lan  map[string]string // region → gossip address of this node's pool
@@ -177,7 +182,12 @@ type edgeNode struct {
 func newCluster(t *testing.T) *testCluster {
 	t.Helper()
 	clusterTest(t)
-	return &testCluster{t: t, bin: stratusBinary(t), keyFile: newKeyFile(t), edges: map[string]*edgeNode{}}
+	tokenFile, tok, err := clustertest.NewOperatorToken(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testCluster{t: t, bin: stratusBinary(t), keyFile: newKeyFile(t), tokenFile: tokenFile,
+		op: clustertest.OperatorClient(tok), edges: map[string]*edgeNode{}}
 }
 
 // newKeyFile writes a fresh cluster key (32 random bytes, base64) to a
@@ -200,6 +210,7 @@ type signalOpts struct {
 	regions []string          // regions routed for (a LAN pool each); default eu-west, us-east
 	lanIP   map[string]string // region → IP its pool binds; default 127.0.0.1
 	join    *signalNode
+	noToken bool // start it without the cluster's operator token
 	extra   []string
 }
 
@@ -214,7 +225,7 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 		o.regions = []string{"eu-west", "us-east"}
 	}
 	for attempt := 1; ; attempt++ {
-		s := &signalNode{name: o.name, lan: map[string]string{}}
+		s := &signalNode{name: o.name, op: c.op, lan: map[string]string{}}
 		addr := hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.TCP))
 		s.url = "http://" + addr
 		var lan, joinLAN []string
@@ -232,6 +243,9 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 		s.wan = hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.Both))
 		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,
 			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile}
+		if !o.noToken {
+			args = append(args, "-operator-token-file", c.tokenFile)
+		}
 		if o.join != nil {
 			args = append(args, "-join-lan", strings.Join(joinLAN, ","), "-join-wan", o.join.wan)
 		}
@@ -338,23 +352,36 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 	}
 }
 
-// edgeView is one entry of a signaling node's GET /v1/edges.
+// edgeView is one entry of a signaling node's GET /v1/edges, as an
+// operator's tools read it.
 type edgeView struct {
-	Name string       `json:"name"`
-	Meta cluster.Meta `json:"meta"`
+	Name     string   `json:"name"`
+	Region   string   `json:"region"`
+	API      string   `json:"api"`
+	Media    string   `json:"media"`
+	Capacity int      `json:"capacity"`
+	Free     int      `json:"free"`
+	Health   string   `json:"health"`
+	Titles   []string `json:"titles"`
+	State    string   `json:"state"`
+}
+
+// getJSON fetches a path of the node's operator endpoints into v.
+func (s *signalNode) getJSON(path string, v any) error {
+	return clustertest.GetJSON(s.op, s.url+path, v)
 }
 
 // edgesOf reads a signaling node's edge list.
-func edgesOf(signalURL string) ([]edgeView, error) {
+func edgesOf(s *signalNode) ([]edgeView, error) {
 	var out []edgeView
-	err := getJSON(signalURL+"/v1/edges", &out)
+	err := s.getJSON("/v1/edges", &out)
 	return out, err
 }
 
 func describeEdges(list []edgeView) string {
 	var parts []string
 	for _, e := range list {
-		parts = append(parts, fmt.Sprintf("%s(%s %s free %d/%d %s)", e.Name, e.Meta.Region, e.Meta.API, e.Meta.Free, e.Meta.Capacity, e.Meta.Health))
+		parts = append(parts, fmt.Sprintf("%s(%s %s free %d/%d %s %s)", e.Name, e.Region, e.API, e.Free, e.Capacity, e.Health, e.State))
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }
@@ -366,7 +393,7 @@ func waitEdges(t *testing.T, s *signalNode, limit time.Duration, want []string, 
 	want = slices.Sorted(slices.Values(want))
 	var got []edgeView
 	poll(t, limit, fmt.Sprintf("%s to list edges %v", s.name, want), func() (bool, string) {
-		list, err := edgesOf(s.url)
+		list, err := edgesOf(s)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -404,7 +431,7 @@ func startStandardCluster(t *testing.T, edgeExtra ...string) (*testCluster, *sig
 	return c, s
 }
 
-func okEdge(e edgeView) bool { return e.Meta.Health == cluster.HealthOK }
+func okEdge(e edgeView) bool { return e.Health == string(cluster.HealthOK) }
 
 // ---- the page -------------------------------------------------------------------
 

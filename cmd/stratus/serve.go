@@ -21,6 +21,7 @@ type serveConfig struct {
 	Edge     edge.Config
 	Signal   signaling.Config
 	titles   titleFlags
+	operator operatorTokenFlag
 }
 
 func (c serveConfig) Validate() error {
@@ -48,12 +49,15 @@ func serveFlags(args []string) (serveConfig, error) {
 	addEdgeFlags(fs, &cfg.Edge)
 	cfg.titles.add(fs)
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
+	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and the player-facing /metrics require")
 	studioCfg := addStudioFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	cfg.Signal.Studio = studioCfg()
-	return cfg, cfg.Validate()
+	tok, err := cfg.operator.token()
+	cfg.Signal.OperatorToken = tok
+	return cfg, errors.Join(err, cfg.Validate())
 }
 
 func addEdgeFlags(fs *flag.FlagSet, c *edge.Config) {
@@ -137,6 +141,7 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 		return nil, err
 	}
 	webSrv := newHTTPServer(s.sig.Handler(), reg)
+	webSrv.Handler = guardMetrics(webSrv.Handler, s.sig.RequireOperator)
 	webSrv.RegisterOnShutdown(s.sig.EndLongPolls)
 	s.srv.serve(webSrv, s.playerLn)
 	return s, nil

@@ -24,6 +24,7 @@ type signalConfig struct {
 	Location string
 	LogLevel string
 	g        gossipFlags
+	operator operatorTokenFlag
 	Signal   signaling.Config
 }
 
@@ -43,12 +44,19 @@ func signalFlags(args []string) (signalConfig, error) {
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	cfg.g.add(fs)
+	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and /metrics require")
 	studioCfg := addStudioFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	cfg.Signal.Studio = studioCfg()
 	var errs []error
+	tok, err := cfg.operator.token()
+	errs = append(errs, err)
+	cfg.Signal.OperatorToken = tok
+	// -dev already runs gossip without a key; without a token too, the
+	// operator's endpoints stay open rather than refuse the developer.
+	cfg.Signal.OperatorOpen = cfg.g.dev
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: %w", cfg.Addr, err))
 	}
@@ -126,6 +134,7 @@ func newSignalService(cfg signalConfig, log *slog.Logger) (*signalService, error
 		return nil, err
 	}
 	srv := newHTTPServer(sig.Handler(), reg)
+	srv.Handler = guardMetrics(srv.Handler, sig.RequireOperator)
 	srv.RegisterOnShutdown(sig.EndLongPolls)
 	n := &signalService{sig: sig}
 	n.srv.serve(srv, ln)

@@ -3,8 +3,8 @@
 // (benchmarks/failover, benchmarks/latency) share: that binary, built when
 // missing; its nodes run as child processes on this machine, with their
 // output in log files and kill -9 and SIGTERM at hand; their HTTP APIs
-// asked without a proxy; and the play page's state, read from
-// window.stratus in Chromium.
+// asked without a proxy, as the operator where they require it; and the
+// play page's state, read from window.stratus in Chromium.
 //
 // The benchmarks are programs, so nothing here calls t.Fatal: errors are
 // returned, and the tests wrap what they need with their *testing.T.
@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"stratus/trust"
 )
 
 // Process is one child process with its combined stdout and stderr in a
@@ -236,4 +238,21 @@ func GetJSON(hc *http.Client, url string, v any) error {
 		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
 	}
 	return json.Unmarshal(body, v)
+}
+
+// NewOperatorToken creates a fresh operator token in dir/operator.token,
+// as `stratus operator token` does, for a cluster's signaling nodes to
+// require and its tests to send.
+func NewOperatorToken(dir string) (path string, tok trust.Token, err error) {
+	path = filepath.Join(dir, "operator.token")
+	tok, _, err = trust.EnsureTokenFile(path)
+	return path, tok, err
+}
+
+// OperatorClient is HTTPClient acting as the operator: it sends token as
+// a Bearer token with every request.
+func OperatorClient(token trust.Token) *http.Client {
+	hc := HTTPClient()
+	hc.Transport = trust.BearerTransport{Token: token, Next: hc.Transport}
+	return hc
 }

@@ -2,11 +2,14 @@ package clustertest
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"stratus/trust"
 )
 
 func start(t *testing.T, dir, name, script string) *Process {
@@ -140,5 +143,38 @@ func TestStartEcho(t *testing.T) {
 		if !strings.Contains(echo.String(), want) || !p.LogContains(want) {
 			t.Errorf("%q is not both echoed (%q) and in the log:\n%s", want, echo.String(), p.LogText())
 		}
+	}
+}
+
+func TestOperatorClient(t *testing.T) {
+	path, tok, err := NewOperatorToken(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := trust.LoadToken(path); err != nil || again != tok {
+		t.Fatalf("LoadToken(%s) = %q, %v; want %q", path, again, err, tok)
+	}
+	guard := trust.NewOperator(tok, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(guard.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"active": 1}`))
+	})))
+	defer srv.Close()
+	var st struct{ Active int }
+	tests := []struct {
+		name string
+		hc   *http.Client
+		want string // in the error; "" for none
+	}{
+		{"operator", OperatorClient(tok), ""},
+		{"no token", HTTPClient(), "401"},
+		{"another token", OperatorClient(trust.Token(strings.Repeat("ab", 32))), "403"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := GetJSON(tt.hc, srv.URL+"/v1/edges", &st)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("GetJSON: %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
