@@ -3,7 +3,10 @@
 # one signaling node on http://127.0.0.1:8080 and three edges, two in region
 # eu-west (RTT probes answered ~10 ms late) and one in us-east (~80 ms), so
 # that near and far edges exist on loopback. Each process writes its pid to
-# run/cluster/<node>.pid and its log beside it. Ctrl-C stops them all.
+# run/cluster/<node>.pid and its log beside it. A node that dies (kill -9 it
+# to try failover) is reported and started again after a few seconds, so
+# the demo can be repeated; `scripts/cluster.sh restart <node>` restarts one
+# at once. Ctrl-C stops them all.
 # The signaling node's operator endpoints (/v1/sessions, /v1/edges,
 # /v1/route, /metrics) require the operator token in
 # run/cluster/operator.token.
@@ -12,6 +15,19 @@ cd "$(dirname "$0")/.."
 
 bin=${STRATUS_BIN:-bin/stratus}
 dir=run/cluster
+
+if [ "${1:-}" = "restart" ]; then
+	name=${2:?usage: scripts/cluster.sh restart <node>}
+	[ -f "$dir/$name.args" ] || { echo "no node $name in a running cluster ($dir/*.args)" >&2; exit 2; }
+	touch "$dir/$name.restart"
+	if pid=$(cat "$dir/$name.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
+		# A live node drains first, then starts again.
+		kill -TERM "$pid"
+	fi
+	echo "restarting $name"
+	exit 0
+fi
+
 mkdir -p "$dir"
 key_file=$dir/cluster.key
 if [ ! -s "$key_file" ]; then
@@ -22,24 +38,62 @@ fi
 token_file=$dir/operator.token
 "$bin" operator token -file "$token_file"
 
-pids=()
+# restartDelay is how long a dead node stays down: long enough for the
+# players on it to move elsewhere, short enough to repeat the demo.
+restartDelay=3
+
+rm -f "$dir"/*.args "$dir"/*.restart "$dir/.stopping"
+sups=()
 stop() {
 	trap - INT TERM EXIT
 	echo "stopping the cluster"
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	touch "$dir/.stopping"
+	for f in "$dir"/*.pid; do
+		[ -e "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
-	rm -f "$dir"/*.pid
+	rm -f "$dir"/*.pid "$dir"/*.args "$dir"/*.restart "$dir/.stopping"
 }
 trap stop INT TERM EXIT
 
-start() { # name, args...
+# supervise runs one node until the cluster stops, starting it again when
+# it dies: after restartDelay, or at once when asked (restart <node>).
+supervise() { # name, args...
 	local name=$1
 	shift
-	"$bin" "$@" -cluster-key-file "$key_file" > "$dir/$name.log" 2>&1 &
-	local pid=$!
-	echo "$pid" > "$dir/$name.pid"
-	pids+=("$pid")
-	echo "started $name (pid $pid, log $dir/$name.log)"
+	local runs=0
+	while [ ! -e "$dir/.stopping" ]; do
+		rm -f "$dir/$name.restart"
+		"$bin" "$@" -cluster-key-file "$key_file" >> "$dir/$name.log" 2>&1 &
+		local pid=$!
+		echo "$pid" > "$dir/$name.pid"
+		runs=$((runs + 1))
+		[ "$runs" -gt 1 ] && echo "restarted $name (pid $pid)"
+		local status=0
+		wait "$pid" 2>/dev/null || status=$?
+		rm -f "$dir/$name.pid"
+		# Ctrl-C reaches the nodes as well as this script: give the
+		# script a moment to say that the cluster is stopping.
+		sleep 0.3
+		[ -e "$dir/.stopping" ] && break
+		local why="exit status $status"
+		[ "$status" -gt 128 ] && why="killed by signal $((status - 128))"
+		echo "$name died ($why); it starts again in ${restartDelay}s, or now with: scripts/cluster.sh restart $name"
+		local waited=0
+		while [ "$waited" -lt $((restartDelay * 10)) ] && [ ! -e "$dir/$name.restart" ] && [ ! -e "$dir/.stopping" ]; do
+			sleep 0.1
+			waited=$((waited + 1))
+		done
+	done
+}
+
+start() { # name, args...
+	local name=$1
+	: > "$dir/$name.log"
+	echo "$*" > "$dir/$name.args"
+	supervise "$@" &
+	sups+=($!)
+	echo "started $name (log $dir/$name.log)"
 }
 
 start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:8080 \
@@ -57,5 +111,5 @@ edge us-east-1 us-east 39.0,-77.5 80ms 3 127.0.0.1:7947
 
 echo "Stratus cluster: open http://127.0.0.1:8080. Ctrl-C stops it."
 echo "edges: curl -H \"Authorization: Bearer \$(cat $token_file)\" http://127.0.0.1:8080/v1/edges"
-wait -n "${pids[@]}" || true
-echo "a node exited; see $dir/*.log"
+echo "failover: kill -9 \$(cat $dir/eu-west-1.pid); the node comes back by itself"
+wait "${sups[@]}" || true
