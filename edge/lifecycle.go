@@ -8,6 +8,7 @@ import (
 
 	"stratus/edge/api"
 	"stratus/encoder"
+	"stratus/internal/panics"
 	"stratus/session"
 	"stratus/stream"
 	"stratus/title"
@@ -146,9 +147,29 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 }
 
 // run drives one session from start to end, until ctx (the edge's) ends at
-// the latest, then frees its slot.
+// the latest, then frees its slot. A panic anywhere in it ends this session
+// only, logged with its stack; the slot is freed as for any other end.
 func (e *Edge) run(ctx context.Context, r *running) {
 	s := r.sess.Load()
+	err := e.play(ctx, r, s)
+	e.finish(ctx, r, s, err)
+}
+
+// play runs the session and its stats reporter until both have ended.
+func (e *Edge) play(ctx context.Context, r *running, s *session.Session) (err error) {
+	ran := false
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(e.log, "session panicked", "session", r.id, "title", r.title)
+			err = pe
+			if !ran {
+				// Run closes the title and encoder, even when stopped
+				// before its first frame.
+				s.Stop(pe)
+				s.Run(ctx)
+			}
+		}
+	}()
 	e.metrics.started.WithLabelValues(r.enc.Name()).Inc()
 	if r.gpu >= 0 {
 		e.log.Info("session started", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "gpu", r.gpu)
@@ -159,17 +180,46 @@ func (e *Edge) run(ctx context.Context, r *running) {
 		s.Stop(errors.New("connection lost before the session started"))
 	}
 	// The stats reporter ends with the session, and is waited for so that
-	// it sends nothing on a closed peer.
+	// it sends nothing on a closed peer. If it panics, the session ends.
 	reported := make(chan struct{})
 	go func() {
 		defer close(reported)
+		defer func() {
+			if pe := panics.From(recover()); pe != nil {
+				pe.Log(e.log, "stats reporter panicked", "session", r.id, "title", r.title)
+				s.Stop(pe)
+			}
+		}()
 		e.page.reportStats(r, s)
 	}()
-	err := s.Run(ctx)
+	ran = true
+	err = s.Run(ctx)
 	<-reported
+	return err
+}
+
+// finish tells the player why their session ended, when that is news to
+// them, and frees what the session held. The slot is freed even if telling
+// or counting panics.
+func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err error) {
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(e.log, "ending a session panicked", "session", r.id, "title", r.title)
+		}
+	}()
+	defer e.free(r)
 	if tellsPlayer(err) && ctx.Err() == nil {
 		e.page.ended(r, err)
 	}
+	st := s.Stats()
+	e.metrics.ended(st)
+	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
+		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
+		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
+}
+
+// free closes the session's connection and gives back its encoder and slot.
+func (e *Edge) free(r *running) {
 	r.peer.Close()
 	// Run has closed the encoder: its GPU slot is free.
 	e.encoders.Release(r.id)
@@ -177,11 +227,6 @@ func (e *Edge) run(ctx context.Context, r *running) {
 	r.stopGrace()
 	e.admit.release()
 	e.publish()
-	st := s.Stats()
-	e.metrics.ended(st)
-	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
-		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
-		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
 }
 
 // tellsPlayer says whether a session's end is news to its player: the game

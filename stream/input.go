@@ -96,6 +96,7 @@ func (p *Peer) ReadInput(dst []input.Event) []input.Event {
 // OnMessage on that channel's own goroutine, one message at a time, so the
 // decode scratch slice can live in the closure.
 func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
+	defer p.contain("data channel")
 	label := dc.Label()
 	log := p.log.With("channel", label)
 	switch label {
@@ -113,6 +114,7 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 	}
 	var scratch []input.Event
 	dc.OnMessage(func(m webrtc.DataChannelMessage) {
+		defer p.contain("input message")
 		if p.closed.Load() {
 			return
 		}

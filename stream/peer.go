@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"stratus/internal/panics"
+
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
@@ -141,7 +143,10 @@ func (p *Peer) setup() error {
 	if err := p.addAudio(); err != nil {
 		return err
 	}
-	p.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.updateState() })
+	p.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
+		defer p.contain("connection state")
+		p.updateState()
+	})
 	p.pc.OnDataChannel(p.onDataChannel)
 	return nil
 }
@@ -232,12 +237,28 @@ func (p *Peer) report(s State) {
 func (p *Peer) requestKeyframe() { p.keyframes.request() }
 
 func (p *Peer) fireKeyframe() {
+	defer p.contain("keyframe request")
 	if p.closed.Load() {
 		return
 	}
 	p.c.keyframeRequests.Add(1)
 	if p.cfg.OnKeyframeRequest != nil {
 		p.cfg.OnKeyframeRequest()
+	}
+}
+
+// contain stops a panic on one of the peer's goroutines (Pion's callbacks,
+// its timers, its own loops) from ending the process: it logs the panic with
+// its stack and closes the peer, which ends the player's session through
+// OnState as any lost connection does. Defer it directly: recover works
+// only there. Close runs on a goroutine of its own because it waits for the
+// peer's loops, which may be the one that panicked; it ends when Close
+// returns.
+func (p *Peer) contain(where string) {
+	if pe := panics.From(recover()); pe != nil {
+		p.c.panics.Add(1)
+		pe.Log(p.log, "peer panicked, closing the connection", "in", where)
+		go p.Close()
 	}
 }
 

@@ -1,0 +1,93 @@
+package edge
+
+import (
+	"testing"
+	"time"
+
+	"stratus/title"
+	"stratus/title/builtin"
+	"stratus/title/testpattern"
+)
+
+// crashTitle is the test pattern with a bug: its Render panics from frame
+// crashAt on.
+type crashTitle struct {
+	title.Title
+	crashAt, frames int
+}
+
+func (c *crashTitle) Render(now time.Time) (*title.Frame, error) {
+	c.frames++
+	if c.frames > c.crashAt {
+		var m map[string]int
+		m["boom"]++ // assignment to a nil map: a bug, as a title would have one
+	}
+	return c.Title.Render(now)
+}
+
+// catalogWith is the built-in catalog plus ds.
+func catalogWith(t *testing.T, ds ...title.Descriptor) *title.Catalog {
+	t.Helper()
+	cat, err := title.NewCatalog(append(builtin.Descriptors(), ds...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// TestPanicEndsOneSession: a title that panics mid-game ends its own
+// session, and its slot comes back; the edge, and the other player's game
+// on it, go on.
+func TestPanicEndsOneSession(t *testing.T) {
+	crashing := testpattern.Descriptor()
+	crashing.ID, crashing.Name = "crashing", "Crashing"
+	crashing.New = func(o title.Options) (title.Title, error) {
+		tp, err := testpattern.New(o)
+		if err != nil {
+			return nil, err
+		}
+		return &crashTitle{Title: tp, crashAt: 30}, nil
+	}
+	e, c, _ := newTestEdgeWith(t, catalogWith(t, crashing), 2)
+
+	steady := joinPlayer(t, c)
+	frames := func() int64 {
+		r, ok := e.sessions.get(steady.id)
+		if !ok {
+			return -1
+		}
+		return r.sess.Load().Stats().Frames
+	}
+	crash := joinPlayerTo(t, c, "crashing")
+
+	// Polled: the crash comes after 30 frames, half a second at 60 fps.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := e.sessions.get(crash.id); !ok && e.Status().Free == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the panicking session still holds its slot: %+v", e.Status())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := frames()
+	if before < 0 {
+		t.Fatal("the other session ended with the panicking one")
+	}
+	// The other game keeps producing frames: polled for a second's worth.
+	deadline = time.Now().Add(5 * time.Second)
+	for frames() < before+30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the other session stalled at %d frames after the panic (was %d)", frames(), before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("panicking session ended, slot freed (free %d); the other session went from %d to %d frames",
+		e.Status().Free, before, frames())
+
+	// The freed slot takes a new player.
+	if p := joinPlayer(t, c); p.id == "" {
+		t.Fatal("no session id for the player after the panic")
+	}
+}
