@@ -68,6 +68,11 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, answer string, err error) {
 	// r outlives a failed set-up inside the peer's callbacks, so it is never
 	// reset to nil.
+	// The offer is checked before anything is started for it: a garbage
+	// offer must not cost a game process or an encoder.
+	if err := stream.CheckOffer(req.Offer); err != nil {
+		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
+	}
 	r := newRunning(newID(), desc.ID)
 	var closers []func() error
 	defer func() {

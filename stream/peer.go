@@ -157,7 +157,7 @@ func (p *Peer) Answer(offerSDP string) (string, error) {
 	if p.closed.Load() {
 		return "", ErrClosed
 	}
-	if err := checkOffer(offerSDP); err != nil {
+	if err := CheckOffer(offerSDP); err != nil {
 		return "", err
 	}
 	offer := webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}

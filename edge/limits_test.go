@@ -1,9 +1,13 @@
 package edge
 
 import (
+	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"stratus/edge/api"
 	"stratus/title"
 	"stratus/title/builtin"
 	"stratus/title/testpattern"
@@ -89,5 +93,44 @@ func TestPanicEndsOneSession(t *testing.T) {
 	// The freed slot takes a new player.
 	if p := joinPlayer(t, c); p.id == "" {
 		t.Fatal("no session id for the player after the panic")
+	}
+}
+
+// TestBadOfferStartsNothing: an offer the edge cannot serve is refused
+// before the title is started, so garbage costs no game process.
+func TestBadOfferStartsNothing(t *testing.T) {
+	var started atomic.Int32
+	counted := testpattern.Descriptor()
+	counted.ID = "counted"
+	counted.New = func(o title.Options) (title.Title, error) {
+		started.Add(1)
+		return testpattern.New(o)
+	}
+	e, c, _ := newTestEdgeWith(t, catalogWith(t, counted), 1)
+	for _, tt := range []struct{ name, offer string }{
+		{"garbage", "v=0 garbage"},
+		{"not sdp", strings.Repeat("\x00", 1000)},
+		{"no video", "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
+		{"section flood", "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
+			strings.Repeat("m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n", 1000)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.CreateSession(context.Background(), api.CreateRequest{Title: "counted", Offer: tt.offer})
+			if code(err) != api.CodeBadMessage {
+				t.Fatalf("got %v, want code %s", err, api.CodeBadMessage)
+			}
+			t.Logf("refused: %v", err)
+		})
+	}
+	if n := started.Load(); n != 0 {
+		t.Fatalf("the title was started %d times for offers that were refused", n)
+	}
+	if st := e.Status(); st.Free != 1 {
+		t.Fatalf("free slots %d after refusals, want 1", st.Free)
+	}
+	// A good offer still starts it, once.
+	joinPlayerTo(t, c, "counted")
+	if n := started.Load(); n != 1 {
+		t.Fatalf("title started %d times for one player", n)
 	}
 }
