@@ -63,6 +63,7 @@ type Peer struct {
 	in        inputQueue
 	keyframes keyframeGate
 	control   atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
+	channels  atomic.Int32                       // data channels accepted, against maxDataChannels
 
 	stateMu  sync.Mutex   // orders state reports
 	state    State        // guarded by stateMu
