@@ -2,12 +2,14 @@ package edge
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"stratus/edge/api"
+	"stratus/stream"
 	"stratus/title"
 	"stratus/title/builtin"
 	"stratus/title/testpattern"
@@ -132,5 +134,47 @@ func TestBadOfferStartsNothing(t *testing.T) {
 	joinPlayerTo(t, c, "counted")
 	if n := started.Load(); n != 1 {
 		t.Fatalf("title started %d times for one player", n)
+	}
+}
+
+// TestCandidateLimit: a player trickling candidates without end is cut off
+// at the limit with rate_limited; a candidate that does not parse is a bad
+// message; the session plays on.
+func TestCandidateLimit(t *testing.T) {
+	e, c, _ := newTestEdge(t, 1)
+	p := joinPlayer(t, c)
+	ctx := context.Background()
+	mid := "0"
+	cand := func(i int) api.Candidate {
+		return api.Candidate{Candidate: fmt.Sprintf("candidate:%d 1 udp 2130706431 127.0.0.1 %d typ host", i, 20000+i), SDPMid: &mid}
+	}
+	if err := c.AddCandidate(ctx, p.id, api.Candidate{Candidate: "candidate:garbage", SDPMid: &mid}); code(err) != api.CodeBadMessage {
+		t.Fatalf("garbage candidate: %v, want code %s", err, api.CodeBadMessage)
+	}
+	var accepted, limited int
+	for i := range 1000 {
+		err := c.AddCandidate(ctx, p.id, cand(i))
+		switch {
+		case err == nil:
+			accepted++
+		case code(err) == api.CodeRateLimited:
+			limited++
+		default:
+			t.Fatalf("candidate %d: %v", i, err)
+		}
+	}
+	t.Logf("sent 1 garbage and 1000 good candidates: %d accepted, %d refused as %s", accepted, limited, api.CodeRateLimited)
+	if accepted != stream.MaxCandidates-1 || limited != 1000-accepted {
+		t.Fatalf("%d accepted and %d limited, want %d and the rest", accepted, limited, stream.MaxCandidates-1)
+	}
+	r, ok := e.sessions.get(p.id)
+	if !ok {
+		t.Fatal("the session ended under the candidate flood")
+	}
+	if n := r.peer.Stats().CandidatesRefused; n != uint64(limited) {
+		t.Errorf("CandidatesRefused %d, want %d", n, limited)
+	}
+	if st := r.peer.State(); st != stream.StateConnected {
+		t.Errorf("connection %v after the flood", st)
 	}
 }

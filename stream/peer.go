@@ -58,12 +58,13 @@ type Peer struct {
 	videoSSRC uint32
 	bwe       cc.BandwidthEstimator // set by attachBWE during NewPeerConnection
 
-	c         counters
-	video     videoOut
-	in        inputQueue
-	keyframes keyframeGate
-	control   atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
-	channels  atomic.Int32                       // data channels accepted, against maxDataChannels
+	c          counters
+	video      videoOut
+	in         inputQueue
+	keyframes  keyframeGate
+	control    atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
+	channels   atomic.Int32                       // data channels accepted, against maxDataChannels
+	candidates atomic.Int32                       // candidates trickled, against MaxCandidates
 
 	stateMu  sync.Mutex   // orders state reports
 	state    State        // guarded by stateMu
@@ -185,20 +186,39 @@ func (p *Peer) Answer(offerSDP string) (string, error) {
 	return p.pc.LocalDescription().SDP, nil
 }
 
+// MaxCandidates bounds the candidates one player may trickle. A browser
+// gathers a host candidate or two per interface and address family, one
+// reflexive and a few relayed: a dozen or two. Past the bound a page is
+// broken or hostile, and each candidate Pion keeps costs connectivity
+// checks for the peer's life.
+const MaxCandidates = 64
+
+// ErrTooManyCandidates is returned by AddCandidate past MaxCandidates.
+var ErrTooManyCandidates = fmt.Errorf("stream: more than %d candidates from one player", MaxCandidates)
+
+// ErrBadCandidate wraps AddCandidate's error for a candidate that does not
+// parse.
+var ErrBadCandidate = errors.New("stream: bad candidate")
+
 // AddCandidate adds a candidate the page trickled. An ICE-lite edge never
 // needs them, because it learns the player's address from the player's own
 // checks, but they are accepted so signaling need not know; one that
-// arrives before the offer is dropped for the same reason.
+// arrives before the offer is dropped for the same reason. Every call
+// counts against MaxCandidates, dropped or not.
 func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 	if p.closed.Load() {
 		return ErrClosed
+	}
+	if p.candidates.Add(1) > MaxCandidates {
+		p.c.candidatesRefused.Add(1)
+		return ErrTooManyCandidates
 	}
 	if p.pc.RemoteDescription() == nil {
 		p.log.Debug("candidate before offer ignored")
 		return nil
 	}
 	if err := p.pc.AddICECandidate(c); err != nil {
-		return fmt.Errorf("stream: add candidate: %w", err)
+		return fmt.Errorf("%w: %w", ErrBadCandidate, err)
 	}
 	return nil
 }
