@@ -95,3 +95,48 @@ func TestChannelFlood(t *testing.T) {
 		t.Fatalf("state %v after the flood", st)
 	}
 }
+
+// TestCallbackPanicClosesPeer: a panic in a callback the peer runs for the
+// player (here the keyframe request a PLI triggers) closes that peer's
+// connection, logged and counted, and nothing else; another peer on the
+// same engine plays on.
+func TestCallbackPanicClosesPeer(t *testing.T) {
+	e := testEngine(t, nil)
+	var ev peerEvents
+	cfg := ev.config("buggy")
+	cfg.OnKeyframeRequest = func() { panic("keyframe handler bug") }
+	p, err := e.NewPeer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var okEv peerEvents
+	other, err := e.NewPeer(okEv.config("other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	c := newClient(t, clientOptions{})
+	c.connect(p)
+	oc := newClient(t, clientOptions{})
+	oc.connect(other)
+	oc.waitConnected(other)
+
+	// Connecting asks for a keyframe, which panics; a PLI would too.
+	waitFor(t, 10*time.Second, "the panicking peer was not closed", func() bool {
+		return p.State() == StateClosed
+	})
+	if n := p.Stats().Panics; n != 1 {
+		t.Errorf("Panics %d, want 1", n)
+	}
+	if st := other.State(); st != StateConnected {
+		t.Fatalf("the other peer is %v", st)
+	}
+	if err := other.WriteVideo(keyframe(2), true, 20*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := oc.nextPacket(5 * time.Second); !ok {
+		t.Fatal("the other peer sends no video after the panic")
+	}
+	t.Logf("panicking peer closed (Panics %d); the other peer still %v and sending", p.Stats().Panics, other.State())
+}
