@@ -15,7 +15,7 @@ import (
 // arrival, and the player's stream and input go on; goroutines and heap
 // come back down.
 func TestChannelFlood(t *testing.T) {
-	const flood = 5000
+	const flood = floodChannels
 	e := testEngine(t, nil)
 	var ev peerEvents
 	p, err := e.NewPeer(ev.config("flooder"))
