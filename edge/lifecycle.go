@@ -216,6 +216,9 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 	if tellsPlayer(err) && ctx.Err() == nil {
 		e.page.ended(r, err)
 	}
+	if pe := (*panics.Error)(nil); errors.As(err, &pe) || r.peer.Stats().Panics > 0 {
+		e.metrics.panicked.Inc()
+	}
 	st := s.Stats()
 	e.metrics.ended(st)
 	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"stratus/edge/api"
 	"stratus/stream"
 	"stratus/title"
@@ -88,6 +90,13 @@ func TestPanicEndsOneSession(t *testing.T) {
 			t.Fatalf("the other session stalled at %d frames after the panic (was %d)", frames(), before)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	var m dto.Metric
+	if err := e.metrics.panicked.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.GetCounter().GetValue(); n != 1 {
+		t.Errorf("sessions_panicked_total %v, want 1", n)
 	}
 	t.Logf("panicking session ended, slot freed (free %d); the other session went from %d to %d frames",
 		e.Status().Free, before, frames())
