@@ -82,6 +82,14 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 			}
 		}
 	}()
+	// Runs before the closers: a panic (a title's constructor, say) becomes
+	// the error that closes what was built, and Start gives the slot back.
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(e.log, "session set-up panicked", "session", r.id, "title", desc.ID)
+			err = pe
+		}
+	}()
 
 	t, err := desc.New(title.Options{Session: r.id})
 	if err != nil {

@@ -187,3 +187,21 @@ func TestCandidateLimit(t *testing.T) {
 		t.Errorf("connection %v after the flood", st)
 	}
 }
+
+// TestSetUpPanic: a title whose constructor panics fails that one join,
+// with the slot given back, and the edge takes the next player.
+func TestSetUpPanic(t *testing.T) {
+	broken := testpattern.Descriptor()
+	broken.ID = "broken"
+	broken.New = func(title.Options) (title.Title, error) { panic("constructor bug") }
+	e, c, _ := newTestEdgeWith(t, catalogWith(t, broken), 1)
+	_, err := c.CreateSession(context.Background(), api.CreateRequest{Title: "broken", Offer: offer(t)})
+	if code(err) != api.CodeInternal {
+		t.Fatalf("got %v, want code %s", err, api.CodeInternal)
+	}
+	if st := e.Status(); st.Free != 1 {
+		t.Fatalf("free slots %d after a panicking set-up, want 1", st.Free)
+	}
+	joinPlayer(t, c)
+	t.Logf("set-up panic answered %v; the slot was given back and the next player joined", err)
+}
