@@ -35,6 +35,8 @@ const (
 	// sctpReceiveBuffer bounds the input a peer's association may have
 	// queued unread (SCTP's receive window); Pion's default is 1 MiB.
 	sctpReceiveBuffer = 256 << 10
+	// maxLoggedLabel is how much of a channel's label a log line shows.
+	maxLoggedLabel = 32
 )
 
 // Input queue bounds. The session drains the queue every game frame, so it
@@ -117,7 +119,12 @@ func (p *Peer) ReadInput(dst []input.Event) []input.Event {
 func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 	defer p.contain("data channel")
 	label := dc.Label()
-	log := p.log.With("channel", label)
+	logged := label
+	if len(logged) > maxLoggedLabel {
+		// The page picks labels, up to 64 KiB of them.
+		logged = logged[:maxLoggedLabel] + "…"
+	}
+	log := p.log.With("channel", logged)
 	if label != labelInput && label != labelMotion {
 		// An outdated or modified page: closed, counted, never applied.
 		p.refuseChannel(dc, log, "unknown data channel closed")
