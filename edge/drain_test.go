@@ -21,9 +21,16 @@ import (
 type player struct {
 	id       string
 	controls chan input.Control
+	pc       *webrtc.PeerConnection
 }
 
 func joinPlayer(t *testing.T, c *api.Client) *player {
+	t.Helper()
+	return joinPlayerTo(t, c, "testpattern")
+}
+
+// joinPlayerTo joins a player to title id.
+func joinPlayerTo(t *testing.T, c *api.Client, id string) *player {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -46,7 +53,7 @@ func joinPlayer(t *testing.T, c *api.Client) *player {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &player{controls: make(chan input.Control, 64)}
+	p := &player{controls: make(chan input.Control, 64), pc: pc}
 	opened := make(chan struct{})
 	dc.OnOpen(func() { close(opened) })
 	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
@@ -68,7 +75,7 @@ func joinPlayer(t *testing.T, c *api.Client) *player {
 		t.Fatal(err)
 	}
 	<-gathered
-	resp, err := c.CreateSession(context.Background(), api.CreateRequest{Title: "testpattern", Offer: pc.LocalDescription().SDP})
+	resp, err := c.CreateSession(context.Background(), api.CreateRequest{Title: id, Offer: pc.LocalDescription().SDP})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,5 +206,17 @@ func (e *Edge) AddCandidate(id string, c api.Candidate) error {
 	if !ok {
 		return api.Errorf(api.CodeNotFound, "no session %q", id)
 	}
-	return r.peer.AddCandidate(toICE(c))
+	err := r.peer.AddCandidate(toICE(c))
+	switch {
+	case errors.Is(err, stream.ErrTooManyCandidates):
+		// Rate limited, not a bad message: each candidate is well formed,
+		// the player has used up the session's allowance, and the code
+		// tells signaling and the page to stop sending.
+		return api.Errorf(api.CodeRateLimited, "%v", err)
+	case errors.Is(err, stream.ErrBadCandidate):
+		return api.Errorf(api.CodeBadMessage, "%v", err)
+	case errors.Is(err, stream.ErrClosed):
+		return api.Errorf(api.CodeNotFound, "session %q has ended", id)
+	}
+	return err
 }

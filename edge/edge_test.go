@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"stratus/edge/api"
+	"stratus/title"
 	"stratus/title/builtin"
 )
 
@@ -80,16 +81,22 @@ func closeEdge(t *testing.T, e *Edge) {
 // change its configuration.
 func newTestEdge(t *testing.T, capacity int, opts ...func(*Config)) (*Edge, *api.Client, string) {
 	t.Helper()
+	cat, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newTestEdgeWith(t, cat, capacity, opts...)
+}
+
+// newTestEdgeWith is newTestEdge offering the titles of cat.
+func newTestEdgeWith(t *testing.T, cat *title.Catalog, capacity int, opts ...func(*Config)) (*Edge, *api.Client, string) {
+	t.Helper()
 	noLeaks(t)
 	cfg := DefaultConfig()
 	cfg.Name, cfg.Capacity = "test-edge", capacity
 	cfg.Stream.ListenIP, cfg.Stream.UDPPort, cfg.Stream.TCPPort = "127.0.0.1", 0, -1
 	for _, o := range opts {
 		o(&cfg)
-	}
-	cat, err := builtin.Catalog()
-	if err != nil {
-		t.Fatal(err)
 	}
 	e, err := New(cfg, cat, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"stratus/edge/api"
 	"stratus/encoder"
+	"stratus/internal/panics"
 	"stratus/session"
 	"stratus/stream"
 	"stratus/title"
@@ -67,6 +68,11 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, answer string, err error) {
 	// r outlives a failed set-up inside the peer's callbacks, so it is never
 	// reset to nil.
+	// The offer is checked before anything is started for it: a garbage
+	// offer must not cost a game process or an encoder.
+	if err := stream.CheckOffer(req.Offer); err != nil {
+		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
+	}
 	r := newRunning(newID(), desc.ID)
 	var closers []func() error
 	defer func() {
@@ -74,6 +80,14 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 			for i := len(closers) - 1; i >= 0; i-- {
 				closers[i]()
 			}
+		}
+	}()
+	// Runs before the closers: a panic (a title's constructor, say) becomes
+	// the error that closes what was built, and Start gives the slot back.
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(e.log, "session set-up panicked", "session", r.id, "title", desc.ID)
+			err = pe
 		}
 	}()
 
@@ -146,9 +160,29 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 }
 
 // run drives one session from start to end, until ctx (the edge's) ends at
-// the latest, then frees its slot.
+// the latest, then frees its slot. A panic anywhere in it ends this session
+// only, logged with its stack; the slot is freed as for any other end.
 func (e *Edge) run(ctx context.Context, r *running) {
 	s := r.sess.Load()
+	err := e.play(ctx, r, s)
+	e.finish(ctx, r, s, err)
+}
+
+// play runs the session and its stats reporter until both have ended.
+func (e *Edge) play(ctx context.Context, r *running, s *session.Session) (err error) {
+	ran := false
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(e.log, "session panicked", "session", r.id, "title", r.title)
+			err = pe
+			if !ran {
+				// Run closes the title and encoder, even when stopped
+				// before its first frame.
+				s.Stop(pe)
+				s.Run(ctx)
+			}
+		}
+	}()
 	e.metrics.started.WithLabelValues(r.enc.Name()).Inc()
 	if r.gpu >= 0 {
 		e.log.Info("session started", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "gpu", r.gpu)
@@ -159,17 +193,49 @@ func (e *Edge) run(ctx context.Context, r *running) {
 		s.Stop(errors.New("connection lost before the session started"))
 	}
 	// The stats reporter ends with the session, and is waited for so that
-	// it sends nothing on a closed peer.
+	// it sends nothing on a closed peer. If it panics, the session ends.
 	reported := make(chan struct{})
 	go func() {
 		defer close(reported)
+		defer func() {
+			if pe := panics.From(recover()); pe != nil {
+				pe.Log(e.log, "stats reporter panicked", "session", r.id, "title", r.title)
+				s.Stop(pe)
+			}
+		}()
 		e.page.reportStats(r, s)
 	}()
-	err := s.Run(ctx)
+	ran = true
+	err = s.Run(ctx)
 	<-reported
+	return err
+}
+
+// finish tells the player why their session ended, when that is news to
+// them, and frees what the session held. The slot is freed even if telling
+// or counting panics.
+func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err error) {
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(e.log, "ending a session panicked", "session", r.id, "title", r.title)
+		}
+	}()
+	defer e.free(r)
 	if tellsPlayer(err) && ctx.Err() == nil {
 		e.page.ended(r, err)
 	}
+	if pe := (*panics.Error)(nil); errors.As(err, &pe) || r.peer.Stats().Panics > 0 {
+		e.metrics.panicked.Inc()
+	}
+	st := s.Stats()
+	e.metrics.ended(st)
+	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
+		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
+		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
+}
+
+// free closes the session's connection and gives back its encoder and slot.
+func (e *Edge) free(r *running) {
 	r.peer.Close()
 	// Run has closed the encoder: its GPU slot is free.
 	e.encoders.Release(r.id)
@@ -177,11 +243,6 @@ func (e *Edge) run(ctx context.Context, r *running) {
 	r.stopGrace()
 	e.admit.release()
 	e.publish()
-	st := s.Stats()
-	e.metrics.ended(st)
-	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
-		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
-		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
 }
 
 // tellsPlayer says whether a session's end is news to its player: the game

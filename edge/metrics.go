@@ -19,6 +19,9 @@ type metrics struct {
 	// fallbacks counts sessions whose NVENC was lost and that went on
 	// with x264.
 	fallbacks prometheus.Counter
+	// panicked counts sessions ended by a panic (contained: the edge
+	// went on), in the session or on its connection.
+	panicked prometheus.Counter
 
 	active, capacity, titles, catalogRev *prometheus.Desc
 	fps, encodeMs, bitrate, rtt, loss    *prometheus.Desc
@@ -43,6 +46,7 @@ func newMetrics(e *Edge) *metrics {
 		started:      started,
 		fallbacks:    c("encoder_fallbacks_total", "Sessions whose NVENC encoder was lost and that went on with x264."),
 		failed:       c("sessions_failed_total", "Sessions whose set-up failed."),
+		panicked:     c("sessions_panicked_total", "Sessions ended by a panic in their game, encoder or connection; the edge went on."),
 		refused:      c("sessions_refused_total", "Joins refused because the edge was full."),
 		endedFrames:  c("ended_frames_total", "Frames sent by sessions that have ended."),
 		endedSkipped: c("ended_frames_skipped_total", "Frames skipped by sessions that have ended."),
@@ -73,7 +77,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.started.Collect(ch)
-	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.fallbacks} {
+	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.fallbacks, m.panicked} {
 		ch <- c
 	}
 	st := m.e.Status()

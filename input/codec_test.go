@@ -120,3 +120,18 @@ func TestReceiver(t *testing.T) {
 		t.Fatalf("stale = %d, repeats = %d, want 2 and 1", r.Stale, r.Repeats)
 	}
 }
+
+func TestReceiverPadLimit(t *testing.T) {
+	var r Receiver
+	for _, tt := range []struct {
+		pad  uint8
+		want bool
+	}{{0, true}, {MaxPads - 1, true}, {MaxPads, false}, {255, false}} {
+		if _, ok := r.Accept(Event{Kind: KindGamepad, Seq: 1, Pad: tt.pad, Buttons: 1}); ok != tt.want {
+			t.Errorf("pad %d accepted %v, want %v", tt.pad, ok, tt.want)
+		}
+	}
+	if r.ExtraPads != 2 {
+		t.Errorf("ExtraPads %d, want 2", r.ExtraPads)
+	}
+}

@@ -53,7 +53,8 @@
 // scaled from -1..1 to -32767..32767, lt and rt the analog triggers
 // (buttons 6 and 7) scaled to 0..255. The page sends it whenever the state
 // changes, and may re-send it on the lossy channel; the edge passes a title
-// only changes, so a title counts one event per change.
+// only changes, so a title counts one event per change. pad is 0..MaxPads-1;
+// events for higher pads are dropped and counted.
 //
 // Touch phases: 0 start, 1 move, 2 end, 3 cancel; x and y as for MouseMove.
 // Touch starts and ends go on "input"; moves may go on either channel.

@@ -1,5 +1,11 @@
 package input
 
+// MaxPads is how many gamepads one player may use: a couch's worth. The
+// wire format allows 256, and a process title makes a kernel device for
+// each pad it sees, so events for pads from MaxPads on are dropped here
+// (and counted in Receiver.ExtraPads) before any title sees them.
+const MaxPads = 4
+
 // Receiver turns the events of one player's channels into the events a title
 // sees: it drops stale state messages from the unordered channel and derives
 // relative mouse motion from the running sums.
@@ -18,6 +24,9 @@ type Receiver struct {
 	// applied: the page re-sends state on the lossy channel, and a title
 	// sees only changes.
 	Repeats uint64
+	// ExtraPads counts gamepad messages dropped because their pad index
+	// is MaxPads or more.
+	ExtraPads uint64
 }
 
 type padState struct {
@@ -41,6 +50,10 @@ func (r *Receiver) Accept(e Event) (Event, bool) {
 		}
 		r.haveMove, r.moveSeq, r.accX, r.accY = true, e.Seq, e.AccX, e.AccY
 	case KindGamepad:
+		if e.Pad >= MaxPads {
+			r.ExtraPads++
+			return e, false
+		}
 		if r.pads == nil {
 			r.pads = make(map[uint8]padState)
 		}

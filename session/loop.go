@@ -111,6 +111,12 @@ func (l *loop) frame(now, due time.Time) error {
 		s.cfg.Title.Input(ev)
 	}
 	s.stats.staleInput.Store(int64(l.recv.Stale))
+	if n := int64(l.recv.ExtraPads); n != s.stats.extraPads.Load() {
+		if s.stats.extraPads.Swap(n) == 0 {
+			// Once a session: a page sending more pads does so every frame.
+			s.log.Warn("gamepad events beyond the pad limit dropped", "limit", input.MaxPads)
+		}
+	}
 
 	t0 := time.Now()
 	f, err := s.cfg.Title.Render(now)

@@ -14,6 +14,7 @@ import (
 	"stratus/encoder"
 	"stratus/encoder/yuv"
 	"stratus/input"
+	"stratus/internal/panics"
 	"stratus/title"
 )
 
@@ -146,15 +147,41 @@ func (s *Session) Err() error {
 // Run drives the session until ctx ends, Stop is called, a timeout expires
 // or the pipeline fails. It closes the title and the encoder before it
 // returns, and returns why it ended.
+//
+// A panic in the title, the encoder or the loop ends this session only:
+// it is logged with its stack and Run returns it as a *panics.Error.
 func (s *Session) Run(ctx context.Context) (err error) {
 	defer func() {
 		s.endErr = err
-		s.cfg.Title.Close()
-		s.cfg.Encoder.Close()
+		s.closeOwned()
 		close(s.done)
+	}()
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(s.log, "session panicked")
+			err = pe
+		}
 	}()
 	l := newLoop(s)
 	return l.run(ctx)
+}
+
+// closeOwned closes the title and the encoder; a panic in either is logged,
+// and the other is still closed.
+func (s *Session) closeOwned() {
+	for _, c := range []struct {
+		what  string
+		close func() error
+	}{{"title", s.cfg.Title.Close}, {"encoder", s.cfg.Encoder.Close}} {
+		func() {
+			defer func() {
+				if pe := panics.From(recover()); pe != nil {
+					pe.Log(s.log, "closing panicked", "what", c.what)
+				}
+			}()
+			c.close()
+		}()
+	}
 }
 
 // ForceIDR asks for the next frame to be an IDR (a PLI or FIR from the

@@ -32,9 +32,12 @@ type Stats struct {
 	SendErrors    int64     `json:"send_errors"`
 	Inputs        int64     `json:"inputs"`
 	StaleInput    int64     `json:"stale_input"`
-	IDRRequests   int64     `json:"idr_requests"`
-	BytesSent     int64     `json:"bytes_sent"`
-	AudioPackets  int64     `json:"audio_packets"`
+	// ExtraPads counts gamepad events dropped for a pad index of
+	// input.MaxPads or more.
+	ExtraPads    int64 `json:"extra_pads"`
+	IDRRequests  int64 `json:"idr_requests"`
+	BytesSent    int64 `json:"bytes_sent"`
+	AudioPackets int64 `json:"audio_packets"`
 	// SendLateMs is how long after its slot's due time each of the last
 	// frames was handed to the connection (pacing jitter), p50 and p99.
 	SendLateP50Ms float64 `json:"send_late_p50_ms"`
@@ -57,6 +60,7 @@ type statsRecorder struct {
 	base Stats
 
 	skipped, sendErrors, inputs, staleInput, idrRequests atomic.Int64
+	extraPads                                            atomic.Int64
 	targetBitrate, audioPackets                          atomic.Int64
 
 	mu        sync.Mutex
@@ -138,6 +142,7 @@ func (s *Session) Stats() Stats {
 	st.SendErrors = r.sendErrors.Load()
 	st.Inputs = r.inputs.Load()
 	st.StaleInput = r.staleInput.Load()
+	st.ExtraPads = r.extraPads.Load()
 	st.IDRRequests = r.idrRequests.Load()
 	st.TargetBitrate = r.targetBitrate.Load()
 	st.AudioPackets = r.audioPackets.Load()

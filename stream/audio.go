@@ -27,6 +27,7 @@ func (p *Peer) addAudio() error {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
+		defer p.contain("audio rtcp loop")
 		for {
 			if _, _, err := sender.ReadRTCP(); err != nil {
 				return

@@ -34,6 +34,7 @@ func (p *Peer) attachBWE(est cc.BandwidthEstimator) {
 // ignored and the estimator's current target read instead, and a value
 // equal to the last one reported is not repeated.
 func (p *Peer) bitrateChanged() {
+	defer p.contain("bitrate change")
 	if p.closed.Load() {
 		return
 	}

@@ -157,6 +157,10 @@ func (e *Engine) configure(ip net.IP, loopback bool) error {
 		}
 	}
 	s.SetICETimeouts(e.cfg.DisconnectedTimeout, e.cfg.FailedTimeout, e.cfg.KeepaliveInterval)
+	// The page sends small input messages; the bounds keep what one player
+	// can make the edge buffer small (see sctpMaxMessage).
+	s.SetSCTPMaxMessageSize(sctpMaxMessage)
+	s.SetSCTPMaxReceiveBufferSize(sctpReceiveBuffer)
 	e.settings = s
 	return nil
 }

@@ -18,6 +18,27 @@ const (
 	labelMotion = "motion" // unordered, no retransmits: absolute state
 )
 
+// Data channel bounds. A player's page opens two channels and sends input
+// events of at most 18 bytes, many to a message at most, so anything beyond
+// these is a modified page, and what it would cost the edge is capped.
+const (
+	// maxDataChannels is how many channels a peer may open over its life:
+	// the two the page opens, and room to reopen each once. Each open
+	// channel holds a read goroutine and a 64 KiB buffer in Pion, so
+	// channels past it, and any with an unknown label, are closed on
+	// arrival.
+	maxDataChannels = 4
+	// sctpMaxMessage is the largest data channel message the edge accepts,
+	// advertised in the answer (max-message-size): far above any input
+	// batch, far below what Pion would otherwise let one message grow to.
+	sctpMaxMessage = 16 << 10
+	// sctpReceiveBuffer bounds the input a peer's association may have
+	// queued unread (SCTP's receive window); Pion's default is 1 MiB.
+	sctpReceiveBuffer = 256 << 10
+	// maxLoggedLabel is how much of a channel's label a log line shows.
+	maxLoggedLabel = 32
+)
+
 // Input queue bounds. The session drains the queue every game frame, so it
 // only fills when the session stalls. State events (motion, gamepad) stop
 // being queued a little before the end, keeping room for edges, which must
@@ -96,23 +117,32 @@ func (p *Peer) ReadInput(dst []input.Event) []input.Event {
 // OnMessage on that channel's own goroutine, one message at a time, so the
 // decode scratch slice can live in the closure.
 func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
+	defer p.contain("data channel")
 	label := dc.Label()
-	log := p.log.With("channel", label)
-	switch label {
-	case labelInput:
+	logged := label
+	if len(logged) > maxLoggedLabel {
+		// The page picks labels, up to 64 KiB of them.
+		logged = logged[:maxLoggedLabel] + "…"
+	}
+	log := p.log.With("channel", logged)
+	if label != labelInput && label != labelMotion {
+		// An outdated or modified page: closed, counted, never applied.
+		p.refuseChannel(dc, log, "unknown data channel closed")
+		return
+	}
+	if p.channels.Add(1) > maxDataChannels {
+		p.refuseChannel(dc, log, "too many data channels, closed", "limit", maxDataChannels)
+		return
+	}
+	if label == labelInput {
 		if !dc.Ordered() || dc.MaxRetransmits() != nil || dc.MaxPacketLifeTime() != nil {
 			log.Warn("input channel is not reliable and ordered; key releases may be lost")
 		}
 		p.control.Store(dc)
-	case labelMotion:
-	default:
-		// An outdated or modified page; counted, never applied.
-		p.channelLog.log(log, slog.LevelWarn, "ignoring unknown data channel")
-		dc.OnMessage(func(webrtc.DataChannelMessage) { p.c.inputIgnored.Add(1) })
-		return
 	}
 	var scratch []input.Event
 	dc.OnMessage(func(m webrtc.DataChannelMessage) {
+		defer p.contain("input message")
 		if p.closed.Load() {
 			return
 		}
@@ -124,6 +154,17 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 		}
 		scratch = p.handleInput(dc, log, m.Data, scratch[:0])
 	})
+}
+
+// refuseChannel closes a channel the peer does not serve. Close only
+// starts the stream's reset, so it does not wait on the player.
+func (p *Peer) refuseChannel(dc *webrtc.DataChannel, log *slog.Logger, msg string, args ...any) {
+	p.c.channelsRefused.Add(1)
+	p.channelLog.log(log, slog.LevelWarn, msg, args...)
+	dc.OnMessage(func(webrtc.DataChannelMessage) { p.c.inputIgnored.Add(1) })
+	if err := dc.Close(); err != nil {
+		p.channelLog.log(log, slog.LevelDebug, "closing a refused data channel failed", "err", err)
+	}
 }
 
 // maxControlBuffered bounds what SendText leaves queued on the channel: a

@@ -12,12 +12,23 @@ import (
 // send: H.264 with packetization mode 1.
 var ErrNoH264 = errors.New("stream: offer has no H.264 (packetization-mode=1) video")
 
-// checkOffer rejects an offer the edge cannot serve, with a reason the page
-// can show, before Pion would quietly answer with the video rejected.
-func checkOffer(offer string) error {
+// maxOfferMedia bounds the media sections of an offer. The page offers
+// three (video, audio, data); the bound leaves room for a page that adds
+// one or two, while an offer of thousands, each of which Pion would turn
+// into a transceiver, is refused before anything is built for it.
+const maxOfferMedia = 8
+
+// CheckOffer rejects an offer the edge cannot serve, with a reason the page
+// can show, before Pion would quietly answer with the video rejected. It
+// only parses, so the edge calls it before it starts anything for the
+// player (a game, an encoder); Answer calls it again.
+func CheckOffer(offer string) error {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(offer); err != nil {
 		return fmt.Errorf("stream: parse offer: %w", err)
+	}
+	if n := len(d.MediaDescriptions); n > maxOfferMedia {
+		return fmt.Errorf("stream: offer has %d media sections, at most %d are served", n, maxOfferMedia)
 	}
 	for _, m := range d.MediaDescriptions {
 		if m.MediaName.Media != "video" {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"stratus/internal/panics"
+
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
@@ -56,11 +58,13 @@ type Peer struct {
 	videoSSRC uint32
 	bwe       cc.BandwidthEstimator // set by attachBWE during NewPeerConnection
 
-	c         counters
-	video     videoOut
-	in        inputQueue
-	keyframes keyframeGate
-	control   atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
+	c          counters
+	video      videoOut
+	in         inputQueue
+	keyframes  keyframeGate
+	control    atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
+	channels   atomic.Int32                       // data channels accepted, against maxDataChannels
+	candidates atomic.Int32                       // candidates trickled, against MaxCandidates
 
 	stateMu  sync.Mutex   // orders state reports
 	state    State        // guarded by stateMu
@@ -141,7 +145,10 @@ func (p *Peer) setup() error {
 	if err := p.addAudio(); err != nil {
 		return err
 	}
-	p.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.updateState() })
+	p.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
+		defer p.contain("connection state")
+		p.updateState()
+	})
 	p.pc.OnDataChannel(p.onDataChannel)
 	return nil
 }
@@ -152,7 +159,7 @@ func (p *Peer) Answer(offerSDP string) (string, error) {
 	if p.closed.Load() {
 		return "", ErrClosed
 	}
-	if err := checkOffer(offerSDP); err != nil {
+	if err := CheckOffer(offerSDP); err != nil {
 		return "", err
 	}
 	offer := webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}
@@ -179,20 +186,39 @@ func (p *Peer) Answer(offerSDP string) (string, error) {
 	return p.pc.LocalDescription().SDP, nil
 }
 
+// MaxCandidates bounds the candidates one player may trickle. A browser
+// gathers a host candidate or two per interface and address family, one
+// reflexive and a few relayed: a dozen or two. Past the bound a page is
+// broken or hostile, and each candidate Pion keeps costs connectivity
+// checks for the peer's life.
+const MaxCandidates = 64
+
+// ErrTooManyCandidates is returned by AddCandidate past MaxCandidates.
+var ErrTooManyCandidates = fmt.Errorf("stream: more than %d candidates from one player", MaxCandidates)
+
+// ErrBadCandidate wraps AddCandidate's error for a candidate that does not
+// parse.
+var ErrBadCandidate = errors.New("stream: bad candidate")
+
 // AddCandidate adds a candidate the page trickled. An ICE-lite edge never
 // needs them, because it learns the player's address from the player's own
 // checks, but they are accepted so signaling need not know; one that
-// arrives before the offer is dropped for the same reason.
+// arrives before the offer is dropped for the same reason. Every call
+// counts against MaxCandidates, dropped or not.
 func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 	if p.closed.Load() {
 		return ErrClosed
+	}
+	if p.candidates.Add(1) > MaxCandidates {
+		p.c.candidatesRefused.Add(1)
+		return ErrTooManyCandidates
 	}
 	if p.pc.RemoteDescription() == nil {
 		p.log.Debug("candidate before offer ignored")
 		return nil
 	}
 	if err := p.pc.AddICECandidate(c); err != nil {
-		return fmt.Errorf("stream: add candidate: %w", err)
+		return fmt.Errorf("%w: %w", ErrBadCandidate, err)
 	}
 	return nil
 }
@@ -232,12 +258,28 @@ func (p *Peer) report(s State) {
 func (p *Peer) requestKeyframe() { p.keyframes.request() }
 
 func (p *Peer) fireKeyframe() {
+	defer p.contain("keyframe request")
 	if p.closed.Load() {
 		return
 	}
 	p.c.keyframeRequests.Add(1)
 	if p.cfg.OnKeyframeRequest != nil {
 		p.cfg.OnKeyframeRequest()
+	}
+}
+
+// contain stops a panic on one of the peer's goroutines (Pion's callbacks,
+// its timers, its own loops) from ending the process: it logs the panic with
+// its stack and closes the peer, which ends the player's session through
+// OnState as any lost connection does. Defer it directly: recover works
+// only there. Close runs on a goroutine of its own because it waits for the
+// peer's loops, which may be the one that panicked; it ends when Close
+// returns.
+func (p *Peer) contain(where string) {
+	if pe := panics.From(recover()); pe != nil {
+		p.c.panics.Add(1)
+		pe.Log(p.log, "peer panicked, closing the connection", "in", where)
+		go p.Close()
 	}
 }
 

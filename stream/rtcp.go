@@ -17,6 +17,7 @@ import (
 // reads it. It ends when the peer closes.
 func (p *Peer) rtcpLoop() {
 	defer p.wg.Done()
+	defer p.contain("rtcp loop")
 	buf := make([]byte, 1500)
 	for {
 		n, attr, err := p.sender.Read(buf)

@@ -45,6 +45,12 @@ type Stats struct {
 	// InputIgnored messages on data channels other than input and motion;
 	// PingsEchoed pings answered.
 	InputEvents, InputGarbage, InputDropped, InputIgnored, PingsEchoed uint64
+
+	// ChannelsRefused counts data channels the peer closed on arrival
+	// (unknown label, or over maxDataChannels); CandidatesRefused trickled
+	// candidates over maxCandidates; Panics panics contained on the peer's
+	// goroutines (each closes the connection).
+	ChannelsRefused, CandidatesRefused, Panics uint64
 }
 
 // counters are updated from Pion's goroutines and the session's without
@@ -59,6 +65,8 @@ type counters struct {
 	inputDropped, inputIgnored          atomic.Uint64
 	pingsEchoed                         atomic.Uint64
 	audioSent, audioDropped             atomic.Uint64
+	channelsRefused, candidatesRefused  atomic.Uint64
+	panics                              atomic.Uint64
 
 	rtt    atomic.Int64  // nanoseconds
 	lostQ8 atomic.Uint32 // fraction lost in 1/256
@@ -89,6 +97,10 @@ func (p *Peer) Stats() Stats {
 		PingsEchoed:      c.pingsEchoed.Load(),
 		AudioSent:        c.audioSent.Load(),
 		AudioDropped:     c.audioDropped.Load(),
+
+		ChannelsRefused:   c.channelsRefused.Load(),
+		CandidatesRefused: c.candidatesRefused.Load(),
+		Panics:            c.panics.Load(),
 	}
 	if p.bwe != nil {
 		s.TargetBitrate = p.clampBitrate(p.bwe.GetTargetBitrate())

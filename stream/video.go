@@ -158,6 +158,7 @@ func (v *videoOut) dropLocked(dur time.Duration) {
 // the peer closes.
 func (p *Peer) sendLoop() {
 	defer p.wg.Done()
+	defer p.contain("send loop")
 	for {
 		select {
 		case <-p.done:

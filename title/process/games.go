@@ -119,6 +119,9 @@ func (gm *game) startSound(dir, session string) error {
 // pad forwards a gamepad event to that pad's virtual device, creating it
 // on first use. A device that cannot be made is reported once.
 func (gm *game) pad(ev input.Event) {
+	if ev.Pad >= input.MaxPads {
+		return // the session drops and counts these; never a device for one
+	}
 	p := gm.pads[ev.Pad]
 	if p == nil {
 		if gm.padErr {
