@@ -54,6 +54,12 @@ type Config struct {
 	// Origin on WebSocket upgrades, so this is what stops other sites from
 	// starting sessions on a player's behalf.
 	AllowedOrigins []string
+	// AllowNoOrigin admits player WebSockets that send no Origin (tools):
+	// development only (stratus signal -dev). Browsers always send one, so
+	// elsewhere a socket without it is not a page's and is refused.
+	AllowNoOrigin bool
+	// Limits bound what one client may ask (see Limits).
+	Limits Limits
 	// JoinTimeout bounds one join, edge set-up included.
 	JoinTimeout time.Duration
 }
@@ -62,7 +68,7 @@ type Config struct {
 func DefaultConfig() Config {
 	// A join waits for the edge to answer with its ICE candidates, which
 	// takes milliseconds; 10 s covers a slow edge without hanging the page.
-	return Config{Name: "signal", Region: "local", JoinTimeout: 10 * time.Second, Route: route.DefaultConfig()}
+	return Config{Name: "signal", Region: "local", JoinTimeout: 10 * time.Second, Route: route.DefaultConfig(), Limits: DefaultLimits()}
 }
 
 // Validate reports every problem at once.
@@ -95,6 +101,14 @@ func (c Config) Validate() error {
 	for _, e := range c.Edges {
 		if _, err := api.NewClient(e, nil); err != nil {
 			errs = append(errs, fmt.Errorf("signaling: %w", err))
+		}
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublicURL != "" {
+		if _, err := originOf(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("signaling: public url: %w", err))
 		}
 	}
 	if c.JoinTimeout <= 0 {

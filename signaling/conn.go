@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -72,10 +73,22 @@ type conn struct {
 	// ending counts the goroutines ending sessions on their edges.
 	ending sync.WaitGroup
 
+	// client is the address the socket came from, with its counts.
+	client *client
+
 	// The player's current session, if joined. Only the session goroutine
 	// uses them.
 	session string
 	edge    *api.Client
+	// slot says whether the connection holds one of its player's session
+	// slots (Limits.SessionsPerPlayer): from a join's start until it fails
+	// or the session is left.
+	slot bool
+	// candidates counts those relayed for the session (or the join in
+	// flight), against Limits.CandidatesPerSession; overCandidates says the
+	// player was told it went over.
+	candidates     int
+	overCandidates bool
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
@@ -84,12 +97,26 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.connClosed()
+	// Counted before the upgrade so that a client over its count costs a
+	// plain HTTP answer only. A page whose socket fails to open backs off
+	// and tries again (or another node), as it does for a node that is
+	// down; an error message on an open socket would end its game instead.
+	ip := clientIP(r)
+	cl, ok := s.clients.openSocket(ip)
+	if !ok {
+		s.metrics.limited.WithLabelValues("websockets").Inc()
+		s.log.Warn("websocket refused: too many from one address", "ip", ip, "limit", s.cfg.Limits.WebSocketsPerIP)
+		w.Header().Set("Retry-After", strconv.Itoa(int(socketRetryAfter.Seconds())))
+		http.Error(w, "too many connections from your address", http.StatusTooManyRequests)
+		return
+	}
+	defer s.clients.closeSocket(cl)
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}
 	c := &conn{
-		s: s, ws: ws, log: s.log.With("remote", r.RemoteAddr), ctx: s.ctx,
+		s: s, ws: ws, log: s.log.With("remote", r.RemoteAddr), ctx: s.ctx, client: cl,
 		out: make(chan []byte, sendQueue), stopWrite: make(chan struct{}), writeDone: make(chan struct{}),
 		ops: make(chan Message, playQueue), readDone: make(chan struct{}), playDone: make(chan struct{}),
 	}

@@ -33,15 +33,21 @@ func newNode(t *testing.T, net *edgenet.Net, change ...func(*signaling.Config)) 
 	cfg := signaling.DefaultConfig()
 	cfg.Name, cfg.Region, cfg.JoinTimeout = "sig-test", "eu", 5*time.Second
 	cfg.OperatorToken = testOperatorToken
+	// The node knows its URL, as stratus signal does, so that its pages'
+	// Origin is admitted: the listener comes first.
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	for _, f := range change {
 		f(&cfg)
 	}
 	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "the play page") })
 	s, err := signaling.NewOn(cfg, net, web, testLog(t))
 	if err != nil {
+		srv.Close()
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
+	srv.Config.Handler = s.Handler()
+	srv.Start()
 	t.Cleanup(func() {
 		s.Close()
 		srv.Close()

@@ -6,6 +6,7 @@ type metrics struct {
 	conns       prometheus.Gauge
 	joins       *prometheus.CounterVec
 	badMessages prometheus.Counter
+	limited     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -13,11 +14,12 @@ func newMetrics() *metrics {
 		conns:       prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "players_connected", Help: "Player WebSockets open."}),
 		joins:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
 		badMessages: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
+		limited:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages} {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

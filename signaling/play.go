@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"context"
+	"fmt"
 
 	"stratus/edge/api"
 )
@@ -79,7 +80,18 @@ func (c *conn) titles() {
 // join places the player on the best edge that admits them, ending the
 // session they had.
 func (c *conn) join(m Message) {
+	// Leaving first gives the socket's slot back: a rejoin on the same
+	// socket (failover, a move) is not a second session.
 	c.leave()
+	c.candidates, c.overCandidates = 0, false
+	if le := c.s.clients.startJoin(c.client); le != nil {
+		c.s.metrics.joins.WithLabelValues(api.CodeRateLimited).Inc()
+		c.s.metrics.limited.WithLabelValues(le.limit).Inc()
+		c.log.Warn("join refused: over a limit", "limit", le.limit, "title", m.Title)
+		c.sendError(&ProtocolError{Code: api.CodeRateLimited, Msg: le.msg})
+		return
+	}
+	c.slot = true
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
 	defer cancel()
 	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
@@ -94,6 +106,7 @@ func (c *conn) join(m Message) {
 		}
 		c.s.metrics.joins.WithLabelValues(code).Inc()
 		c.log.Info("join refused", "title", m.Title, "err", err, "why", d.Why)
+		c.releaseSlot()
 		c.sendError(err)
 		return
 	}
@@ -110,6 +123,18 @@ func (c *conn) candidate(m Message) {
 		c.sendError(&ProtocolError{Code: api.CodeNotJoined, Msg: "candidate before join"})
 		return
 	}
+	if c.candidates >= c.s.cfg.Limits.CandidatesPerSession {
+		// Told once; the rest are dropped, so that a flood costs the
+		// player's own socket only.
+		if !c.overCandidates {
+			c.overCandidates = true
+			c.s.metrics.limited.WithLabelValues("candidates").Inc()
+			c.log.Warn("candidates refused: over the limit", "session", c.session, "limit", c.s.cfg.Limits.CandidatesPerSession)
+			c.sendError(&ProtocolError{Code: api.CodeRateLimited, Msg: fmt.Sprintf("more than %d candidates for one session", c.s.cfg.Limits.CandidatesPerSession)})
+		}
+		return
+	}
+	c.candidates++
 	cand := api.Candidate{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid, SDPMLineIndex: m.Candidate.SDPMLineIndex}
 	ctx, cancel := context.WithTimeout(c.ctx, writeWait)
 	defer cancel()
@@ -122,6 +147,7 @@ func (c *conn) candidate(m Message) {
 // for the edge: a player rejoining after their edge died must not wait on
 // the dead edge's answer. The connection waits for it before it ends.
 func (c *conn) leave() {
+	c.releaseSlot()
 	if c.session == "" {
 		return
 	}
@@ -134,4 +160,13 @@ func (c *conn) leave() {
 			c.log.Debug("ending session", "session", id, "err", err)
 		}
 	})
+}
+
+// releaseSlot gives the player's session slot back, if the connection
+// holds one.
+func (c *conn) releaseSlot() {
+	if c.slot {
+		c.slot = false
+		c.s.clients.endSession(c.client)
+	}
 }

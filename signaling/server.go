@@ -8,8 +8,10 @@
 // player; the placer tries them in order until one admits the player; the
 // fan-out asks every edge at once (sessions, titles, the studio's reports);
 // the signal book remembers the signaling nodes pages may fall back to;
-// the catalog announcer gossips the studio catalog's revisions; and each
+// the catalog announcer gossips the studio catalog's revisions; the client
+// table bounds what each address may hold and ask (limits.go); and each
 // player's connection (conn) runs its reader, its writer and its session.
+// Which pages may open the player WebSocket is the Origin rule (origin.go).
 package signaling
 
 import (
@@ -17,10 +19,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +47,8 @@ type Server struct {
 	upgrader websocket.Upgrader
 	metrics  *metrics
 	operator *trust.Operator
+	origins  originSet // see origin.go
+	clients  *clients  // what each address holds (Config.Limits)
 
 	// ctx ends at Close, and with it the players' connections and their
 	// calls to edges.
@@ -78,6 +81,11 @@ type dirOpener func(cfg Config, catalogRev uint64, log *slog.Logger) (directory,
 func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logger, open dirOpener) (*Server, error) {
 	s := &Server{cfg: cfg, log: log.With("signal", cfg.Name), web: web, metrics: newMetrics(), endPolls: make(chan struct{})}
 	s.operator = trust.NewOperator(cfg.OperatorToken, s.log)
+	s.origins = newOriginSet(cfg.PublicURL, cfg.AllowedOrigins)
+	s.clients = newClients(cfg.Limits, time.Now)
+	if cfg.AllowNoOrigin {
+		s.log.Warn("development mode: player WebSockets without an Origin are admitted")
+	}
 	switch {
 	case cfg.OperatorToken != "":
 	case cfg.OperatorOpen:
@@ -174,27 +182,6 @@ func (s *Server) connOpened() bool {
 }
 
 func (s *Server) connClosed() { s.conns.Done() }
-
-// checkOrigin admits the page's own origin, the configured ones, and
-// clients that send none (tools and tests, which no browser can pose as).
-func (s *Server) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" || origin == "http://"+r.Host || origin == "https://"+r.Host {
-		return true
-	}
-	// Pages served by any signaling node of the cluster fall back to this
-	// one when theirs goes away, possibly after gossip has forgotten it.
-	for _, o := range slices.Concat(s.cfg.AllowedOrigins, s.signals.current()) {
-		if strings.TrimRight(o, "/") == origin {
-			return true
-		}
-	}
-	if s.signals.known(origin) {
-		return true
-	}
-	s.log.Warn("websocket refused: origin not allowed", "origin", origin)
-	return false
-}
 
 // RequireOperator wraps h so that only the operator reaches it: a request
 // must carry the node's operator token (Config.OperatorToken), unless

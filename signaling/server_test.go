@@ -2,7 +2,6 @@ package signaling_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -239,42 +238,67 @@ func candidate(d route.Decision, edge string) route.Candidate {
 	return route.Candidate{}
 }
 
+// TestOrigins attacks the player WebSocket's Origin rule (origin.go) as
+// other sites' pages and tools would.
 func TestOrigins(t *testing.T) {
 	noLeaks(t)
 	net := edgenet.New()
 	net.SetSignals("http://sig-b.test/", "http://sig-c.test")
 	n := newNode(t, net, func(c *signaling.Config) { c.AllowedOrigins = []string{"https://play.example"} })
+	dev := newNode(t, net, func(c *signaling.Config) { c.AllowNoOrigin = true })
 	// The node remembers sig-c once it has listed it, after gossip loses it.
 	dial(t, n).Close()
 	net.SetSignals("http://sig-b.test/")
 	host := strings.TrimPrefix(n.URL, "http://")
+	_, port, _ := strings.Cut(host, ":")
 
 	tests := []struct {
+		name   string
+		node   *node
 		origin string
+		host   string // the Host header; "" is the node's address
 		ok     bool
 	}{
-		{"", true},
-		{"http://" + host, true},
-		{"https://play.example", true},
-		{"http://sig-b.test", true},
-		{"http://sig-c.test", true},
-		{"http://evil.example", false},
+		{"own page", n, "http://" + host, "", true},
+		{"own page by localhost", n, "http://localhost:" + port, "", true},
+		{"own page over ipv6 loopback", n, "http://[::1]:" + port, "", true},
+		{"allowed list", n, "https://play.example", "", true},
+		{"allowed list, default port spelt", n, "https://play.example:443", "", true},
+		{"cluster node", n, "http://sig-b.test", "", true},
+		{"cluster node gossip forgot", n, "http://sig-c.test", "", true},
+		{"another site", n, "http://evil.example", "", false},
+		{"allowed name over plain http", n, "http://play.example", "", false},
+		{"another loopback port", n, "http://127.0.0.1:1", "", false},
+		{"dns rebinding: host and origin agree", n, "http://evil.example:" + port, "evil.example:" + port, false},
+		{"dns rebinding on the default port", n, "http://evil.example", "evil.example", false},
+		{"null origin", n, "null", "", false},
+		{"no origin", n, "", "", false},
+		{"no origin in development", dev, "", "", true},
+		{"another site in development", dev, "http://evil.example", "", false},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%q", tt.origin), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			h := http.Header{}
 			if tt.origin != "" {
 				h.Set("Origin", tt.origin)
 			}
-			u := url.URL{Scheme: "ws", Host: host, Path: "/v1/ws"}
+			if tt.host != "" {
+				h.Set("Host", tt.host)
+			}
+			u := url.URL{Scheme: "ws", Host: strings.TrimPrefix(tt.node.URL, "http://"), Path: "/v1/ws"}
 			ws, resp, err := websocket.DefaultDialer.Dial(u.String(), h)
 			if ws != nil {
 				ws.Close()
 			}
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			t.Logf("tried Origin %q Host %q: got HTTP %d (err %v)", tt.origin, tt.host, status, err)
 			if tt.ok && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
-			if !tt.ok && (err == nil || resp == nil || resp.StatusCode != http.StatusForbidden) {
+			if !tt.ok && (err == nil || status != http.StatusForbidden) {
 				t.Fatalf("admitted (err %v)", err)
 			}
 		})

@@ -1,7 +1,6 @@
 package signaling
 
 import (
-	"strings"
 	"sync"
 	"time"
 )
@@ -28,7 +27,7 @@ type signalBook struct {
 	closeOnce  sync.Once
 
 	mu   sync.Mutex
-	seen map[string]bool // base URLs without a trailing slash
+	seen map[string]bool // the nodes' origins (originOf)
 }
 
 func newSignalBook(src signalSource) *signalBook {
@@ -57,12 +56,15 @@ func (b *signalBook) current() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, u := range list {
-		b.seen[strings.TrimRight(u, "/")] = true
+		if o, err := originOf(u); err == nil {
+			b.seen[o] = true
+		}
 	}
 	return list
 }
 
-// known says whether origin is a signaling node ever listed.
+// known says whether origin (as originOf writes it) is a signaling node
+// ever listed.
 func (b *signalBook) known(origin string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -28,7 +28,10 @@ import (
 // startStack runs the all-in-one stack on loopback with ephemeral ports.
 func startStack(t *testing.T, edit func(*serveConfig)) string {
 	t.Helper()
-	cfg, err := serveFlags([]string{"-addr", "127.0.0.1:0", "-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "0", "-name", "e2e-edge"})
+	// The tests' players all come from loopback: one address with many
+	// players, which the per-client limits would take for one.
+	cfg, err := serveFlags([]string{"-addr", "127.0.0.1:0", "-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "0", "-name", "e2e-edge",
+		"-websockets-per-ip", "1000", "-joins-per-minute", "10000", "-sessions-per-player", "1000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +310,7 @@ type catalogTitle = api.Title
 
 func fetchTitles(t *testing.T, base string) []catalogTitle {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/ws", nil)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/ws", http.Header{"Origin": {base}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,7 +530,7 @@ func TestPageErrors(t *testing.T) {
 // errors, and the server keeps serving.
 func TestSignalingBadInput(t *testing.T) {
 	base := startStack(t, nil)
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/ws", nil)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/ws", http.Header{"Origin": {base}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -241,8 +241,11 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 			}
 		}
 		s.wan = hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.Both))
+		// Every player of these tests comes from loopback: one address
+		// playing many games.
 		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,
-			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile}
+			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile,
+			"-websockets-per-ip", "1000", "-joins-per-minute", "10000", "-sessions-per-player", "1000"}
 		if !o.noToken {
 			args = append(args, "-operator-token-file", c.tokenFile)
 		}
@@ -517,7 +520,7 @@ type player struct {
 // greeting.
 func dialPlayer(t *testing.T, name, signalURL string) *player {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(signalURL, "http")+"/v1/ws", nil)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(signalURL, "http")+"/v1/ws", http.Header{"Origin": {signalURL}})
 	if err != nil {
 		t.Fatalf("%s: dialing %s: %v", name, signalURL, err)
 	}

@@ -42,6 +42,7 @@ func signalFlags(args []string) (signalConfig, error) {
 	fs.StringVar(&cfg.WAN, "wan", "", "gossip address of the WAN pool of signaling nodes (empty: none)")
 	fs.Var(&cfg.JoinWAN, "join-wan", "members of the WAN pool to join (comma list)")
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
+	addLimitFlags(fs, &cfg.Signal.Limits)
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	cfg.g.add(fs)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and /metrics require")
@@ -57,6 +58,8 @@ func signalFlags(args []string) (signalConfig, error) {
 	// -dev already runs gossip without a key; without a token too, the
 	// operator's endpoints stay open rather than refuse the developer.
 	cfg.Signal.OperatorOpen = cfg.g.dev
+	// and tools that send no Origin may open the player WebSocket.
+	cfg.Signal.AllowNoOrigin = cfg.g.dev
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: %w", cfg.Addr, err))
 	}
@@ -97,6 +100,14 @@ func signalFlags(args []string) (signalConfig, error) {
 	}
 	errs = append(errs, cfg.Signal.Validate())
 	return cfg, errors.Join(errs...)
+}
+
+// addLimitFlags adds the per-client limits of a signaling node
+// (signaling.Limits); their defaults are the package's.
+func addLimitFlags(fs *flag.FlagSet, l *signaling.Limits) {
+	fs.IntVar(&l.WebSocketsPerIP, "websockets-per-ip", l.WebSocketsPerIP, "player WebSockets one client address may hold open")
+	fs.IntVar(&l.JoinsPerMinute, "joins-per-minute", l.JoinsPerMinute, "joins one client address may send a minute")
+	fs.IntVar(&l.SessionsPerPlayer, "sessions-per-player", l.SessionsPerPlayer, "sessions one player (a client address) may hold at once")
 }
 
 func runSignal(args []string) error {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -56,11 +57,28 @@ type peer struct {
 }
 
 // Dial opens the player WebSocket of the signaling node at baseURL
-// (http://host:port) and reads its greeting.
+// (http://host:port) and reads its greeting. It sends baseURL as its
+// Origin, as the page that node serves does.
 func Dial(ctx context.Context, baseURL string) (*Player, error) {
+	return DialFrom(ctx, baseURL, strings.TrimRight(baseURL, "/"))
+}
+
+// DialFrom is Dial as a page of origin would; "" sends no Origin, as
+// tools do. A refused socket's error carries the HTTP status (StatusError).
+func DialFrom(ctx context.Context, baseURL, origin string) (*Player, error) {
 	u := "ws" + strings.TrimPrefix(strings.TrimRight(baseURL, "/"), "http") + "/v1/ws"
-	ws, _, err := websocket.DefaultDialer.DialContext(ctx, u, nil)
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	ws, resp, err := websocket.DefaultDialer.DialContext(ctx, u, h)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
 	if err != nil {
+		if resp != nil {
+			return nil, &StatusError{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+		}
 		return nil, fmt.Errorf("player: dialing %s: %w", u, err)
 	}
 	p := &Player{ws: ws, msgs: make(chan signaling.Message, 64), done: make(chan struct{}), read: make(chan struct{})}
@@ -76,6 +94,16 @@ func Dial(ctx context.Context, baseURL string) (*Player, error) {
 	}
 	p.hello = m
 	return p, nil
+}
+
+// StatusError is a WebSocket the node refused with an HTTP answer.
+type StatusError struct {
+	Status     int
+	RetryAfter string // the Retry-After header, if any
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("player: websocket refused: HTTP %d (retry after %q)", e.Status, e.RetryAfter)
 }
 
 func (p *Player) readLoop() {

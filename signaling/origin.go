@@ -1,0 +1,134 @@
+package signaling
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// The Origin rule of the player WebSocket. Browsers send the Origin of the
+// page on every WebSocket upgrade, and a page may open a socket to any
+// site: the Origin is what stops another site's page from starting
+// sessions, and spending a player's quota, on the player's behalf. A
+// socket is admitted when its Origin is
+//
+//   - the origin of the node's own public URL (Config.PublicURL), and, when
+//     that URL names a loopback host, the same scheme and port on the other
+//     loopback names (localhost, 127.0.0.1, [::1]): the node's own pages;
+//   - one of Config.AllowedOrigins;
+//   - the public URL of a signaling node of the cluster, listed now or
+//     ever (pages fall back here when their node goes away).
+//
+// The Host header proves nothing: a site whose name an attacker points at
+// the node's address (DNS rebinding) sends its own name as both Host and
+// Origin. An empty Origin is no browser's; it is refused unless
+// Config.AllowNoOrigin (development) admits tools that send none.
+
+// originOf is the origin of a URL as browsers write it: scheme://host with
+// the port only when it is not the scheme's default, in lower case.
+func originOf(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", err
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", fmt.Errorf("%q: want an http or https URL", raw)
+	}
+	if u.Host == "" || u.User != nil {
+		return "", fmt.Errorf("%q: want scheme://host[:port]", raw)
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, nil
+}
+
+// originSet is the origins a node admits besides the cluster's signaling
+// nodes; it is built once and only read.
+type originSet map[string]bool
+
+// newOriginSet admits publicURL's origin, its loopback equivalents, and
+// allowed. Entries that are not URLs are skipped (Validate reports the
+// public URL; an allowed entry that is no origin can match nothing).
+func newOriginSet(publicURL string, allowed []string) originSet {
+	set := originSet{}
+	for _, a := range allowed {
+		if o, err := originOf(a); err == nil {
+			set[o] = true
+		}
+	}
+	if publicURL == "" {
+		return set
+	}
+	own, err := originOf(publicURL)
+	if err != nil {
+		return set
+	}
+	set[own] = true
+	u, _ := url.Parse(own)
+	if !loopbackHost(u.Hostname()) {
+		return set
+	}
+	// A page of a node listening on loopback is opened by the name the
+	// developer typed; all of them reach this machine only.
+	for _, h := range []string{"localhost", "127.0.0.1", "::1"} {
+		hp := h
+		if p := u.Port(); p != "" {
+			hp = net.JoinHostPort(h, p)
+		} else if strings.Contains(h, ":") {
+			hp = "[" + h + "]"
+		}
+		set[u.Scheme+"://"+hp] = true
+	}
+	return set
+}
+
+func loopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkOrigin applies the Origin rule above.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	raw := r.Header.Get("Origin")
+	if raw == "" {
+		if s.cfg.AllowNoOrigin {
+			return true
+		}
+		s.log.Warn("websocket refused: no origin", "remote", r.RemoteAddr)
+		return false
+	}
+	origin, err := originOf(raw)
+	if err != nil { // "null" (a sandboxed page, a file) and the like
+		s.log.Warn("websocket refused: origin not a URL", "origin", raw, "remote", r.RemoteAddr)
+		return false
+	}
+	if s.origins[origin] {
+		return true
+	}
+	// Pages served by any signaling node of the cluster fall back to this
+	// one when theirs goes away, possibly after gossip has forgotten it.
+	for _, u := range s.signals.current() {
+		if o, err := originOf(u); err == nil && o == origin {
+			return true
+		}
+	}
+	if s.signals.known(origin) {
+		return true
+	}
+	s.log.Warn("websocket refused: origin not allowed", "origin", raw, "host", r.Host, "remote", r.RemoteAddr)
+	return false
+}
