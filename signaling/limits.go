@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -213,8 +214,8 @@ func (cs *clients) startJoin(cl *client) *limitError {
 	cs.refill(cl, now)
 	cl.seen = now
 	if cl.tokens < 1 {
-		wait := time.Duration((1 - cl.tokens) / float64(cs.lim.JoinsPerMinute) * float64(time.Minute))
-		return &limitError{"joins", fmt.Sprintf("too many joins from your address: try again in %d s", int(wait.Seconds())+1)}
+		wait := (1 - cl.tokens) / float64(cs.lim.JoinsPerMinute) * 60
+		return &limitError{"joins", fmt.Sprintf("too many joins from your address: try again in %.0f s", math.Ceil(wait))}
 	}
 	if cl.sessions >= cs.lim.SessionsPerPlayer {
 		return &limitError{"sessions", fmt.Sprintf("you already play %d game(s) elsewhere (another tab or device on your network); leave it first", cl.sessions)}

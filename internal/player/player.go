@@ -60,18 +60,32 @@ type peer struct {
 // (http://host:port) and reads its greeting. It sends baseURL as its
 // Origin, as the page that node serves does.
 func Dial(ctx context.Context, baseURL string) (*Player, error) {
-	return DialFrom(ctx, baseURL, strings.TrimRight(baseURL, "/"))
+	return DialAs(ctx, baseURL, As{Origin: strings.TrimRight(baseURL, "/")})
 }
 
-// DialFrom is Dial as a page of origin would; "" sends no Origin, as
-// tools do. A refused socket's error carries the HTTP status (StatusError).
-func DialFrom(ctx context.Context, baseURL, origin string) (*Player, error) {
-	u := "ws" + strings.TrimPrefix(strings.TrimRight(baseURL, "/"), "http") + "/v1/ws"
-	h := http.Header{}
-	if origin != "" {
-		h.Set("Origin", origin)
+// As is who a player poses as.
+type As struct {
+	// Origin is the page's origin; "" sends none, as tools do.
+	Origin string
+	// LocalIP is the address the socket comes from (another loopback
+	// address is another client); "" lets the system choose.
+	LocalIP string
+}
+
+// DialAs is Dial as the given client. A socket the node refuses with an
+// HTTP answer fails with a *StatusError.
+func DialAs(ctx context.Context, baseURL string, as As) (*Player, error) {
+	d := *websocket.DefaultDialer
+	if as.LocalIP != "" {
+		nd := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(as.LocalIP)}}
+		d.NetDialContext = nd.DialContext
 	}
-	ws, resp, err := websocket.DefaultDialer.DialContext(ctx, u, h)
+	h := http.Header{}
+	if as.Origin != "" {
+		h.Set("Origin", as.Origin)
+	}
+	u := "ws" + strings.TrimPrefix(strings.TrimRight(baseURL, "/"), "http") + "/v1/ws"
+	ws, resp, err := d.DialContext(ctx, u, h)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}

@@ -1,0 +1,77 @@
+package signaling
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// clock is a time the test moves.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func testLimits() Limits {
+	l := DefaultLimits()
+	l.JoinsPerMinute, l.TrackedIPs = 2, 3
+	return l
+}
+
+// TestClientsRefill spends an address's joins and checks they come back
+// with time, and only with time.
+func TestClientsRefill(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	cs := newClients(testLimits(), clk.now)
+	cl, _ := cs.openSocket("192.0.2.1")
+	steps := []struct {
+		name    string
+		advance time.Duration
+		ok      bool
+	}{
+		{"first", 0, true},
+		{"second", 0, true},
+		{"third at once", 0, false},
+		{"after a second", time.Second, false},
+		{"after half a minute", 29 * time.Second, true},
+		{"again at once", 0, false},
+	}
+	for _, s := range steps {
+		clk.t = clk.t.Add(s.advance)
+		err := cs.startJoin(cl)
+		if err == nil {
+			cs.endSession(cl)
+		}
+		t.Logf("%s: %v", s.name, err)
+		if (err == nil) != s.ok {
+			t.Fatalf("%s: got %v, want ok=%v", s.name, err, s.ok)
+		}
+	}
+}
+
+// TestClientsBounded floods the table with addresses: it stays within
+// TrackedIPs, and idle addresses are forgotten after Forget.
+func TestClientsBounded(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	lim := testLimits()
+	cs := newClients(lim, clk.now)
+	held, _ := cs.openSocket("192.0.2.1")
+	for i := range 100 {
+		cl, ok := cs.openSocket(fmt.Sprintf("198.51.100.%d", i))
+		if !ok {
+			t.Fatalf("address %d refused", i)
+		}
+		cs.closeSocket(cl)
+		if n := len(cs.byIP); n > lim.TrackedIPs {
+			t.Fatalf("%d addresses tracked, limit %d", n, lim.TrackedIPs)
+		}
+	}
+	t.Logf("after 100 addresses: %d tracked", len(cs.byIP))
+	clk.t = clk.t.Add(lim.Forget)
+	cs.openSocket("203.0.113.1")
+	if _, ok := cs.byIP["198.51.100.99"]; ok {
+		t.Errorf("an idle address outlived Forget")
+	}
+	// The one still holding a socket is forgotten only when the table is
+	// full of newer ones: its connection keeps counting on its own entry.
+	cs.closeSocket(held)
+}
