@@ -120,7 +120,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	clients := newEdgeClients()
 	s.choice = newChooser(dir, router, cfg.Region, cfg.Location)
 	s.placer = newPlacer(dir, s.choice, clients)
-	s.fanout = &fanout{edges: dir, clients: clients}
+	s.fanout = newFanout(dir, clients, time.Now)
 	if s.studio != nil {
 		s.studio.SetEdgeReports(s.fanout.edgeReports)
 	}

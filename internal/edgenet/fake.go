@@ -31,6 +31,10 @@ type EdgeConfig struct {
 	Capacity, Free int
 	// Create answers joins; nil: Admit every one.
 	Create CreateFunc
+	// Listing, when set, is called on each GET /v1/sessions before the
+	// edge answers, on the request's goroutine: tests count and hold the
+	// listings with it.
+	Listing func(ctx context.Context)
 }
 
 // Title is a runnable title with the given id.
@@ -51,6 +55,7 @@ type Edge struct {
 	name, region string
 	srv          *httptest.Server
 	create       CreateFunc
+	listing      func(ctx context.Context)
 	closeOnce    sync.Once
 
 	mu         sync.Mutex
@@ -75,7 +80,7 @@ func (n *Net) Start(cfg EdgeConfig) *Edge {
 		cfg.Free = cfg.Capacity
 	}
 	e := &Edge{
-		name: cfg.Name, region: cfg.Region, create: cfg.Create, titles: cfg.Titles,
+		name: cfg.Name, region: cfg.Region, create: cfg.Create, listing: cfg.Listing, titles: cfg.Titles,
 		candidates: map[string][]api.Candidate{},
 		status:     api.Status{Name: cfg.Name, Region: cfg.Region, Health: string(cluster.HealthOK), Capacity: cfg.Capacity, Free: cfg.Free, MediaUDP: "127.0.0.1:9"},
 	}
@@ -197,6 +202,9 @@ func (e *Edge) handler() http.Handler {
 		reply(w, http.StatusCreated, resp, nil)
 	})
 	mux.HandleFunc("GET /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+		if e.listing != nil {
+			e.listing(r.Context())
+		}
 		e.mu.Lock()
 		out := slices.Clone(e.sessions)
 		e.mu.Unlock()
