@@ -19,7 +19,13 @@ import (
 //     loopback names (localhost, 127.0.0.1, [::1]): the node's own pages;
 //   - one of Config.AllowedOrigins;
 //   - the public URL of a signaling node of the cluster, listed now or
-//     ever (pages fall back here when their node goes away).
+//     ever (pages fall back here when their node goes away);
+//   - when the public URL names no host but every address (0.0.0.0 or ::,
+//     the default of a node listening on all of them, in a container for
+//     one), the address the request came to, as its Host says, provided
+//     it is spelt as an IP address or localhost: such a page was served
+//     by whatever answers at that address, which is this node, and no
+//     name an attacker controls is involved.
 //
 // The Host header proves nothing: a site whose name an attacker points at
 // the node's address (DNS rebinding) sends its own name as both Host and
@@ -55,16 +61,41 @@ func originOf(raw string) (string, error) {
 
 // originSet is the origins a node admits besides the cluster's signaling
 // nodes; it is built once and only read.
-type originSet map[string]bool
+type originSet struct {
+	exact map[string]bool
+	// anyAddr says the node's public URL names every address: its pages'
+	// origins are the IP addresses (and localhost) it is reached at.
+	anyAddr bool
+}
+
+// admits says whether the set admits origin for a request sent to host.
+func (set originSet) admits(origin, host string) bool {
+	if set.exact[origin] {
+		return true
+	}
+	if !set.anyAddr {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if !strings.EqualFold(h, "localhost") && net.ParseIP(h) == nil {
+		return false
+	}
+	to, err := originOf(u.Scheme + "://" + host)
+	return err == nil && to == origin
+}
 
 // newOriginSet admits publicURL's origin, its loopback equivalents, and
 // allowed. Entries that are not URLs are skipped (Validate reports the
 // public URL; an allowed entry that is no origin can match nothing).
 func newOriginSet(publicURL string, allowed []string) originSet {
-	set := originSet{}
+	set := originSet{exact: map[string]bool{}}
 	for _, a := range allowed {
 		if o, err := originOf(a); err == nil {
-			set[o] = true
+			set.exact[o] = true
 		}
 	}
 	if publicURL == "" {
@@ -74,8 +105,12 @@ func newOriginSet(publicURL string, allowed []string) originSet {
 	if err != nil {
 		return set
 	}
-	set[own] = true
+	set.exact[own] = true
 	u, _ := url.Parse(own)
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+		set.anyAddr = true
+		return set
+	}
 	if !loopbackHost(u.Hostname()) {
 		return set
 	}
@@ -88,7 +123,7 @@ func newOriginSet(publicURL string, allowed []string) originSet {
 		} else if strings.Contains(h, ":") {
 			hp = "[" + h + "]"
 		}
-		set[u.Scheme+"://"+hp] = true
+		set.exact[u.Scheme+"://"+hp] = true
 	}
 	return set
 }
@@ -116,7 +151,7 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 		s.log.Warn("websocket refused: origin not a URL", "origin", raw, "remote", r.RemoteAddr)
 		return false
 	}
-	if s.origins[origin] {
+	if s.origins.admits(origin, r.Host) {
 		return true
 	}
 	// Pages served by any signaling node of the cluster fall back to this

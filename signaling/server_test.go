@@ -246,6 +246,10 @@ func TestOrigins(t *testing.T) {
 	net.SetSignals("http://sig-b.test/", "http://sig-c.test")
 	n := newNode(t, net, func(c *signaling.Config) { c.AllowedOrigins = []string{"https://play.example"} })
 	dev := newNode(t, net, func(c *signaling.Config) { c.AllowNoOrigin = true })
+	// A node listening on every address knows no name of its own.
+	anyAddr := newNode(t, net, func(c *signaling.Config) { c.PublicURL = strings.Replace(c.PublicURL, "127.0.0.1", "0.0.0.0", 1) })
+	anyHost := strings.TrimPrefix(anyAddr.URL, "http://")
+	_, anyPort, _ := strings.Cut(anyHost, ":")
 	// The node remembers sig-c once it has listed it, after gossip loses it.
 	dial(t, n).Close()
 	net.SetSignals("http://sig-b.test/")
@@ -275,6 +279,12 @@ func TestOrigins(t *testing.T) {
 		{"no origin", n, "", "", false},
 		{"no origin in development", dev, "", "", true},
 		{"another site in development", dev, "http://evil.example", "", false},
+		{"any-address node: page at its address", anyAddr, "http://" + anyHost, "", true},
+		{"any-address node: page at localhost", anyAddr, "http://localhost:" + anyPort, "localhost:" + anyPort, true},
+		{"any-address node: page at a mapped port", anyAddr, "http://127.0.0.1:9090", "127.0.0.1:9090", true},
+		{"any-address node: dns rebinding", anyAddr, "http://evil.example:" + anyPort, "evil.example:" + anyPort, false},
+		{"any-address node: another address's page", anyAddr, "http://192.0.2.7:" + anyPort, "", false},
+		{"any-address node: no origin", anyAddr, "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
