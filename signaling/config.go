@@ -23,7 +23,8 @@ type Config struct {
 	// who have measured nothing.
 	Location *cluster.Location
 	// PublicURL is the node's player-facing base URL, as pages reach it;
-	// other nodes' pages fall back to it.
+	// other nodes' pages fall back to it, and its origin is the one pages
+	// of this node send (the Origin rule, origin.go).
 	PublicURL string
 	// Edges are the base URLs of edge APIs this node routes to without
 	// gossip (the all-in-one process).
@@ -50,9 +51,9 @@ type Config struct {
 	// machine whose users are all trusted.
 	OperatorOpen bool
 	// AllowedOrigins lists extra Origins that may open the player
-	// WebSocket; the page's own origin is always allowed. Browsers send
-	// Origin on WebSocket upgrades, so this is what stops other sites from
-	// starting sessions on a player's behalf.
+	// WebSocket; the node's own (PublicURL's) is always allowed. Browsers
+	// send Origin on WebSocket upgrades, so this is what stops other sites
+	// from starting sessions on a player's behalf.
 	AllowedOrigins []string
 	// AllowNoOrigin admits player WebSockets that send no Origin (tools):
 	// development only (stratus signal -dev). Browsers always send one, so
