@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -81,6 +82,12 @@ func (c *cached[T]) get(ctx context.Context, key string, fetch func() (T, error)
 	v, err := fetch()
 	if err != nil {
 		return v, err
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// The caller went away mid-answer: the answer may lack edges that
+		// were still to answer. (One cut by the deadline is kept: a slow
+		// edge would be slow again.)
+		return v, nil
 	}
 	c.val, c.at, c.key = v, c.now(), key
 	return v, nil

@@ -17,11 +17,12 @@ import (
 // address cannot hold every socket, start sessions without end or keep the
 // edges busy with candidates.
 //
-// A client is the host part of the request's RemoteAddr. Forwarding headers
-// (X-Forwarded-For, Forwarded) are not trusted: anyone can write them. A
-// node behind a reverse proxy therefore sees every player as the proxy's
-// address; trusting a configured list of proxies is not supported yet, so
-// such a node needs limits raised to what the proxy's players need.
+// A client is the host part of the request's RemoteAddr, or its /64 for
+// IPv6 (clientIP). Forwarding headers (X-Forwarded-For, Forwarded) are not
+// trusted: anyone can write them. A node behind a reverse proxy therefore
+// sees every player as the proxy's address; trusting a configured list of
+// proxies is not supported yet, so such a node needs limits raised to what
+// the proxy's players need.
 type Limits struct {
 	// WebSocketsPerIP bounds the player sockets one address holds open at
 	// once.
@@ -97,14 +98,25 @@ func (l Limits) Validate() error {
 // count: the page backs off on its own; this is a hint for other clients.
 const socketRetryAfter = 10 * time.Second
 
-// clientIP is the client of r: the host of its RemoteAddr (see Limits on
-// forwarding headers).
+// ipv6ClientBits is how much of an IPv6 address names one client: a
+// household or a host is given a /64, every address of which it may use.
+const ipv6ClientBits = 64
+
+// clientIP is the client of r: the host of its RemoteAddr, or its /64 for
+// IPv6 (see Limits on forwarding headers).
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String() // also when written as IPv6 (::ffff:a.b.c.d)
+	}
+	return fmt.Sprintf("%s/%d", ip.Mask(net.CIDRMask(ipv6ClientBits, 128)), ipv6ClientBits)
 }
 
 // clients counts what each address holds and may still do. It is safe for

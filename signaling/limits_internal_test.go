@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -74,4 +75,30 @@ func TestClientsBounded(t *testing.T) {
 	// The one still holding a socket is forgotten only when the table is
 	// full of newer ones: its connection keeps counting on its own entry.
 	cs.closeSocket(held)
+}
+
+// TestClientIP names clients as an outsider might try to vary them:
+// forwarding headers and the many addresses of one IPv6 network.
+func TestClientIP(t *testing.T) {
+	tests := []struct {
+		remote, forwarded, want string
+	}{
+		{"192.0.2.1:4000", "", "192.0.2.1"},
+		{"192.0.2.1:4001", "198.51.100.9", "192.0.2.1"},
+		{"[2001:db8:1:2:aaaa::1]:4000", "", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:bbbb::7]:4000", "", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:4000", "", "2001:db8:1:3::/64"},
+		{"[::ffff:192.0.2.1]:4000", "", "192.0.2.1"},
+	}
+	for _, tt := range tests {
+		r := &http.Request{RemoteAddr: tt.remote, Header: http.Header{}}
+		if tt.forwarded != "" {
+			r.Header.Set("X-Forwarded-For", tt.forwarded)
+		}
+		got := clientIP(r)
+		t.Logf("tried %s (forwarded for %q): counted as %s", tt.remote, tt.forwarded, got)
+		if got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.remote, got, tt.want)
+		}
+	}
 }
