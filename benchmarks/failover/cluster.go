@@ -67,10 +67,11 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 	c.url = "http://" + addr
 	c.lan["eu-west"] = "127.0.0.1:" + strconv.Itoa(ports[1])
 	c.lan["us-east"] = "127.0.0.1:" + strconv.Itoa(ports[2])
-	c.signal, err = c.start("signal-1", "signal", "-name", "signal-1", "-region", "lab", "-addr", addr,
-		"-lan", "eu-west="+c.lan["eu-west"]+",us-east="+c.lan["us-east"],
-		"-wan", "127.0.0.1:"+strconv.Itoa(ports[3]), "-cluster-key-file", c.key,
-		"-operator-token-file", c.token)
+	// Every trial's page comes from loopback: one address, many players.
+	c.signal, err = c.start("signal-1", append([]string{"signal", "-name", "signal-1", "-region", "lab", "-addr", addr,
+		"-lan", "eu-west=" + c.lan["eu-west"] + ",us-east=" + c.lan["us-east"],
+		"-wan", "127.0.0.1:" + strconv.Itoa(ports[3]), "-cluster-key-file", c.key,
+		"-operator-token-file", c.token}, clustertest.ManyPlayers()...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,9 @@ func startServer(ctx context.Context, bin, dir string) (*server, error) {
 		"-addr", addr, "-edge-addr", edgeAddr,
 		"-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "0",
 		"-log-level", "warn"}
+	// Every run's tab comes from loopback, and the previous tab's socket
+	// may still be closing.
+	args = append(args, clustertest.ManyPlayers()...)
 	p, err := clustertest.StartEcho(dir, "server", args, os.Stderr)
 	if err != nil {
 		return nil, err

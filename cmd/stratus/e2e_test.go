@@ -21,6 +21,7 @@ import (
 
 	"stratus/edge/api"
 	"stratus/internal/browser"
+	"stratus/internal/clustertest"
 	"stratus/signaling"
 	"stratus/trust"
 )
@@ -30,8 +31,8 @@ func startStack(t *testing.T, edit func(*serveConfig)) string {
 	t.Helper()
 	// The tests' players all come from loopback: one address with many
 	// players, which the per-client limits would take for one.
-	cfg, err := serveFlags([]string{"-addr", "127.0.0.1:0", "-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "0", "-name", "e2e-edge",
-		"-websockets-per-ip", "1000", "-joins-per-minute", "10000", "-sessions-per-player", "1000"})
+	cfg, err := serveFlags(append([]string{"-addr", "127.0.0.1:0", "-media-ip", "127.0.0.1", "-udp-port", "0", "-tcp-port", "0", "-name", "e2e-edge"},
+		clustertest.ManyPlayers()...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,8 +244,8 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 		// Every player of these tests comes from loopback: one address
 		// playing many games.
 		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,
-			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile,
-			"-websockets-per-ip", "1000", "-joins-per-minute", "10000", "-sessions-per-player", "1000"}
+			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile}
+		args = append(args, clustertest.ManyPlayers()...)
 		if !o.noToken {
 			args = append(args, "-operator-token-file", c.tokenFile)
 		}
