@@ -352,9 +352,11 @@ function onError(code, message) {
     retryTimer = setTimeout(connect, delay);
     return;
   }
-  if (st.state === 'reconnecting' && (code === CODES.INTERNAL || code === CODES.NO_EDGE)) {
+  if (st.state === 'reconnecting' && (code === CODES.INTERNAL || code === CODES.NO_EDGE || code === CODES.RATE_LIMITED)) {
     // While the page moves between edges the cluster is in flux (an edge
-    // just died, gossip lags): keep trying instead of giving up.
+    // just died, gossip lags, or a signaling node still counts the
+    // player's session from a socket it has not yet seen die): keep
+    // trying instead of giving up.
     go('retry');
     S.reason = words(code, message);
     const delay = recovery.delay();
