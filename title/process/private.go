@@ -34,12 +34,15 @@ func privateDir(dir string) error {
 	// Opened without following a link and checked through the descriptor,
 	// so nothing can swap the path between the check and the chmod.
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	switch {
-	case errors.Is(err, unix.ELOOP):
-		target, _ := os.Readlink(dir)
-		return fmt.Errorf("%s is a symbolic link (to %q), not a directory: refusing to follow it; remove it", dir, target)
-	case errors.Is(err, unix.ENOTDIR):
+	// With O_DIRECTORY a link fails as ENOTDIR, not ELOOP: Lstat tells
+	// the two apart for the message only.
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		if target, lerr := os.Readlink(dir); lerr == nil {
+			return fmt.Errorf("%s is a symbolic link (to %q), not a directory: refusing to follow it; remove it", dir, target)
+		}
 		return fmt.Errorf("%s exists and is not a directory; remove it", dir)
+	}
+	switch {
 	case err != nil:
 		return fmt.Errorf("open %s: %w", dir, err)
 	}
