@@ -41,8 +41,8 @@ type Spec struct {
 	InstallDir string
 	Manifest   manifest.Manifest
 	// Env is extra environment from the edge (PULSE_SERVER, …); the
-	// manifest's env comes after it, and DISPLAY and STRATUS_SESSION after
-	// both, so neither can override those.
+	// manifest's env comes after it, and DISPLAY, XAUTHORITY and
+	// STRATUS_SESSION after both, so neither can override those.
 	Env []string
 	// Gamepad, if set, receives gamepad events (another package turns them
 	// into a virtual device); otherwise they are counted as unmapped. It is
