@@ -12,8 +12,10 @@ want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev
 	xvfb libx11-dev libxext-dev libxtst-dev libxfixes-dev pulseaudio libpulse-dev)
 if [ "${1:-}" = "--test" ]; then
 	# mesa-utils (glxgears) and x11-utils (xev) are the third-party games
-	# the tests onboard; pulseaudio-utils plays their test tone.
-	want+=(chromium ffmpeg iproute2 mesa-utils x11-utils pulseaudio-utils)
+	# the tests onboard (xdpyinfo, also in x11-utils, tries a display with
+	# and without its cookie); pulseaudio-utils plays their test tone;
+	# xauth reads back the cookie files the runtime writes.
+	want+=(chromium ffmpeg iproute2 mesa-utils x11-utils pulseaudio-utils xauth)
 fi
 
 missing=()

@@ -68,7 +68,8 @@ func TestCloseCleansUp(t *testing.T) {
 		// Ignored signals stay ignored across exec: xev then needs SIGKILL.
 		{"ignores SIGTERM", "trap '' TERM; " + leaky, all},
 		// The leader drops the marker; its group is still known to be ours.
-		{"clears its environment", "exec env -i ./xev -display $DISPLAY -event keyboard", []string{"Xvfb"}},
+		// It keeps its cookie, without which the display would refuse it.
+		{"clears its environment", "exec env -i XAUTHORITY=$XAUTHORITY ./xev -display $DISPLAY -event keyboard", []string{"Xvfb"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

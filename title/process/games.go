@@ -100,7 +100,7 @@ type game struct {
 
 func (gm *game) startSound(dir, session string) error {
 	gm.audioDir = dir
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privateDir(dir); err != nil {
 		return err
 	}
 	srv, err := pulse.Start(pulse.ServerConfig{Dir: dir, Session: session, Log: gm.log})

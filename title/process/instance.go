@@ -33,6 +33,8 @@ type Instance struct {
 	info    title.Info
 	marker  string // STRATUS_SESSION=<session>
 	dir     string // RunDir/tmp/<session>
+	xauth   string // the Xauthority file in dir, with cookie (private.go)
+	cookie  []byte
 	recPath string
 	logPath string
 	rec     record
@@ -94,13 +96,11 @@ func (i *Instance) start(command, workdir string) error {
 	if err := i.rec.write(i.recPath); err != nil {
 		return err
 	}
-	home, run := filepath.Join(i.dir, "home"), filepath.Join(i.dir, "run")
-	for _, d := range []string{home, run} {
-		if err := os.MkdirAll(d, 0o700); err != nil { // XDG_RUNTIME_DIR must be 0700
-			return err
-		}
+	home, run, err := i.prepare()
+	if err != nil {
+		return err
 	}
-	x, err := startXvfb(i.rt.cfg.Xvfb, i.info.Width, i.info.Height, i.marker, i.rt.cfg.StartTimeout, func(pid int) error {
+	x, err := startXvfb(i.rt.cfg.Xvfb, i.xauth, i.info.Width, i.info.Height, i.marker, i.rt.cfg.StartTimeout, func(pid int) error {
 		i.rec.XvfbPID, i.rec.XvfbPGID = pid, pid
 		return i.rec.write(i.recPath)
 	})
@@ -112,7 +112,7 @@ func (i *Instance) start(command, workdir string) error {
 	if err := i.rec.write(i.recPath); err != nil {
 		return err
 	}
-	if i.disp, err = x11.Open(i.Display()); err != nil {
+	if i.disp, err = x11.OpenCookie(i.Display(), i.cookie); err != nil {
 		return err
 	}
 	if w, h := i.disp.Size(); w != i.info.Width || h != i.info.Height {
@@ -184,7 +184,7 @@ func (i *Instance) env(home, run string) []string {
 		env = append(env, k+"="+i.spec.Manifest.Env[k])
 	}
 	// os/exec keeps the last of duplicate keys.
-	return append(env, "DISPLAY="+i.Display(), i.marker)
+	return append(env, "DISPLAY="+i.Display(), "XAUTHORITY="+i.xauth, i.marker)
 }
 
 // watch waits for the game to exit and records why.

@@ -27,7 +27,8 @@ func (rec record) write(path string) error {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	os.Remove(tmp) // a leftover, or a link planted there: never written through
+	if err := createPrivate(tmp, b); err != nil {
 		return fmt.Errorf("session record: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -42,8 +41,8 @@ type Spec struct {
 	InstallDir string
 	Manifest   manifest.Manifest
 	// Env is extra environment from the edge (PULSE_SERVER, …); the
-	// manifest's env comes after it, and DISPLAY and STRATUS_SESSION after
-	// both, so neither can override those.
+	// manifest's env comes after it, and DISPLAY, XAUTHORITY and
+	// STRATUS_SESSION after both, so neither can override those.
 	Env []string
 	// Gamepad, if set, receives gamepad events (another package turns them
 	// into a virtual device); otherwise they are counted as unmapped. It is
@@ -51,8 +50,9 @@ type Spec struct {
 	Gamepad func(ev input.Event)
 }
 
-// NewRuntime creates RunDir and its subdirectories, then sweeps what a
-// previous run that crashed left behind (see the package comment).
+// NewRuntime creates RunDir and its subdirectories, each private to the
+// edge's user (0700, never a symbolic link: see privateDir), then sweeps
+// what a previous run that crashed left behind (see the package comment).
 func NewRuntime(cfg Config) (*Runtime, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -67,8 +67,11 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 	r.dirs.sessions = filepath.Join(dir, "sessions")
 	r.dirs.logs = filepath.Join(dir, "logs")
 	r.dirs.tmp = filepath.Join(dir, "tmp")
+	if err := privateRunDir(dir); err != nil {
+		return nil, fmt.Errorf("process: RunDir: %w", err)
+	}
 	for _, d := range []string{r.dirs.sessions, r.dirs.logs, r.dirs.tmp} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := privateDir(d); err != nil {
 			return nil, fmt.Errorf("process: %w", err)
 		}
 	}

@@ -29,8 +29,9 @@ type xserver struct {
 // accepts connections: no guessing of free numbers, no race with another
 // server starting at the same time, and a readiness signal for free.
 // started runs as soon as the process exists (to record its PID), before
-// the wait for the display.
-func startXvfb(bin string, w, h int, marker string, timeout time.Duration, started func(pid int) error) (*xserver, error) {
+// the wait for the display. auth is the session's Xauthority file: the
+// server admits only clients that present its cookie.
+func startXvfb(bin, auth string, w, h int, marker string, timeout time.Duration, started func(pid int) error) (*xserver, error) {
 	r, wr, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -41,6 +42,7 @@ func startXvfb(bin string, w, h int, marker string, timeout time.Duration, start
 		"-displayfd", "3", // ExtraFiles[0]
 		"-screen", "0", fmt.Sprintf("%dx%dx24", w, h), // 24 bits: 32-bit BGRX pixels for capture
 		"-nolisten", "tcp", // local clients only
+		"-auth", auth, // and only those with the session's cookie
 		"-noreset", // the server outlives the game's last client disconnecting
 		"-br",      // black root window, not a pattern, before the game draws
 	)

@@ -77,7 +77,32 @@ static void drain(stratus_conn *c) {
 	}
 }
 
-int stratus_open(const char *name, stratus_conn **out, char *msg, int n) {
+// auth_mu serializes the connection set-up below. Xlib keeps the
+// authorization that XSetAuthorization sets in process-wide state, and one
+// edge opens the displays of many sessions, each with its own cookie: the
+// cookie must be set, used by XOpenDisplay and cleared again before another
+// thread can open a display. Reading XAUTHORITY instead would mean changing
+// the edge's environment, which is just as process-wide and less safe.
+static pthread_mutex_t auth_mu = PTHREAD_MUTEX_INITIALIZER;
+
+// auth_name is the only authorization protocol a session's Xvfb is given.
+static char auth_name[] = "MIT-MAGIC-COOKIE-1";
+
+// open_display opens name with cookie (len bytes) as its
+// MIT-MAGIC-COOKIE-1, or, when len is 0, as Xlib would by default.
+static Display *open_display(const char *name, const char *cookie, int len) {
+	pthread_mutex_lock(&auth_mu);
+	if (len > 0)
+		XSetAuthorization(auth_name, (int)strlen(auth_name), (char *)cookie, len);
+	else
+		XSetAuthorization(NULL, 0, NULL, 0);
+	Display *dpy = XOpenDisplay(name);
+	XSetAuthorization(NULL, 0, NULL, 0); // the next open must not inherit it
+	pthread_mutex_unlock(&auth_mu);
+	return dpy;
+}
+
+int stratus_open(const char *name, const char *cookie, int cookie_len, stratus_conn **out, char *msg, int n) {
 	pthread_once(&handlers_once, install_handlers);
 	stratus_conn *c = calloc(1, sizeof *c);
 	if (c == NULL) {
@@ -87,9 +112,10 @@ int stratus_open(const char *name, stratus_conn **out, char *msg, int n) {
 	c->shm.shmid = -1;
 	c->shm.shmaddr = (char *)-1;
 	c->fixes_event = -1;
-	c->dpy = XOpenDisplay(name);
+	c->dpy = open_display(name, cookie, cookie_len);
 	if (c->dpy == NULL) {
-		snprintf(msg, n, "cannot open display %s", name);
+		snprintf(msg, n, "cannot open display %s%s", name,
+			cookie_len > 0 ? " (with its cookie)" : "");
 		free(c);
 		return -1;
 	}

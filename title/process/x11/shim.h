@@ -32,7 +32,9 @@ typedef struct {
 } stratus_conn;
 
 // Each returns 0 on success, or -1 with a message in msg.
-int stratus_open(const char *name, stratus_conn **out, char *msg, int n);
+// stratus_open authenticates with cookie (cookie_len bytes,
+// MIT-MAGIC-COOKIE-1) when cookie_len > 0, else as Xlib does by default.
+int stratus_open(const char *name, const char *cookie, int cookie_len, stratus_conn **out, char *msg, int n);
 int stratus_capture(stratus_conn *c, char *msg, int n);
 int stratus_sync(stratus_conn *c, char *msg, int n);
 

@@ -39,13 +39,36 @@ func Available() error { return nil }
 // Open connects to display (":5"), checks that it has MIT-SHM and XTEST and
 // a 32-bit pixel format, and attaches one shared-memory segment the size of
 // the screen. Where the server has XFIXES it also asks to hear of cursor
-// changes, for SetCursor; where it has not, Open still succeeds.
-func Open(display string) (*Display, error) {
+// changes, for SetCursor; where it has not, Open still succeeds. It
+// authenticates as Xlib does by default (XAUTHORITY); OpenCookie is for a
+// server that wants a cookie this process's environment does not name.
+func Open(display string) (*Display, error) { return open(display, nil) }
+
+// CookieLen is the length of an MIT-MAGIC-COOKIE-1, the only kind of cookie
+// OpenCookie takes.
+const CookieLen = 16
+
+// OpenCookie is Open authenticating with cookie, an MIT-MAGIC-COOKIE-1 of
+// CookieLen bytes, whatever XAUTHORITY says: one edge process opens the
+// displays of many sessions, each with its own cookie.
+func OpenCookie(display string, cookie []byte) (*Display, error) {
+	if len(cookie) != CookieLen {
+		return nil, fmt.Errorf("x11: a cookie is %d bytes, got %d", CookieLen, len(cookie))
+	}
+	return open(display, cookie)
+}
+
+func open(display string, cookie []byte) (*Display, error) {
 	name := C.CString(display)
 	defer C.free(unsafe.Pointer(name))
+	var ccookie *C.char
+	if len(cookie) > 0 {
+		ccookie = (*C.char)(C.CBytes(cookie))
+		defer C.free(unsafe.Pointer(ccookie))
+	}
 	var msg [msgLen]C.char
 	var c *C.stratus_conn
-	if C.stratus_open(name, &c, &msg[0], msgLen) != 0 {
+	if C.stratus_open(name, ccookie, C.int(len(cookie)), &c, &msg[0], msgLen) != 0 {
 		return nil, fmt.Errorf("x11: %s", C.GoString(&msg[0]))
 	}
 	d := &Display{c: c, name: display}

@@ -23,8 +23,14 @@ const (
 // Available reports ErrUnavailable: this build has no cgo.
 func Available() error { return ErrUnavailable }
 
+// CookieLen is the length of an MIT-MAGIC-COOKIE-1.
+const CookieLen = 16
+
 // Open reports ErrUnavailable.
 func Open(display string) (*Display, error) { return nil, ErrUnavailable }
+
+// OpenCookie reports ErrUnavailable.
+func OpenCookie(display string, cookie []byte) (*Display, error) { return nil, ErrUnavailable }
 
 func (d *Display) Name() string                       { return "" }
 func (d *Display) Size() (w, h int)                   { return 0, 0 }
