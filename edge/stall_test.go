@@ -153,4 +153,3 @@ func gaugeOf(t *testing.T, g writer) float64 {
 	}
 	return m.GetGauge().GetValue()
 }
-
