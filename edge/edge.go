@@ -183,6 +183,10 @@ func (e *Edge) Close() error {
 	e.sessions.stopAll("edge shutting down")
 	var err error
 	if g, ok := e.cfg.Runtime.(gameEnder); ok {
+		// The edge's context ends first: a session whose game is ended
+		// under it then rejoins elsewhere, as for any shutdown, rather
+		// than tell its player that the game exited.
+		e.tasks.cancel()
 		err = g.Close()
 	}
 	e.tasks.close()
