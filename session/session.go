@@ -29,7 +29,8 @@ type Sink interface {
 }
 
 // Config is what a session is built from. The session takes ownership of
-// Title and Encoder and closes them when it ends.
+// Title and Encoder and closes them when it ends, or, after a stall, when
+// the stalled call returns (watchdog.go).
 type Config struct {
 	ID      string
 	Title   title.Title
