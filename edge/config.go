@@ -9,6 +9,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge/gpu"
+	"stratus/session"
 	"stratus/stream"
 	"stratus/title/catalog"
 )
@@ -62,6 +63,10 @@ type Config struct {
 	StateKey []byte
 	// DrainTimeout bounds a drain: players not gone by then are ended.
 	DrainTimeout time.Duration
+	// StallAfter ends a session whose game or encoder has not answered
+	// one call for this long (the session's watchdog); 0 means the
+	// session package's default.
+	StallAfter time.Duration
 
 	// Gossip, when set, makes the edge a member of its region's pool, so
 	// that signaling nodes learn it exists, where it is and how loaded.
@@ -116,7 +121,10 @@ func DefaultConfig() Config {
 		// Moved players are back within a second or two; 30 s also lets a
 		// player who refuses to move finish a short round.
 		DrainTimeout: 30 * time.Second,
-		CatalogWait:  10 * time.Second,
+		// Far above any real frame (milliseconds), short enough that a
+		// frozen game frees its slot before its player gives up.
+		StallAfter:  session.DefaultStallAfter,
+		CatalogWait: 10 * time.Second,
 	}
 }
 
@@ -141,7 +149,7 @@ func (c Config) Validate() error {
 	if c.EncoderThreads < 0 {
 		errs = append(errs, fmt.Errorf("edge: encoder threads %d: must not be negative", c.EncoderThreads))
 	}
-	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 || c.ProbeDelay < 0 || c.SnapshotEvery < 0 || c.DrainTimeout < 0 {
+	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 || c.ProbeDelay < 0 || c.SnapshotEvery < 0 || c.DrainTimeout < 0 || c.StallAfter < 0 {
 		errs = append(errs, errors.New("edge: timeouts must not be negative"))
 	}
 	if c.CatalogWait < 0 || c.CatalogWait > catalog.MaxWait {

@@ -161,13 +161,34 @@ func (e *Edge) register(reg prometheus.Registerer) error {
 // it does nothing. It never blocks.
 func (e *Edge) publish() { e.pub.publish() }
 
+// gameEnder is a Runtime that can end every game it started (the edge is
+// exiting). Close may take a grace period per game, the games in parallel;
+// it is called once, from Edge.Close, while sessions may still be
+// capturing those games.
+type gameEnder interface {
+	Close() error
+}
+
 // Close ends every session, waits for them and for every other goroutine
 // of the edge, and closes the media sockets. Safe to call twice.
+//
+// The games of process titles are ended before the sessions are waited
+// for: a session whose game no longer answers (its capture stuck on a
+// stopped display server) then sees its capture fail at once, rather than
+// hold the shutdown until its watchdog gives up.
 func (e *Edge) Close() error {
 	if !e.admit.close() {
 		return nil
 	}
 	e.sessions.stopAll("edge shutting down")
+	var err error
+	if g, ok := e.cfg.Runtime.(gameEnder); ok {
+		// The edge's context ends first: a session whose game is ended
+		// under it then rejoins elsewhere, as for any shutdown, rather
+		// than tell its player that the game exited.
+		e.tasks.cancel()
+		err = g.Close()
+	}
 	e.tasks.close()
 	if e.pool != nil {
 		// Leaving tells the cluster at once, rather than after failure
@@ -175,7 +196,7 @@ func (e *Edge) Close() error {
 		e.pool.Leave(time.Second)
 		e.pool.Close()
 	}
-	err := e.engine.Close()
+	err = errors.Join(err, e.engine.Close())
 	if e.hw.close != nil {
 		// After the tasks have ended: the GPU watch has stopped, and
 		// every session has closed its encoder.

@@ -92,6 +92,13 @@ func newTestEdge(t *testing.T, capacity int, opts ...func(*Config)) (*Edge, *api
 func newTestEdgeWith(t *testing.T, cat *title.Catalog, capacity int, opts ...func(*Config)) (*Edge, *api.Client, string) {
 	t.Helper()
 	noLeaks(t)
+	return startTestEdge(t, cat, capacity, opts...)
+}
+
+// startTestEdge is newTestEdgeWith without the check for leaked
+// goroutines, for a test that leaves one behind on purpose.
+func startTestEdge(t *testing.T, cat *title.Catalog, capacity int, opts ...func(*Config)) (*Edge, *api.Client, string) {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Name, cfg.Capacity = "test-edge", capacity
 	cfg.Stream.ListenIP, cfg.Stream.UDPPort, cfg.Stream.TCPPort = "127.0.0.1", 0, -1

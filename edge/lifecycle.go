@@ -146,6 +146,8 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		IdleTimeout:   e.cfg.IdleTimeout,
 		MaxDuration:   desc.SessionLimit,
 		SnapshotEvery: e.cfg.SnapshotEvery,
+		StallAfter:    e.cfg.StallAfter,
+		OnLeftBehind:  func(d int) { e.metrics.leftBehind.Add(float64(d)) },
 		OnSnapshot: func(state []byte) {
 			r.snapshot.Store(&state)
 			e.page.snapshot(r, state)
@@ -227,6 +229,10 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 	if pe := (*panics.Error)(nil); errors.As(err, &pe) || r.peer.Stats().Panics > 0 {
 		e.metrics.panicked.Inc()
 	}
+	if se := (*session.StallError)(nil); errors.As(err, &se) {
+		e.metrics.stalled.Inc()
+		e.log.Warn("session stalled", "session", r.id, "title", r.title, "stage", se.Stage.String(), "deadline", se.Deadline)
+	}
 	st := s.Stats()
 	e.metrics.ended(st)
 	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
@@ -237,7 +243,11 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 // free closes the session's connection and gives back its encoder and slot.
 func (e *Edge) free(r *running) {
 	r.peer.Close()
-	// Run has closed the encoder: its GPU slot is free.
+	// Run has closed the encoder: its GPU slot is free. After a stall the
+	// encoder may still be held by the call left behind, and is closed
+	// when that returns; the slot is given back now all the same, as a
+	// call that never returns must not take the GPU's share with it
+	// (stalled_calls_left_behind counts them).
 	e.encoders.Release(r.id)
 	e.sessions.remove(r.id)
 	r.stopGrace()
@@ -246,10 +256,11 @@ func (e *Edge) free(r *running) {
 }
 
 // tellsPlayer says whether a session's end is news to its player: the game
-// exited, a limit was reached. Otherwise the player left, the connection is
+// exited or stopped responding, a limit was reached. Otherwise the player left, the connection is
 // gone, or the edge is going away, and the page rejoins elsewhere.
 func tellsPlayer(err error) bool {
-	return errors.Is(err, title.ErrEnded) || errors.Is(err, session.ErrIdle) || errors.Is(err, session.ErrTimeUp)
+	return errors.Is(err, title.ErrEnded) || errors.Is(err, session.ErrIdle) || errors.Is(err, session.ErrTimeUp) ||
+		errors.Is(err, session.ErrStalled)
 }
 
 // resume restores a title from a resume token.

@@ -22,6 +22,12 @@ type metrics struct {
 	// panicked counts sessions ended by a panic (contained: the edge
 	// went on), in the session or on its connection.
 	panicked prometheus.Counter
+	// stalled counts sessions ended by their watchdog: a call into the
+	// game or the encoder did not return in time.
+	stalled prometheus.Counter
+	// leftBehind is how many of those calls have not returned yet: each
+	// holds a goroutine, a title and an encoder until it does.
+	leftBehind prometheus.Gauge
 
 	active, capacity, titles, catalogRev *prometheus.Desc
 	fps, encodeMs, bitrate, rtt, loss    *prometheus.Desc
@@ -42,11 +48,14 @@ func newMetrics(e *Edge) *metrics {
 	started.WithLabelValues("x264")
 	started.WithLabelValues("nvenc")
 	return &metrics{
-		e:            e,
-		started:      started,
-		fallbacks:    c("encoder_fallbacks_total", "Sessions whose NVENC encoder was lost and that went on with x264."),
-		failed:       c("sessions_failed_total", "Sessions whose set-up failed."),
-		panicked:     c("sessions_panicked_total", "Sessions ended by a panic in their game, encoder or connection; the edge went on."),
+		e:         e,
+		started:   started,
+		fallbacks: c("encoder_fallbacks_total", "Sessions whose NVENC encoder was lost and that went on with x264."),
+		failed:    c("sessions_failed_total", "Sessions whose set-up failed."),
+		panicked:  c("sessions_panicked_total", "Sessions ended by a panic in their game, encoder or connection; the edge went on."),
+		stalled:   c("sessions_stalled_total", "Sessions ended because their game or encoder stopped responding (the session watchdog)."),
+		leftBehind: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "edge", Name: "stalled_calls_left_behind",
+			Help: "Calls into a game or encoder that stalled, whose session ended without them, and that have not returned yet."}),
 		refused:      c("sessions_refused_total", "Joins refused because the edge was full."),
 		endedFrames:  c("ended_frames_total", "Frames sent by sessions that have ended."),
 		endedSkipped: c("ended_frames_skipped_total", "Frames skipped by sessions that have ended."),
@@ -77,9 +86,10 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.started.Collect(ch)
-	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.fallbacks, m.panicked} {
+	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.fallbacks, m.panicked, m.stalled} {
 		ch <- c
 	}
+	ch <- m.leftBehind
 	st := m.e.Status()
 	ch <- prometheus.MustNewConstMetric(m.active, prometheus.GaugeValue, float64(st.Active))
 	ch <- prometheus.MustNewConstMetric(m.capacity, prometheus.GaugeValue, float64(st.Capacity))

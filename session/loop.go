@@ -8,13 +8,16 @@ import (
 
 	"stratus/encoder"
 	"stratus/input"
+	"stratus/internal/panics"
 	"stratus/title"
 )
 
-// loop is the state of one running session's frame loop. It lives on the
-// goroutine that called Run and is touched by nothing else.
+// loop is the state of one running session's frame loop. It lives on a
+// goroutine of its own (main) and is touched by nothing else, but for the
+// watch, which Run reads.
 type loop struct {
 	s        *Session
+	w        *watch
 	interval time.Duration
 	pic      *encoder.I420
 	events   []input.Event
@@ -30,10 +33,41 @@ type loop struct {
 func newLoop(s *Session) *loop {
 	return &loop{
 		s:        s,
+		w:        newWatch(),
 		interval: time.Second / time.Duration(s.info.FPS),
 		pic:      encoder.NewI420(s.info.Width, s.info.Height),
 		events:   make([]input.Event, 0, 256),
 	}
+}
+
+// errLeftBehind ends a loop that the watchdog gave up on; no one reads it.
+var errLeftBehind = errors.New("session: left behind by the watchdog")
+
+// main runs the loop, closes what the session owns when it ends, and
+// sends why it ended on res (buffered). A panic ends the loop like an
+// error. When the watchdog has left the loop behind, the stalled call has
+// returned by the time main closes the title and encoder: nothing else
+// uses them any more, and no one waits for the result.
+func (l *loop) main(ctx context.Context, res chan<- error) {
+	s := l.s
+	var err error
+	defer func() {
+		if pe := panics.From(recover()); pe != nil {
+			pe.Log(s.log, "session panicked")
+			err = pe
+		}
+		// Closing is watched too: a title whose Close hangs on its
+		// stuck game must not hold the slot either.
+		watched := l.w.enter(StageClose)
+		s.closeOwned()
+		if watched && l.w.enter(stageIdle) {
+			res <- err
+			return
+		}
+		s.leftBehind(-1)
+		s.log.Info("a stalled call returned at last; its title and encoder are closed")
+	}()
+	err = l.run(ctx)
 }
 
 // run paces frames on an absolute schedule: frame n is due at start +
@@ -50,6 +84,9 @@ func (l *loop) run(ctx context.Context) error {
 	defer timer.Stop()
 	var frame int64
 	for {
+		if !l.w.enter(stageIdle) {
+			return errLeftBehind
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -65,9 +102,14 @@ func (l *loop) run(ctx context.Context) error {
 			return err
 		}
 		if l.audio != nil {
+			if !l.w.enter(StageSound) {
+				return errLeftBehind
+			}
 			l.audio.pump(s, time.Now())
 		}
-		l.snapshot(now)
+		if err := l.snapshot(now); err != nil {
+			return err
+		}
 		// Schedule the next slot that is still in the future.
 		frame++
 		elapsed := time.Since(l.start)
@@ -94,6 +136,9 @@ func (l *loop) checkLimits(now time.Time) error {
 // frame produces and sends one frame: input first, so the picture shows it.
 func (l *loop) frame(now, due time.Time) error {
 	s := l.s
+	if !l.w.enter(StageInput) {
+		return errLeftBehind
+	}
 	l.events = s.cfg.Sink.ReadInput(l.events[:0])
 	for _, ev := range l.events {
 		if ev.Kind == input.KindPresent {
@@ -118,6 +163,9 @@ func (l *loop) frame(now, due time.Time) error {
 		}
 	}
 
+	if !l.w.enter(StageCapture) {
+		return errLeftBehind
+	}
 	t0 := time.Now()
 	f, err := s.cfg.Title.Render(now)
 	if errors.Is(err, title.ErrEnded) {
@@ -125,6 +173,9 @@ func (l *loop) frame(now, due time.Time) error {
 	}
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if !l.w.enter(StageEncode) {
+		return errLeftBehind
 	}
 	t1 := time.Now()
 	if err := convert(l.pic, f); err != nil {
@@ -142,6 +193,9 @@ func (l *loop) frame(now, due time.Time) error {
 		dur = t3.Sub(l.lastSent)
 	}
 	l.lastSent = t3
+	if !l.w.enter(StageSend) {
+		return errLeftBehind
+	}
 	if err := s.cfg.Sink.WriteVideo(au.Data, au.Keyframe, dur); err != nil {
 		// The sink drops by its own rule (waiting for the next keyframe);
 		// the session goes on.
@@ -152,20 +206,24 @@ func (l *loop) frame(now, due time.Time) error {
 }
 
 // snapshot saves the title's state when one is due. It runs after the frame
-// is sent, so it never delays a picture.
-func (l *loop) snapshot(now time.Time) {
+// is sent, so it never delays a picture. Its only error is errLeftBehind.
+func (l *loop) snapshot(now time.Time) error {
 	cfg := l.s.cfg
 	sn, ok := cfg.Title.(title.Snapshotter)
 	if !ok || cfg.SnapshotEvery <= 0 || cfg.OnSnapshot == nil || now.Sub(l.lastSnap) < cfg.SnapshotEvery {
-		return
+		return nil
+	}
+	if !l.w.enter(StageSnapshot) {
+		return errLeftBehind
 	}
 	l.lastSnap = now
 	state, err := sn.Snapshot()
 	if err != nil {
 		l.s.log.Warn("snapshot failed", "err", err)
-		return
+		return nil
 	}
 	cfg.OnSnapshot(state)
+	return nil
 }
 
 // shiftPhase moves the frame schedule after the page's presentation report

@@ -29,7 +29,8 @@ type Sink interface {
 }
 
 // Config is what a session is built from. The session takes ownership of
-// Title and Encoder and closes them when it ends.
+// Title and Encoder and closes them when it ends, or, after a stall, when
+// the stalled call returns (watchdog.go).
 type Config struct {
 	ID      string
 	Title   title.Title
@@ -47,6 +48,23 @@ type Config struct {
 	// OnSnapshot receives each saved state. It runs on the session loop,
 	// so it must not block.
 	OnSnapshot func(state []byte)
+	// StallAfter ends the session when one call into the title or the
+	// encoder has not returned after this long (watchdog.go); zero means
+	// DefaultStallAfter.
+	StallAfter time.Duration
+	// OnLeftBehind, if set, is told +1 when the watchdog leaves a stalled
+	// call behind, and -1 if that call returns at last and the title and
+	// encoder it held are closed: the sum is how many are still stuck. It
+	// is called from the session's goroutines, possibly after Run returned.
+	OnLeftBehind func(delta int)
+}
+
+// stallAfter is the watchdog's deadline.
+func (c Config) stallAfter() time.Duration {
+	if c.StallAfter == 0 {
+		return DefaultStallAfter
+	}
+	return c.StallAfter
 }
 
 // Validate reports every problem at once.
@@ -64,7 +82,7 @@ func (c Config) Validate() error {
 	if c.Sink == nil {
 		errs = append(errs, errors.New("session: no sink"))
 	}
-	if c.IdleTimeout < 0 || c.MaxDuration < 0 {
+	if c.IdleTimeout < 0 || c.MaxDuration < 0 || c.StallAfter < 0 {
 		errs = append(errs, errors.New("session: negative timeout"))
 	}
 	return errors.Join(errs...)
@@ -144,26 +162,69 @@ func (s *Session) Err() error {
 	}
 }
 
-// Run drives the session until ctx ends, Stop is called, a timeout expires
-// or the pipeline fails. It closes the title and the encoder before it
-// returns, and returns why it ended.
+// Run drives the session until ctx ends, Stop is called, a timeout expires,
+// the pipeline fails or a call into the title or encoder stalls. It closes
+// the title and the encoder before it returns, and returns why it ended;
+// after a stall (a *StallError) it returns at once, kills the title's
+// processes if it has any, and leaves the title and encoder to the stalled
+// call's goroutine, which closes them if the call ever returns.
 //
 // A panic in the title, the encoder or the loop ends this session only:
 // it is logged with its stack and Run returns it as a *panics.Error.
 func (s *Session) Run(ctx context.Context) (err error) {
 	defer func() {
 		s.endErr = err
-		s.closeOwned()
 		close(s.done)
 	}()
-	defer func() {
-		if pe := panics.From(recover()); pe != nil {
-			pe.Log(s.log, "session panicked")
-			err = pe
-		}
-	}()
 	l := newLoop(s)
-	return l.run(ctx)
+	// Buffered: a loop that returns after the watchdog gave up on it
+	// sends to no one.
+	res := make(chan error, 1)
+	go l.main(ctx, res)
+	return s.watch(l.w, res)
+}
+
+// watch waits for the loop's result, looking watchChecks times per
+// deadline whether a call has stalled.
+func (s *Session) watch(w *watch, res <-chan error) error {
+	deadline := s.cfg.stallAfter()
+	tick := time.NewTicker(deadline / watchChecks)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-res:
+			return err
+		case <-tick.C:
+			if stage, ok := w.stalled(time.Now(), deadline); ok {
+				return s.abandon(stage, deadline)
+			}
+		}
+	}
+}
+
+// abandon ends the session after a stall: the title's processes are killed
+// so that the stuck call returns if it can, and nothing waits for it.
+func (s *Session) abandon(stage Stage, deadline time.Duration) error {
+	s.leftBehind(+1)
+	s.log.Warn("session ended: a call stalled; killing the game and leaving the call behind",
+		"stage", stage.String(), "deadline", deadline)
+	if k, ok := s.cfg.Title.(Killer); ok {
+		func() {
+			defer func() {
+				if pe := panics.From(recover()); pe != nil {
+					pe.Log(s.log, "killing a stalled title panicked")
+				}
+			}()
+			k.Kill()
+		}()
+	}
+	return &StallError{Stage: stage, Deadline: deadline}
+}
+
+func (s *Session) leftBehind(delta int) {
+	if s.cfg.OnLeftBehind != nil {
+		s.cfg.OnLeftBehind(delta)
+	}
 }
 
 // closeOwned closes the title and the encoder; a panic in either is logged,

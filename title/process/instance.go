@@ -26,7 +26,9 @@ import (
 // ErrClosed. Close unmaps the frame memory, so whoever calls Close must be
 // done with the last frame Render returned (title.Title's rule); the edge's
 // Runtime.Close therefore only stops the processes and leaves the memory to
-// the session's own Close.
+// the session's own Close. Kill may come from any goroutine at any time:
+// it only signals the processes, so that a capture stuck on a stopped
+// display server fails rather than wait forever.
 type Instance struct {
 	rt      *Runtime
 	spec    Spec

@@ -15,10 +15,35 @@ func (i *Instance) Close() error {
 	err := i.stop()
 	i.closeOnce.Do(func() {
 		if i.disp != nil {
-			i.disp.Close()
+			i.closeDisplay()
 		}
 	})
 	return err
+}
+
+// displayCloseWait bounds how long Close waits for the capture connection
+// to close. Closing takes microseconds on a live or a cleanly dead server,
+// but after the server was killed under a capture (Kill, a game that
+// stopped its display) Xlib's close can hang; a second is plenty for the
+// first case and keeps a session's end prompt in the second.
+const displayCloseWait = time.Second
+
+// closeDisplay closes the capture connection, or gives up after
+// displayCloseWait: the goroutine doing it is then left behind, owning only
+// that connection and its frame memory, which it frees if the close ever
+// returns. One such connection per stalled game is the price of never
+// holding up the edge.
+func (i *Instance) closeDisplay() {
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		i.disp.Close()
+	}()
+	select {
+	case <-closed:
+	case <-time.After(displayCloseWait):
+		i.rt.log.Warn("process: the capture connection did not close; left behind", "session", i.spec.Session, "display", i.Display())
+	}
 }
 
 // Grace periods: how long a game (and then Xvfb) may take to exit on
@@ -121,4 +146,37 @@ func (r *Runtime) Kill() {
 		}()
 	}
 	wg.Wait()
+}
+
+// Kill ends the game and its X server at once: no grace period, and no
+// waiting for a capture in progress. SIGKILL ends a stopped process too, so
+// a game that stopped its own display server (SIGSTOP) cannot keep the
+// capture waiting: the server's socket closes under it and the capture
+// fails. Everything carrying the session's marker goes, its sound server
+// included. The files and the capture memory are left to Close, which must
+// still be called. Safe from any goroutine, while Render or Input runs, and
+// any number of times, before or after Close.
+func (i *Instance) Kill() {
+	i.stopping.Store(true)
+	t := target{marker: i.marker}
+	var trusts []func(int) bool
+	if i.game != nil {
+		t.groups = append(t.groups, i.game.Process.Pid)
+		trusts = append(trusts, unreaped(i.game, i.done))
+	}
+	if i.xvfb != nil {
+		t.groups = append(t.groups, i.xvfb.cmd.Process.Pid)
+		trusts = append(trusts, unreaped(i.xvfb.cmd, i.xvfb.done))
+	}
+	t.trust = func(pgid int) bool {
+		for _, ok := range trusts {
+			if ok(pgid) {
+				return true
+			}
+		}
+		return false
+	}
+	if _, left := terminate(t, 0, killWait); len(left) > 0 {
+		i.rt.log.Warn("process: processes survived SIGKILL", "session", i.spec.Session, "pids", left)
+	}
 }
