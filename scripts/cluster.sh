@@ -14,7 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=${STRATUS_BIN:-bin/stratus}
-dir=run/cluster
+dir=${STRATUS_CLUSTER_DIR:-run/cluster}
+# STRATUS_CLUSTER_PORT_OFFSET moves every port, so that a test can run a
+# cluster beside one a person started.
+o=${STRATUS_CLUSTER_PORT_OFFSET:-0}
+web=$((8080 + o))
 
 if [ "${1:-}" = "restart" ]; then
 	name=${2:?usage: scripts/cluster.sh restart <node>}
@@ -78,6 +82,10 @@ supervise() { # name, args...
 		[ -e "$dir/.stopping" ] && break
 		local why="exit status $status"
 		[ "$status" -gt 128 ] && why="killed by signal $((status - 128))"
+		if [ -e "$dir/$name.restart" ]; then
+			echo "$name stopped ($why) to be restarted"
+			continue
+		fi
 		echo "$name died ($why); it starts again in ${restartDelay}s, or now with: scripts/cluster.sh restart $name"
 		local waited=0
 		while [ "$waited" -lt $((restartDelay * 10)) ] && [ ! -e "$dir/$name.restart" ] && [ ! -e "$dir/.stopping" ]; do
@@ -96,20 +104,20 @@ start() { # name, args...
 	echo "started $name (log $dir/$name.log)"
 }
 
-start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:8080 \
-	-lan eu-west=127.0.0.1:7946,us-east=127.0.0.1:7947 -wan 127.0.0.1:7950 \
+start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:$web \
+	-lan eu-west=127.0.0.1:$((7946 + o)),us-east=127.0.0.1:$((7947 + o)) -wan 127.0.0.1:$((7950 + o)) \
 	-operator-token-file "$token_file"
 
-edge() { # name, region, location, probe delay, n
+edge() { # name, region, location, probe delay, n, gossip port to join
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
-		-api 127.0.0.1:$((8180 + $5)) -gossip 127.0.0.1:$((7950 + $5)) -join "$6" \
-		-media-ip 127.0.0.1 -udp-port $((3480 + $5)) -tcp-port $((8480 + $5))
+		-api 127.0.0.1:$((8180 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
+		-media-ip 127.0.0.1 -udp-port $((3480 + o + $5)) -tcp-port $((8480 + o + $5))
 }
-edge eu-west-1 eu-west 48.9,2.4 10ms 1 127.0.0.1:7946
-edge eu-west-2 eu-west 51.5,-0.1 10ms 2 127.0.0.1:7946
-edge us-east-1 us-east 39.0,-77.5 80ms 3 127.0.0.1:7947
+edge eu-west-1 eu-west 48.9,2.4 10ms 1 7946
+edge eu-west-2 eu-west 51.5,-0.1 10ms 2 7946
+edge us-east-1 us-east 39.0,-77.5 80ms 3 7947
 
-echo "Stratus cluster: open http://127.0.0.1:8080. Ctrl-C stops it."
-echo "edges: curl -H \"Authorization: Bearer \$(cat $token_file)\" http://127.0.0.1:8080/v1/edges"
+echo "Stratus cluster: open http://127.0.0.1:$web. Ctrl-C stops it."
+echo "edges: curl -H \"Authorization: Bearer \$(cat $token_file)\" http://127.0.0.1:$web/v1/edges"
 echo "failover: kill -9 \$(cat $dir/eu-west-1.pid); the node comes back by itself"
 wait "${sups[@]}" || true
