@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,9 +31,16 @@ func TestClusterScriptSurvivesDeaths(t *testing.T) {
 		"STRATUS_CLUSTER_PORT_OFFSET="+strconv.Itoa(offset))
 	script := filepath.Join("..", "..", "scripts", "cluster.sh")
 
-	var out lockedBuffer
+	// The script's output goes to a file, which the test reads as it grows.
+	logPath := filepath.Join(t.TempDir(), "cluster.out")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	out := func() string { b, _ := os.ReadFile(logPath); return string(b) }
 	cmd := exec.Command("bash", script)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -45,7 +50,7 @@ func TestClusterScriptSurvivesDeaths(t *testing.T) {
 	t.Cleanup(func() {
 		// Whatever happened, nothing of this cluster outlives the test.
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		t.Logf("script output:\n%s", out.String())
+		t.Logf("script output:\n%s", out())
 	})
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", 8080+offset)
@@ -75,7 +80,7 @@ func TestClusterScriptSurvivesDeaths(t *testing.T) {
 	t.Logf("tried: kill -9 of eu-west-1 (pid %d)", first)
 	poll(t, 15*time.Second, "eu-west-1 to be reported dead and started again", func() (bool, string) {
 		pid := pidOf("eu-west-1")
-		return strings.Contains(out.String(), "eu-west-1 died (killed by signal 9)") && pid != 0 && pid != first,
+		return strings.Contains(out(), "eu-west-1 died (killed by signal 9)") && pid != 0 && pid != first,
 			fmt.Sprintf("pid %d", pid)
 	})
 	t.Logf("got: eu-west-1 back as pid %d; the other nodes kept running", pidOf("eu-west-1"))
@@ -105,25 +110,7 @@ func TestClusterScriptSurvivesDeaths(t *testing.T) {
 			t.Errorf("%s (pid %d) outlived the script", node, pid)
 		}
 	}
-	if strings.Count(out.String(), "restarted eu-west-1") != 1 {
-		t.Errorf("eu-west-1 restarted %d times; want once", strings.Count(out.String(), "restarted eu-west-1"))
+	if strings.Count(out(), "restarted eu-west-1") != 1 {
+		t.Errorf("eu-west-1 restarted %d times; want once", strings.Count(out(), "restarted eu-west-1"))
 	}
-}
-
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

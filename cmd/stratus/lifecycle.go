@@ -99,6 +99,8 @@ type servers struct {
 	// failed carries the first failure: Serve returns before Shutdown
 	// only when it fails.
 	failed chan error
+	// serving counts the Serve goroutines; shutdown waits for them.
+	serving sync.WaitGroup
 }
 
 func (s *servers) serve(srv *http.Server, ln net.Listener) {
@@ -106,7 +108,9 @@ func (s *servers) serve(srv *http.Server, ln net.Listener) {
 		s.failed = make(chan error, 1)
 	}
 	s.list = append(s.list, srv)
+	s.serving.Add(1)
 	go func() {
+		defer s.serving.Done()
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			select {
 			case s.failed <- err:
@@ -134,4 +138,7 @@ func (s *servers) shutdown() {
 	for i := len(s.list) - 1; i >= 0; i-- {
 		s.list[i].Shutdown(ctx)
 	}
+	// Serve returns at once after Shutdown (or Close) has stopped its
+	// listener.
+	s.serving.Wait()
 }
