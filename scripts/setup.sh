@@ -7,15 +7,20 @@ set -euo pipefail
 # The process runtime starts studio games on a virtual display (xvfb),
 # captures and drives it through X11 (libx11, libxext, libxtst, libxfixes)
 # and takes their sound from a PulseAudio server of their own (pulseaudio,
-# libpulse).
+# libpulse). Vulkan games present through the edge's own layer
+# (title/process/vklayer), which the edge compiles with gcc against
+# libvulkan-dev and libxcb1-dev; mesa-vulkan-drivers' lavapipe is the CPU
+# renderer it is tested on, vulkan-tools (vkcube, vulkaninfo) the game and
+# probe the tests run, and mesa-utils (glxgears) a GL game.
 want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev
-	xvfb libx11-dev libxext-dev libxtst-dev libxfixes-dev pulseaudio libpulse-dev)
+	xvfb libx11-dev libxext-dev libxtst-dev libxfixes-dev pulseaudio libpulse-dev
+	libvulkan-dev libxcb1-dev mesa-vulkan-drivers vulkan-tools mesa-utils)
 if [ "${1:-}" = "--test" ]; then
-	# mesa-utils (glxgears) and x11-utils (xev) are the third-party games
-	# the tests onboard (xdpyinfo, also in x11-utils, tries a display with
+	# glxgears (mesa-utils, above) and x11-utils (xev) are the third-party
+	# games the tests onboard (xdpyinfo, also in x11-utils, tries a display with
 	# and without its cookie); pulseaudio-utils plays their test tone;
 	# xauth reads back the cookie files the runtime writes.
-	want+=(chromium ffmpeg iproute2 mesa-utils x11-utils pulseaudio-utils xauth)
+	want+=(chromium ffmpeg iproute2 x11-utils pulseaudio-utils xauth)
 fi
 
 missing=()
