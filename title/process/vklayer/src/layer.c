@@ -279,8 +279,10 @@ static VkResult enum_groups(struct instance *inst, PFN_vkEnumeratePhysicalDevice
 	}
 	uint8_t want[VK_UUID_SIZE];
 	int filter = wanted_uuid(want), warned = 0;
-	if (filter < 0)
+	if (filter < 0) {
+		layer_log("STRATUS_VK_DEVICE=%s is not a device UUID: listing no device groups", getenv("STRATUS_VK_DEVICE"));
 		n = 0;
+	}
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t m = 0;
