@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,5 +312,18 @@ func TestDeviceFilter(t *testing.T) {
 				t.Errorf("vkcube with no device: %v, want a failure saying %q:\n%s", err, c.why, b)
 			}
 		})
+	}
+}
+
+func TestCompileErrorNamesPackage(t *testing.T) {
+	for _, c := range []struct{ out, want string }{
+		{"layer.h:11:10: fatal error: vulkan/vulkan_core.h: No such file or directory", "install libvulkan-dev"},
+		{"layer.h:9:10: fatal error: xcb/xcb.h: No such file or directory", "install libxcb1-dev"},
+		{"/usr/bin/ld: cannot find -lxcb: No such file or directory", "install libxcb1-dev"},
+		{"present.c:3:1: error: expected ';'", "compiling with cc"},
+	} {
+		if err := compileError("cc", errors.New("exit status 1"), c.out); !strings.Contains(err.Error(), c.want) {
+			t.Errorf("compileError(%q) = %v, want it to say %q", c.out, err, c.want)
+		}
 	}
 }

@@ -89,8 +89,6 @@ static VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo 
 	return VK_SUCCESS;
 }
 
-static void forget_instance_phys(struct instance *inst);
-
 static VKAPI_ATTR void VKAPI_CALL DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc)
 {
 	if (!instance)
@@ -98,7 +96,7 @@ static VKAPI_ATTR void VKAPI_CALL DestroyInstance(VkInstance instance, const VkA
 	struct instance *inst = map_del(MAP_INSTANCE, dkey(instance));
 	if (!inst)
 		return;
-	forget_instance_phys(inst);
+	forget_phys_of(inst); /* keyed by handle, not dispatch: they go by hand */
 	inst->DestroyInstance(instance, alloc);
 	free(inst);
 }
@@ -222,10 +220,6 @@ static VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice device, const VkAllocat
 	free(d->queues);
 	free(d);
 }
-
-/* Physical devices are keyed by handle, not dispatch, so an instance's
- * go when it does. */
-static void forget_instance_phys(struct instance *inst) { forget_phys_of(inst); }
 
 static PFN_vkVoidFunction device_proc(const char *name)
 {

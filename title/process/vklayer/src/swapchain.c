@@ -2,10 +2,8 @@
  * images; presenting copies one to a mapped host buffer (the only copy off
  * the GPU) and writes it into the X window with xcb_put_image, which on
  * Xvfb lands in the framebuffer the edge captures. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "swapchain.h"
 
