@@ -22,20 +22,25 @@ ARG BASE=debian:bookworm-slim
 FROM golang:1.26-bookworm AS build
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev \
-        libx11-dev libxext-dev libxtst-dev libxfixes-dev libpulse-dev && rm -rf /var/lib/apt/lists/*
+        libx11-dev libxext-dev libxtst-dev libxfixes-dev libpulse-dev \
+        libvulkan-dev libxcb1-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # go-nvml wraps deprecated NVML calls; their warnings are noise.
-RUN CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -Wno-deprecated-declarations" go build -trimpath -o /out/stratus ./cmd/stratus
+RUN CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -Wno-deprecated-declarations" go build -trimpath -o /out/stratus ./cmd/stratus \
+    && /out/stratus vklayer /out/vklayer
 
 FROM ${BASE} AS runtime
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         libx264-164 libyuv0 libopus0 ca-certificates \
-        libx11-6 libxext6 libxtst6 libxfixes3 libpulse0 xvfb pulseaudio && rm -rf /var/lib/apt/lists/* \
+        libx11-6 libxext6 libxtst6 libxfixes3 libpulse0 xvfb pulseaudio \
+        libgl1-mesa-dri libglx-mesa0 libvulkan1 mesa-vulkan-drivers mesa-utils vulkan-tools libxcb1 \
+    && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 stratus && mkdir -p /titles
 COPY --from=build /out/stratus /usr/local/bin/stratus
+COPY --from=build /out/vklayer /usr/local/bin/vklayer
 USER stratus
 EXPOSE 8080/tcp 3478/udp 8443/tcp
 ENTRYPOINT ["stratus", "serve", "-addr", "0.0.0.0:8080", "-media-ip", "0.0.0.0", "-udp-port", "3478", "-tcp-port", "8443", \
@@ -44,11 +49,12 @@ ENTRYPOINT ["stratus", "serve", "-addr", "0.0.0.0:8080", "-media-ip", "0.0.0.0",
 # The GPU variant. The toolkit mounts only the driver libraries these
 # capabilities name: "video" brings libnvidia-encode (without it NVENC
 # reports its encoder library missing), "utility" NVML and nvidia-smi,
-# "compute" libcuda. CUDA must number GPUs as NVML does, because the edge
+# "compute" libcuda, "graphics" the GLX and Vulkan libraries studio games
+# render with on the GPU. CUDA must number GPUs as NVML does, because the edge
 # places sessions by NVML's index.
 FROM runtime AS cuda
 ENV NVIDIA_VISIBLE_DEVICES=all \
-    NVIDIA_DRIVER_CAPABILITIES=compute,video,utility \
+    NVIDIA_DRIVER_CAPABILITIES=compute,video,utility,graphics \
     CUDA_DEVICE_ORDER=PCI_BUS_ID
 
 # The default target, last so that a plain `docker build` builds it.

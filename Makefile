@@ -20,8 +20,11 @@ setup:
 setup-test:
 	@scripts/setup.sh --test
 
+# The Vulkan present layer ships beside the binary (bin/vklayer), so that
+# edges need no C compiler to run Vulkan games.
 build: setup
 	$(GO) build -o bin/stratus ./cmd/stratus
+	@bin/stratus vklayer bin/vklayer >/dev/null
 
 # The operator token guards /v1/sessions, /v1/edges, /v1/route and
 # /metrics; `stratus operator token` makes it once and keeps it after.
@@ -60,6 +63,7 @@ bench: build setup-test
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./benchmarks/encode
 	$(GO) run ./benchmarks/capture
+	$(GO) run ./benchmarks/render
 	$(GO) run ./benchmarks/catalog
 	$(GO) run ./benchmarks/latency
 	$(GO) run ./benchmarks/failover

@@ -44,7 +44,7 @@ func (c *pageControl) reportStats(r *running, s *session.Session) {
 		}
 		st, ps := s.Stats(), r.peer.Stats()
 		msg := input.Control{Type: input.ControlStats, EdgeStats: &input.EdgeStats{
-			Encoder: r.enc.Name(), FPS: st.FPS,
+			Encoder: r.enc.Name(), Renderer: r.renderer, FPS: st.FPS,
 			EncodeMs: st.EncodeMs, RenderMs: st.RenderMs, ConvertMs: st.ConvertMs,
 			BitrateKbps: st.BitrateBps / 1000, TargetKbps: float64(st.TargetBitrate) / 1000,
 			RTTMs: float64(ps.RTT) / 1e6, LossPct: 100 * ps.FractionLost,

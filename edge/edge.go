@@ -22,6 +22,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge/api"
+	"stratus/edge/gpu"
 	"stratus/encoder"
 	"stratus/encoder/x264"
 	"stratus/stream"
@@ -43,6 +44,7 @@ type Edge struct {
 	hw       hardware
 	gpus     *gpuWatch
 	encoders *encoders
+	render   *rendering
 	titles   *titles
 
 	admit    *admission
@@ -110,9 +112,11 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 	// The rooms below tell the publisher of changes through e.publish,
 	// since it comes last: it gossips what they hold.
 	e.gpus = newGPUWatch(hw.gpus, cfg.gpuLimits(), e.publish, log)
-	e.encoders = newEncoders(cfg, hw, e.gpus.inventory, e.metrics.fallbacks.Inc, log)
+	e.render = newRendering(e.probeGraphics, e.gpus.inventory, uint64(cfg.GPUSessionMiB)<<20, log)
+	e.encoders = newEncoders(cfg, hw, func() gpu.Inventory { return e.render.charge(e.gpus.inventory()) },
+		e.metrics.fallbacks.Inc, log)
 	e.gpus.read()
-	e.titles = newTitles(builtin, cfg.Runtime, cfg.TitlesDir, cfg.Region, e.gpus.inventory, log)
+	e.titles = newTitles(builtin, cfg.Runtime, e.render, cfg.TitlesDir, cfg.Region, e.gpus.inventory, log)
 	e.admit = newAdmission(cfg.Name, e.capacity)
 	if err := e.register(reg); err != nil {
 		engine.Close()

@@ -147,7 +147,7 @@ func (e *Edge) Status() api.Status {
 		st.Sessions = append(st.Sessions, api.SessionInfo{
 			ID: r.id, Title: r.title, Edge: e.cfg.Name, Region: e.cfg.Region,
 			Started: r.started, State: r.connState().String(),
-			Encoder: r.enc.Name(), FPS: ss.FPS,
+			Encoder: r.enc.Name(), Renderer: r.renderer, FPS: ss.FPS,
 			Stats: struct {
 				Session any `json:"session"`
 				Stream  any `json:"stream"`

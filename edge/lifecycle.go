@@ -106,6 +106,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		}
 	}
 	info := t.Info()
+	r.renderer = info.Renderer
 	enc, g, err := e.encoders.Open(r.id, encoder.Config{
 		Width: info.Width, Height: info.Height, FPS: info.FPS,
 		Bitrate: e.cfg.Bitrate, Threads: e.cfg.EncoderThreads,

@@ -20,10 +20,12 @@ type running struct {
 	peer    *stream.Peer
 	// enc is the session's encoder; its Name changes when a lost NVENC
 	// session falls back to x264.
-	enc   encoder.Video
-	gpu   int // the GPU enc was opened on, -1 for software
-	sess  atomic.Pointer[session.Session]
-	state atomic.Value // stream.State
+	enc encoder.Video
+	gpu int // the GPU enc was opened on, -1 for software
+	// renderer is what draws the title's picture (title.Info.Renderer).
+	renderer string
+	sess     atomic.Pointer[session.Session]
+	state    atomic.Value // stream.State
 	// snapshot is the title's latest saved state, if it saves any.
 	snapshot atomic.Pointer[[]byte]
 	resumed  bool

@@ -1,6 +1,8 @@
 package edge
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -16,6 +18,7 @@ import (
 	"stratus/title"
 	"stratus/title/catalog"
 	"stratus/title/manifest"
+	"stratus/title/process/gfx"
 )
 
 // Runtime starts the studio titles that are real programs (runtime
@@ -26,8 +29,13 @@ type Runtime interface {
 	// Check says whether the title installed in installDir can start: the
 	// command is there, executable and inside the directory.
 	Check(installDir string, m manifest.Manifest) error
-	// Start starts one instance for a session.
-	Start(session, installDir string, m manifest.Manifest) (title.Title, error)
+	// Start starts one instance for a session, rendering as r says
+	// (package gfx); it calls r.Release when the instance ends, or at
+	// once when it does not start.
+	Start(session, installDir string, m manifest.Manifest, r gfx.Session) (title.Title, error)
+	// ProbeGraphics asks the graphics drivers what games can render with,
+	// on each of gpus and on the CPU. It may take a second.
+	ProbeGraphics(ctx context.Context, gpus []gfx.GPU) gfx.Report
 }
 
 // titles is what the edge offers: its built-in titles and the studio
@@ -36,7 +44,8 @@ type Runtime interface {
 type titles struct {
 	builtin *title.Catalog
 	rt      Runtime // nil: no process titles
-	dir     string  // where operators install titles: dir/<id>
+	render  *rendering
+	dir     string // where operators install titles: dir/<id>
 	region  string
 	gpus    func() gpu.Inventory
 	log     *slog.Logger
@@ -53,8 +62,8 @@ type entry struct {
 	desc title.Descriptor // New is nil when not runnable
 }
 
-func newTitles(builtin *title.Catalog, rt Runtime, dir, region string, gpus func() gpu.Inventory, log *slog.Logger) *titles {
-	t := &titles{builtin: builtin, rt: rt, dir: dir, region: region, gpus: gpus, log: log}
+func newTitles(builtin *title.Catalog, rt Runtime, render *rendering, dir, region string, gpus func() gpu.Inventory, log *slog.Logger) *titles {
+	t := &titles{builtin: builtin, rt: rt, render: render, dir: dir, region: region, gpus: gpus, log: log}
 	t.rebuild(catalog.Snapshot{})
 	return t
 }
@@ -168,6 +177,7 @@ func (t *titles) check(m manifest.Manifest, inv gpu.Inventory) entry {
 	if why := gpuShortfall(m.GPU, inv); why != "" {
 		return no(why)
 	}
+	var renders string // where a GPU-rendering title's sessions render
 	switch m.Runtime {
 	case manifest.RuntimeBuiltin:
 		b, err := t.builtin.Get(m.ID)
@@ -190,14 +200,40 @@ func (t *titles) check(m manifest.Manifest, inv gpu.Inventory) entry {
 		if err := t.rt.Check(dir, m); err != nil {
 			return no(err.Error())
 		}
-		rt := t.rt
-		d.New = func(o title.Options) (title.Title, error) { return rt.Start(o.Session, dir, m) }
+		if len(m.GPU.Render) > 0 {
+			where, refuse := t.render.describe(m)
+			if refuse != "" {
+				return no(refuse)
+			}
+			renders = where
+		}
+		d.New = t.starter(dir, m)
 	default:
 		return no(fmt.Sprintf("unknown runtime %q", m.Runtime))
 	}
 	info := describe(d, true, "")
-	info.Version, info.Runtime, info.Touch = m.Version, m.Runtime, touchOf(m)
+	info.Version, info.Runtime, info.Touch, info.Renders = m.Version, m.Runtime, touchOf(m), renders
 	return entry{info: info, desc: d}
+}
+
+// starter starts process title m for a session, placing its rendering
+// first when it draws with the GPU. No GPU with room for a title that
+// refuses the CPU is a full edge: signaling then tries another.
+func (t *titles) starter(dir string, m manifest.Manifest) func(title.Options) (title.Title, error) {
+	rt, render := t.rt, t.render
+	return func(o title.Options) (title.Title, error) {
+		var s gfx.Session
+		if len(m.GPU.Render) > 0 {
+			var err error
+			if s, err = render.place(o.Session, m, cmp0(o.FPS, cmp0(m.FPS, 60))); err != nil {
+				if errors.Is(err, gfx.ErrNoRenderer) {
+					return nil, api.Errorf(api.CodeEdgeFull, "%v", err)
+				}
+				return nil, err
+			}
+		}
+		return rt.Start(o.Session, dir, m, s)
+	}
 }
 
 // gpuShortfall says what the title needs that this edge's GPUs lack.

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"stratus/title/builtin"
 	"stratus/title/catalog"
 	"stratus/title/manifest"
+	"stratus/title/process/gfx"
 	"stratus/title/testpattern"
 )
 
@@ -29,8 +31,12 @@ import (
 type pathRuntime struct {
 	unavailable error
 
+	// graphics is what ProbeGraphics answers.
+	graphics gfx.Report
+
 	mu     sync.Mutex
 	starts []string // "session dir"
+	render []gfx.Session
 }
 
 func (r *pathRuntime) Available() error { return r.unavailable }
@@ -43,12 +49,15 @@ func (r *pathRuntime) Check(dir string, m manifest.Manifest) error {
 	return err
 }
 
-func (r *pathRuntime) Start(session, dir string, m manifest.Manifest) (title.Title, error) {
+func (r *pathRuntime) Start(session, dir string, m manifest.Manifest, s gfx.Session) (title.Title, error) {
 	r.mu.Lock()
 	r.starts = append(r.starts, session+" "+dir)
+	r.render = append(r.render, s)
 	r.mu.Unlock()
 	return testpattern.New(title.Options{Width: m.Width, Height: m.Height, FPS: m.FPS})
 }
+
+func (r *pathRuntime) ProbeGraphics(context.Context, []gfx.GPU) gfx.Report { return r.graphics }
 
 func processManifest(id string) manifest.Manifest {
 	return manifest.Manifest{ID: id, Name: "Game " + id, Version: "1.0.0", Runtime: manifest.RuntimeProcess,
@@ -120,7 +129,9 @@ func TestTitleChecks(t *testing.T) {
 				rt = tc.rt
 			}
 			inv := gpu.Inventory{GPUs: tc.gpus}
-			ts := newTitles(bi, rt, dir, "eu-west", func() gpu.Inventory { return inv }, slog.New(slog.DiscardHandler))
+			gpus := func() gpu.Inventory { return inv }
+			log := slog.New(slog.DiscardHandler)
+			ts := newTitles(bi, rt, newRendering(tc.rt.ProbeGraphics, gpus, 256<<20, log), dir, "eu-west", gpus, log)
 			ts.apply(catalog.Snapshot{Revision: 1, Titles: []manifest.Manifest{tc.m}})
 			_, err := ts.get(tc.m.ID)
 			var info *struct {

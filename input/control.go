@@ -31,7 +31,10 @@ type Control struct {
 
 // EdgeStats is the edge's side of a session, for the page's overlay.
 type EdgeStats struct {
-	Encoder     string  `json:"encoder"`
+	Encoder string `json:"encoder"`
+	// Renderer names what draws a studio game's picture (a GPU, or Mesa
+	// on the CPU); empty for the edge's built-in titles.
+	Renderer    string  `json:"renderer,omitempty"`
 	FPS         float64 `json:"fps"`
 	EncodeMs    float64 `json:"encodeMs"`
 	RenderMs    float64 `json:"renderMs"`

@@ -4,11 +4,16 @@
 # lists the GPUs as the edge sees them (`stratus gpus`), probes NVENC and
 # encodes a short stream with it (the encoder/nvenc tests), and measures
 # 300 frames of 1920x1080 at 60 fps on every GPU with an encoder engine
-# (benchmarks/nvenc: ms per frame, p50 and p99).
+# (benchmarks/nvenc: ms per frame, p50 and p99), then renders an OpenGL
+# and a Vulkan title (glxgears, vkcube) through the GPU display runtime on
+# the GPU placement picks, printing the renderer each session reports, the
+# frames per second reaching its display and the capture cost per frame
+# (benchmarks/render).
 #
 #   scripts/gpu-check.sh               build here, then check
-#   scripts/gpu-check.sh --build-only  only build bin/stratus, bin/nvenc-bench
-#                                      and bin/nvenc.test, to copy elsewhere
+#   scripts/gpu-check.sh --build-only  only build bin/stratus, bin/nvenc-bench,
+#                                      bin/nvenc.test and bin/render-bench, to
+#                                      copy elsewhere
 #   scripts/gpu-check.sh --prebuilt    check with those binaries, without Go
 #
 # A GPU without an encoder engine (H100, H200, A100) is reported plainly and
@@ -64,8 +69,9 @@ build() {
 	mkdir -p bin
 	go build -o bin/stratus ./cmd/stratus &&
 		go build -o bin/nvenc-bench ./benchmarks/nvenc &&
-		go test -c -o bin/nvenc.test ./encoder/nvenc || { echo "gpu-check: build failed" >&2; exit 1; }
-	echo "built bin/stratus, bin/nvenc-bench, bin/nvenc.test"
+		go test -c -o bin/nvenc.test ./encoder/nvenc &&
+		go build -o bin/render-bench ./benchmarks/render || { echo "gpu-check: build failed" >&2; exit 1; }
+	echo "built bin/stratus, bin/nvenc-bench, bin/nvenc.test, bin/render-bench"
 }
 
 case $mode in
@@ -75,7 +81,7 @@ build)
 	;;
 check) build ;;
 prebuilt)
-	for b in bin/stratus bin/nvenc-bench bin/nvenc.test; do
+	for b in bin/stratus bin/nvenc-bench bin/nvenc.test bin/render-bench; do
 		[ -x "$b" ] || { echo "gpu-check: $b missing: build it with --build-only" >&2; exit 1; }
 	done
 	;;
@@ -98,6 +104,15 @@ run "encoder/nvenc tests" bin/nvenc.test -test.run '^(TestProbeExplains|TestEnco
 
 step "NVENC benchmark: 300 frames, 1920x1080 at 60 fps, on each GPU"
 run "nvenc benchmark" bin/nvenc-bench -frames 300 -width 1920 -height 1080 -fps 60
+
+step "GPU display runtime: an OpenGL and a Vulkan title at 1280x720 (benchmarks/render)"
+# With NVIDIA GPUs, both titles must render on one (-need-gpu); the probe
+# above the table says what each driver renders, or why not.
+need=()
+if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+	need=(-need-gpu)
+fi
+run "render benchmark" bin/render-bench -seconds 10 "${need[@]}"
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

@@ -7,19 +7,21 @@ set -euo pipefail
 # The process runtime starts studio games on a virtual display (xvfb),
 # captures and drives it through X11 (libx11, libxext, libxtst, libxfixes)
 # and takes their sound from a PulseAudio server of their own (pulseaudio,
-# libpulse). Vulkan games present through the edge's own layer
-# (title/process/vklayer), which the edge compiles with gcc against
-# libvulkan-dev and libxcb1-dev; mesa-vulkan-drivers' lavapipe is the CPU
-# renderer it is tested on, vulkan-tools (vkcube, vulkaninfo) the game and
-# probe the tests run, and mesa-utils (glxgears) a GL game.
+# libpulse). Games that render with OpenGL or Vulkan use Mesa on the CPU
+# where no GPU can (libgl1-mesa-dri, which also gives Xvfb its GLX, and
+# mesa-vulkan-drivers' lavapipe); the edge asks each driver what it renders
+# with glxinfo (mesa-utils) and vulkaninfo (vulkan-tools), and compiles the
+# Vulkan present layer (title/process/vklayer) against libvulkan-dev and
+# libxcb1-dev.
 want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev
 	xvfb libx11-dev libxext-dev libxtst-dev libxfixes-dev pulseaudio libpulse-dev
-	libvulkan-dev libxcb1-dev mesa-vulkan-drivers vulkan-tools mesa-utils)
+	libvulkan-dev libxcb1-dev libgl1-mesa-dri mesa-vulkan-drivers vulkan-tools mesa-utils)
 if [ "${1:-}" = "--test" ]; then
-	# glxgears (mesa-utils, above) and x11-utils (xev) are the third-party
-	# games the tests onboard (xdpyinfo, also in x11-utils, tries a display with
-	# and without its cookie); pulseaudio-utils plays their test tone;
-	# xauth reads back the cookie files the runtime writes.
+	# glxgears (mesa-utils), vkcube (vulkan-tools) and x11-utils (xev) are
+	# the third-party games the tests onboard (xdpyinfo, also in
+	# x11-utils, tries a display with and without its cookie);
+	# pulseaudio-utils plays their test tone; xauth reads back the cookie
+	# files the runtime writes.
 	want+=(chromium ffmpeg iproute2 x11-utils pulseaudio-utils xauth)
 fi
 

@@ -52,6 +52,9 @@ type Info struct {
 	Width  int
 	Height int
 	FPS    int
+	// Renderer names what draws the picture when it is not the edge's
+	// own code: a GPU ("NVIDIA H200/PCIe/SSE2") or Mesa on the CPU.
+	Renderer string
 }
 
 // Title is one running instance of a game, owned by one session.

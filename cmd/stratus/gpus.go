@@ -1,17 +1,23 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"stratus/edge/gpu"
+	"stratus/title/process"
+	"stratus/title/process/gfx"
 )
 
 // runGPUs is `stratus gpus`: what the edge would see of this machine's
@@ -29,6 +35,7 @@ func printGPUs(w io.Writer, args []string) error {
 	fs.IntVar(&limits.SessionsPerGPU, "gpu-sessions", limits.SessionsPerGPU, "most NVENC sessions on one GPU, counted for the capacity line")
 	sessionMiB := fs.Uint64("gpu-session-mib", limits.MemoryPerSession>>20, "GPU memory one session needs, in MiB")
 	logLevel := fs.String("log-level", "error", "debug, info, warn or error")
+	noRender := fs.Bool("no-render", false, "skip asking the graphics drivers what games can render with (it starts an X server for about a second)")
 	if err := loadFlags(fs, args); err != nil {
 		return err
 	}
@@ -38,6 +45,16 @@ func printGPUs(w io.Writer, args []string) error {
 		return err
 	}
 
+	render := func(inv gpu.Inventory) error {
+		if *noRender || *asJSON {
+			return nil
+		}
+		rep, err := probeRender(log, inv)
+		if err != nil {
+			return err
+		}
+		return writeRender(w, rep, inv)
+	}
 	m, err := gpu.Open(log)
 	if errors.Is(err, gpu.ErrNoDriver) {
 		msg := err.Error() + ": this edge will encode in software"
@@ -46,8 +63,10 @@ func printGPUs(w io.Writer, args []string) error {
 			fmt.Fprintln(os.Stderr, msg)
 			return writeJSON(w, m.Inventory())
 		}
-		_, err = fmt.Fprintln(w, msg)
-		return err
+		if _, err = fmt.Fprintln(w, msg); err != nil {
+			return err
+		}
+		return render(gpu.Inventory{})
 	}
 	if err != nil {
 		return err
@@ -57,7 +76,55 @@ func printGPUs(w io.Writer, args []string) error {
 	if *asJSON {
 		return writeJSON(w, inv)
 	}
-	return writeTable(w, inv, limits)
+	if err := writeTable(w, inv, limits); err != nil {
+		return err
+	}
+	return render(inv)
+}
+
+// probeRender asks the graphics drivers, as an edge would, what games can
+// render with, from a scratch run directory.
+func probeRender(log *slog.Logger, inv gpu.Inventory) (gfx.Report, error) {
+	dir, err := os.MkdirTemp("", "stratus-gpus-")
+	if err != nil {
+		return gfx.Report{}, err
+	}
+	defer os.RemoveAll(dir)
+	rt, err := process.NewRuntime(process.Config{RunDir: filepath.Join(dir, "run"), Log: log})
+	if err != nil {
+		return gfx.Report{}, err
+	}
+	defer rt.Close()
+	var ids []gfx.GPU
+	for _, g := range inv.GPUs {
+		if g.Err == "" {
+			ids = append(ids, gfx.GPU{Index: g.Index, UUID: g.UUID, Name: g.Name})
+		}
+	}
+	return rt.ProbeGraphics(context.Background(), ids), nil
+}
+
+// writeRender says, for each GPU and for Mesa on the CPU, whether games
+// can render OpenGL and Vulkan there, with what, or why not.
+func writeRender(w io.Writer, rep gfx.Report, inv gpu.Inventory) error {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RENDER ON\tOPENGL\tVULKAN")
+	cell := func(s gfx.Support) string {
+		if s.OK {
+			return "yes: " + s.Renderer
+		}
+		return "no: " + s.Why
+	}
+	for _, d := range rep.GPUs {
+		name := d.Label()
+		if i := slices.IndexFunc(inv.GPUs, func(g gpu.GPU) bool { return g.Index == d.GPU }); i >= 0 {
+			name += " (" + inv.GPUs[i].Name + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, cell(d.OpenGL), cell(d.Vulkan))
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%s\n", rep.CPU.Label(), cell(rep.CPU.OpenGL), cell(rep.CPU.Vulkan))
+	return tw.Flush()
 }
 
 func writeJSON(w io.Writer, inv gpu.Inventory) error {

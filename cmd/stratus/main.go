@@ -5,8 +5,9 @@
 //	stratus signal   a signaling node: serves pages, routes players to edges
 //	stratus drain    takes an edge out of service, moving its players away
 //	stratus operator creates the operator token the signaling node requires
-//	stratus gpus     lists this machine's NVIDIA GPUs and their NVENC capacity
+//	stratus gpus     lists this machine's NVIDIA GPUs, their NVENC capacity and what they render
 //	stratus title    uploads, lists and retires a studio's titles
+//	stratus vklayer  builds the Vulkan present layer to ship beside the binary
 //
 // Every setting can come from a flag, an environment variable (STRATUS_ and
 // the flag name) or a JSON file given with -config; `stratus serve -h` lists
@@ -42,6 +43,8 @@ func main() {
 		err = runGPUs(os.Args[2:])
 	case "title":
 		err = runTitle(os.Args[2:])
+	case "vklayer":
+		err = runVKLayer(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -65,8 +68,9 @@ commands:
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
   operator token -file PATH: create the operator token if missing
-  gpus     list this machine's NVIDIA GPUs and their NVENC capacity
+  gpus     list this machine's NVIDIA GPUs, their NVENC capacity and what they render
   title    a studio's titles on a signaling node: add, list, rm
+  vklayer DIR: build the Vulkan present layer (ship it as vklayer/ beside the binary)
 
 'stratus <command> -h' lists a command's settings.`)
 }

@@ -42,6 +42,9 @@ type Title struct {
 	// Reason says why; such titles are listed only on request (?all=1).
 	Runnable bool   `json:"runnable"`
 	Reason   string `json:"reason,omitempty"`
+	// Renders says, for a title that draws with OpenGL or Vulkan, where
+	// its sessions render now: on a GPU, or on the CPU and why.
+	Renders string `json:"renders,omitempty"`
 }
 
 // CreateRequest starts a session for a player.
@@ -81,7 +84,10 @@ type SessionInfo struct {
 	Started time.Time `json:"started"`
 	State   string    `json:"state"`
 	Encoder string    `json:"encoder"`
-	FPS     float64   `json:"fps"`
+	// Renderer names what draws a studio game's picture (see
+	// title.Info.Renderer).
+	Renderer string  `json:"renderer,omitempty"`
+	FPS      float64 `json:"fps"`
 	// Stats holds the session's and the connection's figures.
 	Stats any `json:"stats,omitempty"`
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +112,41 @@ type GPU struct {
 	Required     bool `json:"required,omitempty"`
 	MinMemoryMiB int  `json:"min_memory_mib,omitempty"`
 	NVENC        bool `json:"nvenc,omitempty"` // needs a hardware H.264 encoder
+	// Render lists the graphics APIs the game draws with (RenderOpenGL,
+	// RenderVulkan); the edge then runs it on a GPU's driver where one
+	// can render them. Process runtime only.
+	Render []string `json:"render,omitempty"`
+	// Fallback says what happens when no GPU can render for a session:
+	// FallbackCPU renders with Mesa on the CPU, FallbackRefuse turns the
+	// player away. Empty means FallbackCPU, or FallbackRefuse when
+	// Required is set.
+	Fallback string `json:"fallback,omitempty"`
+}
+
+// Graphics APIs a title may render with.
+const (
+	RenderOpenGL = "opengl"
+	RenderVulkan = "vulkan"
+)
+
+// What a GPU-rendering title does when no GPU can render for it.
+const (
+	FallbackCPU    = "cpu"
+	FallbackRefuse = "refuse"
+)
+
+// Renders reports whether the title draws with api.
+func (g GPU) Renders(api string) bool { return slices.Contains(g.Render, api) }
+
+// FallbackOrDefault is Fallback with its default filled in.
+func (g GPU) FallbackOrDefault() string {
+	switch {
+	case g.Fallback != "":
+		return g.Fallback
+	case g.Required:
+		return FallbackRefuse
+	}
+	return FallbackCPU
 }
 
 // Parse decodes a manifest. Unknown fields are errors so that a misspelt key

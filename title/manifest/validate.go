@@ -141,6 +141,9 @@ func checkRuntime(p *problems, m Manifest, fromStudio bool) {
 		if m.Workdir != "" {
 			p.add("workdir", "not allowed with runtime builtin")
 		}
+		if len(m.GPU.Render) > 0 {
+			p.add("gpu.render", "not allowed with runtime builtin (built-in titles draw in the edge)")
+		}
 	case RuntimeProcess:
 		if m.Command == "" {
 			p.add("command", "required with runtime process")
@@ -189,12 +192,15 @@ func hasDotDot(rel string) bool {
 }
 
 // Environment the edge sets for every process title: the virtual display and
-// its X authority, the audio server, and the dynamic loader (the capture
-// hooks). A title overriding them would lose its picture or sound, or load
-// code the edge did not choose.
+// its X authority, the audio server, the dynamic loader (the capture
+// hooks), and the graphics driver and GPU chosen for the session (the GLX
+// vendor, Vulkan's drivers and layers, the edge's own STRATUS_ markers). A
+// title overriding them would lose its picture or sound, load code the
+// edge did not choose, or render on a GPU placement did not give it.
 var (
-	reservedEnv         = [...]string{"DISPLAY", "XAUTHORITY"}
-	reservedEnvPrefixes = [...]string{"PULSE_", "LD_"}
+	reservedEnv = [...]string{"DISPLAY", "XAUTHORITY", "__GLX_VENDOR_LIBRARY_NAME",
+		"__EGL_VENDOR_LIBRARY_FILENAMES", "__EGL_VENDOR_LIBRARY_DIRS", "LIBGL_DRIVERS_PATH"}
+	reservedEnvPrefixes = [...]string{"PULSE_", "LD_", "VK_", "STRATUS_"}
 )
 
 func checkEnv(p *problems, env map[string]string) {
@@ -295,6 +301,26 @@ func checkGPU(p *problems, g GPU) {
 	// worth pointing out rather than quietly implying.
 	if g.NVENC && !g.Required {
 		p.add("gpu.nvenc", "true but gpu.required is false")
+	}
+	seen := map[string]bool{}
+	for i, api := range g.Render {
+		field := fmt.Sprintf("gpu.render[%d]", i)
+		switch {
+		case api != RenderOpenGL && api != RenderVulkan:
+			p.add(field, fmt.Sprintf("%q: want %q or %q", api, RenderOpenGL, RenderVulkan))
+		case seen[api]:
+			p.add(field, fmt.Sprintf("%q listed twice", api))
+		}
+		seen[api] = true
+	}
+	switch {
+	case g.Fallback == "":
+	case len(g.Render) == 0:
+		p.add("gpu.fallback", "set but gpu.render is empty")
+	case g.Fallback != FallbackCPU && g.Fallback != FallbackRefuse:
+		p.add("gpu.fallback", fmt.Sprintf("%q: want %q or %q", g.Fallback, FallbackCPU, FallbackRefuse))
+	case g.Fallback == FallbackCPU && g.Required:
+		p.add("gpu.fallback", `"cpu" contradicts gpu.required`)
 	}
 }
 

@@ -35,7 +35,11 @@ func TestValidateValid(t *testing.T) {
 		"pad buttons": func(m *Manifest) {
 			m.Input = Input{Gamepad: true, Touch: Touch{Layout: LayoutGamepad, Stick: StickGamepad, Buttons: []TouchButton{{Label: "A", Pad: "A"}}}}
 		},
-		"no gpu":       func(m *Manifest) { m.GPU = GPU{} },
+		"no gpu":  func(m *Manifest) { m.GPU = GPU{} },
+		"renders": func(m *Manifest) { m.GPU = GPU{Render: []string{RenderOpenGL, RenderVulkan}, Fallback: FallbackRefuse} },
+		"renders on a gpu only": func(m *Manifest) {
+			m.GPU = GPU{Required: true, Render: []string{RenderVulkan}, Fallback: FallbackRefuse}
+		},
 		"PATH allowed": func(m *Manifest) { m.Env = map[string]string{"PATH": "/usr/bin", "_X1": ""} },
 		"builtin": func(m *Manifest) {
 			*m = Manifest{ID: "rocks", Name: "Rocks", Version: "1.0.0", Runtime: RuntimeBuiltin, Input: Input{Keyboard: true}}
@@ -135,6 +139,15 @@ func TestValidateInvalid(t *testing.T) {
 		{"gpu memory negative", func(m *Manifest) { m.GPU.MinMemoryMiB = -1 }, "gpu.min_memory_mib", "out of range"},
 		{"gpu memory without gpu", func(m *Manifest) { m.GPU = GPU{MinMemoryMiB: 1} }, "gpu.min_memory_mib", "gpu.required is false"},
 		{"nvenc without gpu", func(m *Manifest) { m.GPU = GPU{NVENC: true} }, "gpu.nvenc", "gpu.required is false"},
+		{"render unknown", func(m *Manifest) { m.GPU.Render = []string{"directx"} }, "gpu.render[0]", "want"},
+		{"render twice", func(m *Manifest) { m.GPU.Render = []string{"vulkan", "vulkan"} }, "gpu.render[1]", "twice"},
+		{"fallback without render", func(m *Manifest) { m.GPU.Fallback = FallbackCPU }, "gpu.fallback", "gpu.render is empty"},
+		{"fallback unknown", func(m *Manifest) { m.GPU = GPU{Render: []string{"opengl"}, Fallback: "wait"} }, "gpu.fallback", "want"},
+		{"fallback cpu but required", func(m *Manifest) {
+			m.GPU = GPU{Required: true, Render: []string{"opengl"}, Fallback: FallbackCPU}
+		}, "gpu.fallback", "contradicts"},
+		{"env picks the gl vendor", func(m *Manifest) { m.Env = map[string]string{"__GLX_VENDOR_LIBRARY_NAME": "nvidia"} }, `env["__GLX_VENDOR_LIBRARY_NAME"]`, "set by the edge"},
+		{"env picks vulkan drivers", func(m *Manifest) { m.Env = map[string]string{"VK_DRIVER_FILES": "/x.json"} }, `env["VK_DRIVER_FILES"]`, "VK_*"},
 		{"region bad", func(m *Manifest) { m.Regions = []string{"eu-west", "EU"} }, "regions[1]", "lowercase"},
 		{"region twice", func(m *Manifest) { m.Regions = []string{"eu-west", "eu-west"} }, "regions[1]", "twice"},
 	}

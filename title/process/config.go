@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"stratus/title/process/gfx"
 )
 
 // Config configures a Runtime.
@@ -34,6 +36,9 @@ type Config struct {
 	// BenchmarkRender): this is for a title that shows a pointer it should
 	// not, or a measurement that must leave it out.
 	NoCursor bool
+	// Graphics are the programs and driver directories ProbeGraphics
+	// uses; zero fields take gfx's defaults.
+	Graphics gfx.Tools
 }
 
 // Limits are resource limits (setrlimit) for the game process; its

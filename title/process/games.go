@@ -1,6 +1,7 @@
 package process
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"stratus/input"
 	"stratus/title"
 	"stratus/title/manifest"
+	"stratus/title/process/gfx"
 	"stratus/title/process/pulse"
 	"stratus/title/process/uinput"
 )
@@ -42,6 +44,11 @@ func (g *Games) Available() error { return g.rt.Available() }
 // Check reports whether the title in installDir can start.
 func (g *Games) Check(installDir string, m manifest.Manifest) error { return g.rt.Check(installDir, m) }
 
+// ProbeGraphics asks the drivers what the games can render with.
+func (g *Games) ProbeGraphics(ctx context.Context, gpus []gfx.GPU) gfx.Report {
+	return g.rt.ProbeGraphics(ctx, gpus)
+}
+
 // Close ends every game (the edge is exiting).
 func (g *Games) Close() error { return g.rt.Close() }
 
@@ -49,13 +56,16 @@ func (g *Games) Close() error { return g.rt.Close() }
 func (g *Games) Kill() { g.rt.Kill() }
 
 // Start starts a title for one session: its sound server first, when the
-// title has sound, so that the game finds it from its first moment.
-func (g *Games) Start(session, installDir string, m manifest.Manifest) (title.Title, error) {
+// title has sound, so that the game finds it from its first moment. r is
+// the graphics the edge chose; its Release runs when the game ends, or at
+// once when it does not start.
+func (g *Games) Start(session, installDir string, m manifest.Manifest, r gfx.Session) (title.Title, error) {
+	gm := &game{log: g.log.With("session", session, "title", m.ID), release: r.Release}
 	if err := validSession(session); err != nil {
+		gm.Close()
 		return nil, err
 	}
-	gm := &game{log: g.log.With("session", session, "title", m.ID)}
-	spec := Spec{Session: session, InstallDir: installDir, Manifest: m}
+	spec := Spec{Session: session, InstallDir: installDir, Manifest: m, Render: r}
 	if m.Audio {
 		if err := gm.startSound(filepath.Join(g.rt.dirs.tmp, session+".audio"), session); err != nil {
 			gm.Close()
@@ -86,6 +96,7 @@ func (g *Games) Start(session, installDir string, m manifest.Manifest) (title.Ti
 type game struct {
 	*Instance
 	log      *slog.Logger
+	release  func()
 	audioDir string
 	server   *pulse.Server
 	rec      *pulse.Recorder
@@ -172,6 +183,9 @@ func (gm *game) Close() error {
 	}
 	if gm.audioDir != "" {
 		errs = append(errs, os.RemoveAll(gm.audioDir))
+	}
+	if gm.release != nil {
+		gm.release()
 	}
 	return errors.Join(errs...)
 }

@@ -70,7 +70,7 @@ const (
 
 func newInstance(r *Runtime, s Spec) *Instance {
 	m := s.Manifest
-	info := title.Info{ID: m.ID, Name: m.Name, Width: m.Width, Height: m.Height, FPS: m.FPS}
+	info := title.Info{ID: m.ID, Name: m.Name, Width: m.Width, Height: m.Height, FPS: m.FPS, Renderer: s.Render.Renderer}
 	if info.Width == 0 || info.Height == 0 {
 		info.Width, info.Height = defaultWidth, defaultHeight
 	}
@@ -186,6 +186,7 @@ func (i *Instance) env(home, run string) []string {
 		env = append(env, k+"="+i.spec.Manifest.Env[k])
 	}
 	// os/exec keeps the last of duplicate keys.
+	env = append(env, i.spec.Render.Env...)
 	return append(env, "DISPLAY="+i.Display(), "XAUTHORITY="+i.xauth, i.marker)
 }
 

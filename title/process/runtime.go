@@ -11,6 +11,7 @@ import (
 
 	"stratus/input"
 	"stratus/title/manifest"
+	"stratus/title/process/gfx"
 	"stratus/title/process/x11"
 )
 
@@ -44,6 +45,10 @@ type Spec struct {
 	// manifest's env comes after it, and DISPLAY, XAUTHORITY and
 	// STRATUS_SESSION after both, so neither can override those.
 	Env []string
+	// Render is the graphics driver the edge chose for the session; its
+	// environment comes after the manifest's, so a studio cannot pick
+	// another.
+	Render gfx.Session
 	// Gamepad, if set, receives gamepad events (another package turns them
 	// into a virtual device); otherwise they are counted as unmapped. It is
 	// called from Input, so from the session's goroutine.

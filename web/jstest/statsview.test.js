@@ -29,7 +29,7 @@ test('failovers, signaling, sound and the edge\'s report', () => {
 });
 
 test('the rows, in order', () => {
-  const rows = statsRows({
+  const base = {
     stats: { ...emptyStats(), width: 1280, height: 720, bitrateKbps: 2500, pingMs: 0 },
     codec: 'video/H264',
     decoder: '',
@@ -46,9 +46,10 @@ test('the rows, in order', () => {
     session: '',
     reconnects: 1,
     pcState: 'connected',
-  });
+  };
+  const rows = statsRows(base);
   assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Round trip', 'Input ping', 'Packet loss', 'Sound',
-    'Decode', 'Jitter buffer', 'Frames', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Session', 'Reconnects', 'Connection']);
+    'Decode', 'Jitter buffer', 'Frames', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Renderer', 'Session', 'Reconnects', 'Connection']);
   const got = Object.fromEntries(rows);
   assert.equal(got.Resolution, '1280×720');
   assert.equal(got.Bitrate, '2.50 Mbit/s');
@@ -56,6 +57,9 @@ test('the rows, in order', () => {
   assert.equal(got.Codec, 'H264');
   assert.equal(got.Edge, 'e1 (eu)');
   assert.equal(got.Session, '—');
+  assert.equal(got.Renderer, '—');
+  const gpu = Object.fromEntries(statsRows({ ...base, edgeStats: { encoder: 'x264', renderer: 'NVIDIA H200/PCIe/SSE2' } }));
+  assert.equal(gpu.Renderer, 'NVIDIA H200/PCIe/SSE2');
   assert.equal(got.Reconnects, '1');
   assert.equal(got.Connection, 'connected');
 });

@@ -136,6 +136,12 @@ func Build(ctx context.Context, dir, cc string) (Layer, error) {
 	if cc == "" {
 		cc = "cc"
 	}
+	// Absolute: VK_LAYER_PATH is read in the game's working directory,
+	// and cc runs in another.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return Layer{}, fmt.Errorf("vklayer: %w", err)
+	}
 	l := Layer{Dir: dir}
 	names, err := sourceFiles()
 	if err != nil {

@@ -327,3 +327,21 @@ func TestCompileErrorNamesPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildRelativeDir builds into a relative directory, as `stratus
+// vklayer bin/vklayer` does: the compiler runs elsewhere, and games read
+// VK_LAYER_PATH from their own working directory, so the layer's place
+// must come out absolute.
+func TestBuildRelativeDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	l, err := Build(context.Background(), filepath.Join("bin", "vklayer"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(l.Dir) {
+		t.Fatalf("layer dir %q is relative", l.Dir)
+	}
+	if _, err := os.Stat(filepath.Join(l.Dir, LibraryFile)); err != nil {
+		t.Fatal(err)
+	}
+}

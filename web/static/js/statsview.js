@@ -72,6 +72,7 @@ export function statsRows(p) {
     ['Failovers', failoverText(p.failovers, p.lastFailure, p.now)],
     ['Signaling', signalText(p.node, p.signal, p.signalOpen)],
     ['Encoder', edgeStatsText(p.edgeStats)],
+    ['Renderer', p.edgeStats?.renderer || '—'],
     ['Session', p.session || '—'],
     ['Reconnects', String(p.reconnects)],
     ['Connection', p.pcState],
