@@ -4,7 +4,11 @@
 # Behind Docker's port mapping players must be told the host's address:
 #   docker run ... -e STRATUS_PUBLIC_IP=<host ip> stratus
 # Studio games that are programs are installed under /titles, one directory
-# per title id (mount them there: -v /srv/stratus/titles:/titles:ro).
+# per title id (mount them there: -v /srv/stratus/titles:/titles:ro). Each
+# runs in a bubblewrap sandbox, which needs user namespaces: Docker's default
+# seccomp and AppArmor profiles refuse them, so run with
+# --security-opt seccomp=unconfined --security-opt apparmor=unconfined, or
+# the edge refuses studio games (-unsafe-no-sandbox runs them unconfined).
 #
 # On NVIDIA GPUs with an NVENC engine, build the cuda target and run it with
 # the NVIDIA Container Toolkit, which mounts the host driver's libraries
@@ -36,7 +40,7 @@ FROM ${BASE} AS runtime
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         libx264-164 libyuv0 libopus0 ca-certificates \
         libx11-6 libxext6 libxtst6 libxfixes3 libpulse0 xvfb pulseaudio \
-        libgl1-mesa-dri libglx-mesa0 libvulkan1 mesa-vulkan-drivers mesa-utils vulkan-tools libxcb1 \
+        libgl1-mesa-dri libglx-mesa0 libvulkan1 mesa-vulkan-drivers mesa-utils vulkan-tools libxcb1 bubblewrap \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 stratus && mkdir -p /titles
 COPY --from=build /out/stratus /usr/local/bin/stratus

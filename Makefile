@@ -64,6 +64,7 @@ bench: build setup-test
 	$(GO) run ./benchmarks/encode
 	$(GO) run ./benchmarks/capture
 	$(GO) run ./benchmarks/render
+	$(GO) run ./benchmarks/sandbox
 	$(GO) run ./benchmarks/catalog
 	$(GO) run ./benchmarks/latency
 	$(GO) run ./benchmarks/failover

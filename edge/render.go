@@ -55,7 +55,7 @@ func (r *rendering) drivers() gfx.Report {
 		var ids []gfx.GPU
 		for _, g := range r.gpus().GPUs {
 			if g.Err == "" {
-				ids = append(ids, gfx.GPU{Index: g.Index, UUID: g.UUID, Name: g.Name})
+				ids = append(ids, gfx.GPU{Index: g.Index, Minor: g.Minor, UUID: g.UUID, Name: g.Name})
 			}
 		}
 		r.report = r.probe(context.Background(), ids)
@@ -115,7 +115,7 @@ func (r *rendering) place(session string, m manifest.Manifest, fps int) (gfx.Ses
 	if err != nil {
 		return gfx.Session{}, err
 	}
-	s := gfx.Session{Env: d.Env(need.APIs, rep.Layer, fps), Renderer: d.Renderer(need.APIs)}
+	s := d.Session(need.APIs, rep.Layer, fps)
 	if d.Vendor == gfx.VendorMesa {
 		r.log.Info("session renders on the CPU", "session", session, "title", m.ID, "why", fellBack)
 		return s, nil

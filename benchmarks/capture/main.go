@@ -63,7 +63,11 @@ func run(frames, runs int) error {
 	if err := os.WriteFile(filepath.Join(install, "glxgears"), bin, 0o755); err != nil {
 		return err
 	}
-	rt, err := process.NewRuntime(process.Config{RunDir: filepath.Join(dir, "run"), Log: slog.New(slog.DiscardHandler)})
+	pc, unconfined := process.ToolConfig(filepath.Join(dir, "run"), slog.New(slog.DiscardHandler))
+	if unconfined != "" {
+		fmt.Println("games run unconfined:", unconfined)
+	}
+	rt, err := process.NewRuntime(pc)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,11 @@ func run(n int) error {
 	defer closeSig()
 
 	titles := filepath.Join(dir, "titles")
-	rt, err := process.NewRuntime(process.Config{RunDir: filepath.Join(dir, "run"), Log: quiet})
+	pc, unconfined := process.ToolConfig(filepath.Join(dir, "run"), quiet)
+	if unconfined != "" {
+		fmt.Println("games run unconfined:", unconfined)
+	}
+	rt, err := process.NewRuntime(pc)
 	if err != nil {
 		return err
 	}

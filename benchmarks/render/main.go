@@ -81,7 +81,11 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	rt, err := process.NewRuntime(process.Config{RunDir: filepath.Join(dir, "run"), Log: log})
+	pc, unconfined := process.ToolConfig(filepath.Join(dir, "run"), log)
+	if unconfined != "" {
+		fmt.Println("games run unconfined:", unconfined)
+	}
+	rt, err := process.NewRuntime(pc)
 	if err != nil {
 		return err
 	}
@@ -98,7 +102,7 @@ func run(c config) error {
 	var ids []gfx.GPU
 	for _, g := range inv.GPUs {
 		if g.Err == "" {
-			ids = append(ids, gfx.GPU{Index: g.Index, UUID: g.UUID, Name: g.Name})
+			ids = append(ids, gfx.GPU{Index: g.Index, Minor: g.Minor, UUID: g.UUID, Name: g.Name})
 		}
 	}
 	t0 := time.Now()
@@ -166,7 +170,7 @@ func measure(c config, games *process.Games, rep gfx.Report, inv gpu.Inventory, 
 	if fellBack != "" {
 		on += " (" + fellBack + ")"
 	}
-	t, err := games.Start("render-"+s.id, install, m, gfx.Session{Env: d.Env(apis, rep.Layer, c.fps), Renderer: d.Renderer(apis)})
+	t, err := games.Start("render-"+s.id, install, m, d.Session(apis, rep.Layer, c.fps))
 	if err != nil {
 		return "", err
 	}

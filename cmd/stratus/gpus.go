@@ -98,7 +98,7 @@ func probeRender(log *slog.Logger, inv gpu.Inventory) (gfx.Report, error) {
 	var ids []gfx.GPU
 	for _, g := range inv.GPUs {
 		if g.Err == "" {
-			ids = append(ids, gfx.GPU{Index: g.Index, UUID: g.UUID, Name: g.Name})
+			ids = append(ids, gfx.GPU{Index: g.Index, Minor: g.Minor, UUID: g.UUID, Name: g.Name})
 		}
 	}
 	return rt.ProbeGraphics(context.Background(), ids), nil

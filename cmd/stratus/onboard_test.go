@@ -47,6 +47,15 @@ func newOnboardStack(t *testing.T) *onboardStack {
 		}
 	}
 	s := &onboardStack{titles: t.TempDir(), runDir: t.TempDir()}
+	// The sessions' uids pass through to their install and session
+	// directories, as on an edge; Go makes test directories private.
+	for _, d := range []string{s.titles, s.runDir} {
+		for ; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	s.install(t)
 	data := t.TempDir()
 	s.base = startStack(t, func(c *serveConfig) {

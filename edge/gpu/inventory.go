@@ -21,7 +21,11 @@ const ErrNoDriver Error = "no NVIDIA driver (libnvidia-ml.so.1 not found)"
 // GPU is one device as NVML last reported it.
 type GPU struct {
 	// Index is NVML's device index, the key admission uses.
-	Index int    `json:"index"`
+	Index int `json:"index"`
+	// Minor is the device node's number: /dev/nvidia<Minor>, which a
+	// sandboxed game rendering on this GPU is given (it need not equal
+	// Index).
+	Minor int    `json:"minor"`
 	UUID  string `json:"uuid,omitempty"`
 	Name  string `json:"name,omitempty"`
 	// MemoryTotal and MemoryUsed are in bytes.

@@ -30,6 +30,10 @@ func (m *Monitor) read(i int) GPU {
 	if v, ret := dev.GetName(); q.must("name", ret) {
 		g.Name = v
 	}
+	g.Minor = i // where NVML does not say, the usual numbering
+	if v, ret := dev.GetMinorNumber(); ret == nvml.SUCCESS {
+		g.Minor = v
+	}
 	if v, ret := dev.GetMemoryInfo(); q.must("memory", ret) {
 		g.MemoryTotal, g.MemoryUsed = v.Total, v.Used
 	}

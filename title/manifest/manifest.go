@@ -60,6 +60,9 @@ type Manifest struct {
 
 	GPU     GPU      `json:"gpu"`
 	Regions []string `json:"regions,omitempty"` // empty: anywhere
+	// Network gives a process title the edge host's network; without it
+	// the game has only a loopback of its own.
+	Network bool `json:"network,omitempty"`
 }
 
 // Input says which kinds of player input the title understands, and what the

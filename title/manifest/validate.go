@@ -144,6 +144,9 @@ func checkRuntime(p *problems, m Manifest, fromStudio bool) {
 		if len(m.GPU.Render) > 0 {
 			p.add("gpu.render", "not allowed with runtime builtin (built-in titles draw in the edge)")
 		}
+		if m.Network {
+			p.add("network", "not allowed with runtime builtin")
+		}
 	case RuntimeProcess:
 		if m.Command == "" {
 			p.add("command", "required with runtime process")

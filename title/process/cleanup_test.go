@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,7 +79,9 @@ func TestCloseCleansUp(t *testing.T) {
 			sess := i.spec.Session
 			running(t, sess, tt.marked...)
 			eventually(t, 3*time.Second, "xev never ran", func() bool {
-				return strings.Contains(strings.Join(cmdline(i.game.Process.Pid), " "), "xev")
+				return slices.ContainsFunc(i.jail.Pids(), func(pid int) bool {
+					return strings.Contains(strings.Join(cmdline(pid), " "), "xev")
+				})
 			})
 			rec, err := readRecord(i.recPath)
 			if err != nil || rec.Display != i.display || rec.GamePGID != i.game.Process.Pid || rec.XvfbPID != i.xvfb.cmd.Process.Pid {
@@ -109,7 +112,8 @@ func TestCloseCleansUp(t *testing.T) {
 func TestGameEnvironment(t *testing.T) {
 	t.Setenv("STRATUS_TEST_LEAK", "edge secret")
 	dir := t.TempDir()
-	r, err := NewRuntime(Config{RunDir: dir, Limits: Limits{CPUSeconds: 1000}, Log: slog.New(slog.DiscardHandler)})
+	passable(t, dir)
+	r, err := NewRuntime(Config{RunDir: dir, Limits: Limits{CPUSeconds: 1000}, Log: slog.New(slog.DiscardHandler), Sandbox: newSandbox(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +163,13 @@ func TestCrashHelper(t *testing.T) {
 	if rundir == "" {
 		return
 	}
-	r, err := NewRuntime(Config{RunDir: rundir, Log: slog.New(slog.DiscardHandler)})
+	// Unconfined unless asked: a sandboxed game ends with its edge
+	// (TestCrashSandboxed), leaving the sweep nothing to find.
+	cfg := Config{RunDir: rundir, Log: slog.New(slog.DiscardHandler), UnsafeNoSandbox: true}
+	if os.Getenv("STRATUS_TEST_CRASH_SANDBOXED") != "" {
+		cfg = Config{RunDir: rundir, Log: slog.New(slog.DiscardHandler), Sandbox: newSandbox(t, rundir)}
+	}
+	r, err := NewRuntime(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +182,16 @@ func TestCrashHelper(t *testing.T) {
 	select {} // until SIGKILL
 }
 
-func TestCrashSweep(t *testing.T) {
-	rundir, sess := t.TempDir(), session(t)
+// crashEdge runs TestCrashHelper as an edge with one game of script, and
+// kills it once the game runs.
+func crashEdge(t *testing.T, rundir, sess, dir string, sandboxed bool, want ...string) (display int) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "STRATUS_TEST_CRASH_RUNDIR="+rundir, "STRATUS_TEST_CRASH_SESSION="+sess,
-		"STRATUS_TEST_CRASH_DIR="+leakyDir(t, leaky))
+		"STRATUS_TEST_CRASH_DIR="+dir)
+	if sandboxed {
+		cmd.Env = append(cmd.Env, "STRATUS_TEST_CRASH_SANDBOXED=1")
+	}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -186,15 +201,20 @@ func TestCrashSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var display int
 	line, _ := bufio.NewReader(out).ReadString('\n')
 	if _, err := fmt.Sscanf(line, "started %d", &display); err != nil {
 		t.Fatalf("helper said %q", line)
 	}
-	running(t, sess, "sleep 1000", "sleep 1001", "xev", "Xvfb")
-
+	running(t, sess, want...)
 	cmd.Process.Signal(syscall.SIGKILL) // the edge crashes
 	cmd.Wait()
+	return display
+}
+
+func TestCrashSweep(t *testing.T) {
+	rundir, sess := t.TempDir(), session(t)
+	passable(t, rundir)
+	display := crashEdge(t, rundir, sess, leakyDir(t, leaky), false, "sleep 1000", "sleep 1001", "xev", "Xvfb")
 	record := filepath.Join(rundir, "sessions", sess+".json")
 	if _, err := os.Stat(record); err != nil {
 		t.Fatalf("no record after the crash: %v", err)
@@ -208,6 +228,25 @@ func TestCrashSweep(t *testing.T) {
 	if len(r.instances) != 0 {
 		t.Fatal("sweep left instances")
 	}
+}
+
+// TestCrashSandboxed crashes an edge whose game has left its process group
+// and cleared its environment: the sandbox ends it with the edge, before
+// any sweep.
+func TestCrashSandboxed(t *testing.T) {
+	rundir, sess := t.TempDir(), session(t)
+	passable(t, rundir)
+	script := "setsid env -i sleep 4243 & sleep 4242 & exec sleep 4241"
+	crashEdge(t, rundir, sess, installDir(t, map[string]string{"game": script}), true, "sleep 4241", "sleep 4242")
+	left := func() (out []string) {
+		for _, p := range listProcs() {
+			if c := strings.Join(cmdline(p.pid), " "); p.live() && strings.HasPrefix(c, "sleep 424") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	eventually(t, 5*time.Second, "the sandboxed game outlived its edge", func() bool { return len(left()) == 0 })
 }
 
 // A record whose process group now belongs to a stranger (PIDs are reused)

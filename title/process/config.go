@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"stratus/title/process/gfx"
+	"stratus/title/process/sandbox"
 )
 
 // Config configures a Runtime.
@@ -39,6 +40,12 @@ type Config struct {
 	// Graphics are the programs and driver directories ProbeGraphics
 	// uses; zero fields take gfx's defaults.
 	Graphics gfx.Tools
+	// Sandbox confines every game (package sandbox). Without one, or
+	// where it cannot work, games are refused unless UnsafeNoSandbox is
+	// set: a studio's program would then run as the edge's own user,
+	// able to read its keys and signal it.
+	Sandbox         *sandbox.Sandbox
+	UnsafeNoSandbox bool
 }
 
 // Limits are resource limits (setrlimit) for the game process; its

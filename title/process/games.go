@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"stratus/input"
@@ -72,6 +73,7 @@ func (g *Games) Start(session, installDir string, m manifest.Manifest, r gfx.Ses
 			return nil, fmt.Errorf("process: sound for %q: %w", m.ID, err)
 		}
 		spec.Env = gm.server.Env()
+		spec.Sockets = []string{strings.TrimPrefix(gm.server.Addr(), "unix:")}
 	}
 	if m.Input.Gamepad {
 		if g.noPads == nil {
@@ -111,7 +113,9 @@ type game struct {
 
 func (gm *game) startSound(dir, session string) error {
 	gm.audioDir = dir
-	if err := privateDir(dir); err != nil {
+	// The sandboxed game passes through to the server's socket; nothing
+	// here is listed to it.
+	if err := passDir(dir); err != nil {
 		return err
 	}
 	srv, err := pulse.Start(pulse.ServerConfig{Dir: dir, Session: session, Log: gm.log})

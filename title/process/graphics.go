@@ -20,7 +20,7 @@ func (r *Runtime) ProbeGraphics(ctx context.Context, gpus []gfx.GPU) gfx.Report 
 		return gfx.Report{CPU: gfx.Driver{Vendor: gfx.VendorMesa, GPU: -1,
 			OpenGL: gfx.Support{Why: why}, Vulkan: gfx.Support{Why: why}}, Layer: layer}
 	}
-	if err := r.Available(); err != nil {
+	if err := r.display(); err != nil {
 		return none("no display to render on: " + err.Error())
 	}
 	env, stop, err := r.scratchDisplay()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"stratus/title/manifest"
+	"stratus/title/process/sandbox"
 )
 
 // need returns the path of a program the tests run, or fails naming the
@@ -39,6 +40,10 @@ func newRuntimeWith(t testing.TB, cfg Config) *Runtime {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Sandbox == nil && !cfg.UnsafeNoSandbox {
+		cfg.Sandbox = newSandbox(t, cfg.RunDir)
+		passable(t, cfg.RunDir)
+	}
 	r, err := NewRuntime(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +55,44 @@ func newRuntimeWith(t testing.TB, cfg Config) *Runtime {
 	return r
 }
 
+// newSandbox is the sandbox games run in, as on an edge: a host where it
+// cannot work is a broken test machine (make setup installs bubblewrap).
+func newSandbox(t testing.TB, name string) *sandbox.Sandbox {
+	t.Helper()
+	need(t, "bwrap", "bubblewrap")
+	sb, err := sandbox.New(sandbox.Config{Name: name, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Available(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	return sb
+}
+
+// passable lets the sessions' uids pass through the test's temporary
+// directories above dir (Go makes them 0700), as they pass through /tmp or
+// /var/lib on an edge.
+func passable(t testing.TB, dir string) {
+	t.Helper()
+	for d := filepath.Dir(dir); d != "/" && d != "." && strings.HasPrefix(d, os.TempDir()) && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // installDir builds a title's install directory: each entry is a file name
 // and either "copy:<path>" (a program copied in) or a shell script body.
 func installDir(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
+	// An operator's titles are readable by the sessions' uids.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	passable(t, dir)
 	for name, what := range files {
 		var data []byte
 		if src, ok := strings.CutPrefix(what, "copy:"); ok {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"stratus/title"
+	"stratus/title/process/sandbox"
 	"stratus/title/process/x11"
 )
 
@@ -41,8 +43,11 @@ type Instance struct {
 	logPath string
 	rec     record
 
-	xvfb    *xserver
-	game    *exec.Cmd
+	xvfb *xserver
+	game *exec.Cmd
+	// jail confines the game (package sandbox); nil when the operator
+	// runs games unconfined.
+	jail    *sandbox.Jail
 	display int
 	disp    *x11.Display
 	log     *logFile
@@ -143,16 +148,20 @@ func (i *Instance) startGame(command, workdir, home, run string) error {
 		return err
 	}
 	i.logR = r
-	i.game = &exec.Cmd{
-		Path:        command,
-		Args:        append([]string{command}, i.spec.Manifest.Args...),
-		Dir:         workdir,
-		Env:         i.env(home, run),
-		Stdout:      w,
-		Stderr:      w,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+	i.game = &exec.Cmd{Path: command, Args: append([]string{command}, i.spec.Manifest.Args...), Dir: workdir}
+	done := func() {}
+	if i.rt.sandboxed() == nil {
+		if i.game, done, err = i.confine(command, workdir, home, run); err != nil {
+			w.Close()
+			close(i.copied)
+			i.game = nil
+			return err
+		}
 	}
+	i.game.Env, i.game.Stdout, i.game.Stderr = i.env(home, run), w, w
+	i.game.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	err = i.game.Start()
+	done()
 	w.Close()
 	if err != nil {
 		i.game = nil
@@ -170,6 +179,33 @@ func (i *Instance) startGame(command, workdir, home, run string) error {
 	go i.watch()
 	i.rec.GamePGID = pid
 	return errors.Join(lerr, i.rec.write(i.recPath))
+}
+
+// confine opens the session's jail and returns the command that runs the
+// game in it: the install directory read-only, the session's directory,
+// display socket and sound socket writable, its GPU's device nodes.
+func (i *Instance) confine(command, workdir, home, run string) (*exec.Cmd, func(), error) {
+	install, err := filepath.Abs(i.spec.InstallDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := i.spec.Manifest
+	spec := sandbox.Spec{
+		Session:  i.spec.Session,
+		ReadOnly: append([]string{install}, i.spec.Render.ReadOnly...),
+		Writable: append([]string{i.dir, fmt.Sprintf("/tmp/.X11-unix/X%d", i.display)}, i.spec.Sockets...),
+		Devices:  slices.Clone(i.spec.Render.Devices),
+		Owned:    []string{i.dir, home, run, i.xauth},
+		Network:  m.Network,
+		Workdir:  workdir,
+	}
+	if m.Input.Gamepad {
+		spec.Devices = append(spec.Devices, "/dev/input")
+	}
+	if i.jail, err = i.rt.cfg.Sandbox.Open(spec); err != nil {
+		return nil, nil, err
+	}
+	return i.jail.Command(command, m.Args)
 }
 
 // env is the game's environment: a small clean base, the edge's extras,
@@ -199,7 +235,7 @@ func (i *Instance) watch() {
 	case <-i.copied:
 	case <-time.After(200 * time.Millisecond):
 	}
-	i.exitErr = exitError(i.game.ProcessState, err, i.log, i.stopping.Load())
+	i.exitErr = exitError(i.game.ProcessState, err, i.log, i.stopping.Load(), i.jail != nil)
 	i.rt.log.Info("process: game exited", "session", i.spec.Session, "title", i.info.ID, "err", i.exitErr)
 	close(i.done)
 }

@@ -15,11 +15,12 @@ import (
 )
 
 // What is private to one session: its directory under RunDir/tmp, and the
-// cookie its X server asks of every client. Games run as the edge's own
-// user today, so a directory's mode keeps out other users, not another
-// session's game; the cookie is what stops that game, which can find the
-// display's socket but not the cookie in a directory it cannot name.
-// Separate users per session would close the rest and are not here yet.
+// cookie its X server asks of every client. In the sandbox (package
+// sandbox) a game runs as a uid of its own and sees only its own directory;
+// its directory is then given to that uid, and RunDir and RunDir/tmp let
+// others pass (0711) to a name they already know, without listing them,
+// because bubblewrap resolves the paths it mounts as the session's uid.
+// The cookie stops a game that finds another session's display socket.
 
 // privateDir makes dir a directory only this user can enter (0700), or
 // checks that the one already there is exactly that. It never follows a
@@ -27,8 +28,14 @@ import (
 // this user) would otherwise send the next session's home, cookie or logs
 // wherever it points. A directory this user owns with a looser mode is
 // tightened; one owned by another user is refused.
-func privateDir(dir string) error {
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+func privateDir(dir string) error { return ownDir(dir, 0o700) }
+
+// passDir is privateDir with others allowed through (0711) but not to
+// list it: for the directories above each session's own.
+func passDir(dir string) error { return ownDir(dir, 0o711) }
+
+func ownDir(dir string, mode uint32) error {
+	if err := os.Mkdir(dir, os.FileMode(mode)); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
 	// Opened without following a link and checked through the descriptor,
@@ -54,8 +61,8 @@ func privateDir(dir string) error {
 	if uid := uint32(os.Geteuid()); st.Uid != uid {
 		return fmt.Errorf("%s belongs to uid %d, not to this edge's uid %d: refusing to use it", dir, st.Uid, uid)
 	}
-	if st.Mode&0o7777 != 0o700 {
-		if err := unix.Fchmod(fd, 0o700); err != nil {
+	if st.Mode&0o7777 != mode {
+		if err := unix.Fchmod(fd, mode); err != nil {
 			return fmt.Errorf("make %s private: %w", dir, err)
 		}
 	}
@@ -63,12 +70,13 @@ func privateDir(dir string) error {
 }
 
 // privateRunDir prepares an edge's RunDir: its parents as any directory
-// (they may be shared, like /var/lib), the RunDir itself private.
+// (they may be shared, like /var/lib), the RunDir itself the edge's, with
+// others let through to the session directories below it.
 func privateRunDir(dir string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	return privateDir(dir)
+	return passDir(dir)
 }
 
 // createPrivate creates the file at path for this user alone (0600),

@@ -71,7 +71,7 @@ func TestDisplayNeedsCookie(t *testing.T) {
 	for _, p := range []struct {
 		path string
 		mode os.FileMode
-	}{{r.cfg.RunDir, 0o700}, {r.dirs.tmp, 0o700}, {i.dir, 0o700}, {i.xauth, 0o600}} {
+	}{{r.cfg.RunDir, 0o711}, {r.dirs.tmp, 0o711}, {i.dir, 0o700}, {i.xauth, 0o600}} {
 		if fi, err := os.Stat(p.path); err != nil || fi.Mode().Perm() != p.mode {
 			t.Errorf("%s: %v, %v; want mode %v", p.path, fi.Mode().Perm(), err, p.mode)
 		}
@@ -215,9 +215,9 @@ func TestRunDirPrivate(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			for _, d := range []string{tt.dir, r.dirs.sessions, r.dirs.logs, r.dirs.tmp} {
-				if fi, err := os.Lstat(d); err != nil || fi.Mode().Perm() != 0o700 || !fi.IsDir() {
-					t.Errorf("%s: %v %v, want a 0700 directory", d, fi.Mode(), err)
+			for d, mode := range map[string]os.FileMode{tt.dir: 0o711, r.dirs.sessions: 0o700, r.dirs.logs: 0o700, r.dirs.tmp: 0o711} {
+				if fi, err := os.Lstat(d); err != nil || fi.Mode().Perm() != mode || !fi.IsDir() {
+					t.Errorf("%s: %v %v, want a %v directory", d, fi.Mode(), err, mode)
 				}
 			}
 		})

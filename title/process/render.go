@@ -57,7 +57,7 @@ func (i *Instance) Render(now time.Time) (*title.Frame, error) {
 }
 
 // exitError describes how the game ended. stopped means Close ended it.
-func exitError(st *os.ProcessState, waitErr error, out *logFile, stopped bool) error {
+func exitError(st *os.ProcessState, waitErr error, out *logFile, stopped, sandboxed bool) error {
 	how := "exit status unknown"
 	if waitErr != nil && st == nil {
 		how = waitErr.Error()
@@ -68,6 +68,10 @@ func exitError(st *os.ProcessState, waitErr error, out *logFile, stopped bool) e
 			if ws.CoreDump() {
 				how += ", core dumped"
 			}
+		} else if sig := syscall.Signal(st.ExitCode() - 128); sandboxed && st.ExitCode() > 128 && sig <= 64 && unix.SignalName(sig) != "" {
+			// bubblewrap reports a sandboxed game's death by signal as
+			// 128 plus the signal, like a shell.
+			how = fmt.Sprintf("killed by signal %d (%s)", int(sig), unix.SignalName(sig))
 		} else {
 			how = fmt.Sprintf("exit status %d", st.ExitCode())
 		}

@@ -49,6 +49,9 @@ type Spec struct {
 	// environment comes after the manifest's, so a studio cannot pick
 	// another.
 	Render gfx.Session
+	// Sockets are more paths the sandboxed game must reach (its sound
+	// server's directory).
+	Sockets []string
 	// Gamepad, if set, receives gamepad events (another package turns them
 	// into a virtual device); otherwise they are counted as unmapped. It is
 	// called from Input, so from the session's goroutine.
@@ -75,10 +78,13 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 	if err := privateRunDir(dir); err != nil {
 		return nil, fmt.Errorf("process: RunDir: %w", err)
 	}
-	for _, d := range []string{r.dirs.sessions, r.dirs.logs, r.dirs.tmp} {
+	for _, d := range []string{r.dirs.sessions, r.dirs.logs} {
 		if err := privateDir(d); err != nil {
 			return nil, fmt.Errorf("process: %w", err)
 		}
+	}
+	if err := passDir(r.dirs.tmp); err != nil { // sessions' own directories are below
+		return nil, fmt.Errorf("process: %w", err)
 	}
 	r.sweep()
 	pruneLogs(r.dirs.logs, time.Now())
@@ -87,6 +93,15 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 
 // Available reports why this edge cannot run process titles, or nil.
 func (r *Runtime) Available() error {
+	err := r.display()
+	if serr := r.sandboxed(); serr != nil && !r.cfg.UnsafeNoSandbox {
+		err = errors.Join(err, fmt.Errorf("%w; the operator may run them unconfined with -unsafe-no-sandbox", serr))
+	}
+	return err
+}
+
+// display reports why this edge cannot give a game a display, or nil.
+func (r *Runtime) display() error {
 	var errs []error
 	if _, err := exec.LookPath(r.cfg.Xvfb); err != nil {
 		errs = append(errs, fmt.Errorf("process titles need an X server: %s not found (install the Debian package xvfb): %w", r.cfg.Xvfb, err))
@@ -95,6 +110,14 @@ func (r *Runtime) Available() error {
 		errs = append(errs, fmt.Errorf("process titles need screen capture, and this edge was built without cgo (CGO_ENABLED=0): %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// sandboxed says why games would not be sandboxed, or nil.
+func (r *Runtime) sandboxed() error {
+	if r.cfg.Sandbox == nil {
+		return errors.New("studio games cannot be sandboxed: this edge has no sandbox")
+	}
+	return r.cfg.Sandbox.Available()
 }
 
 // Check reports whether the title at installDir can start here: its runtime

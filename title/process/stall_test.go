@@ -45,7 +45,9 @@ func (nullSink) ReadInput(dst []input.Event) []input.Event    { return dst }
 // The session ends within the watchdog's deadline with a stall in capture,
 // the game and its server are killed though stopped, nothing of the
 // session is left running, and ending the runtime (what the edge's Close
-// does first) is prompt even while a capture hangs.
+// does first) is prompt even while a capture hangs. A sandboxed game
+// cannot see its X server's process at all (TestSandboxContains), so this
+// runs the game unconfined, as -unsafe-no-sandbox would.
 func TestGameStopsItsDisplay(t *testing.T) {
 	const deadline = time.Second
 	// The watchdog looks 8 times per deadline; killing and a loaded test
@@ -55,7 +57,7 @@ func TestGameStopsItsDisplay(t *testing.T) {
 	const shutdownLimit = 5 * time.Second
 	for _, how := range []string{"watchdog", "runtime closed"} {
 		t.Run(how, func(t *testing.T) {
-			r := newRuntime(t, t.TempDir())
+			r := newRuntimeWith(t, Config{RunDir: t.TempDir(), UnsafeNoSandbox: true})
 			i := start(t, r, installDir(t, map[string]string{"game": stopOwnXvfb}), testManifest("game"))
 			id := session(t)
 			enc, err := x264.New(encoder.Config{Width: 640, Height: 360, FPS: 30, Bitrate: 1_000_000, Threads: 1}, slog.New(slog.DiscardHandler))

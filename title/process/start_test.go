@@ -27,8 +27,10 @@ func TestStartFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewRuntime(Config{RunDir: t.TempDir(), Xvfb: tt.xvfb, StartTimeout: 300 * time.Millisecond,
-				Log: slog.New(slog.DiscardHandler)})
+			dir := t.TempDir()
+			passable(t, dir)
+			r, err := NewRuntime(Config{RunDir: dir, Xvfb: tt.xvfb, StartTimeout: 300 * time.Millisecond,
+				Log: slog.New(slog.DiscardHandler), Sandbox: newSandbox(t, dir)})
 			if err != nil {
 				t.Fatal(err)
 			}

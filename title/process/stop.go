@@ -105,6 +105,13 @@ func (i *Instance) doStop() error {
 		}
 		removeDisplayFiles(i.display) // Xvfb removes them on SIGTERM, not on SIGKILL
 	}
+	if i.jail != nil {
+		// Whatever left the game's process group (setsid, a cleared
+		// environment) is still in its cgroup.
+		if err := i.jail.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if i.logR != nil {
 		i.logR.Close() // ends the copier even if an escaped child holds the pipe
 		<-i.copied

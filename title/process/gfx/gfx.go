@@ -48,6 +48,7 @@ const (
 // GPU names one NVIDIA GPU for Probe, as NVML reports it.
 type GPU struct {
 	Index int
+	Minor int    // its device node: /dev/nvidia<Minor>
 	UUID  string // "GPU-…", NVML's form
 	Name  string
 }
@@ -67,7 +68,9 @@ type Support struct {
 type Driver struct {
 	Vendor string `json:"vendor"`
 	// GPU is the NVML index and UUID of the GPU; -1 and "" for Mesa.
-	GPU    int     `json:"gpu"`
+	GPU int `json:"gpu"`
+	// Minor numbers the GPU's device node, /dev/nvidia<Minor>.
+	Minor  int     `json:"-"`
 	UUID   string  `json:"uuid,omitempty"`
 	OpenGL Support `json:"opengl"`
 	Vulkan Support `json:"vulkan"`
@@ -141,12 +144,33 @@ func (d Driver) Env(apis []string, layer vklayer.Layer, fps int) []string {
 	return env
 }
 
+// Session is what a game of apis, running at fps, needs to render with d:
+// its environment, the present layer's directory for Vulkan, and on a GPU
+// that GPU's device nodes and no other's (the driver's shared ones
+// besides), so that the sandbox shows the game only its own GPU.
+func (d Driver) Session(apis []string, layer vklayer.Layer, fps int) Session {
+	s := Session{Env: d.Env(apis, layer, fps), Renderer: d.Renderer(apis)}
+	if slices.Contains(apis, "vulkan") && layer.Dir != "" {
+		s.ReadOnly = append(s.ReadOnly, layer.Dir)
+	}
+	if d.Vendor == VendorNVIDIA {
+		s.Devices = []string{fmt.Sprintf("/dev/nvidia%d", d.Minor), "/dev/nvidiactl", "/dev/nvidia-uvm",
+			"/dev/nvidia-uvm-tools", "/dev/nvidia-modeset", "/dev/nvidia-caps"}
+	}
+	return s
+}
+
 // Session is the graphics one session's game runs with.
 type Session struct {
 	// Env goes after the manifest's environment.
 	Env []string
 	// Renderer names what draws the picture, for title.Info and the log.
 	Renderer string
+	// ReadOnly are paths the game must read (the present layer), and
+	// Devices the device nodes it must open (its GPU's, no other's), for
+	// the sandbox.
+	ReadOnly []string
+	Devices  []string
 	// Release gives the placement back; called once, when the game has
 	// ended or failed to start. May be nil.
 	Release func()

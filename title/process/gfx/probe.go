@@ -57,7 +57,7 @@ func Probe(ctx context.Context, displayEnv []string, gpus []GPU, tools Tools, la
 	}
 	gl := probeGL(ctx, t, displayEnv, VendorNVIDIA)
 	for _, g := range gpus {
-		d := Driver{Vendor: VendorNVIDIA, GPU: g.Index, UUID: g.UUID, OpenGL: gl}
+		d := Driver{Vendor: VendorNVIDIA, GPU: g.Index, Minor: g.Minor, UUID: g.UUID, OpenGL: gl}
 		d.ICD, d.Vulkan = probeVulkan(ctx, t, displayEnv, "nvidia_icd", g.UUID, layerErr)
 		rep.GPUs = append(rep.GPUs, d)
 	}

@@ -129,7 +129,7 @@ func writeFile(path string, data []byte, perm os.FileMode) error {
 	return err
 }
 
-// Build compiles the layer with cc ("cc" when empty) into dir, made 0700
+// Build compiles the layer with cc ("cc" when empty) into dir, made 0755
 // if missing, and writes its manifest there. A dir that already holds a
 // build of the same sources is used as it is, without running cc.
 func Build(ctx context.Context, dir, cc string) (Layer, error) {
@@ -151,7 +151,12 @@ func Build(ctx context.Context, dir, cc string) (Layer, error) {
 	if err != nil {
 		return l, fmt.Errorf("vklayer: embedded sources: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Readable by all: sandboxed games load the layer as their own uids,
+	// and nothing in it is secret.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return l, fmt.Errorf("vklayer: %w", err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // one made private by an older build
 		return l, fmt.Errorf("vklayer: %w", err)
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, stampFile)); err == nil && string(got) == want {

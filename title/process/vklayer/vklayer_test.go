@@ -56,8 +56,8 @@ func TestBuildCaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(l.Dir); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("layer dir: %v, %v; want mode 0700", fi.Mode(), err)
+	if fi, err := os.Stat(l.Dir); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("layer dir: %v, %v; want mode 0755 (sandboxed games load it)", fi.Mode(), err)
 	}
 	if b, err := os.ReadFile(filepath.Join(l.Dir, ManifestFile)); err != nil || !strings.Contains(string(b), `"name": "`+Name+`"`) {
 		t.Fatalf("manifest %q, %v", b, err)
