@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -104,27 +103,9 @@ func EnsureTokenFile(path string) (tok Token, created bool, err error) {
 // LoadToken reads the token in path. A file that group or others may read
 // is refused: the token would no longer be the operator's alone.
 func LoadToken(path string) (Token, error) {
-	f, err := os.Open(path)
+	data, err := ReadSecret(path, "operator token", maxTokenFile)
 	if err != nil {
-		return "", fmt.Errorf("operator token: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("operator token: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("operator token: %s is not a regular file", path)
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return "", fmt.Errorf("operator token: %s has mode %04o, readable by others than its owner; run chmod 600 %s", path, perm, path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
-	if err != nil {
-		return "", fmt.Errorf("operator token: %w", err)
-	}
-	if len(data) > maxTokenFile {
-		return "", fmt.Errorf("operator token: %s is over %d bytes; not a token file", path, maxTokenFile)
+		return "", err
 	}
 	tok, err := ParseToken(string(data))
 	if err != nil {

@@ -69,7 +69,7 @@ func TestLoadTokenRefuses(t *testing.T) {
 		{"short", string(good[:20]), 0o600, "want 64 hex digits"},
 		{"not hex", strings.Repeat("z", 64), 0o600, "not hex"},
 		{"two tokens", string(good) + "\n" + string(good) + "\n", 0o600, "want 64 hex digits"},
-		{"huge", strings.Repeat("0", 1<<20), 0o600, "not a token file"},
+		{"huge", strings.Repeat("0", 1<<20), 0o600, "is over 4096 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 
 	"stratus/cluster"
 	"stratus/signaling/studio"
+	"stratus/trust"
 )
 
 // gossipFlags are the settings every cluster member shares.
@@ -30,7 +30,7 @@ func (g *gossipFlags) add(fs *flag.FlagSet) {
 func (g *gossipFlags) clusterKey() ([]byte, error) {
 	s := g.key
 	if g.keyFile != "" {
-		b, err := os.ReadFile(g.keyFile)
+		b, err := trust.ReadSecret(g.keyFile, "cluster key", 4096)
 		if err != nil {
 			return nil, err
 		}

@@ -18,9 +18,14 @@ func loadFlags(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	explicit := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-
 	var errs []string
+	fs.Visit(func(f *flag.Flag) {
+		explicit[f.Name] = true
+		if secretFlags[f.Name] {
+			errs = append(errs, fmt.Sprintf("-%s on the command line is visible to every user of this machine (ps); give it in a file (-%s-file) or %s", f.Name, f.Name, envName(f.Name)))
+		}
+	})
+
 	fs.VisitAll(func(f *flag.Flag) {
 		if explicit[f.Name] {
 			return
@@ -59,6 +64,10 @@ func loadFlags(fs *flag.FlagSet, args []string) error {
 	}
 	return nil
 }
+
+// secretFlags are settings that hold a secret itself, which must not be
+// on a command line: /proc/<pid>/cmdline is readable by every local user.
+var secretFlags = map[string]bool{"cluster-key": true}
 
 func envName(flagName string) string {
 	return "STRATUS_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -28,6 +30,14 @@ func main() {
 		os.Exit(2)
 	}
 	var err error
+	switch os.Args[1] {
+	case "serve", "edge", "signal":
+		// Servers hold keys: keep them out of reach first.
+		if err := keepSecrets(); err != nil {
+			fmt.Fprintln(os.Stderr, "stratus:", err)
+			os.Exit(1)
+		}
+	}
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
@@ -73,6 +83,17 @@ commands:
   vklayer DIR: build the Vulkan present layer (ship it as vklayer/ beside the binary)
 
 'stratus <command> -h' lists a command's settings.`)
+}
+
+// keepSecrets makes this process non-dumpable: its memory, environment and
+// open files under /proc become root's alone, and no process of the same
+// user (a studio game run with -unsafe-no-sandbox, a stray tool) can read
+// the keys in them or attach a debugger to take them.
+func keepSecrets() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("make the process non-dumpable: %w", err)
+	}
+	return nil
 }
 
 func newLogger(level string) (*slog.Logger, error) {

@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
+
+	"stratus/trust"
 )
 
 // MinKeyLen is the shortest API key accepted: anything shorter could be
@@ -45,10 +46,13 @@ func LoadKeys(path string) (*Keys, error) {
 	return k, nil
 }
 
+// maxKeysFile bounds a keys file: thousands of studios' keys.
+const maxKeysFile = 4 << 20
+
 func readKeysFile(path string) (map[string][]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := trust.ReadSecret(path, "studio: keys", maxKeysFile)
 	if err != nil {
-		return nil, fmt.Errorf("studio: keys: %w", err)
+		return nil, err
 	}
 	var m map[string][]string
 	if err := json.Unmarshal(data, &m); err != nil {
