@@ -26,20 +26,21 @@ func TestClusterStudioTitles(t *testing.T) {
 		extra: []string{"-studio-data", studioData, "-studio-dev-key", onboardDevKey}})
 
 	// The game leaves a helper behind that no process group reaches once
-	// the edge is gone: only the restarted edge's sweep can end it.
-	installed := t.TempDir()
+	// the edge is gone: its sandbox's namespace ends it with the edge, and
+	// the restarted edge's sweep removes what the session left on disk.
+	installed := gameDir(t)
 	writeFile(t, filepath.Join(installed, "leaky", "start.sh"), `#!/bin/sh
 setsid sleep 1234 &
 exec sleep 1000
 `, 0o755)
-	empty := t.TempDir()
-	runA := t.TempDir()
+	empty := gameDir(t)
+	runA := gameDir(t)
 	argsA := []string{"-titles-dir", installed, "-run-dir", runA}
 	// Fixed ports, so that the restarted edge takes its own place in
 	// gossip at once.
 	portsA := &edgePorts{api: freeport.Must(t, "127.0.0.1", freeport.TCP), gossip: freeport.Must(t, "127.0.0.1", freeport.Both), udp: freeport.Must(t, "127.0.0.1", freeport.UDP)}
 	a := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: argsA, ports: portsA})
-	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s, extra: []string{"-titles-dir", empty, "-run-dir", t.TempDir()}})
+	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s, extra: []string{"-titles-dir", empty, "-run-dir", gameDir(t)}})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
 
 	out, err := titleRun(t, "add", "-signal", s.url, "-studio-key", onboardDevKey, writeManifest(t,
@@ -71,10 +72,11 @@ exec sleep 1000
 	})
 
 	a.Kill()
-	// The edge's direct children die with it; the helper does not.
-	poll(t, 10*time.Second, "the killed edge's direct children to go", func() (bool, string) {
+	// The edge's direct children die with it, and the helper with its
+	// sandbox's namespace.
+	poll(t, 10*time.Second, "the killed edge's games to go", func() (bool, string) {
 		pids := markedPIDs(marker)
-		return len(pids) == 1, strings.Join(pids, ",")
+		return len(pids) == 0, strings.Join(pids, ",")
 	})
 	if _, err := os.Stat(filepath.Join(runA, "sessions", m.Session+".json")); err != nil {
 		t.Fatalf("the killed edge left no session record: %v", err)

@@ -46,16 +46,7 @@ func newOnboardStack(t *testing.T) *onboardStack {
 			t.Fatalf("%s not found: run `make setup-test` (Debian packages xvfb mesa-utils x11-utils pulseaudio pulseaudio-utils)", bin)
 		}
 	}
-	s := &onboardStack{titles: t.TempDir(), runDir: t.TempDir()}
-	// The sessions' uids pass through to their install and session
-	// directories, as on an edge; Go makes test directories private.
-	for _, d := range []string{s.titles, s.runDir} {
-		for ; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
-			if err := os.Chmod(d, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	s := &onboardStack{titles: gameDir(t), runDir: gameDir(t)}
 	s.install(t)
 	data := t.TempDir()
 	s.base = startStack(t, func(c *serveConfig) {
@@ -98,6 +89,20 @@ exit 3
 	if err := os.MkdirAll(filepath.Join(s.titles, "missing"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// gameDir is a temporary directory that sandboxed games' uids may pass
+// through to their install and session directories, as on an edge (Go
+// makes test directories private).
+func gameDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func writeFile(t *testing.T, path, body string, mode os.FileMode) {

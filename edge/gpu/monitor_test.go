@@ -48,6 +48,7 @@ func (f *fakeGPU) device() *mock.Device {
 	return &mock.Device{
 		GetUUIDFunc:             func() (string, nvml.Return) { return f.uuid, f.ret() },
 		GetNameFunc:             func() (string, nvml.Return) { return f.name, f.ret() },
+		GetMinorNumberFunc:      func() (int, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED },
 		GetMemoryInfoFunc:       func() (nvml.Memory, nvml.Return) { return f.mem, f.ret() },
 		GetUtilizationRatesFunc: func() (nvml.Utilization, nvml.Return) { return f.util, f.ret() },
 		GetEncoderCapacityFunc: func(t nvml.EncoderType) (int, nvml.Return) {
@@ -138,9 +139,9 @@ func TestInventory(t *testing.T) {
 	want := []GPU{
 		{Index: 0, UUID: "GPU-l4-0", Name: "NVIDIA L4", MemoryTotal: 24 * gib, MemoryUsed: 1 * gib, UtilGPU: 35, UtilMemory: 10,
 			EncoderCapacity: 80, EncoderSessions: 2, EncoderUtil: 25, EncoderFPS: 60, EncoderLatencyUs: 900, TemperatureC: 54, HasNVENC: true},
-		{Index: 1, UUID: "GPU-l4-1", Name: "NVIDIA L4", MemoryTotal: 24 * gib, MemoryUsed: 6 * gib,
+		{Index: 1, Minor: 1, UUID: "GPU-l4-1", Name: "NVIDIA L4", MemoryTotal: 24 * gib, MemoryUsed: 6 * gib,
 			EncoderSessions: 8, EncoderUtil: 100, TemperatureC: 70, HasNVENC: true},
-		{Index: 2, UUID: "GPU-h100", Name: "NVIDIA H100 80GB HBM3", MemoryTotal: 80 * gib, MemoryUsed: gib / 2, TemperatureC: 33},
+		{Index: 2, Minor: 2, UUID: "GPU-h100", Name: "NVIDIA H100 80GB HBM3", MemoryTotal: 80 * gib, MemoryUsed: gib / 2, TemperatureC: 33},
 	}
 	if len(inv.GPUs) != len(want) {
 		t.Fatalf("%d GPUs, want %d", len(inv.GPUs), len(want))
