@@ -28,7 +28,12 @@ const statsEvery = time.Second
 
 // snapshot sends the page the title's latest saved state, sealed.
 func (c *pageControl) snapshot(r *running, state []byte) {
-	r.peer.SendText(input.Control{Type: input.ControlSnapshot, Token: sealState(c.key, r.title, time.Now(), state)}.Text())
+	r.peer.SendText(input.Control{Type: input.ControlSnapshot, Token: c.seal(r, state)}.Text())
+}
+
+// seal makes the next resume token of r's lineage.
+func (c *pageControl) seal(r *running, state []byte) string {
+	return sealState(c.key, r.title, r.lineage, r.seq.Add(1), time.Now(), state)
 }
 
 // reportStats sends the session's edge-side figures to the page until the
@@ -87,7 +92,7 @@ func (c *pageControl) ended(r *running, reason error) {
 func (c *pageControl) move(r *running) {
 	m := input.Control{Type: input.ControlMove, Reason: "edge " + c.name + " is going out of service"}
 	if st := r.snapshot.Load(); st != nil {
-		m.Token = sealState(c.key, r.title, time.Now(), *st)
+		m.Token = c.seal(r, *st)
 	}
 	r.peer.SendText(m.Text())
 }

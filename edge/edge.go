@@ -36,6 +36,8 @@ type Edge struct {
 	started time.Time
 	// stateKey seals and opens resume tokens.
 	stateKey []byte
+	// spent remembers the resume tokens taken, so each is used once.
+	spent *spentTokens
 
 	engine  *stream.Engine
 	metrics *metrics
@@ -98,6 +100,7 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 		log:      log,
 		started:  time.Now(),
 		stateKey: cfg.StateKey,
+		spent:    newSpentTokens(),
 		engine:   engine,
 		hw:       hw,
 		sessions: newRegistry(),

@@ -99,7 +99,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	if req.Resume != "" {
 		// A token that does not check out costs the player their saved
 		// state, not their game: the title starts afresh.
-		if err := e.resume(t, desc.ID, req.Resume); err != nil {
+		if err := e.resume(r, t, desc.ID, req.Resume); err != nil {
 			e.log.Warn("not resuming", "title", desc.ID, "err", err)
 		} else {
 			r.resumed = true
@@ -264,15 +264,22 @@ func tellsPlayer(err error) bool {
 		errors.Is(err, session.ErrStalled)
 }
 
-// resume restores a title from a resume token.
-func (e *Edge) resume(t title.Title, titleID, token string) error {
+// resume restores a title from a resume token, once: r carries the
+// token's lineage on, and the token is spent.
+func (e *Edge) resume(r *running, t title.Title, titleID, token string) error {
 	sn, ok := t.(title.Snapshotter)
 	if !ok {
 		return nil // nothing to restore; the title starts afresh
 	}
-	state, err := openState(e.stateKey, titleID, token, time.Now())
+	now := time.Now()
+	tok, err := openState(e.stateKey, titleID, token, now)
 	if err != nil {
 		return err
 	}
-	return sn.Restore(state)
+	if err := e.spent.take(tok, now, r.connected.Load); err != nil {
+		return err
+	}
+	r.lineage = tok.lineage
+	r.seq.Store(tok.seq)
+	return sn.Restore(tok.state)
 }

@@ -29,13 +29,21 @@ type running struct {
 	// snapshot is the title's latest saved state, if it saves any.
 	snapshot atomic.Pointer[[]byte]
 	resumed  bool
+	// lineage and seq place the session's resume tokens (snapshot.go):
+	// seq is the last sequence number issued.
+	lineage lineage
+	seq     atomic.Uint64
+	// connected is set once the player's connection came up: until then
+	// the resume token this session took may be taken again (a join that
+	// failed must not cost the player their save).
+	connected atomic.Bool
 
 	mu    sync.Mutex
 	grace *time.Timer // ends the session when a lost connection stays lost
 }
 
 func newRunning(id, title string) *running {
-	r := &running{id: id, title: title, started: time.Now()}
+	r := &running{id: id, title: title, started: time.Now(), lineage: newLineage()}
 	r.state.Store(stream.State(0))
 	return r
 }
@@ -55,6 +63,9 @@ func (r *running) connState() stream.State { return r.state.Load().(stream.State
 // may still recover).
 func (r *running) peerState(st stream.State, grace time.Duration) {
 	r.state.Store(st)
+	if st == stream.StateConnected {
+		r.connected.Store(true)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.grace != nil {

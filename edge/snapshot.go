@@ -2,11 +2,13 @@ package edge
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -16,22 +18,50 @@ import (
 // are signed with the cluster's state key, so a page can neither forge a
 // score nor carry state from one title into another.
 //
-//	[version 1][title length 1][title][saved at, Unix ms, 8][state][HMAC-SHA256 32]
+// Each token also names its lineage (a random id the player's first session
+// draws, which every session resumed from it carries on) and its place in
+// it (a sequence number that grows with every token the lineage issues). An
+// edge takes a lineage's token only if it is newer than every one it took
+// before: a token is usable once, and an older save cannot be replayed
+// over a newer one.
+//
+//	[version 1][title length 1][title][lineage 16][sequence 8][saved at, Unix ms, 8][state][HMAC-SHA256 32]
 const (
-	tokenVersion = 1
+	tokenVersion = 2
 	// tokenMaxAge bounds how old a state may be resumed: long enough for a
 	// player to reconnect after a crash, short enough that an old token
 	// cannot be replayed for ever.
 	tokenMaxAge = 15 * time.Minute
 )
 
-var errBadToken = errors.New("resume token invalid or expired")
+var (
+	errBadToken   = errors.New("resume token invalid or expired")
+	errSpentToken = errors.New("resume token already used (or older than one that was)")
+)
+
+// lineage identifies a chain of sessions resumed one from another.
+type lineage [16]byte
+
+func newLineage() lineage {
+	var l lineage
+	rand.Read(l[:])
+	return l
+}
+
+// resumeToken is an opened token.
+type resumeToken struct {
+	lineage lineage
+	seq     uint64
+	state   []byte
+}
 
 // sealState makes a resume token.
-func sealState(key []byte, titleID string, at time.Time, state []byte) string {
-	b := make([]byte, 0, 2+len(titleID)+8+len(state)+sha256.Size)
+func sealState(key []byte, titleID string, l lineage, seq uint64, at time.Time, state []byte) string {
+	b := make([]byte, 0, 2+len(titleID)+16+8+8+len(state)+sha256.Size)
 	b = append(b, tokenVersion, byte(len(titleID)))
 	b = append(b, titleID...)
+	b = append(b, l[:]...)
+	b = binary.BigEndian.AppendUint64(b, seq)
 	b = binary.BigEndian.AppendUint64(b, uint64(at.UnixMilli()))
 	b = append(b, state...)
 	m := hmac.New(sha256.New, key)
@@ -40,28 +70,92 @@ func sealState(key []byte, titleID string, at time.Time, state []byte) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// openState checks a resume token for titleID and returns the state in it.
-func openState(key []byte, titleID string, token string, now time.Time) ([]byte, error) {
+// openState checks a resume token for titleID.
+func openState(key []byte, titleID string, token string, now time.Time) (resumeToken, error) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) < 2+8+sha256.Size {
-		return nil, errBadToken
+	if err != nil || len(b) < 2+16+8+8+sha256.Size {
+		return resumeToken{}, errBadToken
 	}
 	body, mac := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
 	m := hmac.New(sha256.New, key)
 	m.Write(body)
 	if !hmac.Equal(mac, m.Sum(nil)) {
-		return nil, errBadToken
+		return resumeToken{}, errBadToken
 	}
-	if body[0] != tokenVersion || len(body) < 2+int(body[1])+8 {
-		return nil, errBadToken
+	if body[0] != tokenVersion || len(body) < 2+int(body[1])+16+8+8 {
+		return resumeToken{}, errBadToken
 	}
 	n := int(body[1])
 	if string(body[2:2+n]) != titleID {
-		return nil, fmt.Errorf("resume token is for another title")
+		return resumeToken{}, fmt.Errorf("resume token is for another title")
 	}
-	at := time.UnixMilli(int64(binary.BigEndian.Uint64(body[2+n:])))
+	var t resumeToken
+	rest := body[2+n:]
+	copy(t.lineage[:], rest[:16])
+	t.seq = binary.BigEndian.Uint64(rest[16:])
+	at := time.UnixMilli(int64(binary.BigEndian.Uint64(rest[24:])))
 	if age := now.Sub(at); age > tokenMaxAge || age < -time.Minute {
-		return nil, errBadToken
+		return resumeToken{}, errBadToken
 	}
-	return body[2+n+8:], nil
+	t.state = rest[32:]
+	return t, nil
+}
+
+// spentTokens remembers, per lineage, the newest token this edge took, for
+// as long as a token lives. Safe for concurrent use.
+type spentTokens struct {
+	mu  sync.Mutex
+	max int // lineages remembered at most: bounds memory under a flood
+	by  map[lineage]spent
+}
+
+type spent struct {
+	seq uint64
+	at  time.Time
+	// used says whether the session that took it got its player; nil
+	// counts as yes.
+	used func() bool
+}
+
+// maxSpent bounds the lineages an edge remembers: far more than players
+// resume on one edge within tokenMaxAge.
+const maxSpent = 100_000
+
+func newSpentTokens() *spentTokens { return &spentTokens{max: maxSpent, by: map[lineage]spent{}} }
+
+// take records t as used by a session whose used reports whether its
+// player ever connected, or refuses it when the lineage already used a
+// newer token, or this one in a session its player reached. A token whose
+// session never connected (the join failed on the way) may be taken again.
+func (s *spentTokens) take(t resumeToken, now time.Time, used func() bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.by[t.lineage]; ok && (t.seq < old.seq || t.seq == old.seq && (old.used == nil || old.used())) {
+		return errSpentToken
+	}
+	if len(s.by) >= s.max {
+		for l, e := range s.by {
+			if now.Sub(e.at) > tokenMaxAge {
+				delete(s.by, l)
+			}
+		}
+		if len(s.by) >= s.max {
+			// Every entry is live: a flood. Refusing would let it block
+			// real resumes, so the oldest make room.
+			s.evictOldest()
+		}
+	}
+	s.by[t.lineage] = spent{seq: t.seq, at: now, used: used}
+	return nil
+}
+
+func (s *spentTokens) evictOldest() {
+	var oldest lineage
+	var at time.Time
+	for l, e := range s.by {
+		if at.IsZero() || e.at.Before(at) {
+			oldest, at = l, e.at
+		}
+	}
+	delete(s.by, oldest)
 }
