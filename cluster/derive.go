@@ -20,6 +20,9 @@ const (
 	// PurposeCatalog is the bearer token with which edges read the studio
 	// catalog from signaling nodes.
 	PurposeCatalog
+	// PurposeEdgeControl signs the tickets with which signaling nodes call
+	// edges' control APIs (trust.Ticket).
+	PurposeEdgeControl
 )
 
 // DeriveKey derives purpose's key from the cluster key, nil without one
@@ -40,6 +43,10 @@ func DeriveKey(clusterKey []byte, p Purpose) []byte {
 	case PurposeCatalog:
 		m := hmac.New(sha256.New, clusterKey)
 		m.Write([]byte("stratus catalog v1"))
+		return m.Sum(nil)
+	case PurposeEdgeControl:
+		m := hmac.New(sha256.New, clusterKey)
+		m.Write([]byte("stratus edge control tickets v1"))
 		return m.Sum(nil)
 	}
 	panic(fmt.Sprintf("cluster: no key derivation for purpose %d", p))

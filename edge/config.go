@@ -12,6 +12,7 @@ import (
 	"stratus/session"
 	"stratus/stream"
 	"stratus/title/catalog"
+	"stratus/trust"
 )
 
 // Config is an edge node's configuration.
@@ -61,6 +62,12 @@ type Config struct {
 	// key to resume each other's players; empty means a random key, good for
 	// one edge alone.
 	StateKey []byte
+	// TicketKey checks the tickets signaling nodes send with each call of
+	// the control API, and OperatorToken the operator's calls (package
+	// trust). With neither, the control API is open: an edge alone, for
+	// development.
+	TicketKey     []byte
+	OperatorToken trust.Token
 	// DrainTimeout bounds a drain: players not gone by then are ended.
 	DrainTimeout time.Duration
 	// StallAfter ends a session whose game or encoder has not answered

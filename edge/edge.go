@@ -27,6 +27,7 @@ import (
 	"stratus/encoder/x264"
 	"stratus/stream"
 	"stratus/title"
+	"stratus/trust"
 )
 
 // Edge is one edge node.
@@ -38,6 +39,8 @@ type Edge struct {
 	stateKey []byte
 	// spent remembers the resume tokens taken, so each is used once.
 	spent *spentTokens
+	// control guards the control API.
+	control *trust.Control
 
 	engine  *stream.Engine
 	metrics *metrics
@@ -101,6 +104,7 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 		started:  time.Now(),
 		stateKey: cfg.StateKey,
 		spent:    newSpentTokens(),
+		control:  trust.NewControl(cfg.Name, cfg.TicketKey, cfg.OperatorToken, log),
 		engine:   engine,
 		hw:       hw,
 		sessions: newRegistry(),

@@ -8,14 +8,37 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"stratus/edge/api"
+	"stratus/trust"
 )
 
 // maxBody bounds an edge API request; an SDP offer is a few KiB.
 const maxBody = 256 << 10
 
 // Handler serves the edge API, health endpoints and metrics-free status.
+// The control calls (titles, sessions, status, drain) need the operator's
+// token or a signaling node's ticket (trust.Control); the RTT probe and
+// health checks, which pages and load balancers call, need nothing.
 func (e *Edge) Handler() http.Handler {
 	mux := http.NewServeMux()
+	ctl := http.NewServeMux()
+	mux.Handle("/v1/", e.control.Require(ctl))
+	e.controlRoutes(ctl)
+	mux.HandleFunc("GET /v1/probe", e.handleProbe)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		st := e.Status()
+		if st.Free == 0 {
+			http.Error(w, "full", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	return mux
+}
+
+func (e *Edge) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/titles", e.handleTitles)
 	mux.HandleFunc("POST /v1/sessions", e.handleCreate)
 	mux.HandleFunc("GET /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
@@ -32,23 +55,10 @@ func (e *Edge) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Status())
 	})
-	mux.HandleFunc("GET /v1/probe", e.handleProbe)
 	mux.HandleFunc("POST /v1/drain", func(w http.ResponseWriter, r *http.Request) {
 		e.startDrain()
 		w.WriteHeader(http.StatusAccepted)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		st := e.Status()
-		if st.Free == 0 {
-			http.Error(w, "full", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
-	return mux
 }
 
 func (e *Edge) handleTitles(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +68,12 @@ func (e *Edge) handleTitles(w http.ResponseWriter, r *http.Request) {
 func (e *Edge) handleCreate(w http.ResponseWriter, r *http.Request) {
 	var req api.CreateRequest
 	if !readJSON(w, r, &req) {
+		return
+	}
+	// A ticket is for one title: a signaling node's call cannot be turned
+	// into a session of another.
+	if subject, ok := trust.TicketSubject(r.Context()); ok && subject != req.Title {
+		writeError(w, api.Errorf(api.CodeForbidden, "ticket is for title %q, not %q", subject, req.Title))
 		return
 	}
 	resp, err := e.Start(req)

@@ -8,8 +8,9 @@
 # the demo can be repeated; `scripts/cluster.sh restart <node>` restarts one
 # at once. Ctrl-C stops them all.
 # The signaling node's operator endpoints (/v1/sessions, /v1/edges,
-# /v1/route, /metrics) require the operator token in
-# run/cluster/operator.token.
+# /v1/route, /metrics) and the edges' control APIs (sessions, drain,
+# status) require the operator token in run/cluster/operator.token; the
+# signaling node calls the edges with tickets derived from the cluster key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -111,7 +112,8 @@ start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 12
 edge() { # name, region, location, probe delay, n, gossip port to join
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
 		-api 127.0.0.1:$((8180 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
-		-media-ip 127.0.0.1 -udp-port $((3480 + o + $5)) -tcp-port $((8480 + o + $5))
+		-media-ip 127.0.0.1 -udp-port $((3480 + o + $5)) -tcp-port $((8480 + o + $5)) \
+		-operator-token-file "$token_file"
 }
 edge eu-west-1 eu-west 48.9,2.4 10ms 1 7946
 edge eu-west-2 eu-west 51.5,-0.1 10ms 2 7946

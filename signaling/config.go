@@ -46,6 +46,11 @@ type Config struct {
 	// through RequireOperator, whatever the process adds, such as
 	// /metrics). Empty: those endpoints refuse everyone, saying why.
 	OperatorToken trust.Token
+	// TicketKey signs the ticket each call to an edge's control API
+	// carries (cluster.DeriveKey of the cluster key, for
+	// cluster.PurposeEdgeControl); nil sends none, to edges that take
+	// calls from anyone.
+	TicketKey []byte
 	// OperatorOpen serves the operator's endpoints to anyone while no
 	// OperatorToken is set: development only (stratus signal -dev), on a
 	// machine whose users are all trusted.

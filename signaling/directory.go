@@ -30,7 +30,7 @@ type directory interface {
 // directory does not gossip (edges without gossip poll the catalog).
 func openDirectory(cfg Config, catalogRev uint64, log *slog.Logger) (directory, catalogPublisher, error) {
 	if len(cfg.LAN) == 0 {
-		return newStaticDir(cfg.Edges, cfg.PublicURL, log), nil, nil
+		return newStaticDir(cfg.Edges, cfg.PublicURL, cfg.OperatorToken, log), nil, nil
 	}
 	var regions []string
 	for _, p := range cfg.LAN {

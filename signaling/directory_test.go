@@ -26,7 +26,7 @@ func TestStaticDir(t *testing.T) {
 	chess.Runnable = false
 	a := net.Start(edgenet.EdgeConfig{Name: "a", Region: "eu", Titles: []api.Title{edgenet.Title("rocks"), chess}, Capacity: 2, Free: 1})
 	b := net.Start(edgenet.EdgeConfig{Name: "b", Region: "us"})
-	d := newStaticDir([]string{a.URL(), b.URL()}, "http://self.test", discard())
+	d := newStaticDir([]string{a.URL(), b.URL()}, "http://self.test", "", discard())
 	defer d.Close()
 
 	byName := func() map[string]route.Edge {

@@ -155,7 +155,7 @@ func (f *fanout) askTitles(ctx context.Context) ([]api.Title, error) {
 		if !missing && e.Meta.TitlesDigest == "" {
 			continue
 		}
-		cl, err := f.clients.get(e.Meta.API)
+		cl, err := f.clients.get(e.Name, e.Meta.API)
 		if err != nil {
 			continue
 		}
@@ -221,7 +221,7 @@ func (f *fanout) askEach(ctx context.Context, ask func(e route.Edge, cl *api.Cli
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for _, e := range f.edges.Edges() {
-		cl, err := f.clients.get(e.Meta.API)
+		cl, err := f.clients.get(e.Name, e.Meta.API)
 		if err != nil {
 			continue
 		}

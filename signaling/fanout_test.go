@@ -20,7 +20,7 @@ func TestEdgeReports(t *testing.T) {
 	net.Start(edgenet.EdgeConfig{Name: "eu-2", Region: "eu", Titles: []api.Title{edgenet.Title("rocks"), chess}})
 	net.Start(edgenet.EdgeConfig{Name: "us-1", Region: "us"})
 	net.Start(edgenet.EdgeConfig{Name: "eu-gone", Region: "eu"}).Close()
-	f := newFanout(net, newEdgeClients(), time.Now)
+	f := newFanout(net, newEdgeClients(nil, ""), time.Now)
 
 	got := f.edgeReports(context.Background())
 	want := map[string][]studio.EdgeStatus{
@@ -43,7 +43,7 @@ func TestTitlesAsked(t *testing.T) {
 	net.Start(edgenet.EdgeConfig{Name: "eu-2", Region: "eu"}).Close()
 	digest := net.Start(edgenet.EdgeConfig{Name: "eu-3", Region: "eu", Titles: []api.Title{edgenet.Title("rocks"), edgenet.Title("maze")}})
 	net.Update("eu-3", func(e *route.Edge) { e.Meta.Titles, e.Meta.TitlesDigest = nil, "sha256:1234" })
-	f := newFanout(net, newEdgeClients(), time.Now)
+	f := newFanout(net, newEdgeClients(nil, ""), time.Now)
 
 	ts, err := f.titles(context.Background())
 	if err != nil {

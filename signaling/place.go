@@ -2,12 +2,14 @@ package signaling
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/signaling/route"
+	"stratus/trust"
 )
 
 const (
@@ -127,7 +129,7 @@ func (p *placer) decide(ctx context.Context, req route.Request) (route.Decision,
 // the join against its slots while it is in flight and, once admitted,
 // until gossip counts it.
 func (p *placer) try(ctx context.Context, edge string, meta cluster.Meta, req api.CreateRequest, status func(edge string)) (placement, error) {
-	cl, err := p.clients.get(meta.API)
+	cl, err := p.clients.get(edge, meta.API)
 	if err != nil {
 		return placement{}, err
 	}
@@ -146,23 +148,41 @@ func (p *placer) try(ctx context.Context, edge string, meta cluster.Meta, req ap
 // the fan-out queries so that their connections are reused. It is safe for
 // concurrent use.
 type edgeClients struct {
-	mu sync.Mutex
-	m  map[string]*api.Client
+	// ticketKey signs each call with a ticket for that edge and call
+	// (trust.Ticket). Without one (a node without gossip, hence without
+	// the cluster key), calls carry the operator's token where this node
+	// has one, and nothing otherwise, for edges whose API is open.
+	ticketKey []byte
+	hc        *http.Client
+	mu        sync.Mutex
+	m         map[string]*api.Client // by edge name and URL
 }
 
-func newEdgeClients() *edgeClients { return &edgeClients{m: map[string]*api.Client{}} }
+func newEdgeClients(ticketKey []byte, operator trust.Token) *edgeClients {
+	c := &edgeClients{ticketKey: ticketKey, m: map[string]*api.Client{}}
+	if ticketKey == nil && operator != "" {
+		c.hc = &http.Client{Timeout: 10 * time.Second, Transport: trust.BearerTransport{Token: operator}}
+	}
+	return c
+}
 
-// get returns the client for the edge API at url.
-func (c *edgeClients) get(url string) (*api.Client, error) {
+// get returns the client for the edge named name whose API is at url.
+func (c *edgeClients) get(name, url string) (*api.Client, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cl, ok := c.m[url]; ok {
+	k := name + " " + url
+	if cl, ok := c.m[k]; ok {
 		return cl, nil
 	}
-	cl, err := api.NewClient(url, nil)
+	cl, err := api.NewClient(url, c.hc)
 	if err != nil {
 		return nil, err
 	}
-	c.m[url] = cl
+	if key := c.ticketKey; key != nil {
+		cl.SignWith(func(method, path, subject string) string {
+			return trust.SignTicket(key, name, method, path, subject, time.Now())
+		})
+	}
+	c.m[k] = cl
 	return cl, nil
 }

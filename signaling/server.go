@@ -117,7 +117,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 		}
 	}
 	s.dir = dir
-	clients := newEdgeClients()
+	clients := newEdgeClients(cfg.TicketKey, cfg.OperatorToken)
 	s.choice = newChooser(dir, router, cfg.Region, cfg.Location)
 	s.placer = newPlacer(dir, s.choice, clients)
 	s.fanout = newFanout(dir, clients, time.Now)

@@ -3,12 +3,14 @@ package signaling
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/signaling/route"
+	"stratus/trust"
 )
 
 // statusEvery is how often a static directory polls its edges.
@@ -31,11 +33,17 @@ type staticDir struct {
 
 // newStaticDir polls the edges at urls (already checked by
 // Config.Validate) once, then every statusEvery until Close. self is this
-// node's public URL, the one signaling node it knows.
-func newStaticDir(urls []string, self string, log *slog.Logger) *staticDir {
+// node's public URL, the one signaling node it knows. Edges that guard
+// their control API take the operator's token for the polls: this node
+// learns their names only from the answers, too late for tickets.
+func newStaticDir(urls []string, self string, token trust.Token, log *slog.Logger) *staticDir {
+	var hc *http.Client
+	if token != "" {
+		hc = &http.Client{Timeout: 10 * time.Second, Transport: trust.BearerTransport{Token: token}}
+	}
 	var clients []*api.Client
 	for _, u := range urls {
-		if c, err := api.NewClient(u, nil); err == nil {
+		if c, err := api.NewClient(u, hc); err == nil {
 			clients = append(clients, c)
 		}
 	}

@@ -103,7 +103,7 @@ func (c *cluster) startEdge(ctx context.Context, e *edge) error {
 		n, err := c.start(e.name, "edge", "-name", e.name, "-region", e.region, "-probe-delay", e.delay.String(),
 			"-api", api, "-gossip", "127.0.0.1:"+strconv.Itoa(e.ports[1]), "-join", c.lan[e.region],
 			"-media-ip", "127.0.0.1", "-udp-port", strconv.Itoa(e.ports[2]), "-tcp-port", "-1",
-			"-cluster-key-file", c.key)
+			"-cluster-key-file", c.key, "-operator-token-file", c.token)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (c *cluster) idle(ctx context.Context, limit time.Duration) error {
 			var st struct {
 				Active int `json:"active"`
 			}
-			if err := getJSON(e.api+"/v1/status", &st); err != nil {
+			if err := clustertest.GetJSON(c.op, e.api+"/v1/status", &st); err != nil {
 				busy += fmt.Sprintf(" %s: %v", e.name, err)
 			} else if st.Active > 0 {
 				busy += fmt.Sprintf(" %s: %d sessions", e.name, st.Active)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"stratus/edge/api"
+	"stratus/internal/clustertest"
 	"stratus/internal/freeport"
 )
 
@@ -94,7 +95,7 @@ exec sleep 1000
 	// The restarted edge offers the game again once it has the catalog.
 	poll(t, 15*time.Second, "the restarted edge to offer the game", func() (bool, string) {
 		var ts []api.Title
-		err := getJSON(a.api+"/v1/titles", &ts)
+		err := clustertest.GetJSON(a.op, a.api+"/v1/titles", &ts)
 		return err == nil && slices.ContainsFunc(ts, func(x api.Title) bool { return x.ID == "leaky" }), fmt.Sprint(ts, err)
 	})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, func(e edgeView) bool {

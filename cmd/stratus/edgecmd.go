@@ -22,6 +22,7 @@ type edgeConfig struct {
 	LogLevel  string
 	g         gossipFlags
 	titles    titleFlags
+	operator  operatorTokenFlag
 	Edge      edge.Config
 }
 
@@ -41,6 +42,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	fs.Var((*listFlag)(&cfg.Edge.CatalogURLs), "catalog", "signaling node URLs to read the studio catalog from (default: found through gossip)")
 	cfg.g.add(fs)
 	cfg.titles.add(fs)
+	cfg.operator.add(fs, "file of the operator token the edge's control API takes (drain, sessions, status)")
 	addEdgeFlags(fs, &cfg.Edge)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
@@ -60,6 +62,9 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	errs = append(errs, err)
 	cfg.Edge.Gossip = &pc
 	cfg.Edge.StateKey = cluster.DeriveKey(key, cluster.PurposeResume)
+	cfg.Edge.TicketKey = cluster.DeriveKey(key, cluster.PurposeEdgeControl)
+	cfg.Edge.OperatorToken, err = cfg.operator.token()
+	errs = append(errs, err)
 	cfg.Edge.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
 	errs = append(errs, cfg.Edge.Validate())
 	return cfg, errors.Join(errs...)

@@ -177,6 +177,7 @@ type edgeNode struct {
 	gossip       string // host:port
 	udp          int    // media port
 	opts         edgeOpts
+	op           *http.Client // the cluster's operator, for the control API
 }
 
 func newCluster(t *testing.T) *testCluster {
@@ -321,7 +322,7 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 		if ports == nil {
 			ports = &edgePorts{api: freeport.Must(c.t, o.ip, freeport.TCP), gossip: freeport.Must(c.t, o.ip, freeport.Both), udp: freeport.Must(c.t, o.ip, freeport.UDP)}
 		}
-		e := &edgeNode{name: o.name, region: o.region, opts: o, udp: ports.udp,
+		e := &edgeNode{name: o.name, region: o.region, opts: o, udp: ports.udp, op: c.op,
 			api: "http://" + hostPort(o.ip, ports.api), gossip: hostPort(o.ip, ports.gossip)}
 		args := []string{c.bin, "edge", "-name", o.name, "-region", o.region,
 			"-api", hostPort(o.ip, ports.api), "-gossip", e.gossip,
@@ -336,6 +337,7 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 		if o.keyFile != "-" {
 			args = append(args, "-cluster-key-file", o.keyFile)
 		}
+		args = append(args, "-operator-token-file", c.tokenFile)
 		args = append(args, o.extra...)
 		if o.netns != "" {
 			args = append([]string{"ip", "netns", "exec", o.netns}, args...)
@@ -413,10 +415,10 @@ func waitEdges(t *testing.T, s *signalNode, limit time.Duration, want []string, 
 	return got
 }
 
-// edgeStatus reads an edge's GET /v1/status.
+// edgeStatus reads an edge's GET /v1/status, as the operator.
 func edgeStatus(e *edgeNode) (api.Status, error) {
 	var st api.Status
-	err := getJSON(e.api+"/v1/status", &st)
+	err := clustertest.GetJSON(e.op, e.api+"/v1/status", &st)
 	return st, err
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"context"
 	"errors"
 	"flag"
@@ -57,7 +58,13 @@ func serveFlags(args []string) (serveConfig, error) {
 	}
 	cfg.Signal.Studio = studioCfg()
 	tok, err := cfg.operator.token()
-	cfg.Signal.OperatorToken = tok
+	cfg.Signal.OperatorToken, cfg.Edge.OperatorToken = tok, tok
+	// The two halves of this process share a ticket key of their own:
+	// the edge's control API, on a port anyone on the machine can reach,
+	// takes only this signaling node's calls and the operator's.
+	cfg.Edge.TicketKey = make([]byte, 32)
+	rand.Read(cfg.Edge.TicketKey)
+	cfg.Signal.TicketKey = cfg.Edge.TicketKey
 	return cfg, errors.Join(err, cfg.Validate())
 }
 

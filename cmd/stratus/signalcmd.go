@@ -82,6 +82,7 @@ func signalFlags(args []string) (signalConfig, error) {
 		key, err := cfg.g.clusterKey()
 		errs = append(errs, err)
 		cfg.Signal.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
+		cfg.Signal.TicketKey = cluster.DeriveKey(key, cluster.PurposeEdgeControl)
 		regions := make([]string, 0, len(lan))
 		for r := range lan {
 			regions = append(regions, r)
