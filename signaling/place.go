@@ -25,6 +25,7 @@ const (
 // change (gossip).
 type edgeFeed interface {
 	edgeView
+	edgeTracker
 	Refresh(ctx context.Context)
 }
 
