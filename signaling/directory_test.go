@@ -188,7 +188,9 @@ func TestTrackEvents(t *testing.T) {
 		return cluster.Member{Name: name, State: state, Meta: testEdge(name, "eu", 1).Meta}
 	}
 	signal := cluster.Member{Name: "sig", State: cluster.StateAlive, Meta: cluster.Meta{Role: cluster.RoleSignal}}
-	ev := func(typ cluster.EventType, m cluster.Member) cluster.Event { return cluster.Event{Type: typ, Member: m} }
+	ev := func(typ cluster.EventType, m cluster.Member) cluster.Event {
+		return cluster.Event{Type: typ, Member: m}
+	}
 	tests := []struct {
 		name   string
 		events []cluster.Event

@@ -129,3 +129,22 @@ func benchIndexed(b *testing.B, n int) {
 		})
 	}
 }
+
+// BenchmarkIndexPut100k is a gossip update on the 100,000-edge index: an
+// edge's load and free slots change, and it is put again.
+func BenchmarkIndexPut100k(b *testing.B) {
+	r := newRouter(b)
+	_, edges := benchFleet(100_000, false)
+	ix := NewIndex(r)
+	for _, e := range edges {
+		ix.Put(e)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e := edges[i%len(edges)]
+		e.Meta.Free, e.Meta.Load = (e.Meta.Free+1)%(e.Meta.Capacity+1), 1-e.Meta.Load
+		ix.Put(e)
+		i += 7919
+	}
+}

@@ -49,23 +49,32 @@ type slot struct {
 	digest bool
 }
 
-// bucket is a list of edges sorted by static cost, then name.
-type bucket []*slot
+// bucket is a list of edges sorted by static cost, then name. The sort
+// keys are held in the list itself: a binary search that followed a
+// pointer per step would miss the cache at each.
+type bucket []member
 
-func compareSlots(a, b *slot) int {
+type member struct {
+	static float64
+	name   string
+	s      *slot
+}
+
+func compareMembers(a, b member) int {
 	if c := cmp.Compare(a.static, b.static); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.e.Name, b.e.Name)
+	return cmp.Compare(a.name, b.name)
 }
 
 func (b *bucket) add(s *slot) {
-	i, _ := slices.BinarySearchFunc(*b, s, compareSlots)
-	*b = slices.Insert(*b, i, s)
+	m := member{static: s.static, name: s.e.Name, s: s}
+	i, _ := slices.BinarySearchFunc(*b, m, compareMembers)
+	*b = slices.Insert(*b, i, m)
 }
 
 func (b *bucket) remove(s *slot) {
-	if i, ok := slices.BinarySearchFunc(*b, s, compareSlots); ok {
+	if i, ok := slices.BinarySearchFunc(*b, member{static: s.static, name: s.e.Name}, compareMembers); ok {
 		*b = slices.Delete(*b, i, i+1)
 	}
 }
@@ -122,10 +131,24 @@ func (ix *Index) Put(e Edge) {
 	s := ix.slotOf(e)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if old, ok := ix.byName[e.Name]; ok {
-		ix.unlink(old)
+	old, ok := ix.byName[e.Name]
+	if ok {
+		// A replacement keeps its place in names: moving every name
+		// after it twice would be most of an update's cost at 100,000.
+		ix.unlink(old, false)
+		i := ix.nameAt(e.Name)
+		ix.names[i] = s
+	} else {
+		i := ix.nameAt(e.Name)
+		ix.names = slices.Insert(ix.names, i, s)
 	}
 	ix.link(s)
+}
+
+// nameAt is where name is, or would be, in names.
+func (ix *Index) nameAt(name string) int {
+	i, _ := slices.BinarySearchFunc(ix.names, name, func(a *slot, n string) int { return cmp.Compare(a.e.Name, n) })
+	return i
 }
 
 // Remove drops the named edge, if present.
@@ -133,7 +156,7 @@ func (ix *Index) Remove(name string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if old, ok := ix.byName[name]; ok {
-		ix.unlink(old)
+		ix.unlink(old, true)
 	}
 }
 
@@ -189,10 +212,9 @@ func (ix *Index) slotOf(e Edge) *slot {
 	return s
 }
 
+// link adds s to byName and its groups; the caller places it in names.
 func (ix *Index) link(s *slot) {
 	ix.byName[s.e.Name] = s
-	i, _ := slices.BinarySearchFunc(ix.names, s.e.Name, func(a *slot, n string) int { return cmp.Compare(a.e.Name, n) })
-	ix.names = slices.Insert(ix.names, i, s)
 	if s.e.Meta.Role != cluster.RoleEdge {
 		return
 	}
@@ -225,9 +247,12 @@ func (ix *Index) link(s *slot) {
 	}
 }
 
-func (ix *Index) unlink(s *slot) {
+// unlink takes s out of byName and its groups, and out of names when
+// dropName.
+func (ix *Index) unlink(s *slot, dropName bool) {
 	delete(ix.byName, s.e.Name)
-	if i, ok := slices.BinarySearchFunc(ix.names, s.e.Name, func(a *slot, n string) int { return cmp.Compare(a.e.Name, n) }); ok {
+	if dropName {
+		i := ix.nameAt(s.e.Name)
 		ix.names = slices.Delete(ix.names, i, i+1)
 	}
 	if s.e.Meta.Role != cluster.RoleEdge {
@@ -263,9 +288,9 @@ func (ix *Index) unlink(s *slot) {
 // stays, so the other edges' distances to it hold.
 func (g *regionIx) shrink() {
 	g.radiusKm = 0
-	for _, b := range [][]*slot{g.all.ready[1], g.all.busy[1]} {
-		for _, s := range b {
-			g.radiusKm = max(g.radiusKm, s.centreKm)
+	for _, b := range []bucket{g.all.ready[1], g.all.busy[1]} {
+		for _, m := range b {
+			g.radiusKm = max(g.radiusKm, m.s.centreKm)
 		}
 	}
 }

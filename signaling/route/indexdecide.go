@@ -214,12 +214,12 @@ func (s *search) class(class uint8) {
 		if s.hopeless(class, rn.lb) {
 			return
 		}
-		for _, sl := range rn.b {
-			if s.hopeless(class, rn.rttMs+sl.static-boundSlack) {
+		for _, m := range rn.b {
+			if s.hopeless(class, rn.rttMs+m.static-boundSlack) {
 				break
 			}
-			if !s.special(sl.e.Name) {
-				s.evaluate(sl)
+			if !s.special(m.name) {
+				s.evaluate(m.s)
 			}
 		}
 	}
