@@ -135,3 +135,25 @@ func TestIndexUpdates(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestReserved: a request's reservations decide as the same counts
+// in Edge.Reserved do, and replace them.
+func TestRequestReserved(t *testing.T) {
+	r := newRouter(t)
+	for seed := range uint64(300) {
+		req, edges := randomCase(seed, 30)
+		moved := make([]Edge, len(edges))
+		req.Reserved = map[string]int{}
+		for i, e := range edges {
+			req.Reserved[e.Name] = e.Reserved
+			moved[i] = e
+			moved[i].Reserved = int(seed % 3) // replaced by the request's
+		}
+		plain := req
+		plain.Reserved = nil
+		want, got := r.Decide(plain, edges), r.Decide(req, moved)
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("seed %d: with Request.Reserved\n%+v\nwith Edge.Reserved\n%+v", seed, got, want)
+		}
+	}
+}
