@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 
 	"stratus/cluster"
@@ -156,4 +157,38 @@ func TestRequestReserved(t *testing.T) {
 			t.Fatalf("seed %d: with Request.Reserved\n%+v\nwith Edge.Reserved\n%+v", seed, got, want)
 		}
 	}
+}
+
+// TestIndexConcurrent: updates and decisions from many goroutines at once
+// (run with -race); once the updates end, the index decides as the scan.
+func TestIndexConcurrent(t *testing.T) {
+	r := newRouter(t)
+	req, edges := benchFleet(2_000, false)
+	ix := NewIndex(r)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(edges); i += 4 {
+				ix.Put(edges[i])
+				if i%7 == 0 {
+					ix.Remove(edges[i].Name)
+					ix.Put(edges[i])
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				req := req
+				req.TopK = i % 3
+				if d := ix.Decide(req); d.Winner != "" && d.Candidates[0].Edge != d.Winner {
+					t.Errorf("winner %s, first candidate %s", d.Winner, d.Candidates[0].Edge)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sameDecision(t, r, ix, req, edges)
 }
