@@ -38,8 +38,9 @@ type Request struct {
 	// here, so that gossip's updates and its own reservations never race
 	// for one field.
 	Reserved map[string]int
-	// TopK caps Decision.Candidates (0: all). Every edge is still scored;
-	// the join path needs only the winner (TopK 1), the explain view all.
+	// TopK caps Decision.Candidates (0: all). The join path needs only
+	// the first few (Index.Decide then evaluates few edges), the explain
+	// view all.
 	TopK int
 }
 
