@@ -18,11 +18,20 @@ const (
 	holdReservation = 3 * time.Second
 )
 
-// edgeView is where the chooser and the fan-out queries learn which edges
-// exist and how they are. Edges may be called from any goroutine at once;
-// it returns a new slice each call, which the caller may change.
+// edgeView is where the fan-out queries and the operator's listing learn
+// which edges exist and how they are. Edges may be called from any
+// goroutine at once; it returns a new slice each call, which the caller
+// may change.
 type edgeView interface {
 	Edges() []route.Edge
+}
+
+// edgeTracker keeps a routing index current, so that a join decides on
+// it rather than on a list built for each join. Track is called once: it
+// puts every edge known now in ix, and every change after it (an edge
+// that appears, changes or goes), until the directory is closed.
+type edgeTracker interface {
+	Track(ix *route.Index)
 }
 
 // chooser ranks edges for players: the router's decision over the edges
@@ -30,7 +39,9 @@ type edgeView interface {
 // players it is placing or has just placed, and the edges that just failed
 // it). It is safe for concurrent use.
 type chooser struct {
-	edges  edgeView
+	// edges is kept current by the directory; the adjustments are passed
+	// with each request, so the directory alone writes it.
+	edges  *route.Index
 	router *route.Router
 	region string
 	loc    *cluster.Location
@@ -51,9 +62,11 @@ type hold struct {
 	until   time.Time
 }
 
-func newChooser(edges edgeView, router *route.Router, region string, loc *cluster.Location) *chooser {
+func newChooser(dir edgeTracker, router *route.Router, region string, loc *cluster.Location) *chooser {
+	ix := route.NewIndex(router)
+	dir.Track(ix)
 	return &chooser{
-		edges: edges, router: router, region: region, loc: loc,
+		edges: ix, router: router, region: region, loc: loc,
 		inflight: map[string]int{}, held: map[string][]hold{}, suspect: map[string]time.Time{},
 	}
 }
@@ -73,19 +86,23 @@ func (c *chooser) request(title string, rtt map[string]float64, exclude []string
 }
 
 // decide ranks the edges for req, counting this node's reservations and
-// suspicions.
+// suspicions. The join path's capped decisions read the index; the
+// explain view (TopK 0) decides over a copy of it.
 func (c *chooser) decide(req route.Request) route.Decision {
-	edges := c.edges.Edges()
 	now := time.Now()
 	c.mu.Lock()
-	for i := range edges {
-		edges[i].Reserved = c.inflight[edges[i].Name] + c.holding(edges[i].Name, edges[i].Meta.Version, now)
+	for name, n := range c.inflight {
+		reserveOn(&req, name, n)
 	}
-	for name, hs := range c.held {
-		// Holds are appended in time order: the newest expired, all did
-		// (this also forgets edges that are gone).
-		if !now.Before(hs[len(hs)-1].until) {
-			delete(c.held, name)
+	for name := range c.held {
+		var version uint64
+		if e, ok := c.edges.Edge(name); ok {
+			version = e.Meta.Version
+		}
+		// holding also forgets expired holds, and edges that are gone
+		// once their holds expire.
+		if n := c.holding(name, version, now); n > 0 {
+			reserveOn(&req, name, n)
 		}
 	}
 	for name, until := range c.suspect {
@@ -96,7 +113,14 @@ func (c *chooser) decide(req route.Request) route.Decision {
 		req.Exclude = append(req.Exclude, name)
 	}
 	c.mu.Unlock()
-	return c.router.Decide(req, edges)
+	return c.edges.Decide(req)
+}
+
+func reserveOn(req *route.Request, edge string, n int) {
+	if req.Reserved == nil {
+		req.Reserved = map[string]int{}
+	}
+	req.Reserved[edge] += n
 }
 
 // holding counts the edge's holds still in force, dropping the others.
@@ -157,12 +181,8 @@ func (c *chooser) suspected(edge string) bool {
 
 // metaOf is what the edges say of the named edge now.
 func (c *chooser) metaOf(name string) (cluster.Meta, bool) {
-	for _, e := range c.edges.Edges() {
-		if e.Name == name {
-			return e.Meta, true
-		}
-	}
-	return cluster.Meta{}, false
+	e, ok := c.edges.Edge(name)
+	return e.Meta, ok
 }
 
 // probes picks the edges a page should measure before it names a title:

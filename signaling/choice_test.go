@@ -17,13 +17,18 @@ func testEdge(name, region string, version uint64) route.Edge {
 	}}
 }
 
-func newTestChooser(t *testing.T, net *edgenet.Net) *chooser {
+func newTestRouter(t *testing.T) *route.Router {
 	t.Helper()
 	router, err := route.New(route.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newChooser(net, router, "eu", nil)
+	return router
+}
+
+func newTestChooser(t *testing.T, net *edgenet.Net) *chooser {
+	t.Helper()
+	return newChooser(net, newTestRouter(t), "eu", nil)
 }
 
 // TestChoiceAdjustments: what only this node knows yet (joins in flight,

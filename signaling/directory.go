@@ -96,12 +96,75 @@ func (d *gossipDir) Edges() []route.Edge {
 	var out []route.Edge
 	for _, p := range d.lan {
 		for _, m := range p.Members() {
-			if m.Meta.Role == cluster.RoleEdge && m.State == "alive" {
+			if routable(m) {
 				out = append(out, route.Edge{Name: m.Name, Meta: m.Meta})
 			}
 		}
 	}
 	return out
+}
+
+// Track keeps ix current from each LAN pool's membership events, one
+// goroutine per pool; they end when Close closes the pools.
+func (d *gossipDir) Track(ix *route.Index) {
+	for _, p := range d.lan {
+		// Subscribe before reading the members, so no change falls
+		// between them.
+		events, _ := p.Subscribe()
+		known := map[string]bool{}
+		resync(ix, p.Members(), known)
+		go func() {
+			for ev := range events {
+				if ev.Type == cluster.EventResync {
+					resync(ix, p.Members(), known)
+					continue
+				}
+				apply(ix, ev, known)
+			}
+		}()
+	}
+}
+
+// routable is what Edges lists: alive edges. A leaving edge takes no new
+// players.
+func routable(m cluster.Member) bool {
+	return m.Meta.Role == cluster.RoleEdge && m.State == cluster.StateAlive
+}
+
+// apply brings ix up to date with one event of a pool; known holds the
+// names the pool put in ix.
+func apply(ix *route.Index, ev cluster.Event, known map[string]bool) {
+	m := ev.Member
+	if ev.Type == cluster.EventLeave || !routable(m) {
+		if known[m.Name] {
+			delete(known, m.Name)
+			ix.Remove(m.Name)
+		}
+		return
+	}
+	known[m.Name] = true
+	ix.Put(route.Edge{Name: m.Name, Meta: m.Meta})
+}
+
+// resync makes ix hold a pool's members after events were lost: it puts
+// every routable member and removes those the pool put that are gone.
+func resync(ix *route.Index, members []cluster.Member, known map[string]bool) {
+	now := make(map[string]bool, len(members))
+	for _, m := range members {
+		if routable(m) {
+			now[m.Name] = true
+			ix.Put(route.Edge{Name: m.Name, Meta: m.Meta})
+		}
+	}
+	for name := range known {
+		if !now[name] {
+			delete(known, name)
+			ix.Remove(name)
+		}
+	}
+	for name := range now {
+		known[name] = true
+	}
 }
 
 // Refresh returns at once: gossip tells of every change as it happens.

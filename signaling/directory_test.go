@@ -28,6 +28,8 @@ func TestStaticDir(t *testing.T) {
 	b := net.Start(edgenet.EdgeConfig{Name: "b", Region: "us"})
 	d := newStaticDir([]string{a.URL(), b.URL()}, "http://self.test", "", discard())
 	defer d.Close()
+	ix := route.NewIndex(newTestRouter(t))
+	d.Track(ix)
 
 	byName := func() map[string]route.Edge {
 		out := map[string]route.Edge{}
@@ -48,6 +50,9 @@ func TestStaticDir(t *testing.T) {
 	edges = byName()
 	if m := edges["a"].Meta; len(edges) != 1 || m.Free != 0 || m.Health != cluster.HealthDraining {
 		t.Fatalf("after a change and a failure: %+v", edges)
+	}
+	if e, ok := ix.Edge("a"); ix.Len() != 1 || !ok || e.Meta.Health != cluster.HealthDraining {
+		t.Fatalf("the index after a change and a failure: %+v", ix.Edges())
 	}
 
 	if s := d.Signals(); !slices.Equal(s, []string{"http://self.test"}) {
@@ -95,6 +100,14 @@ func TestGossip(t *testing.T) {
 		edges := s.dir.Edges()
 		return len(edges) == 1 && edges[0].Name == "edge-1" && edges[0].Meta.API == "http://edge-1.test"
 	})
+	decide := func(title string) route.Decision { return s.choice.decide(s.choice.request(title, nil, nil)) }
+	eventually(t, "the edge in the index", func() bool { return decide("rocks").Winner == "edge-1" })
+	changed := edgeMeta
+	changed.Titles = []string{"chess"}
+	if err := edge.SetMeta(changed); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the edge's update in the index", func() bool { return decide("chess").Winner == "edge-1" && decide("rocks").Winner == "" })
 	if got := s.dir.Signals(); !slices.Equal(got, []string{"http://sig-1.test"}) {
 		t.Errorf("signals %v", got)
 	}
@@ -163,6 +176,52 @@ func TestConfigValidate(t *testing.T) {
 				if _, err := New(cfg, nil, nil, discard()); err == nil {
 					t.Fatal("New accepted what Validate refuses")
 				}
+			}
+		})
+	}
+}
+
+// TestTrackEvents: a pool's events keep the index equal to its alive
+// edges, and a resync after lost events forgets the edges gone meanwhile.
+func TestTrackEvents(t *testing.T) {
+	edge := func(name string, state string) cluster.Member {
+		return cluster.Member{Name: name, State: state, Meta: testEdge(name, "eu", 1).Meta}
+	}
+	signal := cluster.Member{Name: "sig", State: cluster.StateAlive, Meta: cluster.Meta{Role: cluster.RoleSignal}}
+	ev := func(typ cluster.EventType, m cluster.Member) cluster.Event {
+		return cluster.Event{Type: typ, Member: m}
+	}
+	tests := []struct {
+		name   string
+		events []cluster.Event
+		resync []cluster.Member // members read at the resync after the events, if any
+		want   []string
+	}{
+		{"joins", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventJoin, signal)}, nil, []string{"a"}},
+		{"leaving", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventUpdate, edge("a", cluster.StateLeaving))}, nil, nil},
+		{"dead", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventLeave, edge("a", cluster.StateDead))}, nil, nil},
+		{"resync", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventJoin, edge("b", cluster.StateAlive))},
+			[]cluster.Member{edge("b", cluster.StateAlive), edge("c", cluster.StateAlive), edge("d", cluster.StateLeaving), signal}, []string{"b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := route.NewIndex(newTestRouter(t))
+			ix.Put(testEdge("other-pool", "us", 1))
+			known := map[string]bool{}
+			for _, e := range tt.events {
+				apply(ix, e, known)
+			}
+			if tt.resync != nil {
+				resync(ix, tt.resync, known)
+			}
+			var got []string
+			for _, e := range ix.Edges() {
+				if e.Name != "other-pool" {
+					got = append(got, e.Name)
+				}
+			}
+			if !slices.Equal(got, tt.want) || ix.Len() != len(tt.want)+1 {
+				t.Fatalf("index holds %v, want %v and the other pool's edge", got, tt.want)
 			}
 		})
 	}

@@ -27,6 +27,7 @@ const (
 // change (gossip).
 type edgeFeed interface {
 	edgeView
+	edgeTracker
 	Refresh(ctx context.Context)
 }
 

@@ -29,6 +29,8 @@ type staticDir struct {
 
 	mu    sync.Mutex
 	edges map[string]route.Edge // by API URL
+	// ix, once Track is called, holds the same edges by name.
+	ix *route.Index
 }
 
 // newStaticDir polls the edges at urls (already checked by
@@ -82,7 +84,7 @@ func (d *staticDir) poll(ctx context.Context) {
 			st, err := c.Status(ctx)
 			if err != nil {
 				d.mu.Lock()
-				delete(d.edges, c.URL())
+				d.drop(c.URL())
 				d.mu.Unlock()
 				return
 			}
@@ -103,11 +105,40 @@ func (d *staticDir) poll(ctx context.Context) {
 				Version: uint64(time.Now().UnixNano()),
 			}}
 			d.mu.Lock()
+			if old, ok := d.edges[c.URL()]; ok && old.Name != e.Name {
+				d.drop(c.URL())
+			}
 			d.edges[c.URL()] = e
+			if d.ix != nil {
+				d.ix.Put(e)
+			}
 			d.mu.Unlock()
 		}()
 	}
 	wg.Wait()
+}
+
+// drop forgets the edge at url; d.mu is held.
+func (d *staticDir) drop(url string) {
+	e, ok := d.edges[url]
+	if !ok {
+		return
+	}
+	delete(d.edges, url)
+	if d.ix != nil {
+		d.ix.Remove(e.Name)
+	}
+}
+
+// Track puts the edges polled so far in ix, and every later poll's
+// changes: the index changes under d.mu, so it and Edges agree.
+func (d *staticDir) Track(ix *route.Index) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ix = ix
+	for _, e := range d.edges {
+		ix.Put(e)
+	}
 }
 
 // Refresh polls the edges now rather than at the next tick.

@@ -7,7 +7,7 @@
 // serving may still be listed.
 //
 // A Net has the methods of the directory package signaling uses (Edges,
-// Refresh, Signals, Close), so a signaling server can be built on one.
+// Track, Refresh, Signals, Close), so a signaling server can be built on one.
 package edgenet
 
 import (
@@ -27,6 +27,8 @@ type Net struct {
 	onRefresh func()
 	refreshes int
 	fakes     []*Edge
+	// ix, once Track is called, is kept equal to view.
+	ix *route.Index
 }
 
 // New returns an empty network: no edges, no signaling nodes.
@@ -38,9 +40,29 @@ func (n *Net) Add(e route.Edge) {
 	defer n.mu.Unlock()
 	if i := n.index(e.Name); i >= 0 {
 		n.view[i] = e
-		return
+	} else {
+		n.view = append(n.view, e)
 	}
-	n.view = append(n.view, e)
+	n.put(e)
+}
+
+// put copies e into the index, if tracked; n.mu is held. The title list
+// is copied, since tests change theirs.
+func (n *Net) put(e route.Edge) {
+	if n.ix != nil {
+		e.Meta.Titles = slices.Clone(e.Meta.Titles)
+		n.ix.Put(e)
+	}
+}
+
+// Track keeps ix equal to the list from now on, as a directory does.
+func (n *Net) Track(ix *route.Index) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ix = ix
+	for _, e := range n.view {
+		n.put(e)
+	}
 }
 
 // Remove takes the named edge off the list, as gossip does with a dead one.
@@ -50,6 +72,9 @@ func (n *Net) Remove(name string) {
 	if i := n.index(name); i >= 0 {
 		n.view = slices.Delete(n.view, i, i+1)
 	}
+	if n.ix != nil {
+		n.ix.Remove(name)
+	}
 }
 
 // Update changes what the list says of the named edge, if listed.
@@ -58,6 +83,7 @@ func (n *Net) Update(name string, change func(*route.Edge)) {
 	defer n.mu.Unlock()
 	if i := n.index(name); i >= 0 {
 		change(&n.view[i])
+		n.put(n.view[i])
 	}
 }
 

@@ -55,7 +55,12 @@ func (r *Router) Decide(req Request, edges []Edge) Decision {
 			cands = append([]Candidate(nil), cands[:k]...)
 		}
 	}
+	return verdict(&req, &t, cands)
+}
 
+// verdict completes a decision from its candidates, best first, and the
+// tally of the fleet.
+func verdict(req *Request, t *tally, cands []Candidate) Decision {
 	d := Decision{Title: req.Title, Candidates: cands}
 	switch {
 	case t.edges == 0:
@@ -69,7 +74,7 @@ func (r *Router) Decide(req Request, edges []Edge) Decision {
 		// capped list.
 		w := &d.Candidates[0]
 		d.Winner, d.Region = w.Edge, w.Region
-		d.Why = winnerWhy(&req, &t, w)
+		d.Why = winnerWhy(req, t, w)
 	}
 	return d
 }
@@ -145,6 +150,12 @@ func (r *Router) top(h *rttHints, q *query, t *tally, req *Request, edges []Edge
 		}
 		keys = insertTop(edges, keys, key{score: ev.score, idx: int32(i), class: class}, k)
 	}
+	return r.build(h, q, req, edges, keys)
+}
+
+// build makes the candidates of the edges keys select, in keys' order,
+// with their Reasons.
+func (r *Router) build(h *rttHints, q *query, req *Request, edges []Edge, keys []key) []Candidate {
 	cands := make([]Candidate, len(keys))
 	var w reasons
 	w.Grow(len(keys) * reasonSize)

@@ -66,8 +66,11 @@
 // are not scored: the RTT estimate is most of the cost of a decision,
 // and with titles spread over subsets of a fleet they are most edges.
 //
-// Every edge is checked on every decision; nothing is cached between
-// decisions. Request.TopK caps the list: the join path asks for the winner
+// Router.Decide checks every edge on every decision; nothing is cached
+// between decisions. An Index holds the fleet instead, by region and by
+// title, kept current from gossip (Put, Remove), and Index.Decide reaches
+// the same decision evaluating only the edges that can make the list:
+// what a join at 100,000 edges needs. Request.TopK caps the list: the join path asks for the winner
 // only, and then edges that cannot beat the best so far (a lower class,
 // see above) are not scored either, and only the returned candidates get
 // a Reason. The explain view asks for all. A decision allocates a fixed

@@ -53,9 +53,9 @@ func (w *reasons) write(r *Router, q *query, e *Edge, ev *eval) {
 	w.fixed(ev.util, 2)
 	w.WriteString(r.utilTerm)
 	w.ms(ev.score)
-	if e.Reserved > 0 {
+	if ev.reserved > 0 {
 		w.WriteString("; ")
-		w.int(e.Reserved)
+		w.int(ev.reserved)
 		w.WriteString(" reserved by this node")
 	}
 	if ev.flags&assumedTitle != 0 {
@@ -102,9 +102,9 @@ func (w *reasons) faults(q *query, e *Edge, ev *eval) {
 		w.int(m.Free)
 		w.WriteString(" free of ")
 		w.int(m.Capacity)
-		if e.Reserved > 0 {
+		if ev.reserved > 0 {
 			w.WriteString(", ")
-			w.int(e.Reserved)
+			w.int(ev.reserved)
 			w.WriteString(" reserved by this node")
 		}
 		w.WriteByte(')')

@@ -59,8 +59,10 @@ type eval struct {
 	rtt        time.Duration
 	load, util float64
 	free       int
-	src        rttSource
-	flags      flags
+	// reserved is the edge's Reserved, or the request's override of it.
+	reserved int
+	src      rttSource
+	flags    flags
 }
 
 // query is the request's non-RTT part, prepared once per decision.
@@ -68,6 +70,7 @@ type query struct {
 	title    string
 	anyTitle bool
 	exclude  []string
+	reserved map[string]int
 	// excludeSet replaces the linear scan when the list is long.
 	excludeSet map[string]struct{}
 }
@@ -76,7 +79,7 @@ type query struct {
 const excludeScanMax = 8
 
 func newQuery(req *Request) query {
-	q := query{title: req.Title, anyTitle: req.AnyTitle, exclude: req.Exclude}
+	q := query{title: req.Title, anyTitle: req.AnyTitle, exclude: req.Exclude, reserved: req.Reserved}
 	if len(req.Exclude) > excludeScanMax {
 		q.excludeSet = make(map[string]struct{}, len(req.Exclude))
 		for _, n := range req.Exclude {
@@ -127,7 +130,13 @@ func check(q *query, e *Edge) eval {
 	if q.excluded(e.Name) {
 		ev.flags |= excluded
 	}
-	ev.free = m.Free - max(e.Reserved, 0)
+	ev.reserved = e.Reserved
+	if q.reserved != nil {
+		if v, ok := q.reserved[e.Name]; ok {
+			ev.reserved = v
+		}
+	}
+	ev.free = m.Free - max(ev.reserved, 0)
 	if ev.free <= 0 {
 		ev.flags |= full
 	}
@@ -137,8 +146,15 @@ func check(q *query, e *Edge) eval {
 // cost fills in the RTT and the score: the expensive half (map look-ups,
 // trigonometry), skipped for edges that cannot make the returned list.
 func (r *Router) cost(h *rttHints, e *Edge, ev *eval) {
-	m := &e.Meta
 	ev.rtt, ev.src = r.rtt(h, e)
+	r.costTerms(e, ev)
+	ev.score = millis(ev.rtt) + r.cfg.LoadWeightMs*ev.load + r.cfg.FullnessWeightMs*ev.util
+}
+
+// costTerms fills in the load and fullness of the score, which do not
+// depend on the player.
+func (r *Router) costTerms(e *Edge, ev *eval) {
+	m := &e.Meta
 	ev.load = clamp01(m.Load, 1)
 	switch {
 	case m.Capacity > 0:
@@ -146,7 +162,6 @@ func (r *Router) cost(h *rttHints, e *Edge, ev *eval) {
 	case ev.free <= 0:
 		ev.util = 1
 	}
-	ev.score = millis(ev.rtt) + r.cfg.LoadWeightMs*ev.load + r.cfg.FullnessWeightMs*ev.util
 }
 
 // evaluate checks and, unless it is of classNever, scores one edge; it

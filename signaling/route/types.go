@@ -33,8 +33,14 @@ type Request struct {
 	RTT map[string]time.Duration
 	// Exclude lists edges the player just failed on, not to be retried now.
 	Exclude []string
-	// TopK caps Decision.Candidates (0: all). Every edge is still scored;
-	// the join path needs only the winner (TopK 1), the explain view all.
+	// Reserved, when it names an edge, replaces that edge's Edge.Reserved:
+	// a node that keeps its fleet in an Index passes its joins in flight
+	// here, so that gossip's updates and its own reservations never race
+	// for one field.
+	Reserved map[string]int
+	// TopK caps Decision.Candidates (0: all). The join path needs only
+	// the first few (Index.Decide then evaluates few edges), the explain
+	// view all.
 	TopK int
 }
 
