@@ -99,3 +99,21 @@ func TestControl(t *testing.T) {
 		t.Error("an edge without key and token is not open")
 	}
 }
+
+// BenchmarkTicket is what tickets add to a join: the signaling node signs
+// one, the edge opens it and records its nonce.
+func BenchmarkTicket(b *testing.B) {
+	key := []byte("edge control key 0123456789abcdef")
+	n := NewNonces()
+	for b.Loop() {
+		now := time.Now()
+		s := SignTicket(key, "eu-west-1", "POST", "/v1/sessions", "rocks", now)
+		t, err := OpenTicket(key, s, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := n.Use(t, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

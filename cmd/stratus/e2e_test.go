@@ -36,7 +36,7 @@ func startStack(t *testing.T, edit func(*serveConfig)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Signal.OperatorToken = stackOperatorToken
+	cfg.Signal.OperatorToken, cfg.Edge.OperatorToken = stackOperatorToken, stackOperatorToken
 	if edit != nil {
 		edit(&cfg)
 	}
