@@ -176,7 +176,9 @@ func measure(c config, games *process.Games, rep gfx.Report, inv gpu.Inventory, 
 	}
 	defer t.Close()
 	if err := warmUp(t); err != nil {
-		return "", err
+		// What the game said is the diagnosis (a driver that did not
+		// load, a device node the sandbox did not give it).
+		return "", fmt.Errorf("%w; the game's log: %s", err, strings.TrimSpace(gameLog(t)))
 	}
 	fps, capture, err := capture(t, c)
 	if err != nil {
