@@ -69,5 +69,10 @@ func (f *titleFlags) runtime(c *edge.Config, log *slog.Logger) (end func() error
 		log.Warn("this edge cannot run process titles", "why", err)
 	}
 	c.TitlesDir, c.Runtime = f.dir, games
-	return games.Close, games.Kill, nil
+	end = func() error {
+		err := games.Close()
+		sb.Close() // the session cgroups are gone: their parents go too
+		return err
+	}
+	return end, games.Kill, nil
 }

@@ -111,9 +111,6 @@ func (s *Sandbox) takeUID() (int, error) {
 	return 0, fmt.Errorf("sandbox: all %d session uids are in use", s.cfg.UIDs)
 }
 
-// UID is the session's uid, or -1 when it runs as the edge's.
-func (j *Jail) UID() int { return j.uid }
-
 // Command returns the command that runs path with args in the jail. The
 // caller sets its environment, output and process attributes, starts it,
 // then calls the returned done, which closes the edge's copies of the
@@ -206,15 +203,6 @@ func (s *Sandbox) bwrapArgs(spec Spec, binds []string) []string {
 		a = append(a, "--chdir", spec.Workdir)
 	}
 	return a
-}
-
-// Kill ends every process of the session, wherever it went: the cgroup
-// holds them all. Without a cgroup the PID namespace ends with its first
-// process, which the caller kills.
-func (j *Jail) Kill() {
-	if j.cg != nil {
-		j.cg.kill()
-	}
 }
 
 // Close kills what is left, removes the cgroup and gives the uid back.
