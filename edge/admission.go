@@ -23,8 +23,8 @@ type admission struct {
 	reserved int
 	draining bool
 	closed   bool
-	// drained is closed once the edge drains and no slot is taken; it
-	// never reopens, since nothing is admitted after a drain.
+	// drained is closed once the edge drains and no slot is taken; an
+	// undrain after that replaces it.
 	drained chan struct{}
 }
 
@@ -73,7 +73,24 @@ func (a *admission) drain() (first bool) {
 	return first
 }
 
-// isDraining reports whether drain was called.
+// undrain admits players again; it reports whether the edge was
+// draining. A closed edge stays closed.
+func (a *admission) undrain() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.draining {
+		return false
+	}
+	a.draining = false
+	select {
+	case <-a.drained:
+		a.drained = make(chan struct{})
+	default:
+	}
+	return true
+}
+
+// isDraining reports whether the edge is draining.
 func (a *admission) isDraining() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -81,7 +98,11 @@ func (a *admission) isDraining() bool {
 }
 
 // done is closed once the edge is draining and every slot is back.
-func (a *admission) done() <-chan struct{} { return a.drained }
+func (a *admission) done() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.drained
+}
 
 // close refuses every later reserve, as a drain does but without
 // counting as one; first says whether this call closed it.

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -37,28 +38,50 @@ func (e *Edge) beginDrain() {
 
 // awaitDrain asks the pages to move every moveEvery until admission says
 // the last session has gone, or ends those left when ctx or DrainTimeout
-// ends.
+// ends. An undrain ends it, leaving the sessions alone.
 func (e *Edge) awaitDrain(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.DrainTimeout)
 	defer cancel()
 	t := time.NewTicker(moveEvery)
 	defer t.Stop()
 	for {
+		if !e.admit.isDraining() {
+			return errUndrained
+		}
+		done := e.admit.done()
 		select {
-		case <-e.admit.done():
+		case <-done:
 			e.log.Info("drained")
 			return nil
 		default:
 		}
 		e.askToMove()
 		select {
-		case <-e.admit.done():
+		case <-done:
 		case <-t.C:
 		case <-ctx.Done():
+			if !e.admit.isDraining() {
+				return errUndrained
+			}
 			e.sessions.stopAll("edge drained")
 			return ctx.Err()
 		}
 	}
+}
+
+// errUndrained ends a drain that an undrain called off.
+var errUndrained = errors.New("edge: the drain was called off")
+
+// Undrain puts a draining edge back in service: it admits players again
+// and stops asking its pages to move. It reports whether the edge was
+// draining; an edge that is shutting down stays closed.
+func (e *Edge) Undrain() bool {
+	if !e.admit.undrain() {
+		return false
+	}
+	e.log.Info("back in service (undrained)", "sessions", e.sessions.len())
+	e.publish()
+	return true
 }
 
 // askToMove tells every page to rejoin elsewhere.

@@ -59,6 +59,10 @@ func (e *Edge) controlRoutes(mux *http.ServeMux) {
 		e.startDrain()
 		w.WriteHeader(http.StatusAccepted)
 	})
+	mux.HandleFunc("POST /v1/undrain", func(w http.ResponseWriter, r *http.Request) {
+		e.Undrain() // idempotent: an edge in service stays so
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 func (e *Edge) handleTitles(w http.ResponseWriter, r *http.Request) {

@@ -65,6 +65,23 @@ func TestClusterDrain(t *testing.T) {
 		return e.Health == string(cluster.HealthOK)
 	})
 
+	// The operator changes their mind: `stratus drain -undo` puts the edge
+	// back, and the signaling node sees it healthy again; then it drains
+	// once more, to be stopped.
+	undo := exec.Command(c.bin, "drain", "-edge", drained.api, "-undo", "-operator-token-file", c.tokenFile)
+	undo.Env = clustertest.Env()
+	if out, err := undo.CombinedOutput(); err != nil {
+		t.Fatalf("stratus drain -undo: %v\n%s", err, out)
+	}
+	waitEdges(t, s, 10*time.Second, []string{"eu-west-1", "eu-west-2", "us-east-1"}, func(e edgeView) bool {
+		return e.Health == string(cluster.HealthOK)
+	})
+	again := exec.Command(c.bin, "drain", "-edge", drained.api, "-wait", "30s", "-operator-token-file", c.tokenFile)
+	again.Env = clustertest.Env()
+	if out, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("drain after the undrain: %v\n%s", err, out)
+	}
+
 	// Stopping the drained edge is clean and takes it out of the cluster.
 	stopAt := time.Now()
 	if err := drained.term(15 * time.Second); err != nil {

@@ -15,6 +15,7 @@ func runDrain(args []string) error {
 	fs := flag.NewFlagSet("drain", flag.ContinueOnError)
 	url := fs.String("edge", "http://127.0.0.1:8081", "edge API URL")
 	wait := fs.Duration("wait", time.Minute, "how long to follow the drain")
+	undo := fs.Bool("undo", false, "put the edge back in service instead (undrain)")
 	var op operatorTokenFlag
 	op.add(fs, "file of the operator token, sent to the edge")
 	if err := loadFlags(fs, args); err != nil {
@@ -30,6 +31,13 @@ func runDrain(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *wait)
 	defer cancel()
+	if *undo {
+		if err := c.Undrain(ctx); err != nil {
+			return err
+		}
+		fmt.Printf("%s is back in service\n", *url)
+		return nil
+	}
 	if err := c.Drain(ctx); err != nil {
 		return err
 	}

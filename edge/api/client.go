@@ -79,6 +79,11 @@ func (c *Client) Drain(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/v1/drain", "", nil, nil)
 }
 
+// Undrain puts a draining edge back in service.
+func (c *Client) Undrain(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/undrain", "", nil, nil)
+}
+
 // Sessions lists the edge's sessions.
 func (c *Client) Sessions(ctx context.Context) ([]SessionInfo, error) {
 	var out []SessionInfo
