@@ -14,7 +14,9 @@
 // processes and CPU; the session is ended through it: every process in it
 // is killed, whatever session or process group it made for itself. The PID
 // namespace ends the same way when its first process dies, which bubblewrap
-// ties to the edge's child (--die-with-parent).
+// ties to the edge's child (--die-with-parent). When the edge is killed,
+// those parent-death signals usually end the game too, but not always; the
+// edge's next start then kills what its cgroups still hold (sweep).
 //
 // Paths reach bubblewrap as file descriptors the edge opened (--bind-fd),
 // so the session's uid needs no access to the edge's private run
