@@ -81,6 +81,10 @@ type Config struct {
 	// Location is where the edge stands, for routing players who have not
 	// measured their round trip.
 	Location cluster.Location
+	// ProbeURL, when set, is the base URL of a listener of its own that
+	// serves pages the RTT probe (ProbeHandler); the edge API then serves
+	// only signaling nodes and the operator. Empty: the API serves it.
+	ProbeURL string
 	// APIURL is the edge API's base URL as signaling nodes and pages reach
 	// it (it also serves the RTT probe); cmd sets it from the listener.
 	APIURL string

@@ -23,10 +23,10 @@ func (e *Edge) Handler() http.Handler {
 	ctl := http.NewServeMux()
 	mux.Handle("/v1/", e.control.Require(ctl))
 	e.controlRoutes(ctl)
-	mux.HandleFunc("GET /v1/probe", e.handleProbe)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
-	})
+	if e.cfg.ProbeURL == "" {
+		mux.HandleFunc("GET /v1/probe", e.handleProbe)
+	}
+	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		st := e.Status()
 		if st.Free == 0 {
@@ -37,6 +37,17 @@ func (e *Edge) Handler() http.Handler {
 	})
 	return mux
 }
+
+// ProbeHandler serves what anyone may call, on a listener of its own
+// (Config.ProbeURL): the RTT probe pages measure and the liveness check.
+func (e *Edge) ProbeHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/probe", e.handleProbe)
+	mux.HandleFunc("GET /healthz", healthz)
+	return mux
+}
+
+func healthz(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }
 
 func (e *Edge) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/titles", e.handleTitles)

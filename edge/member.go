@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"runtime"
@@ -60,8 +61,8 @@ func (e *Edge) meta() cluster.Meta {
 		Load: e.load(), Health: health, Titles: titles,
 		GPU: e.gpus.inventory().SummaryWith(e.cfg.gpuLimits()),
 	}
-	if e.cfg.APIURL != "" {
-		m.Probe = strings.TrimRight(e.cfg.APIURL, "/") + "/v1/probe"
+	if base := cmp.Or(e.cfg.ProbeURL, e.cfg.APIURL); base != "" {
+		m.Probe = strings.TrimRight(base, "/") + "/v1/probe"
 	}
 	if a := e.engine.UDPAddr(); a != nil {
 		m.Media = a.String()

@@ -111,7 +111,7 @@ start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 12
 
 edge() { # name, region, location, probe delay, n, gossip port to join
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
-		-api 127.0.0.1:$((8180 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
+		-api 127.0.0.1:$((8180 + o + $5)) -probe 127.0.0.1:$((8280 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
 		-media-ip 127.0.0.1 -udp-port $((3480 + o + $5)) -tcp-port $((8480 + o + $5)) \
 		-operator-token-file "$token_file"
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"stratus/internal/clustertest"
+	"stratus/internal/freeport"
 	play "stratus/internal/player"
 	"stratus/signaling"
 	"stratus/trust"
@@ -23,7 +25,8 @@ import (
 func TestClusterEdgeControl(t *testing.T) {
 	c := newCluster(t)
 	s := c.startSignal(signalOpts{name: "signal-1", regions: []string{"eu-west"}})
-	e := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s})
+	probeAddr := "127.0.0.1:" + strconv.Itoa(freeport.Must(t, "127.0.0.1", freeport.TCP))
+	e := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s, extra: []string{"-probe", probeAddr}})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1"}, okEdge)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -82,6 +85,33 @@ func TestClusterEdgeControl(t *testing.T) {
 				t.Fatalf("status %d, want %d", status, tt.status)
 			}
 		})
+	}
+
+	// The players' RTT probe has a listener of its own, which serves
+	// nothing else; the control API does not serve it.
+	list, err := edgesOf(s)
+	if err != nil || len(list) != 1 || list[0].Probe != "http://"+probeAddr+"/v1/probe" {
+		t.Fatalf("gossiped probe: %+v %v; want http://%s/v1/probe", list, err, probeAddr)
+	}
+	for _, tt := range []struct {
+		url    string
+		status int
+	}{
+		{"http://" + probeAddr + "/v1/probe", http.StatusNoContent},
+		{"http://" + probeAddr + "/healthz", http.StatusOK},
+		{"http://" + probeAddr + "/v1/status", http.StatusNotFound},
+		{"http://" + probeAddr + "/metrics", http.StatusNotFound},
+		{e.api + "/v1/probe", http.StatusUnauthorized},
+	} {
+		resp, err := hc.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		t.Logf("GET %s: %s", tt.url, resp.Status)
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.url, resp.StatusCode, tt.status)
+		}
 	}
 
 	// The player still plays the same session.

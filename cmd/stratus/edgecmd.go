@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -19,11 +20,13 @@ type edgeConfig struct {
 	Gossip    string
 	Join      listFlag
 	Location  string
-	LogLevel  string
-	g         gossipFlags
-	titles    titleFlags
-	operator  operatorTokenFlag
-	Edge      edge.Config
+	// Probe is the public listener's address; ProbePublicURL its URL.
+	Probe, ProbePublicURL string
+	LogLevel              string
+	g                     gossipFlags
+	titles                titleFlags
+	operator              operatorTokenFlag
+	Edge                  edge.Config
 }
 
 func edgeFlags(args []string) (edgeConfig, error) {
@@ -33,6 +36,8 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	// edge API to signaling nodes on purpose.
 	fs.StringVar(&cfg.API, "api", "127.0.0.1:8081", "edge API address (signaling nodes call it; pages fetch its RTT probe)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "edge API URL as others reach it (default: http:// + -api)")
+	fs.StringVar(&cfg.Probe, "probe", "", "address of a public listener for the players' RTT probe and /healthz (empty: the edge API serves the probe)")
+	fs.StringVar(&cfg.ProbePublicURL, "probe-public-url", "", "the probe listener's URL as pages reach it (default: http:// + -probe)")
 	// 7946 is memberlist's customary port.
 	fs.StringVar(&cfg.Gossip, "gossip", "0.0.0.0:7946", "gossip address (UDP and TCP) of the region's pool")
 	fs.Var(&cfg.Join, "join", "gossip addresses of members of the region's pool to join (comma list)")
@@ -103,14 +108,29 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	cfg.Edge.APIURL = cfg.PublicURL
+	var probeLn net.Listener
+	if cfg.Probe != "" {
+		if probeLn, err = net.Listen("tcp", cfg.Probe); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("probe listener: %w", err)
+		}
+		cfg.Edge.ProbeURL = cmp.Or(cfg.ProbePublicURL, "http://"+probeLn.Addr().String())
+	}
 	reg := newRegistry()
 	re, err := newRunningEdge(cfg.Edge, cfg.titles, reg, log)
 	if err != nil {
 		ln.Close()
+		if probeLn != nil {
+			probeLn.Close()
+		}
 		return nil, err
 	}
 	n := &edgeService{runningEdge: re, url: cfg.PublicURL}
 	n.srv.serve(newHTTPServer(re.edge.Handler(), reg), ln)
+	if probeLn != nil {
+		n.srv.serve(newHTTPServer(re.edge.ProbeHandler(), nil), probeLn)
+		log.Info("RTT probe served apart", "probe", cfg.Edge.ProbeURL)
+	}
 	return n, nil
 }
 

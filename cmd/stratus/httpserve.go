@@ -69,7 +69,9 @@ func newHTTPServer(h http.Handler, reg *prometheus.Registry) *http.Server {
 func newHTTPServerWith(h http.Handler, reg *prometheus.Registry, t httpTimeouts) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if reg != nil { // nil: a public listener, which shows no metrics
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: t.ReadHeader,

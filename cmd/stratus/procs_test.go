@@ -363,6 +363,7 @@ type edgeView struct {
 	Name     string   `json:"name"`
 	Region   string   `json:"region"`
 	API      string   `json:"api"`
+	Probe    string   `json:"probe"`
 	Media    string   `json:"media"`
 	Capacity int      `json:"capacity"`
 	Free     int      `json:"free"`
