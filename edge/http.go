@@ -38,6 +38,11 @@ func (e *Edge) Handler() http.Handler {
 	return mux
 }
 
+// RequireControl wraps h with the control API's check (the operator's
+// token or a signaling node's ticket), for what the process serves beside
+// the edge API on its listener (/metrics).
+func (e *Edge) RequireControl(h http.Handler) http.Handler { return e.control.Require(h) }
+
 // ProbeHandler serves what anyone may call, on a listener of its own
 // (Config.ProbeURL): the RTT probe pages measure and the liveness check.
 func (e *Edge) ProbeHandler() http.Handler {

@@ -60,6 +60,7 @@ func TestClusterEdgeControl(t *testing.T) {
 		{"open a session bypassing signaling", http.MethodPost, "/v1/sessions", `{"title":"testpattern","offer":"v=0"}`, map[string]string{"Content-Type": "application/json"}, http.StatusUnauthorized},
 		{"list the sessions", http.MethodGet, "/v1/sessions", "", nil, http.StatusUnauthorized},
 		{"read the status", http.MethodGet, "/v1/status", "", nil, http.StatusUnauthorized},
+		{"read the metrics", http.MethodGet, "/metrics", "", nil, http.StatusUnauthorized},
 		{"a guessed token", http.MethodDelete, "/v1/sessions/" + session, "", map[string]string{"Authorization": "Bearer " + strings.Repeat("0", 64)}, http.StatusForbidden},
 		{"a forged ticket", http.MethodDelete, "/v1/sessions/" + session, "", map[string]string{trust.TicketHeader: forged}, http.StatusForbidden},
 	}

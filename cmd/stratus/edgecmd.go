@@ -126,7 +126,9 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 		return nil, err
 	}
 	n := &edgeService{runningEdge: re, url: cfg.PublicURL}
-	n.srv.serve(newHTTPServer(re.edge.Handler(), reg), ln)
+	srv := newHTTPServer(re.edge.Handler(), reg)
+	srv.Handler = guardMetrics(srv.Handler, re.edge.RequireControl)
+	n.srv.serve(srv, ln)
 	if probeLn != nil {
 		n.srv.serve(newHTTPServer(re.edge.ProbeHandler(), nil), probeLn)
 		log.Info("RTT probe served apart", "probe", cfg.Edge.ProbeURL)

@@ -143,7 +143,9 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	}
 	// The edge API answers before the signaling node starts, so that the
 	// node's first look at its edge finds it.
-	s.srv.serve(newHTTPServer(s.edge.Handler(), reg), s.edgeLn)
+	edgeSrv := newHTTPServer(s.edge.Handler(), reg)
+	edgeSrv.Handler = guardMetrics(edgeSrv.Handler, s.edge.RequireControl)
+	s.srv.serve(edgeSrv, s.edgeLn)
 	sc := cfg.Signal
 	sc.Name = cfg.Edge.Name + "-signal"
 	sc.Region = cfg.Edge.Region
