@@ -168,6 +168,16 @@ static int wanted_uuid(uint8_t out[VK_UUID_SIZE])
 	return n == VK_UUID_SIZE && hi < 0 ? 1 : -1;
 }
 
+/* device_filter is wanted_uuid, saying in the log that nothing of what
+ * (devices, device groups) is listed for a malformed STRATUS_VK_DEVICE. */
+static int device_filter(uint8_t want[VK_UUID_SIZE], const char *what)
+{
+	int filter = wanted_uuid(want);
+	if (filter < 0)
+		layer_log("STRATUS_VK_DEVICE=%s is not a device UUID: listing no %s", getenv("STRATUS_VK_DEVICE"), what);
+	return filter;
+}
+
 static PFN_vkGetPhysicalDeviceProperties2 props2_fn(struct instance *inst, VkPhysicalDevice p)
 {
 	VkPhysicalDeviceProperties props;
@@ -236,11 +246,9 @@ static VKAPI_ATTR VkResult VKAPI_CALL EnumeratePhysicalDevices(VkInstance instan
 		return r;
 	}
 	uint8_t want[VK_UUID_SIZE];
-	int filter = wanted_uuid(want), warned = 0;
-	if (filter < 0) {
-		layer_log("STRATUS_VK_DEVICE=%s is not a device UUID: listing no devices", getenv("STRATUS_VK_DEVICE"));
+	int filter = device_filter(want, "devices"), warned = 0;
+	if (filter < 0)
 		n = 0;
-	}
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		map_put(MAP_PHYS, (uint64_t)(uintptr_t)all[i], inst);
@@ -278,11 +286,9 @@ static VkResult enum_groups(struct instance *inst, PFN_vkEnumeratePhysicalDevice
 		return r;
 	}
 	uint8_t want[VK_UUID_SIZE];
-	int filter = wanted_uuid(want), warned = 0;
-	if (filter < 0) {
-		layer_log("STRATUS_VK_DEVICE=%s is not a device UUID: listing no device groups", getenv("STRATUS_VK_DEVICE"));
+	int filter = device_filter(want, "device groups"), warned = 0;
+	if (filter < 0)
 		n = 0;
-	}
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t m = 0;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <xcb/xcb.h>
 #include <vulkan/vulkan_core.h>
 #include <vulkan/vk_layer.h>
@@ -19,6 +20,11 @@ typedef unsigned long VisualID;
 
 #define LAYER_NAME "VK_LAYER_STRATUS_present"
 #define EXPORT __attribute__((visibility("default")))
+
+/* PROC returns f from a *_proc(name) lookup when name is "vk" #f. */
+#define PROC(f) \
+	if (!strcmp(name, "vk" #f)) \
+		return (PFN_vkVoidFunction)f;
 #define MAX_IMAGES 8
 
 void layer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -270,20 +270,16 @@ static VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(Vk
 
 PFN_vkVoidFunction surface_proc(const char *name)
 {
-#define F(f) \
-	if (!strcmp(name, "vk" #f)) \
-		return (PFN_vkVoidFunction)f;
-	F(CreateXcbSurfaceKHR)
-	F(CreateXlibSurfaceKHR)
-	F(DestroySurfaceKHR)
-	F(GetPhysicalDeviceSurfaceSupportKHR)
-	F(GetPhysicalDeviceXcbPresentationSupportKHR)
-	F(GetPhysicalDeviceXlibPresentationSupportKHR)
-	F(GetPhysicalDeviceSurfaceCapabilitiesKHR)
-	F(GetPhysicalDeviceSurfaceCapabilities2KHR)
-	F(GetPhysicalDeviceSurfaceFormatsKHR)
-	F(GetPhysicalDeviceSurfaceFormats2KHR)
-	F(GetPhysicalDeviceSurfacePresentModesKHR)
-#undef F
+	PROC(CreateXcbSurfaceKHR)
+	PROC(CreateXlibSurfaceKHR)
+	PROC(DestroySurfaceKHR)
+	PROC(GetPhysicalDeviceSurfaceSupportKHR)
+	PROC(GetPhysicalDeviceXcbPresentationSupportKHR)
+	PROC(GetPhysicalDeviceXlibPresentationSupportKHR)
+	PROC(GetPhysicalDeviceSurfaceCapabilitiesKHR)
+	PROC(GetPhysicalDeviceSurfaceCapabilities2KHR)
+	PROC(GetPhysicalDeviceSurfaceFormatsKHR)
+	PROC(GetPhysicalDeviceSurfaceFormats2KHR)
+	PROC(GetPhysicalDeviceSurfacePresentModesKHR)
 	return NULL;
 }

@@ -320,14 +320,10 @@ static VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device, cons
 
 PFN_vkVoidFunction swapchain_proc(const char *name)
 {
-#define F(f) \
-	if (!strcmp(name, "vk" #f)) \
-		return (PFN_vkVoidFunction)f;
-	F(CreateSwapchainKHR)
-	F(DestroySwapchainKHR)
-	F(GetSwapchainImagesKHR)
-	F(AcquireNextImageKHR)
-	F(AcquireNextImage2KHR)
-#undef F
+	PROC(CreateSwapchainKHR)
+	PROC(DestroySwapchainKHR)
+	PROC(GetSwapchainImagesKHR)
+	PROC(AcquireNextImageKHR)
+	PROC(AcquireNextImage2KHR)
 	return present_proc(name);
 }
