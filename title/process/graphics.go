@@ -36,8 +36,7 @@ func (r *Runtime) ProbeGraphics(ctx context.Context, gpus []gfx.GPU) gfx.Report 
 // Vulkan headers), else in the run directory.
 func (r *Runtime) layerDir() string {
 	if exe, err := os.Executable(); err == nil {
-		shipped := filepath.Join(filepath.Dir(exe), "vklayer")
-		if _, err := os.Stat(filepath.Join(shipped, "stamp")); err == nil {
+		if shipped := filepath.Join(filepath.Dir(exe), "vklayer"); vklayer.Holds(shipped) {
 			return shipped
 		}
 	}

@@ -129,6 +129,13 @@ func writeFile(path string, data []byte, perm os.FileMode) error {
 	return err
 }
 
+// Holds reports whether dir holds a build of the layer, of whatever
+// sources: Build then checks they are these, and rebuilds if not.
+func Holds(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, stampFile))
+	return err == nil
+}
+
 // Build compiles the layer with cc ("cc" when empty) into dir, made 0755
 // if missing, and writes its manifest there. A dir that already holds a
 // build of the same sources is used as it is, without running cc.
@@ -156,8 +163,12 @@ func Build(ctx context.Context, dir, cc string) (Layer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return l, fmt.Errorf("vklayer: %w", err)
 	}
-	if err := os.Chmod(dir, 0o755); err != nil { // one made private by an older build
-		return l, fmt.Errorf("vklayer: %w", err)
+	// One made private by an older build opens up; one shipped readable
+	// (beside the binary, owned by root) is left as it is.
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm()&0o005 != 0o005 {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return l, fmt.Errorf("vklayer: %w", err)
+		}
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, stampFile)); err == nil && string(got) == want {
 		_, err1 := os.Stat(filepath.Join(dir, LibraryFile))
