@@ -65,13 +65,8 @@ type ikey struct {
 }
 
 func compareIkeys(a, b ikey) int {
-	switch {
-	case a.class != b.class:
-		return int(a.class) - int(b.class)
-	case a.score < b.score:
-		return -1
-	case a.score > b.score:
-		return 1
+	if c := compareRank(a.class, a.score, b.class, b.score); c != 0 {
+		return c
 	}
 	return cmp.Compare(a.s.e.Name, b.s.e.Name)
 }

@@ -227,17 +227,26 @@ func classOf(ev *eval, e *Edge, region string) uint8 {
 	return c
 }
 
+// compareRank orders by class, then score: the order of the scan and of
+// the index alike.
+func compareRank(ac uint8, as float64, bc uint8, bs float64) int {
+	switch {
+	case ac != bc:
+		return int(ac) - int(bc)
+	case as < bs:
+		return -1
+	case as > bs:
+		return 1
+	}
+	return 0
+}
+
 // compareKeys orders by class, then score, then edge name; the index is
 // the last resort for duplicate names, so the order is always total.
 // Scores are never NaN (cost clamps its inputs), so plain comparisons do.
 func compareKeys(edges []Edge, a, b key) int {
-	switch {
-	case a.class != b.class:
-		return int(a.class) - int(b.class)
-	case a.score < b.score:
-		return -1
-	case a.score > b.score:
-		return 1
+	if c := compareRank(a.class, a.score, b.class, b.score); c != 0 {
+		return c
 	}
 	if c := strings.Compare(edges[a.idx].Name, edges[b.idx].Name); c != 0 {
 		return c
