@@ -63,11 +63,7 @@ func run(frames, runs int) error {
 	if err := os.WriteFile(filepath.Join(install, "glxgears"), bin, 0o755); err != nil {
 		return err
 	}
-	pc, unconfined := process.ToolConfig(filepath.Join(dir, "run"), slog.New(slog.DiscardHandler))
-	if unconfined != "" {
-		fmt.Println("games run unconfined:", unconfined)
-	}
-	rt, err := process.NewRuntime(pc)
+	rt, err := process.NewToolRuntime(filepath.Join(dir, "run"), slog.New(slog.DiscardHandler), os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -73,11 +73,7 @@ func run(n int) error {
 	defer closeSig()
 
 	titles := filepath.Join(dir, "titles")
-	pc, unconfined := process.ToolConfig(filepath.Join(dir, "run"), quiet)
-	if unconfined != "" {
-		fmt.Println("games run unconfined:", unconfined)
-	}
-	rt, err := process.NewRuntime(pc)
+	rt, err := process.NewToolRuntime(filepath.Join(dir, "run"), quiet, os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -81,11 +81,7 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	pc, unconfined := process.ToolConfig(filepath.Join(dir, "run"), log)
-	if unconfined != "" {
-		fmt.Println("games run unconfined:", unconfined)
-	}
-	rt, err := process.NewRuntime(pc)
+	rt, err := process.NewToolRuntime(filepath.Join(dir, "run"), log, os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package process
 
 import (
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -27,4 +29,14 @@ func ToolConfig(runDir string, log *slog.Logger) (cfg Config, unconfined string)
 	}
 	cfg.Sandbox = sb
 	return cfg, ""
+}
+
+// NewToolRuntime is a Runtime with ToolConfig, for a measuring program: it
+// prints on w when games run unconfined, so that the figures say so.
+func NewToolRuntime(runDir string, log *slog.Logger, w io.Writer) (*Runtime, error) {
+	cfg, unconfined := ToolConfig(runDir, log)
+	if unconfined != "" {
+		fmt.Fprintln(w, "games run unconfined:", unconfined)
+	}
+	return NewRuntime(cfg)
 }
