@@ -60,21 +60,10 @@ func newOnboardStack(t *testing.T) *onboardStack {
 // each title's directory, and a start script where the game needs one.
 func (s *onboardStack) install(t *testing.T) {
 	t.Helper()
-	copyBin := func(id, bin string) {
-		src, err := exec.LookPath(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(s.titles, id, bin), string(data), 0o755)
-	}
-	copyBin("gears", "glxgears")
+	s.copyBin(t, "gears", "glxgears")
 	// "keys" reports every key it gets (xev) and plays a tone meanwhile,
 	// from a helper in the background: the session must end both.
-	copyBin("keys", "xev")
+	s.copyBin(t, "keys", "xev")
 	writeFile(t, filepath.Join(s.titles, "keys", "tone.raw"), string(tone(440, 0.3, time.Second)), 0o644)
 	writeFile(t, filepath.Join(s.titles, "keys", "run.sh"), `#!/bin/sh
 (while :; do pacat --raw --rate=48000 --channels=2 --format=s16le < tone.raw || sleep 0.2; done) &
@@ -103,6 +92,20 @@ func gameDir(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+// copyBin installs the program bin, found in PATH, as title id's.
+func (s *onboardStack) copyBin(t *testing.T, id, bin string) {
+	t.Helper()
+	src, err := exec.LookPath(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(s.titles, id, bin), string(data), 0o755)
 }
 
 func writeFile(t *testing.T, path, body string, mode os.FileMode) {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,17 +32,8 @@ func TestRenderedTitles(t *testing.T) {
 		}
 	}
 	s := newOnboardStack(t)
-	for id, bin := range map[string]string{"gl-gears": "glxgears", "vk-cube": "vkcube"} {
-		src, err := exec.LookPath(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(s.titles, id, bin), string(data), 0o755)
-	}
+	s.copyBin(t, "gl-gears", "glxgears")
+	s.copyBin(t, "vk-cube", "vkcube")
 	s.add(t, glManifest)
 	s.add(t, vkManifest)
 	s.waitOffered(t, "gl-gears", "vk-cube")
