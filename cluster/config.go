@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"cmp"
+	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -64,6 +65,15 @@ type PoolConfig struct {
 	// Profile picks the timings; empty means "wan" for the WAN pool and
 	// "lan" otherwise.
 	Profile Profile `json:"profile,omitempty"`
+	// Identity signs this node's metadata (format 2, see metacodec.go).
+	// Nil gossips it unsigned, which only a pool without Network believes.
+	Identity *Identity `json:"-"`
+	// Network is the network's public key. When set, the pool believes
+	// only metadata signed by its node and certified by this key for that
+	// name, role and operator; anything else is listed with a zero Meta
+	// (so it gets no work) and counted in Stats().RefusedMeta. Nil (dev
+	// mode) believes any metadata that decodes.
+	Network ed25519.PublicKey `json:"-"`
 }
 
 // LogValue keeps the key out of logs: slog prints a PoolConfig with the key
@@ -73,6 +83,7 @@ func (c PoolConfig) LogValue() slog.Value {
 		slog.String("pool", c.Pool), slog.String("name", c.Name),
 		slog.String("bind", net.JoinHostPort(cmp.Or(c.BindAddr, "0.0.0.0"), strconv.Itoa(c.BindPort))),
 		slog.Any("join", c.Join), slog.Int("key_bytes", len(c.Key)), slog.Bool("dev", c.Dev),
+		slog.Bool("signed", c.Identity != nil), slog.Bool("checks_identities", c.Network != nil),
 		slog.String("profile", string(c.profile())),
 	)
 }
@@ -141,6 +152,16 @@ func (c PoolConfig) Validate() error {
 		if err := checkKeyLen(len(c.Key)); err != nil {
 			bad("%v", err)
 		}
+	}
+	if err := c.Identity.validate(c.Name); err != nil {
+		bad("%v", err)
+	}
+	if c.Network != nil && len(c.Network) != ed25519.PublicKeySize {
+		bad("network key is %d bytes, want %d", len(c.Network), ed25519.PublicKeySize)
+	}
+	if c.Network != nil && c.Identity == nil {
+		// Its peers would refuse its unsigned metadata.
+		bad("a pool that checks identities (network key set) needs this node's own identity")
 	}
 	switch c.Profile {
 	case "", ProfileLAN, ProfileWAN, ProfileLocal:

@@ -69,6 +69,9 @@ type Meta struct {
 	// serves (0: it serves none); edges fetch it when it moves ahead of
 	// theirs.
 	Catalog uint64 `json:"cr,omitempty"`
+	// Operator runs the node, as enrolled; the pool fills it in from its
+	// Identity, and the node's certificate covers it.
+	Operator string `json:"op,omitempty"`
 	// Version increases with every change, so receivers can order updates.
 	Version uint64 `json:"v"`
 }

@@ -54,13 +54,13 @@ func TestMetaRoundTrip(t *testing.T) {
 
 func TestMetaLeavingFlagIgnoredByDecode(t *testing.T) {
 	m := fullMeta()
-	b, err := m.encode(metaFlagLeaving | 0x80) // 0x80: a flag from the future
+	b, err := m.encode(metaFlagLeaving|0x80, nil) // 0x80: a flag from the future
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, flags, err := decodeWire(b)
-	if err != nil || !reflect.DeepEqual(got, m) || flags&metaFlagLeaving == 0 {
-		t.Fatalf("decodeWire = %+v, %x, %v", got, flags, err)
+	w, err := parseWire(b)
+	if err != nil || !reflect.DeepEqual(w.meta, m) || w.flags&metaFlagLeaving == 0 {
+		t.Fatalf("parseWire = %+v, %v", w, err)
 	}
 	if got, err := DecodeMeta(b); err != nil || !reflect.DeepEqual(got, m) {
 		t.Fatalf("DecodeMeta = %+v, %v", got, err)
@@ -148,7 +148,8 @@ func TestDecodeMetaErrors(t *testing.T) {
 		{nil, "no metadata"},
 		{[]byte{1}, "truncated"},
 		{[]byte("{\"r\":\"edge\"}"), "format 123 not understood"},
-		{[]byte("\x02\x00{}"), "format 2 not understood"},
+		{[]byte("\x03\x00{}"), "format 3 not understood"},
+		{[]byte("\x02\x00{}"), "shorter than its 162-byte frame"},
 		{[]byte("\x01\x00{\"r\":"), "metadata body"},
 		{[]byte("\x01\x00{\"c\":\"many\"}"), "metadata body"},
 		{[]byte("\x01\x00{} {}"), "metadata body"},

@@ -69,21 +69,20 @@ func NewPool(cfg PoolConfig, meta Meta, log *slog.Logger) (*Pool, error) {
 	}
 	log = log.With("pool", cfg.Pool, "node", cfg.Name)
 
-	meta.Version = max(meta.Version, uint64(time.Now().UnixMilli()))
-	wire, err := meta.Encode()
-	if err != nil {
-		return nil, fmt.Errorf("cluster: initial metadata: %w", err)
-	}
-
 	p := &Pool{
 		cfg:     cfg,
 		profile: cfg.profile(),
 		log:     log,
-		view:    newView(cfg.Name, log),
+		view:    newView(cfg.Name, cfg.Network, log),
 		bridge:  newLogBridge(log),
 		stop:    make(chan struct{}),
 	}
-	p.local.Store(&localMeta{meta: meta, wire: wire})
+	meta.Version = max(meta.Version, uint64(time.Now().UnixMilli()))
+	lm, err := p.seal(meta, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: initial metadata: %w", err)
+	}
+	p.local.Store(lm)
 
 	mc, t := p.profile.memberlistConfig()
 	p.timings = t
@@ -133,6 +132,21 @@ func NewPool(cfg PoolConfig, meta Meta, log *slog.Logger) (*Pool, error) {
 	return p, nil
 }
 
+// seal encodes m for gossip, signed when the node has an Identity, whose
+// operator it then carries.
+func (p *Pool) seal(m Meta, flags byte) (*localMeta, error) {
+	var s *sealer
+	if id := p.cfg.Identity; id != nil {
+		m.Operator = id.Operator
+		s = &sealer{name: p.cfg.Name, id: id}
+	}
+	wire, err := m.encode(flags, s)
+	if err != nil {
+		return nil, err
+	}
+	return &localMeta{meta: m, wire: wire}, nil
+}
+
 // Name is this node's name in the pool.
 func (p *Pool) Name() string { return p.cfg.Name }
 
@@ -168,11 +182,11 @@ func (p *Pool) SetMeta(m Meta) error {
 	p.metaMu.Lock()
 	defer p.metaMu.Unlock()
 	m.Version = p.local.Load().meta.Version + 1
-	wire, err := m.Encode()
+	lm, err := p.seal(m, 0)
 	if err != nil {
 		return err
 	}
-	p.local.Store(&localMeta{meta: m, wire: wire})
+	p.local.Store(lm)
 	if err := p.ml.UpdateNode(p.timings.updateTimeout); err != nil {
 		return fmt.Errorf("%w: version %d is in effect, but memberlist had not sent it to enough peers after %s (%v)",
 			ErrBroadcastUnconfirmed, m.Version, p.timings.updateTimeout, err)
@@ -221,9 +235,9 @@ func (p *Pool) Leave(timeout time.Duration) error {
 	// own leave message does not tell peers it was intended.
 	p.metaMu.Lock()
 	cur := p.local.Load()
-	wire := slices.Clone(cur.wire)
-	wire[1] |= metaFlagLeaving
-	p.local.Store(&localMeta{meta: cur.meta, wire: wire})
+	if lm, err := p.seal(cur.meta, metaFlagLeaving); err == nil {
+		p.local.Store(lm)
+	}
 	p.metaMu.Unlock()
 	if err := p.ml.UpdateNode(timeout / 2); err != nil {
 		p.log.Debug("gossip: leaving flag not fully broadcast", "err", err)
@@ -269,6 +283,10 @@ type PoolStats struct {
 	DroppedEvents uint64
 	// MalformedMeta counts member metadata that could not be decoded.
 	MalformedMeta uint64
+	// RefusedMeta counts member metadata that decoded but was not
+	// believed: unsigned, badly signed or uncertified where the pool
+	// checks identities, or older than a version already seen (replayed).
+	RefusedMeta uint64
 	// SuppressedLogLines counts memberlist log lines over the rate limit.
 	SuppressedLogLines uint64
 }
@@ -281,6 +299,7 @@ func (p *Pool) Stats() PoolStats {
 		JoinFailures:       p.joinFailures.Load(),
 		DroppedEvents:      p.view.dropped.Load(),
 		MalformedMeta:      p.view.malformed.Load(),
+		RefusedMeta:        p.view.refused.Load(),
 		SuppressedLogLines: p.bridge.suppressed.Load(),
 	}
 	if e := p.lastJoinErr.Load(); e != nil {

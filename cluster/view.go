@@ -2,6 +2,9 @@ package cluster
 
 import (
 	"cmp"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -40,6 +43,10 @@ type Member struct {
 	// State is StateAlive or StateLeaving in Members(); events also carry
 	// StateDead and StateLeft.
 	State string
+	// Key is the member's node key when its metadata is signed; where the
+	// pool checks identities, the network certified it for this name,
+	// role and Meta.Operator.
+	Key ed25519.PublicKey
 }
 
 // EventType says what happened to a member.
@@ -113,64 +120,134 @@ type view struct {
 	// join loop can try the seeds again.
 	alone chan struct{}
 
+	// network is PoolConfig.Network: nil believes any metadata.
+	network ed25519.PublicKey
+	// versions is the newest metadata version believed of each member,
+	// kept after it goes so that its old metadata replayed later is
+	// refused. Only certified names get an entry, so it stays as small as
+	// the network. Guarded by mu.
+	versions map[string]uint64
+
 	dropped   atomic.Uint64
 	malformed atomic.Uint64
+	refused   atomic.Uint64
 }
 
 type subscriber struct {
 	ch chan Event
 }
 
-func newView(self string, log *slog.Logger) *view {
+func newView(self string, network ed25519.PublicKey, log *slog.Logger) *view {
 	return &view{
-		self:    self,
-		log:     log,
-		warn:    newLimiter(0.1, 5),
-		members: make(map[string]*entry),
-		subs:    make(map[*subscriber]struct{}),
-		joined:  make(chan struct{}),
-		alone:   make(chan struct{}, 1),
+		self:     self,
+		log:      log,
+		network:  network,
+		versions: make(map[string]uint64),
+		warn:     newLimiter(0.1, 5),
+		members:  make(map[string]*entry),
+		subs:     make(map[*subscriber]struct{}),
+		joined:   make(chan struct{}),
+		alone:    make(chan struct{}, 1),
 	}
 }
 
-// decode turns a memberlist node into a Member. Undecodable metadata gives
-// a zero Meta (see Member.Meta).
-func (v *view) decode(n *memberlist.Node) (Member, bool) {
-	m := Member{Name: n.Name, Addr: n.Address(), State: StateAlive}
-	meta, flags, err := decodeWire(n.Meta)
+// decode turns a memberlist node into a Member, and says which version of
+// its metadata it believed (0: none). Undecodable or unbelieved metadata
+// gives a zero Meta (see Member.Meta).
+func (v *view) decode(n *memberlist.Node) (m Member, leaving bool, version uint64) {
+	m = Member{Name: n.Name, Addr: n.Address(), State: StateAlive}
+	w, err := parseWire(n.Meta)
 	if err != nil {
 		v.malformed.Add(1)
-		if ok, lost := v.warn.allow(time.Now()); ok {
-			v.log.Warn("gossip: member metadata unreadable; listing it with empty metadata, so it gets no players",
-				"member", n.Name, "addr", m.Addr, "bytes", len(n.Meta), "err", err, "suppressed_before", lost)
-		}
-		return m, false
+		v.warnf("gossip: member metadata unreadable; listing it with empty metadata, so it gets no players", m, len(n.Meta), err)
+		return m, false, 0
 	}
-	m.Meta = meta
-	leaving := flags&metaFlagLeaving != 0
+	if err := v.believe(n.Name, w); err != nil {
+		v.refused.Add(1)
+		v.warnf("gossip: member metadata refused; listing it with empty metadata, so it gets no work", m, len(n.Meta), err)
+		return m, false, 0
+	}
+	m.Meta, m.Key = w.meta, w.key
+	leaving = w.flags&metaFlagLeaving != 0
 	if leaving {
 		m.State = StateLeaving
 	}
-	return m, leaving
+	return m, leaving, w.meta.Version
+}
+
+// believe says whether metadata is to be believed: where the pool checks
+// identities, signed by its node and certified by the network for its name,
+// role and operator; elsewhere, correctly signed when signed at all.
+func (v *view) believe(name string, w wireMeta) error {
+	if v.network == nil {
+		if w.key == nil {
+			return nil
+		}
+		return w.verify(name)
+	}
+	if w.key == nil {
+		return errors.New("cluster: the metadata is not signed, and this pool believes only enrolled nodes")
+	}
+	if err := w.verify(name); err != nil {
+		return err
+	}
+	return VerifyCert(v.network, name, w.meta.Role, w.meta.Operator, w.key, w.cert)
+}
+
+// stale says whether version is older than one already believed of name,
+// recording it otherwise. Called with mu held.
+func (v *view) stale(name string, version uint64) bool {
+	if v.network == nil || version == 0 {
+		return false
+	}
+	if version < v.versions[name] {
+		return true
+	}
+	v.versions[name] = version
+	return false
+}
+
+// warnf logs a member whose metadata is not used, rate limited: a node
+// of another release, or a forger, republishes often.
+func (v *view) warnf(msg string, m Member, size int, err error) {
+	if ok, lost := v.warn.allow(time.Now()); ok {
+		v.log.Warn(msg, "member", m.Name, "addr", m.Addr, "bytes", size, "err", err, "suppressed_before", lost)
+	}
+}
+
+// refuseStale counts and logs replayed metadata. Called with mu held.
+func (v *view) refuseStale(m Member, version uint64) {
+	v.refused.Add(1)
+	v.warnf("gossip: member metadata refused", m, 0,
+		fmt.Errorf("version %d is older than version %d already seen (replayed?)", version, v.versions[m.Name]))
 }
 
 func (v *view) notifyJoin(n *memberlist.Node) {
-	m, leaving := v.decode(n)
+	m, leaving, version := v.decode(n)
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.stale(n.Name, version) {
+		v.refuseStale(m, version)
+		m, leaving = Member{Name: m.Name, Addr: m.Addr, State: StateAlive}, false
+	}
 	v.members[n.Name] = &entry{member: m, leaving: leaving}
 	v.sorted = nil
 	if n.Name != v.self {
-		v.log.Info("gossip: member joined", "member", n.Name, "addr", m.Addr, "role", m.Meta.Role)
+		v.log.Info("gossip: member joined", "member", n.Name, "addr", m.Addr, "role", m.Meta.Role, "operator", m.Meta.Operator)
 		v.joinedOnce.Do(func() { close(v.joined) })
 	}
 	v.publish(Event{Type: EventJoin, Member: m, At: time.Now()})
 }
 
 func (v *view) notifyUpdate(n *memberlist.Node) {
-	m, leaving := v.decode(n)
+	m, leaving, version := v.decode(n)
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.stale(n.Name, version) {
+		// Keep what was believed before.
+		v.refuseStale(m, version)
+		return
+	}
 	e, ok := v.members[n.Name]
 	if !ok {
 		// memberlist reports a join before any update; be lenient anyway.

@@ -11,14 +11,14 @@ import (
 
 func fakeNode(t *testing.T, name string, meta Meta, flags byte) *memberlist.Node {
 	t.Helper()
-	b, err := meta.encode(flags)
+	b, err := meta.encode(flags, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &memberlist.Node{Name: name, Addr: net.IPv4(127, 0, 0, 1), Port: 7946, Meta: b}
 }
 
-func newTestView() *view { return newView("self", slog.New(slog.DiscardHandler)) }
+func newTestView() *view { return newView("self", nil, slog.New(slog.DiscardHandler)) }
 
 // A subscriber that does not read loses events but always finds an
 // EventResync at the end of its full channel, after which Members() holds

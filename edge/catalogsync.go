@@ -115,12 +115,23 @@ func (c *catalogFollower) source(next int) string {
 	var best string
 	var rev uint64
 	for _, m := range c.members.Members() {
+		if m.Meta.Catalog > maxCatalogRevision {
+			// Not a revision any catalog reaches: a broken or hostile node
+			// that would otherwise be preferred forever.
+			c.log.Debug("catalog: ignoring an absurd revision", "member", m.Name, "revision", m.Meta.Catalog)
+			continue
+		}
 		if m.Meta.Role == cluster.RoleSignal && m.State == "alive" && m.Meta.API != "" && m.Meta.Catalog > rev {
 			best, rev = m.Meta.API, m.Meta.Catalog
 		}
 	}
 	return best
 }
+
+// maxCatalogRevision bounds the revisions believed from gossip: a catalog
+// counts its changes, and 2^53 of them (JSON's exact integers) is beyond
+// any studio's reach.
+const maxCatalogRevision = 1 << 53
 
 // recheck looks at the installed titles again.
 func (c *catalogFollower) recheck() {

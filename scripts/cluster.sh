@@ -8,9 +8,13 @@
 # the demo can be repeated; `scripts/cluster.sh restart <node>` restarts one
 # at once. Ctrl-C stops them all.
 # The signaling node's operator endpoints (/v1/sessions, /v1/edges,
-# /v1/route, /metrics) and the edges' control APIs (sessions, drain,
-# status) require the operator token in run/cluster/operator.token; the
-# signaling node calls the edges with tickets derived from the cluster key.
+# /v1/route, /v1/operators, /metrics) and the edges' control APIs
+# (sessions, drain, status) require the operator token in
+# run/cluster/operator.token; the signaling node calls the edges with
+# tickets derived from the cluster key. The signaling node keeps the
+# network's registry (run/cluster/registry); each edge is enrolled there
+# once, as a node of the edge operator "lab", with a token from
+# `stratus operator add`, and keeps its key in run/cluster/<node>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -107,10 +111,27 @@ start() { # name, args...
 
 start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:$web \
 	-lan eu-west=127.0.0.1:$((7946 + o)),us-east=127.0.0.1:$((7947 + o)) -wan 127.0.0.1:$((7950 + o)) \
-	-operator-token-file "$token_file"
+	-operator-token-file "$token_file" -data-dir "$dir/signal-1" -registry "$dir/registry"
+
+# enrollToken makes the token a not yet enrolled edge starts with, once the
+# signaling node answers.
+enrollToken() { # name
+	local name=$1 tries=0
+	[ -e "$dir/$name/enrollment.json" ] && return 0
+	until "$bin" operator add lab -signal "http://127.0.0.1:$web" -operator-token-file "$token_file" -o "$dir/$name.enroll" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		if [ "$tries" -ge 100 ]; then
+			echo "the signaling node did not answer; see $dir/signal-1.log" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+}
 
 edge() { # name, region, location, probe delay, n, gossip port to join
+	enrollToken "$1"
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
+		-data-dir "$dir/$1" -enroll-token-file "$dir/$1.enroll" \
 		-api 127.0.0.1:$((8180 + o + $5)) -probe 127.0.0.1:$((8280 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
 		-media-ip 127.0.0.1 -udp-port $((3480 + o + $5)) -tcp-port $((8480 + o + $5)) \
 		-operator-token-file "$token_file"

@@ -10,6 +10,7 @@ import (
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
 	"stratus/trust"
+	"stratus/trust/enroll"
 )
 
 // Config is a signaling node's configuration.
@@ -68,6 +69,15 @@ type Config struct {
 	Limits Limits
 	// JoinTimeout bounds one join, edge set-up included.
 	JoinTimeout time.Duration
+	// Registry, when set, is the network's enrollment registry this node
+	// keeps (package trust/enroll): the node certifies its own key with
+	// it, its pools then believe only certified nodes, it routes only to
+	// enrolled edges of operators not revoked, and it serves
+	// /v1/operators (to the operator) and /v1/enroll (to edges). Nil
+	// (development): it routes to every edge its pools believe.
+	Registry *enroll.Config
+	// DataDir holds the node's own key (node.key); needed with Registry.
+	DataDir string
 }
 
 // DefaultConfig returns the defaults.
@@ -111,6 +121,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Registry != nil {
+		if err := c.Registry.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if c.DataDir == "" {
+			errs = append(errs, errors.New("signaling: a node keeping the registry needs a data directory for its own key"))
+		}
 	}
 	if c.PublicURL != "" {
 		if _, err := originOf(c.PublicURL); err != nil {

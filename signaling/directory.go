@@ -27,8 +27,9 @@ type directory interface {
 // openDirectory joins the gossip pools cfg names, or, without them, polls
 // the edges cfg lists. catalogRev is the studio catalog's revision, which
 // a gossiping node tells the cluster; the publisher is nil when the
-// directory does not gossip (edges without gossip poll the catalog).
-func openDirectory(cfg Config, catalogRev uint64, log *slog.Logger) (directory, catalogPublisher, error) {
+// directory does not gossip (edges without gossip poll the catalog). A
+// gossiping directory lists only the members g allows, when g is set.
+func openDirectory(cfg Config, catalogRev uint64, g gate, log *slog.Logger) (directory, catalogPublisher, error) {
 	if len(cfg.LAN) == 0 {
 		return newStaticDir(cfg.Edges, cfg.PublicURL, cfg.OperatorToken, log), nil, nil
 	}
@@ -40,7 +41,7 @@ func openDirectory(cfg Config, catalogRev uint64, log *slog.Logger) (directory, 
 	if cfg.Location != nil {
 		meta.Location = *cfg.Location
 	}
-	d := &gossipDir{log: log, meta: meta}
+	d := &gossipDir{log: log, meta: meta, gate: g, refused: map[string]string{}}
 	for _, pc := range cfg.LAN {
 		p, err := cluster.NewPool(pc, meta, log)
 		if err != nil {
@@ -63,12 +64,16 @@ func openDirectory(cfg Config, catalogRev uint64, log *slog.Logger) (directory, 
 // gossipDir reads the cluster from gossip: one LAN pool per region this node
 // routes for, and the WAN pool of signaling nodes.
 type gossipDir struct {
-	log *slog.Logger
-	lan []*cluster.Pool
-	wan *cluster.Pool
+	log  *slog.Logger
+	lan  []*cluster.Pool
+	wan  *cluster.Pool
+	gate gate // nil: every member the pools believe
 
 	mu   sync.Mutex
 	meta cluster.Meta // what this node gossips about itself
+	// refused is the last reason the gate gave for each member it
+	// refused, so that each refusal is logged once, not at every update.
+	refused map[string]string
 }
 
 // pools lists every pool the node is in, the WAN pool first.
@@ -96,7 +101,7 @@ func (d *gossipDir) Edges() []route.Edge {
 	var out []route.Edge
 	for _, p := range d.lan {
 		for _, m := range p.Members() {
-			if routable(m) {
+			if d.routable(m) {
 				out = append(out, route.Edge{Name: m.Name, Meta: m.Meta})
 			}
 		}
@@ -104,38 +109,77 @@ func (d *gossipDir) Edges() []route.Edge {
 	return out
 }
 
-// Track keeps ix current from each LAN pool's membership events, one
-// goroutine per pool; they end when Close closes the pools.
+// Track keeps ix current from each LAN pool's membership events, and
+// from the gate's changes, one goroutine per pool; they end when Close
+// closes the pools.
 func (d *gossipDir) Track(ix *route.Index) {
 	for _, p := range d.lan {
 		// Subscribe before reading the members, so no change falls
 		// between them.
 		events, _ := p.Subscribe()
 		known := map[string]bool{}
-		resync(ix, p.Members(), known)
+		d.resync(ix, p.Members(), known)
 		go func() {
-			for ev := range events {
-				if ev.Type == cluster.EventResync {
-					resync(ix, p.Members(), known)
-					continue
+			changed := d.gateChanged()
+			for {
+				select {
+				case ev, ok := <-events:
+					if !ok {
+						return
+					}
+					if ev.Type == cluster.EventResync {
+						d.resync(ix, p.Members(), known)
+						continue
+					}
+					d.apply(ix, ev, known)
+				case <-changed:
+					changed = d.gateChanged()
+					d.resync(ix, p.Members(), known)
 				}
-				apply(ix, ev, known)
 			}
 		}()
 	}
 }
 
-// routable is what Edges lists: alive edges. A leaving edge takes no new
-// players.
-func routable(m cluster.Member) bool {
-	return m.Meta.Role == cluster.RoleEdge && m.State == cluster.StateAlive
+// gateChanged is closed at the gate's next change; nil (never) without
+// a gate.
+func (d *gossipDir) gateChanged() <-chan struct{} {
+	if d.gate == nil {
+		return nil
+	}
+	return d.gate.Changed()
+}
+
+// routable is what Edges lists: alive edges the gate allows. A leaving
+// edge takes no new players.
+func (d *gossipDir) routable(m cluster.Member) bool {
+	return m.Meta.Role == cluster.RoleEdge && m.State == cluster.StateAlive && d.allowed(m)
+}
+
+// allowed asks the gate, logging each new refusal once.
+func (d *gossipDir) allowed(m cluster.Member) bool {
+	if d.gate == nil {
+		return true
+	}
+	err := d.gate.Allowed(m)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err == nil {
+		delete(d.refused, m.Name)
+		return true
+	}
+	if d.refused[m.Name] != err.Error() {
+		d.refused[m.Name] = err.Error()
+		d.log.Warn("gossip: member refused by the registry; no work for it", "member", m.Name, "role", m.Meta.Role, "reason", err)
+	}
+	return false
 }
 
 // apply brings ix up to date with one event of a pool; known holds the
 // names the pool put in ix.
-func apply(ix *route.Index, ev cluster.Event, known map[string]bool) {
+func (d *gossipDir) apply(ix *route.Index, ev cluster.Event, known map[string]bool) {
 	m := ev.Member
-	if ev.Type == cluster.EventLeave || !routable(m) {
+	if ev.Type == cluster.EventLeave || !d.routable(m) {
 		if known[m.Name] {
 			delete(known, m.Name)
 			ix.Remove(m.Name)
@@ -146,12 +190,13 @@ func apply(ix *route.Index, ev cluster.Event, known map[string]bool) {
 	ix.Put(route.Edge{Name: m.Name, Meta: m.Meta})
 }
 
-// resync makes ix hold a pool's members after events were lost: it puts
-// every routable member and removes those the pool put that are gone.
-func resync(ix *route.Index, members []cluster.Member, known map[string]bool) {
+// resync makes ix hold a pool's members after events were lost or the
+// gate changed: it puts every routable member and removes those the pool
+// put that are gone or no longer allowed.
+func (d *gossipDir) resync(ix *route.Index, members []cluster.Member, known map[string]bool) {
 	now := make(map[string]bool, len(members))
 	for _, m := range members {
-		if routable(m) {
+		if d.routable(m) {
 			now[m.Name] = true
 			ix.Put(route.Edge{Name: m.Name, Meta: m.Meta})
 		}
@@ -175,7 +220,7 @@ func (d *gossipDir) Signals() []string {
 	var out []string
 	for _, p := range d.pools() {
 		for _, m := range p.Members() {
-			if m.Meta.Role == cluster.RoleSignal && m.State == "alive" && m.Meta.API != "" && !seen[m.Meta.API] {
+			if m.Meta.Role == cluster.RoleSignal && m.State == "alive" && m.Meta.API != "" && !seen[m.Meta.API] && d.allowed(m) {
 				seen[m.Meta.API] = true
 				out = append(out, m.Meta.API)
 			}

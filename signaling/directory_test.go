@@ -2,7 +2,9 @@ package signaling
 
 import (
 	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -195,24 +197,31 @@ func TestTrackEvents(t *testing.T) {
 		name   string
 		events []cluster.Event
 		resync []cluster.Member // members read at the resync after the events, if any
+		deny   string           // a member the registry refuses
 		want   []string
 	}{
-		{"joins", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventJoin, signal)}, nil, []string{"a"}},
-		{"leaving", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventUpdate, edge("a", cluster.StateLeaving))}, nil, nil},
-		{"dead", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventLeave, edge("a", cluster.StateDead))}, nil, nil},
+		{"joins", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventJoin, signal)}, nil, "", []string{"a"}},
+		{"leaving", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventUpdate, edge("a", cluster.StateLeaving))}, nil, "", nil},
+		{"dead", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventLeave, edge("a", cluster.StateDead))}, nil, "", nil},
 		{"resync", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventJoin, edge("b", cluster.StateAlive))},
-			[]cluster.Member{edge("b", cluster.StateAlive), edge("c", cluster.StateAlive), edge("d", cluster.StateLeaving), signal}, []string{"b", "c"}},
+			[]cluster.Member{edge("b", cluster.StateAlive), edge("c", cluster.StateAlive), edge("d", cluster.StateLeaving), signal}, "", []string{"b", "c"}},
+		{"refused by the registry", []cluster.Event{ev(cluster.EventJoin, edge("a", cluster.StateAlive)), ev(cluster.EventJoin, edge("b", cluster.StateAlive))},
+			nil, "b", []string{"a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ix := route.NewIndex(newTestRouter(t))
 			ix.Put(testEdge("other-pool", "us", 1))
 			known := map[string]bool{}
+			d := &gossipDir{log: slog.New(slog.DiscardHandler), refused: map[string]string{}}
+			if tt.deny != "" {
+				d.gate = denyGate(tt.deny)
+			}
 			for _, e := range tt.events {
-				apply(ix, e, known)
+				d.apply(ix, e, known)
 			}
 			if tt.resync != nil {
-				resync(ix, tt.resync, known)
+				d.resync(ix, tt.resync, known)
 			}
 			var got []string
 			for _, e := range ix.Edges() {
@@ -226,3 +235,15 @@ func TestTrackEvents(t *testing.T) {
 		})
 	}
 }
+
+// denyGate refuses one member by name.
+type denyGate string
+
+func (g denyGate) Allowed(m cluster.Member) error {
+	if m.Name == string(g) {
+		return errors.New("revoked")
+	}
+	return nil
+}
+
+func (denyGate) Changed() <-chan struct{} { return nil }

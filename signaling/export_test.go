@@ -15,7 +15,7 @@ type Directory = directory
 
 // NewOn builds a server on dir instead of the directory cfg describes.
 func NewOn(cfg Config, dir Directory, web http.Handler, log *slog.Logger) (*Server, error) {
-	open := func(Config, uint64, *slog.Logger) (directory, catalogPublisher, error) { return dir, nil, nil }
+	open := func(Config, uint64, gate, *slog.Logger) (directory, catalogPublisher, error) { return dir, nil, nil }
 	return newServer(cfg, web, prometheus.NewRegistry(), log, open)
 }
 

@@ -17,8 +17,11 @@ import (
 // EdgeReport is what GET /v1/edges tells the operator of one edge: its
 // gossiped metadata in plain words.
 type EdgeReport struct {
-	Name     string            `json:"name"`
-	Region   string            `json:"region"`
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	// Operator runs the edge, as the network enrolled it (empty in
+	// development, where nodes gossip unsigned).
+	Operator string            `json:"operator,omitempty"`
 	Location *cluster.Location `json:"location,omitempty"`
 	// API is the edge API's base URL; Probe the URL pages measure their
 	// round trip with; Media the UDP address players send media to.
@@ -62,7 +65,7 @@ type GPUReport struct {
 func edgeReport(e route.Edge, suspect bool) EdgeReport {
 	m := e.Meta
 	r := EdgeReport{
-		Name: e.Name, Region: m.Region, API: m.API, Probe: m.Probe, Media: m.Media,
+		Name: e.Name, Region: m.Region, Operator: m.Operator, API: m.API, Probe: m.Probe, Media: m.Media,
 		Capacity: m.Capacity, Free: m.Free, Load: m.Load, Health: string(m.Health),
 		Titles: m.Titles, TitlesDigest: m.TitlesDigest, CatalogRevision: m.Catalog,
 		State: cluster.StateAlive, Version: m.Version,

@@ -30,6 +30,7 @@ import (
 	"stratus/signaling/studio"
 	"stratus/title/catalog"
 	"stratus/trust"
+	"stratus/trust/enroll"
 )
 
 // Server is one signaling node.
@@ -47,8 +48,9 @@ type Server struct {
 	upgrader websocket.Upgrader
 	metrics  *metrics
 	operator *trust.Operator
-	origins  originSet // see origin.go
-	clients  *clients  // what each address holds (Config.Limits)
+	origins  originSet        // see origin.go
+	clients  *clients         // what each address holds (Config.Limits)
+	registry *enroll.Registry // nil without Config.Registry
 
 	// ctx ends at Close, and with it the players' connections and their
 	// calls to edges.
@@ -75,7 +77,8 @@ func New(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logg
 }
 
 // dirOpener opens a server's directory (see openDirectory).
-type dirOpener func(cfg Config, catalogRev uint64, log *slog.Logger) (directory, catalogPublisher, error)
+// gate is nil when every member the pools believe may be routed to.
+type dirOpener func(cfg Config, catalogRev uint64, gate gate, log *slog.Logger) (directory, catalogPublisher, error)
 
 // newServer builds a signaling node on the directory open gives it.
 func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slog.Logger, open dirOpener) (*Server, error) {
@@ -97,22 +100,32 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	if err != nil {
 		return nil, err
 	}
+	var g gate
+	if cfg.Registry != nil {
+		if cfg, err = s.openRegistry(cfg); err != nil {
+			return nil, err
+		}
+		s.cfg, g = cfg, s.registry
+	}
 	var rev uint64
 	if cfg.Studio != nil {
 		if s.studio, err = studio.New(*cfg.Studio, s.log); err != nil {
+			s.closeRegistry()
 			return nil, err
 		}
 		rev = s.studio.Store().Revision()
 	}
-	dir, pub, err := open(cfg, rev, s.log)
+	dir, pub, err := open(cfg, rev, g, s.log)
 	if err != nil {
 		s.closeStudio()
+		s.closeRegistry()
 		return nil, err
 	}
 	if reg != nil {
 		if err := s.metrics.register(reg); err != nil {
 			dir.Close()
 			s.closeStudio()
+			s.closeRegistry()
 			return nil, fmt.Errorf("signaling: metrics: %w", err)
 		}
 	}
@@ -166,6 +179,7 @@ func (s *Server) Close() error {
 		}
 		s.dir.Close()
 		s.closeStudio()
+		s.closeRegistry()
 	})
 	return nil
 }
@@ -206,6 +220,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/edges", s.RequireOperator(http.HandlerFunc(s.handleEdges)))
 	mux.Handle("GET /v1/sessions", s.RequireOperator(http.HandlerFunc(s.handleSessions)))
 	mux.Handle("GET /v1/route", s.RequireOperator(http.HandlerFunc(s.handleRoute)))
+	if s.registry != nil {
+		h := s.registry.Handler(s.RequireOperator)
+		mux.Handle("/v1/operators", h)
+		mux.Handle("/v1/operators/", h)
+		mux.Handle("/v1/enroll", h)
+	}
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())
 		mux.Handle(catalog.Path, catalog.Handler(s.studio.Store(), s.cfg.CatalogToken, s.endPolls, s.log))

@@ -71,7 +71,7 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 	c.signal, err = c.start("signal-1", append([]string{"signal", "-name", "signal-1", "-region", "lab", "-addr", addr,
 		"-lan", "eu-west=" + c.lan["eu-west"] + ",us-east=" + c.lan["us-east"],
 		"-wan", "127.0.0.1:" + strconv.Itoa(ports[3]), "-cluster-key-file", c.key,
-		"-operator-token-file", c.token}, clustertest.ManyPlayers()...)...)
+		"-operator-token-file", c.token, "-data-dir", filepath.Join(dir, "signal-1")}, clustertest.ManyPlayers()...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,13 +97,17 @@ func startCluster(ctx context.Context, bin, dir string) (*cluster, error) {
 
 // startEdge starts (or restarts) an edge on its ports.
 func (c *cluster) startEdge(ctx context.Context, e *edge) error {
+	data := filepath.Join(c.dir, e.name)
+	if err := clustertest.EnrollEdge(ctx, c.op, c.url, "lab", data, e.name); err != nil {
+		return err
+	}
 	api := "127.0.0.1:" + strconv.Itoa(e.ports[0])
 	e.api = "http://" + api
 	for attempt := 1; ; attempt++ {
 		n, err := c.start(e.name, "edge", "-name", e.name, "-region", e.region, "-probe-delay", e.delay.String(),
 			"-api", api, "-gossip", "127.0.0.1:"+strconv.Itoa(e.ports[1]), "-join", c.lan[e.region],
 			"-media-ip", "127.0.0.1", "-udp-port", strconv.Itoa(e.ports[2]), "-tcp-port", "-1",
-			"-cluster-key-file", c.key, "-operator-token-file", c.token)
+			"-cluster-key-file", c.key, "-operator-token-file", c.token, "-data-dir", data)
 		if err != nil {
 			return err
 		}

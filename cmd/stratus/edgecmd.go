@@ -23,10 +23,13 @@ type edgeConfig struct {
 	// Probe is the public listener's address; ProbePublicURL its URL.
 	Probe, ProbePublicURL string
 	LogLevel              string
-	g                     gossipFlags
-	titles                titleFlags
-	operator              operatorTokenFlag
-	Edge                  edge.Config
+	// DataDir keeps the node's key and enrollment; EnrollTokenFile the
+	// token it enrolls with the first time.
+	DataDir, EnrollTokenFile string
+	g                        gossipFlags
+	titles                   titleFlags
+	operator                 operatorTokenFlag
+	Edge                     edge.Config
 }
 
 func edgeFlags(args []string) (edgeConfig, error) {
@@ -44,6 +47,8 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	fs.StringVar(&cfg.Location, "location", "", "latitude,longitude of the edge, for routing players who measured nothing")
 	fs.DurationVar(&cfg.Edge.ProbeDelay, "probe-delay", 0, "artificial delay added to RTT-probe answers (tests and demos)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of this node's key and enrollment (required unless -dev)")
+	fs.StringVar(&cfg.EnrollTokenFile, "enroll-token-file", "", "file of the enrollment token from the network's operator (stratus operator add), needed once (or the token itself in "+enrollTokenEnv+")")
 	fs.Var((*listFlag)(&cfg.Edge.CatalogURLs), "catalog", "signaling node URLs to read the studio catalog from (default: found through gossip)")
 	cfg.g.add(fs)
 	cfg.titles.add(fs)
@@ -71,6 +76,9 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	cfg.Edge.OperatorToken, err = cfg.operator.token()
 	errs = append(errs, err)
 	cfg.Edge.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
+	if cfg.DataDir == "" && !cfg.g.dev {
+		errs = append(errs, errors.New("-data-dir is required: it keeps this node's key and enrollment (or -dev, to gossip unsigned)"))
+	}
 	errs = append(errs, cfg.Edge.Validate())
 	return cfg, errors.Join(errs...)
 }
@@ -100,6 +108,18 @@ type edgeService struct {
 }
 
 func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
+	if cfg.DataDir != "" {
+		id, network, err := joinNetwork(cfg.DataDir, cfg.EnrollTokenFile, cfg.Edge.Name, cluster.RoleEdge, log)
+		if err != nil {
+			return nil, err
+		}
+		pc := *cfg.Edge.Gossip
+		pc.Identity = id
+		if !cfg.g.dev {
+			pc.Network = network
+		}
+		cfg.Edge.Gossip = &pc
+	}
 	ln, err := net.Listen("tcp", cfg.API)
 	if err != nil {
 		return nil, err

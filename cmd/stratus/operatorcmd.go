@@ -17,12 +17,25 @@ import (
 // token on the command line is visible to every user of the machine.
 const operatorTokenEnv = "STRATUS_OPERATOR_TOKEN"
 
-// runOperator handles the operator's credentials:
-//
-//	stratus operator token -file PATH
+// operatorUsage lists the operator subcommands.
+const operatorUsage = `usage:
+  stratus operator token -file PATH      make the network operator's token (kept when it exists)
+  stratus operator add NAME [-o FILE]    enroll one more node of edge operator NAME: prints a one-time token
+  stratus operator list                  the edge operators and their nodes
+  stratus operator revoke NAME           take NAME and all its nodes out of the network
+add, list and revoke talk to a signaling node (-signal URL) as the network operator`
+
+// runOperator handles the operators' credentials.
 func runOperator(args []string) error {
-	if len(args) == 0 || args[0] != "token" {
-		return errors.New("usage: stratus operator token -file PATH")
+	if len(args) == 0 {
+		return errors.New(operatorUsage)
+	}
+	switch args[0] {
+	case "token":
+	case "add", "list", "revoke":
+		return runRegistry(args[0], args[1:])
+	default:
+		return errors.New(operatorUsage)
 	}
 	fs := flag.NewFlagSet("operator token", flag.ContinueOnError)
 	file := fs.String("file", "", "file of the operator token; created (mode 0600) when missing")

@@ -157,8 +157,13 @@ type testCluster struct {
 	keyFile   string
 	tokenFile string
 	op        *http.Client // acts as the operator of this cluster
-	signals   []*signalNode
-	edges     map[string]*edgeNode
+	// registry is the network registry's directory, shared by the
+	// signaling nodes; dataDirs each node's data directory, kept across
+	// restarts of the same name.
+	registry string
+	dataDirs map[string]string
+	signals  []*signalNode
+	edges    map[string]*edgeNode
 }
 
 type signalNode struct {
@@ -188,7 +193,33 @@ func newCluster(t *testing.T) *testCluster {
 		t.Fatal(err)
 	}
 	return &testCluster{t: t, bin: stratusBinary(t), keyFile: newKeyFile(t), tokenFile: tokenFile,
-		op: clustertest.OperatorClient(tok), edges: map[string]*edgeNode{}}
+		op: clustertest.OperatorClient(tok), registry: t.TempDir(), dataDirs: map[string]string{}, edges: map[string]*edgeNode{}}
+}
+
+// dataDir is node's data directory, the same for every start of it.
+func (c *testCluster) dataDir(node string) string {
+	if c.dataDirs[node] == "" {
+		c.dataDirs[node] = c.t.TempDir()
+	}
+	return c.dataDirs[node]
+}
+
+// testOperator is the edge operator the test cluster enrolls its edges as.
+const testOperator = "lab"
+
+// enrollEdge enrolls node as testOperator's with the first signaling
+// node's registry and returns its data directory; TestClusterEnrollment
+// enrolls through the edge itself.
+func (c *testCluster) enrollEdge(node string) string {
+	c.t.Helper()
+	if len(c.signals) == 0 {
+		c.t.Fatal("start a signaling node before the edges: it keeps the registry they enroll with")
+	}
+	dir := c.dataDir(node)
+	if err := clustertest.EnrollEdge(c.t.Context(), c.op, c.signals[0].url, testOperator, dir, node); err != nil {
+		c.t.Fatalf("enrolling %s: %v", node, err)
+	}
+	return dir
 }
 
 // newKeyFile writes a fresh cluster key (32 random bytes, base64) to a
@@ -245,7 +276,8 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 		// Every player of these tests comes from loopback: one address
 		// playing many games.
 		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,
-			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile}
+			"-lan", strings.Join(lan, ","), "-wan", s.wan, "-cluster-key-file", c.keyFile,
+			"-data-dir", c.dataDir(o.name), "-registry", c.registry}
 		args = append(args, clustertest.ManyPlayers()...)
 		if !o.noToken {
 			args = append(args, "-operator-token-file", c.tokenFile)
@@ -289,7 +321,11 @@ type edgeOpts struct {
 	join         *signalNode // whose pool for the region to join
 	joinAddr     string      // or this gossip address
 	keyFile      string      // default: the cluster's
-	extra        []string
+	// dataDir, when set, is the edge's data directory as is (not enrolled
+	// by the test; "-": none); by default the edge is enrolled as
+	// testOperator's.
+	dataDir string
+	extra   []string
 	// Where the edge lives; default 127.0.0.1 on this network.
 	ip     string
 	netns  string // run inside this network namespace (ip netns exec)
@@ -317,6 +353,13 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 	if join == "" && o.join != nil {
 		join = o.join.lan[o.region]
 	}
+	dataDir := o.dataDir
+	switch dataDir {
+	case "":
+		dataDir = c.enrollEdge(o.name)
+	case "-":
+		dataDir = ""
+	}
 	for attempt := 1; ; attempt++ {
 		ports := o.ports
 		if ports == nil {
@@ -328,6 +371,9 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 			"-api", hostPort(o.ip, ports.api), "-gossip", e.gossip,
 			"-media-ip", o.ip, "-udp-port", strconv.Itoa(ports.udp), "-tcp-port", "-1",
 			"-capacity", strconv.Itoa(o.capacity)}
+		if dataDir != "" {
+			args = append(args, "-data-dir", dataDir)
+		}
 		if o.probeDelay > 0 {
 			args = append(args, "-probe-delay", o.probeDelay.String())
 		}
@@ -362,6 +408,7 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 type edgeView struct {
 	Name     string   `json:"name"`
 	Region   string   `json:"region"`
+	Operator string   `json:"operator"`
 	API      string   `json:"api"`
 	Probe    string   `json:"probe"`
 	Media    string   `json:"media"`

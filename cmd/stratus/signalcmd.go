@@ -1,16 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sort"
 
 	"stratus/cluster"
 	"stratus/signaling"
+	"stratus/trust/enroll"
 	"stratus/web"
 )
 
@@ -23,6 +26,9 @@ type signalConfig struct {
 	JoinWAN  listFlag
 	Location string
 	LogLevel string
+	// Registry is the network registry's directory; signaling nodes that
+	// share it share one registry.
+	Registry string
 	g        gossipFlags
 	operator operatorTokenFlag
 	Signal   signaling.Config
@@ -44,8 +50,10 @@ func signalFlags(args []string) (signalConfig, error) {
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	addLimitFlags(fs, &cfg.Signal.Limits)
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.Signal.DataDir, "data-dir", "", "directory of this node's key (required with gossip unless -dev)")
+	fs.StringVar(&cfg.Registry, "registry", "", "directory of the network's registry: its key, operators and enrolled nodes (default: DATA-DIR/registry; share it between signaling nodes)")
 	cfg.g.add(fs)
-	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and /metrics require")
+	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route, /v1/operators and /metrics require")
 	studioCfg := addStudioFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
@@ -98,9 +106,25 @@ func signalFlags(args []string) (signalConfig, error) {
 			errs = append(errs, err)
 			cfg.Signal.WAN = &pc
 		}
+		errs = append(errs, cfg.registry())
 	}
 	errs = append(errs, cfg.Signal.Validate())
 	return cfg, errors.Join(errs...)
+}
+
+// registry sets up the network registry of a gossiping node: required
+// outside development, where the pools then believe only enrolled nodes.
+func (cfg *signalConfig) registry() error {
+	if cfg.Signal.DataDir == "" {
+		if cfg.g.dev && cfg.Registry == "" {
+			return nil
+		}
+		return errors.New("-data-dir is required: it keeps this node's key (and, by default, the network's registry); or -dev, to route to any edge")
+	}
+	rc := enroll.DefaultConfig()
+	rc.Dir = cmp.Or(cfg.Registry, filepath.Join(cfg.Signal.DataDir, "registry"))
+	cfg.Signal.Registry = &rc
+	return nil
 }
 
 // addLimitFlags adds the per-client limits of a signaling node
