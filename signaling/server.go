@@ -26,6 +26,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"stratus/signaling/playerauth"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
 	"stratus/title/catalog"
@@ -49,6 +50,9 @@ type Server struct {
 	operator *trust.Operator
 	origins  originSet // see origin.go
 	clients  *clients  // what each address holds (Config.Limits)
+	// players checks players' sign-ins; nil while players are anonymous
+	// (Config.PlayerAuth).
+	players *playerauth.Verifier
 
 	// ctx ends at Close, and with it the players' connections and their
 	// calls to edges.
@@ -92,6 +96,14 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 		s.log.Warn("no operator token, development mode: the sessions, edges, routing and metrics are open to anyone")
 	default:
 		s.log.Warn("no operator token configured: the sessions, edges, routing and metrics refuse every request (start with -operator-token-file)")
+	}
+	if cfg.PlayerAuth != nil {
+		v, err := playerauth.New(*cfg.PlayerAuth, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.players = v
+		s.log.Info("players must sign in", "issuer", cfg.PlayerAuth.Issuer, "audience", cfg.PlayerAuth.Audience)
 	}
 	router, err := route.New(cfg.Route)
 	if err != nil {
