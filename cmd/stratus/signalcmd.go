@@ -47,10 +47,12 @@ func signalFlags(args []string) (signalConfig, error) {
 	cfg.g.add(fs)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and /metrics require")
 	studioCfg := addStudioFlags(fs)
+	playerAuth := addPlayerAuthFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	cfg.Signal.Studio = studioCfg()
+	cfg.Signal.PlayerAuth = playerAuth()
 	var errs []error
 	tok, err := cfg.operator.token()
 	errs = append(errs, err)
