@@ -130,6 +130,8 @@ func (c *conn) join(m Message) {
 	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
 }
 
+// refuseOverLimit answers a join that a limit refuses, counting it where
+// the operator watches.
 func (c *conn) refuseOverLimit(le *limitError, title string) {
 	c.s.metrics.joins.WithLabelValues(api.CodeRateLimited).Inc()
 	c.s.metrics.limited.WithLabelValues(le.limit).Inc()

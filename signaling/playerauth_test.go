@@ -19,8 +19,9 @@ import (
 const playAudience = "stratus-play"
 
 // signedInNode serves a node that admits players signed in with a test
-// provider, on one fake edge with room for every join.
-func signedInNode(t *testing.T) (*node, *edgenet.Edge, *idp.Provider) {
+// provider, on one fake edge with room for every join; change, if given,
+// adjusts its configuration.
+func signedInNode(t *testing.T, change ...func(*signaling.Config)) (*node, *edgenet.Edge, *idp.Provider) {
 	t.Helper()
 	prov, err := idp.Start(jose.ES256)
 	if err != nil {
@@ -33,6 +34,9 @@ func signedInNode(t *testing.T) (*node, *edgenet.Edge, *idp.Provider) {
 		pa := playerauth.DefaultConfig()
 		pa.Issuer, pa.Audience, pa.JWKSURL = prov.Issuer, playAudience, prov.JWKSURL
 		c.PlayerAuth = &pa
+		for _, f := range change {
+			f(c)
+		}
 	})
 	return n, e, prov
 }
@@ -149,5 +153,31 @@ func TestSessionsPerSignedInPlayer(t *testing.T) {
 		if !s.joined && (m.Type != signaling.TypeError || m.Code != api.CodeRateLimited) {
 			t.Fatalf("%s: %+v, want rate_limited", s.name, m)
 		}
+	}
+}
+
+// TestFailedSignInsCount: refused sign-ins count as joins of their
+// address, so that one address cannot try tokens without end.
+func TestFailedSignInsCount(t *testing.T) {
+	noLeaks(t)
+	const joins = 3
+	n, _, prov := signedInNode(t, func(c *signaling.Config) { c.Limits.JoinsPerMinute = joins })
+	p, err := dialAs(t, n, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range joins {
+		if m := signedJoin(t, p, token(t, prov, "alice", func(c *jwt.Claims) { c.Issuer = "https://elsewhere.example" })); m.Code != api.CodeUnauthorized {
+			t.Fatalf("forged join %d: %+v, want unauthorized", i+1, m)
+		}
+	}
+	m := signedJoin(t, p, token(t, prov, "alice"))
+	t.Logf("a valid join after %d refused: got %s %s %q", joins, m.Type, m.Code, m.Message)
+	if m.Code != api.CodeRateLimited {
+		t.Fatalf("valid join after %d refused ones: %+v, want rate_limited", joins, m)
+	}
+	// Tokens refused on their claims cost no fetch of the provider's keys.
+	if got := prov.Fetches(); got != 0 {
+		t.Errorf("the provider's keys fetched %d times, want none", got)
 	}
 }

@@ -9,8 +9,10 @@
 // fan-out asks every edge at once (sessions, titles, the studio's reports);
 // the signal book remembers the signaling nodes pages may fall back to;
 // the catalog announcer gossips the studio catalog's revisions; the client
-// table bounds what each address may hold and ask (limits.go); and each
-// player's connection (conn) runs its reader, its writer and its session.
+// table bounds what each address may hold and ask, and the sessions each
+// player holds (limits.go); the sign-in check, where players sign in, says
+// who a player is (package playerauth); and each player's connection
+// (conn) runs its reader, its writer and its session.
 // Which pages may open the player WebSocket is the Origin rule (origin.go).
 package signaling
 
