@@ -203,10 +203,16 @@ func TestAdmission(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := c.CreateSession(ctx, api.CreateRequest{Title: "rocks", Offer: offer(t)}); err != nil {
+	// The signed-in player's subject is shown with their session.
+	resp, err := c.CreateSession(ctx, api.CreateRequest{Title: "rocks", Offer: offer(t), Player: "alice"})
+	if err != nil {
 		t.Fatalf("join after a slot was freed: %v", err)
 	}
-	_ = e
+	for _, s := range e.Status().Sessions {
+		if (s.ID == resp.ID) != (s.Player == "alice") {
+			t.Errorf("session %s of player %q; alice's is %s", s.ID, s.Player, resp.ID)
+		}
+	}
 }
 
 func TestRefusals(t *testing.T) {
@@ -220,6 +226,7 @@ func TestRefusals(t *testing.T) {
 		{"unknown title", api.CreateRequest{Title: "nope", Offer: offer(t)}, api.CodeUnknownTitle},
 		{"no offer", api.CreateRequest{Title: "rocks"}, api.CodeBadMessage},
 		{"bad offer", api.CreateRequest{Title: "rocks", Offer: "v=0 garbage"}, api.CodeBadMessage},
+		{"player too long", api.CreateRequest{Title: "rocks", Offer: offer(t), Player: strings.Repeat("a", api.MaxPlayerBytes+1)}, api.CodeBadMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

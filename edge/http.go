@@ -181,7 +181,7 @@ func (e *Edge) Status() api.Status {
 		}
 		ss := s.Stats()
 		st.Sessions = append(st.Sessions, api.SessionInfo{
-			ID: r.id, Title: r.title, Edge: e.cfg.Name, Region: e.cfg.Region,
+			ID: r.id, Title: r.title, Player: r.player, Edge: e.cfg.Name, Region: e.cfg.Region,
 			Started: r.started, State: r.connState().String(),
 			Encoder: r.enc.Name(), Renderer: r.renderer, FPS: ss.FPS,
 			Stats: struct {

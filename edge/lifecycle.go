@@ -23,6 +23,9 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 	if req.Title == "" || req.Offer == "" {
 		return api.CreateResponse{}, api.Errorf(api.CodeBadMessage, "title and offer are required")
 	}
+	if len(req.Player) > api.MaxPlayerBytes {
+		return api.CreateResponse{}, api.Errorf(api.CodeBadMessage, "player of %d bytes exceeds %d", len(req.Player), api.MaxPlayerBytes)
+	}
 	desc, err := e.titles.get(req.Title)
 	if errors.Is(err, title.ErrUnknown) {
 		return api.CreateResponse{}, api.Errorf(api.CodeUnknownTitle, "no title %q on this edge", req.Title)
@@ -74,6 +77,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
 	}
 	r := newRunning(newID(), desc.ID)
+	r.player = req.Player
 	var closers []func() error
 	defer func() {
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 type running struct {
 	id      string
 	title   string
+	player  string // api.CreateRequest.Player
 	started time.Time
 	peer    *stream.Peer
 	// enc is the session's encoder; its Name changes when a lost NVENC

@@ -7,6 +7,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge/api"
+	"stratus/signaling/playerauth"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
 	"stratus/trust"
@@ -67,6 +68,11 @@ type Config struct {
 	AllowNoOrigin bool
 	// Limits bound what one client may ask (see Limits).
 	Limits Limits
+	// PlayerAuth, when set, admits only players who sign in with its
+	// identity provider: each join carries a token (protocol.go), and the
+	// token's subject is the player, for Limits.SessionsPerPlayer and on
+	// the edge. nil: players are anonymous.
+	PlayerAuth *playerauth.Config
 	// JoinTimeout bounds one join, edge set-up included.
 	JoinTimeout time.Duration
 	// Registry, when set, is the network's enrollment registry this node
@@ -128,6 +134,11 @@ func (c Config) Validate() error {
 		}
 		if c.DataDir == "" {
 			errs = append(errs, errors.New("signaling: a node keeping the registry needs a data directory for its own key"))
+		}
+	}
+	if c.PlayerAuth != nil {
+		if err := c.PlayerAuth.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.PublicURL != "" {

@@ -80,10 +80,11 @@ type conn struct {
 	// uses them.
 	session string
 	edge    *api.Client
-	// slot says whether the connection holds one of its player's session
+	// slot says whether the connection holds one of player's session
 	// slots (Limits.SessionsPerPlayer): from a join's start until it fails
-	// or the session is left.
-	slot bool
+	// or the session is left. player is who the latest join was for.
+	slot   bool
+	player player
 	// candidates counts those relayed for the session (or the join in
 	// flight), against Limits.CandidatesPerSession; overCandidates says the
 	// player was told it went over.

@@ -30,11 +30,14 @@ type Limits struct {
 	// JoinsPerMinute is how many joins one address may send a minute, as
 	// a token bucket holding that many: a burst of joins in a row (a
 	// failover rejoin retried a few times) passes, a steady stream does not.
+	// Every join counts, those refused included, so that it also bounds
+	// the sign-in checks one address costs.
 	JoinsPerMinute int
 	// SessionsPerPlayer bounds the sessions one player holds at once. A
-	// player is their address until players sign in. A rejoin on the same
-	// socket (failover, a move off a draining edge) ends the socket's
-	// session first, so it is not counted twice.
+	// player is the subject of their sign-in where players sign in
+	// (Config.PlayerAuth), and their address where they are anonymous. A
+	// rejoin on the same socket (failover, a move off a draining edge)
+	// ends the socket's session first, so it is not counted twice.
 	SessionsPerPlayer int
 	// CandidatesPerSession bounds the ICE candidates relayed to the edge for
 	// one session.
@@ -119,8 +122,9 @@ func clientIP(r *http.Request) string {
 	return fmt.Sprintf("%s/%d", ip.Mask(net.CIDRMask(ipv6ClientBits, 128)), ipv6ClientBits)
 }
 
-// clients counts what each address holds and may still do. It is safe for
-// concurrent use; no method blocks on anything but its mutex.
+// clients counts what each address holds and may still do, and the
+// sessions each player holds. It is safe for concurrent use; no method
+// blocks on anything but its mutex.
 type clients struct {
 	lim Limits
 	now func() time.Time
@@ -128,21 +132,30 @@ type clients struct {
 	mu    sync.Mutex
 	byIP  map[string]*list.Element // of *client
 	order *list.List               // least recently seen first
+	// players counts the sessions of each player holding any: no more
+	// entries than sessions, each held by a connection.
+	players map[player]int
+}
+
+// player is who Limits.SessionsPerPlayer counts: the subject of a signed-in
+// player, or the address of an anonymous one.
+type player struct {
+	subject string // "" for an anonymous player
+	ip      string // an anonymous player's
 }
 
 // client is one address's counts; its fields are guarded by clients.mu. A
 // client forgotten while it holds sockets keeps being released through
 // its connections, harmlessly: it is no longer in the table.
 type client struct {
-	ip       string
-	sockets  int
-	sessions int
-	tokens   float64 // joins left, refilled at JoinsPerMinute a minute
-	seen     time.Time
+	ip      string
+	sockets int
+	tokens  float64 // joins left, refilled at JoinsPerMinute a minute
+	seen    time.Time
 }
 
 func newClients(lim Limits, now func() time.Time) *clients {
-	return &clients{lim: lim, now: now, byIP: map[string]*list.Element{}, order: list.New()}
+	return &clients{lim: lim, now: now, byIP: map[string]*list.Element{}, order: list.New(), players: map[player]int{}}
 }
 
 // get returns ip's client, remembering it; cs.mu is held.
@@ -175,7 +188,7 @@ func (cs *clients) forget(now time.Time) {
 		if now.Sub(cl.seen) < cs.lim.Forget {
 			return
 		}
-		if cl.sockets > 0 || cl.sessions > 0 {
+		if cl.sockets > 0 {
 			cs.refill(cl, now)
 			cl.seen = now
 			cs.order.MoveToBack(e)
@@ -217,9 +230,8 @@ type limitError struct {
 
 func (e *limitError) Error() string { return e.msg }
 
-// startJoin takes one of cl's joins and one of its session slots, or says
-// which limit refuses. The slot is given back with endSession.
-func (cs *clients) startJoin(cl *client) *limitError {
+// takeJoin takes one of cl's joins, or says the limit refuses.
+func (cs *clients) takeJoin(cl *client) *limitError {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	now := cs.now()
@@ -229,16 +241,30 @@ func (cs *clients) startJoin(cl *client) *limitError {
 		wait := (1 - cl.tokens) / float64(cs.lim.JoinsPerMinute) * 60
 		return &limitError{"joins", fmt.Sprintf("too many joins from your address: try again in %.0f s", math.Ceil(wait))}
 	}
-	if cl.sessions >= cs.lim.SessionsPerPlayer {
-		return &limitError{"sessions", fmt.Sprintf("you already play %d game(s) elsewhere (another tab or device on your network); leave it first", cl.sessions)}
-	}
 	cl.tokens--
-	cl.sessions++
 	return nil
 }
 
-func (cs *clients) endSession(cl *client) {
+// holdSession takes one of p's session slots, or says the limit refuses.
+// The slot is given back with endSession.
+func (cs *clients) holdSession(p player) *limitError {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cl.sessions--
+	if n := cs.players[p]; n >= cs.lim.SessionsPerPlayer {
+		where := "another tab or device on your network"
+		if p.subject != "" {
+			where = "another tab or device signed in as you"
+		}
+		return &limitError{"sessions", fmt.Sprintf("you already play %d game(s) elsewhere (%s); leave it first", n, where)}
+	}
+	cs.players[p]++
+	return nil
+}
+
+func (cs *clients) endSession(p player) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.players[p]--; cs.players[p] <= 0 {
+		delete(cs.players, p)
+	}
 }

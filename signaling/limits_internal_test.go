@@ -38,14 +38,46 @@ func TestClientsRefill(t *testing.T) {
 	}
 	for _, s := range steps {
 		clk.t = clk.t.Add(s.advance)
-		err := cs.startJoin(cl)
-		if err == nil {
-			cs.endSession(cl)
-		}
+		err := cs.takeJoin(cl)
 		t.Logf("%s: %v", s.name, err)
 		if (err == nil) != s.ok {
 			t.Fatalf("%s: got %v, want ok=%v", s.name, err, s.ok)
 		}
+	}
+}
+
+// TestSessionsPerPlayerKey: an anonymous player is their address, a
+// signed-in one their subject, whatever their address.
+func TestSessionsPerPlayerKey(t *testing.T) {
+	lim := testLimits()
+	lim.SessionsPerPlayer = 1
+	cs := newClients(lim, time.Now)
+	steps := []struct {
+		name string
+		p    player
+		ok   bool
+	}{
+		{"an address", player{ip: "192.0.2.1"}, true},
+		{"the same address", player{ip: "192.0.2.1"}, false},
+		{"alice, from that address", player{subject: "alice"}, true},
+		{"alice again", player{subject: "alice"}, false},
+		{"bob", player{subject: "bob"}, true},
+		{"a subject named as the address", player{subject: "192.0.2.1"}, true},
+	}
+	for _, s := range steps {
+		err := cs.holdSession(s.p)
+		t.Logf("%s: %v", s.name, err)
+		if (err == nil) != s.ok {
+			t.Fatalf("%s: got %v, want ok=%v", s.name, err, s.ok)
+		}
+	}
+	for _, s := range steps {
+		if s.ok {
+			cs.endSession(s.p)
+		}
+	}
+	if len(cs.players) != 0 {
+		t.Errorf("players left after every session ended: %v", cs.players)
 	}
 }
 

@@ -57,8 +57,10 @@ type placement struct {
 // whose operator removed the game). The edge is the authority on its slots
 // (admission is atomic there); the reservation here only spreads players
 // before gossip reports the new counts. status is called with each edge
-// before it is asked.
-func (p *placer) place(ctx context.Context, req route.Request, offer, resume string, status func(edge string)) (placement, route.Decision, error) {
+// before it is asked; create is what each is asked, but for the title,
+// which is req's.
+func (p *placer) place(ctx context.Context, req route.Request, create api.CreateRequest, status func(edge string)) (placement, route.Decision, error) {
+	create.Title = req.Title
 	req.TopK = maxAttempts
 	d, err := p.decide(ctx, req)
 	if err != nil {
@@ -78,7 +80,7 @@ func (p *placer) place(ctx context.Context, req route.Request, offer, resume str
 		if !ok {
 			continue // gone from the view since the decision
 		}
-		pl, err := p.try(ctx, c.Edge, meta, api.CreateRequest{Title: req.Title, Offer: offer, Resume: resume}, status)
+		pl, err := p.try(ctx, c.Edge, meta, create, status)
 		if err == nil {
 			return pl, d, nil
 		}

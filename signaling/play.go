@@ -2,9 +2,11 @@ package signaling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"stratus/edge/api"
+	"stratus/signaling/playerauth"
 )
 
 // play is the session goroutine of a connection (see conn): it applies the
@@ -84,19 +86,30 @@ func (c *conn) join(m Message) {
 	// socket (failover, a move) is not a second session.
 	c.leave()
 	c.candidates, c.overCandidates = 0, false
-	if le := c.s.clients.startJoin(c.client); le != nil {
-		c.s.metrics.joins.WithLabelValues(api.CodeRateLimited).Inc()
-		c.s.metrics.limited.WithLabelValues(le.limit).Inc()
-		c.log.Warn("join refused: over a limit", "limit", le.limit, "title", m.Title)
-		c.sendError(&ProtocolError{Code: api.CodeRateLimited, Msg: le.msg})
-		return
-	}
-	c.slot = true
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
 	defer cancel()
+	// The join is counted before the sign-in is checked: a check costs a
+	// signature and may cost a fetch of the provider's keys, and its
+	// failures are logged, so the address's joins bound both.
+	if le := c.s.clients.takeJoin(c.client); le != nil {
+		c.refuseOverLimit(le, m.Title)
+		return
+	}
+	who, pe := c.identify(ctx, m.Token)
+	if pe != nil {
+		c.s.metrics.joins.WithLabelValues(pe.Code).Inc()
+		c.sendError(pe)
+		return
+	}
+	if le := c.s.clients.holdSession(who); le != nil {
+		c.refuseOverLimit(le, m.Title)
+		return
+	}
+	c.slot, c.player = true, who
 	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
 	req := c.s.choice.request(m.Title, m.RTT, m.Exclude)
-	p, d, err := c.s.placer.place(ctx, req, m.SDP, m.Resume, func(edge string) {
+	create := api.CreateRequest{Offer: m.SDP, Resume: m.Resume, Player: who.subject}
+	p, d, err := c.s.placer.place(ctx, req, create, func(edge string) {
 		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
 	})
 	if err != nil {
@@ -113,8 +126,43 @@ func (c *conn) join(m Message) {
 	c.session, c.edge = p.resp.ID, p.client
 	c.s.metrics.joins.WithLabelValues("ok").Inc()
 	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
-		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude)
+		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude, "player", who.subject)
 	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
+}
+
+// refuseOverLimit answers a join that a limit refuses, counting it where
+// the operator watches.
+func (c *conn) refuseOverLimit(le *limitError, title string) {
+	c.s.metrics.joins.WithLabelValues(api.CodeRateLimited).Inc()
+	c.s.metrics.limited.WithLabelValues(le.limit).Inc()
+	c.log.Warn("join refused: over a limit", "limit", le.limit, "title", title)
+	c.sendError(&ProtocolError{Code: api.CodeRateLimited, Msg: le.msg})
+}
+
+// identify says who joins: the address, while players are anonymous;
+// otherwise the subject of the sign-in token the join carries.
+func (c *conn) identify(ctx context.Context, token string) (player, *ProtocolError) {
+	if c.s.players == nil {
+		return player{ip: c.client.ip}, nil
+	}
+	sub, err := c.s.players.Verify(ctx, token)
+	if err == nil {
+		return player{subject: sub}, nil
+	}
+	// The error says what was wrong with the token, never the token.
+	ae := &playerauth.Error{Reason: playerauth.Malformed, Err: err}
+	errors.As(err, &ae)
+	switch ae.Reason {
+	case playerauth.KeysUnavailable:
+		c.log.Error("join refused: sign-in cannot be checked", "err", err)
+		return player{}, &ProtocolError{Code: api.CodeInternal, Msg: "signing in cannot be checked right now; try again in a moment"}
+	case playerauth.Missing:
+		c.log.Info("join refused: no sign-in")
+		return player{}, &ProtocolError{Code: api.CodeUnauthorized, Msg: "sign in to play: this service admits signed-in players only"}
+	default:
+		c.log.Info("join refused: sign-in", "reason", ae.Reason, "err", err)
+		return player{}, &ProtocolError{Code: api.CodeUnauthorized, Msg: fmt.Sprintf("your sign-in was refused (token %s); sign in again", ae.Reason)}
+	}
 }
 
 // candidate passes the player's ICE candidate on to their session's edge.
@@ -167,6 +215,6 @@ func (c *conn) leave() {
 func (c *conn) releaseSlot() {
 	if c.slot {
 		c.slot = false
-		c.s.clients.endSession(c.client)
+		c.s.clients.endSession(c.player)
 	}
 }

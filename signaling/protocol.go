@@ -20,7 +20,8 @@ import (
 //
 //	{"type":"titles"}
 //	{"type":"join","title":"rocks","sdp":"<offer>",
-//	 "rtt":{"<edge>":12.5,…},"exclude":["<edge>",…],"resume":"<token>"}
+//	 "rtt":{"<edge>":12.5,…},"exclude":["<edge>",…],"resume":"<token>",
+//	 "token":"<JWT>"}
 //	{"type":"candidate","candidate":{"candidate":"…","sdpMid":"0","sdpMLineIndex":0}}
 //	{"type":"leave"}
 //
@@ -51,6 +52,15 @@ import (
 // {"type":"move","reason":"…","token":"…"} on the same channel (token, when
 // present, is the freshest resume token): the page rejoins, excluding that
 // edge.
+//
+// token is the player's sign-in, a JWT from the identity provider, on a
+// node that requires one (Config.PlayerAuth; others ignore it). It rides
+// in the join rather than on the socket's upgrade request because browsers
+// cannot set headers on a WebSocket, and a URL would put it in access
+// logs. Each join is checked on its own, a rejoin's too, so the page sends
+// a fresh token with each; one that expires while the game runs does not
+// end it. A join without a valid token is answered
+// {"type":"error","code":"unauthorized"}.
 
 // Message types.
 const (
@@ -97,6 +107,8 @@ type Message struct {
 	Resume  string             `json:"resume,omitempty"`
 	RTT     map[string]float64 `json:"rtt,omitempty"`
 	Exclude []string           `json:"exclude,omitempty"`
+	// Token is never logged: it is as good as the player's sign-in.
+	Token string `json:"token,omitempty"`
 
 	Node    string   `json:"node,omitempty"`
 	Signals []string `json:"signals,omitempty"`

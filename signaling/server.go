@@ -9,8 +9,10 @@
 // fan-out asks every edge at once (sessions, titles, the studio's reports);
 // the signal book remembers the signaling nodes pages may fall back to;
 // the catalog announcer gossips the studio catalog's revisions; the client
-// table bounds what each address may hold and ask (limits.go); and each
-// player's connection (conn) runs its reader, its writer and its session.
+// table bounds what each address may hold and ask, and the sessions each
+// player holds (limits.go); the sign-in check, where players sign in, says
+// who a player is (package playerauth); and each player's connection
+// (conn) runs its reader, its writer and its session.
 // Which pages may open the player WebSocket is the Origin rule (origin.go).
 package signaling
 
@@ -26,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"stratus/signaling/playerauth"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
 	"stratus/title/catalog"
@@ -51,6 +54,9 @@ type Server struct {
 	origins  originSet        // see origin.go
 	clients  *clients         // what each address holds (Config.Limits)
 	registry *enroll.Registry // nil without Config.Registry
+	// players checks players' sign-ins; nil while players are anonymous
+	// (Config.PlayerAuth).
+	players *playerauth.Verifier
 
 	// ctx ends at Close, and with it the players' connections and their
 	// calls to edges.
@@ -95,6 +101,14 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 		s.log.Warn("no operator token, development mode: the sessions, edges, routing and metrics are open to anyone")
 	default:
 		s.log.Warn("no operator token configured: the sessions, edges, routing and metrics refuse every request (start with -operator-token-file)")
+	}
+	if cfg.PlayerAuth != nil {
+		v, err := playerauth.New(*cfg.PlayerAuth, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.players = v
+		s.log.Info("players must sign in", "issuer", cfg.PlayerAuth.Issuer, "audience", cfg.PlayerAuth.Audience)
 	}
 	router, err := route.New(cfg.Route)
 	if err != nil {

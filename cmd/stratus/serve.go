@@ -53,10 +53,12 @@ func serveFlags(args []string) (serveConfig, error) {
 	addLimitFlags(fs, &cfg.Signal.Limits)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and the player-facing /metrics require")
 	studioCfg := addStudioFlags(fs)
+	playerAuth := addPlayerAuthFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	cfg.Signal.Studio = studioCfg()
+	cfg.Signal.PlayerAuth = playerAuth()
 	tok, err := cfg.operator.token()
 	cfg.Signal.OperatorToken, cfg.Edge.OperatorToken = tok, tok
 	// With an operator token, the two halves of this process share a

@@ -55,10 +55,12 @@ func signalFlags(args []string) (signalConfig, error) {
 	cfg.g.add(fs)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route, /v1/operators and /metrics require")
 	studioCfg := addStudioFlags(fs)
+	playerAuth := addPlayerAuthFlags(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	cfg.Signal.Studio = studioCfg()
+	cfg.Signal.PlayerAuth = playerAuth()
 	var errs []error
 	tok, err := cfg.operator.token()
 	errs = append(errs, err)
@@ -132,7 +134,7 @@ func (cfg *signalConfig) registry() error {
 func addLimitFlags(fs *flag.FlagSet, l *signaling.Limits) {
 	fs.IntVar(&l.WebSocketsPerIP, "websockets-per-ip", l.WebSocketsPerIP, "player WebSockets one client address may hold open")
 	fs.IntVar(&l.JoinsPerMinute, "joins-per-minute", l.JoinsPerMinute, "joins one client address may send a minute")
-	fs.IntVar(&l.SessionsPerPlayer, "sessions-per-player", l.SessionsPerPlayer, "sessions one player (a client address) may hold at once")
+	fs.IntVar(&l.SessionsPerPlayer, "sessions-per-player", l.SessionsPerPlayer, "sessions one player (the signed-in subject, else the client address) may hold at once")
 }
 
 func runSignal(args []string) error {

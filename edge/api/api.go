@@ -55,7 +55,16 @@ type CreateRequest struct {
 	// Resume, when set, is a resume token (saved title state, signed by an
 	// edge of the cluster) that the page got from its previous edge.
 	Resume string `json:"resume,omitempty"`
+	// Player is who plays, as the signaling node's sign-in check found
+	// (the token's subject); empty for an anonymous player. The edge only
+	// shows it: the ticket's subject is the title, so the edge takes the
+	// node's word for it.
+	Player string `json:"player,omitempty"`
 }
+
+// MaxPlayerBytes bounds CreateRequest.Player: an OpenID Connect subject is
+// at most 255 characters.
+const MaxPlayerBytes = 255
 
 // CreateResponse is a started session.
 type CreateResponse struct {
@@ -84,6 +93,8 @@ type SessionInfo struct {
 	Started time.Time `json:"started"`
 	State   string    `json:"state"`
 	Encoder string    `json:"encoder"`
+	// Player is the signed-in player's subject (CreateRequest.Player).
+	Player string `json:"player,omitempty"`
 	// Renderer names what draws a studio game's picture (see
 	// title.Info.Renderer).
 	Renderer string  `json:"renderer,omitempty"`

@@ -124,7 +124,7 @@ func (e *Edge) Admit(req api.CreateRequest) api.CreateResponse {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	id := fmt.Sprintf("%s-%d", e.name, len(e.sessions)+1)
-	e.sessions = append(e.sessions, api.SessionInfo{ID: id, Title: req.Title, Edge: e.name, Region: e.region, Started: time.Now(), State: "new", Stats: map[string]int{"frames": 0}})
+	e.sessions = append(e.sessions, api.SessionInfo{ID: id, Title: req.Title, Player: req.Player, Edge: e.name, Region: e.region, Started: time.Now(), State: "new", Stats: map[string]int{"frames": 0}})
 	return api.CreateResponse{ID: id, Edge: e.name, Region: e.region, Answer: "v=0 (fake answer of " + e.name + ")"}
 }
 
