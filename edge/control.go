@@ -8,6 +8,7 @@ import (
 	"stratus/input"
 	"stratus/session"
 	"stratus/stream"
+	"stratus/trust/resume"
 )
 
 // pageControl is what the edge tells each player's page on its input data
@@ -33,7 +34,7 @@ func (c *pageControl) snapshot(r *running, state []byte) {
 
 // seal makes the next resume token of r's lineage.
 func (c *pageControl) seal(r *running, state []byte) string {
-	return sealState(c.key, r.title, r.lineage, r.seq.Add(1), time.Now(), state)
+	return resume.Seal(c.key, r.title, r.lineage, r.seq.Add(1), time.Now(), state)
 }
 
 // reportStats sends the session's edge-side figures to the page until the

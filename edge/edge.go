@@ -28,6 +28,7 @@ import (
 	"stratus/stream"
 	"stratus/title"
 	"stratus/trust"
+	"stratus/trust/resume"
 )
 
 // Edge is one edge node.
@@ -38,7 +39,7 @@ type Edge struct {
 	// stateKey seals and opens resume tokens.
 	stateKey []byte
 	// spent remembers the resume tokens taken, so each is used once.
-	spent *spentTokens
+	spent *resume.Spent
 	// control guards the control API.
 	control *trust.Control
 
@@ -103,7 +104,7 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 		log:      log,
 		started:  time.Now(),
 		stateKey: cfg.StateKey,
-		spent:    newSpentTokens(),
+		spent:    resume.NewSpent(),
 		control:  trust.NewControl(cfg.Name, cfg.TicketKey, cfg.OperatorToken, log),
 		engine:   engine,
 		hw:       hw,

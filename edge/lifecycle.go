@@ -12,6 +12,7 @@ import (
 	"stratus/session"
 	"stratus/stream"
 	"stratus/title"
+	"stratus/trust/resume"
 )
 
 // A session's life: Start takes a slot from admission, setUp builds the
@@ -269,21 +270,21 @@ func tellsPlayer(err error) bool {
 }
 
 // resume restores a title from a resume token, once: r carries the
-// token's lineage on, and the token is spent.
+// token's lineage on, and the token is spent (package trust/resume).
 func (e *Edge) resume(r *running, t title.Title, titleID, token string) error {
 	sn, ok := t.(title.Snapshotter)
 	if !ok {
 		return nil // nothing to restore; the title starts afresh
 	}
 	now := time.Now()
-	tok, err := openState(e.stateKey, titleID, token, now)
+	tok, err := resume.Open(e.stateKey, titleID, token, now)
 	if err != nil {
 		return err
 	}
-	if err := e.spent.take(tok, now, r.connected.Load); err != nil {
+	if err := e.spent.Take(tok, now, r.connected.Load); err != nil {
 		return err
 	}
-	r.lineage = tok.lineage
-	r.seq.Store(tok.seq)
-	return sn.Restore(tok.state)
+	r.lineage = tok.Lineage
+	r.seq.Store(tok.Seq)
+	return sn.Restore(tok.State)
 }

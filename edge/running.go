@@ -9,6 +9,7 @@ import (
 	"stratus/encoder"
 	"stratus/session"
 	"stratus/stream"
+	"stratus/trust/resume"
 )
 
 // running is one admitted session and its connection. Its fields are set
@@ -30,9 +31,9 @@ type running struct {
 	// snapshot is the title's latest saved state, if it saves any.
 	snapshot atomic.Pointer[[]byte]
 	resumed  bool
-	// lineage and seq place the session's resume tokens (snapshot.go):
+	// lineage and seq place the session's resume tokens (package trust/resume):
 	// seq is the last sequence number issued.
-	lineage lineage
+	lineage resume.Lineage
 	seq     atomic.Uint64
 	// connected is set once the player's connection came up: until then
 	// the resume token this session took may be taken again (a join that
@@ -44,7 +45,7 @@ type running struct {
 }
 
 func newRunning(id, title string) *running {
-	r := &running{id: id, title: title, started: time.Now(), lineage: newLineage()}
+	r := &running{id: id, title: title, started: time.Now(), lineage: resume.NewLineage()}
 	r.state.Store(stream.State(0))
 	return r
 }

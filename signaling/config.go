@@ -73,6 +73,10 @@ type Config struct {
 	// token's subject is the player, for Limits.SessionsPerPlayer and on
 	// the edge. nil: players are anonymous.
 	PlayerAuth *playerauth.Config
+	// ResumeKey opens the players' resume tokens (cluster.DeriveKey of the
+	// cluster key, for cluster.PurposeResume), so that this node spends
+	// each once across all its edges; nil leaves that to each edge.
+	ResumeKey []byte
 	// JoinTimeout bounds one join, edge set-up included.
 	JoinTimeout time.Duration
 	// Registry, when set, is the network's enrollment registry this node

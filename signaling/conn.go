@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"stratus/edge/api"
+	"stratus/trust/resume"
 )
 
 // Keep-alive: a player whose connection silently died is noticed within
@@ -85,6 +86,9 @@ type conn struct {
 	// or the session is left. player is who the latest join was for.
 	slot   bool
 	player player
+	// resumed is the newest resume token of each lineage this connection
+	// spent on a placed join (resume.go).
+	resumed map[resume.Lineage]uint64
 	// candidates counts those relayed for the session (or the join in
 	// flight), against Limits.CandidatesPerSession; overCandidates says the
 	// player was told it went over.

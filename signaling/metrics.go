@@ -7,19 +7,22 @@ type metrics struct {
 	joins       *prometheus.CounterVec
 	badMessages prometheus.Counter
 	limited     *prometheus.CounterVec
+	// resumeRefused counts resume tokens dropped as spent (resume.go).
+	resumeRefused prometheus.Counter
 }
 
 func newMetrics() *metrics {
 	return &metrics{
-		conns:       prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "players_connected", Help: "Player WebSockets open."}),
-		joins:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
-		badMessages: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
-		limited:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
+		conns:         prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "players_connected", Help: "Player WebSockets open."}),
+		joins:         prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
+		badMessages:   prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
+		limited:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
+		resumeRefused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "resume_refused_total", Help: "Resume tokens dropped because another connection spent them already (the game started afresh)."}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited} {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

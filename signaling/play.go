@@ -108,7 +108,8 @@ func (c *conn) join(m Message) {
 	c.slot, c.player = true, who
 	c.send(Message{Type: TypeStatus, Stage: "routing", Message: "finding the nearest edge"})
 	req := c.s.choice.request(m.Title, m.RTT, m.Exclude)
-	create := api.CreateRequest{Offer: m.SDP, Resume: m.Resume, Player: who.subject}
+	token, spent := c.spendResume(m.Title, m.Resume)
+	create := api.CreateRequest{Offer: m.SDP, Resume: token, Player: who.subject}
 	p, d, err := c.s.placer.place(ctx, req, create, func(edge string) {
 		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
 	})
@@ -124,6 +125,7 @@ func (c *conn) join(m Message) {
 		return
 	}
 	c.session, c.edge = p.resp.ID, p.client
+	spent()
 	c.s.metrics.joins.WithLabelValues("ok").Inc()
 	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
 		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude, "player", who.subject)

@@ -54,6 +54,7 @@ type Server struct {
 	origins  originSet        // see origin.go
 	clients  *clients         // what each address holds (Config.Limits)
 	registry *enroll.Registry // nil without Config.Registry
+	resume   *resumeSpend     // nil without Config.ResumeKey
 	// players checks players' sign-ins; nil while players are anonymous
 	// (Config.PlayerAuth).
 	players *playerauth.Verifier
@@ -92,6 +93,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	s.operator = trust.NewOperator(cfg.OperatorToken, s.log)
 	s.origins = newOriginSet(cfg.PublicURL, cfg.AllowedOrigins)
 	s.clients = newClients(cfg.Limits, time.Now)
+	s.resume = newResumeSpend(cfg.ResumeKey)
 	if cfg.AllowNoOrigin {
 		s.log.Warn("development mode: player WebSockets without an Origin are admitted")
 	}

@@ -93,6 +93,7 @@ func signalFlags(args []string) (signalConfig, error) {
 		errs = append(errs, err)
 		cfg.Signal.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
 		cfg.Signal.TicketKey = cluster.DeriveKey(key, cluster.PurposeEdgeControl)
+		cfg.Signal.ResumeKey = cluster.DeriveKey(key, cluster.PurposeResume)
 		regions := make([]string, 0, len(lan))
 		for r := range lan {
 			regions = append(regions, r)

@@ -1,4 +1,10 @@
-package edge
+// Package resume is the players' saved game state as it travels between
+// edges: resume tokens, sealed with a key derived from the cluster key,
+// and the record of tokens already taken that makes each usable once.
+// Edges take a token when they restore a title from it; signaling nodes
+// take it too when they place a resumed join, so that a token copied from
+// one page cannot be spent again on another edge.
+package resume
 
 import (
 	"crypto/hmac"
@@ -28,35 +34,35 @@ import (
 //	[version 1][title length 1][title][lineage 16][sequence 8][saved at, Unix ms, 8][state][HMAC-SHA256 32]
 const (
 	tokenVersion = 2
-	// tokenMaxAge bounds how old a state may be resumed: long enough for a
+	// MaxAge bounds how old a state may be resumed: long enough for a
 	// player to reconnect after a crash, short enough that an old token
 	// cannot be replayed for ever.
-	tokenMaxAge = 15 * time.Minute
+	MaxAge = 15 * time.Minute
 )
 
 var (
-	errBadToken   = errors.New("resume token invalid or expired")
-	errSpentToken = errors.New("resume token already used (or older than one that was)")
+	ErrBad   = errors.New("resume token invalid or expired")
+	ErrSpent = errors.New("resume token already used (or older than one that was)")
 )
 
-// lineage identifies a chain of sessions resumed one from another.
-type lineage [16]byte
+// Lineage identifies a chain of sessions resumed one from another.
+type Lineage [16]byte
 
-func newLineage() lineage {
-	var l lineage
+func NewLineage() Lineage {
+	var l Lineage
 	rand.Read(l[:])
 	return l
 }
 
-// resumeToken is an opened token.
-type resumeToken struct {
-	lineage lineage
-	seq     uint64
-	state   []byte
+// Token is an opened token.
+type Token struct {
+	Lineage Lineage
+	Seq     uint64
+	State   []byte
 }
 
-// sealState makes a resume token.
-func sealState(key []byte, titleID string, l lineage, seq uint64, at time.Time, state []byte) string {
+// Seal makes a resume token.
+func Seal(key []byte, titleID string, l Lineage, seq uint64, at time.Time, state []byte) string {
 	b := make([]byte, 0, 2+len(titleID)+16+8+8+len(state)+sha256.Size)
 	b = append(b, tokenVersion, byte(len(titleID)))
 	b = append(b, titleID...)
@@ -70,43 +76,44 @@ func sealState(key []byte, titleID string, l lineage, seq uint64, at time.Time, 
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// openState checks a resume token for titleID.
-func openState(key []byte, titleID string, token string, now time.Time) (resumeToken, error) {
+// Open checks a resume token for titleID.
+func Open(key []byte, titleID string, token string, now time.Time) (Token, error) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) < 2+16+8+8+sha256.Size {
-		return resumeToken{}, errBadToken
+		return Token{}, ErrBad
 	}
 	body, mac := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
 	m := hmac.New(sha256.New, key)
 	m.Write(body)
 	if !hmac.Equal(mac, m.Sum(nil)) {
-		return resumeToken{}, errBadToken
+		return Token{}, ErrBad
 	}
 	if body[0] != tokenVersion || len(body) < 2+int(body[1])+16+8+8 {
-		return resumeToken{}, errBadToken
+		return Token{}, ErrBad
 	}
 	n := int(body[1])
 	if string(body[2:2+n]) != titleID {
-		return resumeToken{}, fmt.Errorf("resume token is for another title")
+		return Token{}, fmt.Errorf("resume token is for another title")
 	}
-	var t resumeToken
+	var t Token
 	rest := body[2+n:]
-	copy(t.lineage[:], rest[:16])
-	t.seq = binary.BigEndian.Uint64(rest[16:])
+	copy(t.Lineage[:], rest[:16])
+	t.Seq = binary.BigEndian.Uint64(rest[16:])
 	at := time.UnixMilli(int64(binary.BigEndian.Uint64(rest[24:])))
-	if age := now.Sub(at); age > tokenMaxAge || age < -time.Minute {
-		return resumeToken{}, errBadToken
+	if age := now.Sub(at); age > MaxAge || age < -time.Minute {
+		return Token{}, ErrBad
 	}
-	t.state = rest[32:]
+	t.State = rest[32:]
 	return t, nil
 }
 
-// spentTokens remembers, per lineage, the newest token this edge took, for
+// Spent remembers, per lineage, the newest token its owner (an edge, or
+// a signaling node for all the edges it places players on) took, for
 // as long as a token lives. Safe for concurrent use.
-type spentTokens struct {
+type Spent struct {
 	mu  sync.Mutex
 	max int // lineages remembered at most: bounds memory under a flood
-	by  map[lineage]spent
+	by  map[Lineage]spent
 }
 
 type spent struct {
@@ -118,24 +125,24 @@ type spent struct {
 }
 
 // maxSpent bounds the lineages an edge remembers: far more than players
-// resume on one edge within tokenMaxAge.
+// resume on one edge within MaxAge.
 const maxSpent = 100_000
 
-func newSpentTokens() *spentTokens { return &spentTokens{max: maxSpent, by: map[lineage]spent{}} }
+func NewSpent() *Spent { return &Spent{max: maxSpent, by: map[Lineage]spent{}} }
 
 // take records t as used by a session whose used reports whether its
 // player ever connected, or refuses it when the lineage already used a
 // newer token, or this one in a session its player reached. A token whose
 // session never connected (the join failed on the way) may be taken again.
-func (s *spentTokens) take(t resumeToken, now time.Time, used func() bool) error {
+func (s *Spent) Take(t Token, now time.Time, used func() bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.by[t.lineage]; ok && (t.seq < old.seq || t.seq == old.seq && (old.used == nil || old.used())) {
-		return errSpentToken
+	if old, ok := s.by[t.Lineage]; ok && (t.Seq < old.seq || t.Seq == old.seq && (old.used == nil || old.used())) {
+		return ErrSpent
 	}
 	if len(s.by) >= s.max {
 		for l, e := range s.by {
-			if now.Sub(e.at) > tokenMaxAge {
+			if now.Sub(e.at) > MaxAge {
 				delete(s.by, l)
 			}
 		}
@@ -145,12 +152,12 @@ func (s *spentTokens) take(t resumeToken, now time.Time, used func() bool) error
 			s.evictOldest()
 		}
 	}
-	s.by[t.lineage] = spent{seq: t.seq, at: now, used: used}
+	s.by[t.Lineage] = spent{seq: t.Seq, at: now, used: used}
 	return nil
 }
 
-func (s *spentTokens) evictOldest() {
-	var oldest lineage
+func (s *Spent) evictOldest() {
+	var oldest Lineage
 	var at time.Time
 	for l, e := range s.by {
 		if at.IsZero() || e.at.Before(at) {
