@@ -79,7 +79,7 @@ func decodeOne(k Kind, b []byte) Event {
 		e.Phase = b[1]
 		e.X = le.Uint16(b[2:])
 		e.Y = le.Uint16(b[4:])
-	case KindPing:
+	case KindPing, KindClock:
 		e.PingID = le.Uint32(b)
 		e.ClientMs = math.Float64frombits(le.Uint64(b[4:]))
 	case KindPresent:
@@ -143,7 +143,7 @@ func Append(dst []byte, e Event) []byte {
 		b[1] = e.Phase
 		le.PutUint16(b[2:], e.X)
 		le.PutUint16(b[4:], e.Y)
-	case KindPing:
+	case KindPing, KindClock:
 		le.PutUint32(b, e.PingID)
 		le.PutUint64(b[4:], math.Float64bits(e.ClientMs))
 	case KindPresent:

@@ -32,6 +32,7 @@
 //	type 0x08 Ping         [0x08][id u32][clientMs f64]                      13 bytes
 //	type 0x09 Present      [0x09][refresh u16 µs][waitP10 u16][waitP50 u16]
 //	                             [frames u16][missed u16]                   11 bytes
+//	type 0x0A Clock        [0x0A][id u32][clientMs f64]                      13 bytes
 //
 // Key codes are the Windows virtual-key codes that browsers report as
 // KeyboardEvent.keyCode (A = 65, ArrowLeft = 37, Space = 32, …). mods is a
@@ -62,13 +63,19 @@
 // Ping asks the edge to echo the same bytes back on the channel it came on,
 // so the page can measure its round trip through the input path.
 //
+// Clock asks the edge for its own time: it answers on the same channel with
+// [0x0A][id u32][clientMs f64][edgeMs f64] (21 bytes; AppendClockReply),
+// the Unix milliseconds when it answered, so that a client on another
+// machine (a checker) can estimate the offset between its clock and the
+// edge's, as NTP does, and read the edge's render times in its own clock.
+//
 // Present is the page's report, once a second on "motion", of how its
 // display met the frames: the refresh interval in microseconds, the 10th
 // and 50th percentiles of how long a decoded frame waited for the display
 // refresh (units of 10 µs), and how many frames were presented and how many
 // were never shown. The edge shifts its frame schedule so that frames are
-// ready just before the refresh (see package session). Neither Ping nor
-// Present is player input: titles never see them.
+// ready just before the refresh (see package session). Neither Ping, Clock
+// nor Present is player input: titles never see them.
 //
 // Sequence numbers on "motion" are per message type and wrap; the receiver
 // keeps the last applied number and drops a message that is not newer

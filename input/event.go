@@ -18,6 +18,7 @@ const (
 	KindTouch       Kind = 0x07
 	KindPing        Kind = 0x08
 	KindPresent     Kind = 0x09
+	KindClock       Kind = 0x0A
 )
 
 // sizes holds the fixed encoded length of each kind, type byte included.
@@ -31,6 +32,7 @@ var sizes = [...]int{
 	KindTouch:       7,
 	KindPing:        13,
 	KindPresent:     11,
+	KindClock:       13,
 }
 
 // Size is the encoded length of an event of kind k, or 0 for an unknown kind.
@@ -59,6 +61,8 @@ func (k Kind) String() string {
 		return "touch"
 	case KindPing:
 		return "ping"
+	case KindClock:
+		return "clock"
 	case KindPresent:
 		return "present"
 	}
@@ -193,6 +197,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("touch %d phase %d at %d,%d", e.TouchID, e.Phase, e.X, e.Y)
 	case KindPing:
 		return fmt.Sprintf("ping %d", e.PingID)
+	case KindClock:
+		return fmt.Sprintf("clock %d", e.PingID)
 	case KindPresent:
 		return fmt.Sprintf("present %d frames, %d missed, wait p10 %v", e.Frames, e.Missed, e.WaitP10)
 	}

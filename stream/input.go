@@ -205,8 +205,8 @@ func (p *Peer) Flush(limit time.Duration) {
 	time.Sleep(min(50*time.Millisecond, time.Until(deadline)))
 }
 
-// handleInput decodes one message, answers its pings on r and queues the
-// rest. It returns the scratch slice for reuse.
+// handleInput decodes one message, answers its pings and clock requests
+// on r and queues the rest. It returns the scratch slice for reuse.
 func (p *Peer) handleInput(r replier, log *slog.Logger, msg []byte, scratch []input.Event) []input.Event {
 	evs, err := input.Decode(scratch, msg)
 	if err != nil {
@@ -221,8 +221,11 @@ func (p *Peer) handleInput(r replier, log *slog.Logger, msg []byte, scratch []in
 	off := 0
 	for _, e := range evs {
 		n := e.Kind.Size()
-		if e.Kind == input.KindPing {
+		if e.Kind == input.KindPing || e.Kind == input.KindClock {
 			echo := append([]byte(nil), msg[off:off+n]...)
+			if e.Kind == input.KindClock {
+				echo = input.AppendClockReply(nil, e, time.Now())
+			}
 			if err := r.Send(echo); err != nil {
 				p.inputLog.log(log, slog.LevelDebug, "ping echo failed", "err", err)
 			} else {

@@ -336,6 +336,23 @@ func TestPeer(t *testing.T) {
 		}
 	})
 
+	t.Run("clock requests are answered with the edge's time", func(t *testing.T) {
+		before := float64(time.Now().UnixNano()) / 1e6
+		if err := c.input.Send(input.Append(nil, input.Event{Kind: input.KindClock, PingID: 5, ClientMs: 42})); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case reply := <-c.echoes:
+			id, clientMs, edgeMs, ok := input.ParseClockReply(reply)
+			after := float64(time.Now().UnixNano()) / 1e6
+			if !ok || id != 5 || clientMs != 42 || edgeMs < before || edgeMs > after {
+				t.Errorf("reply %x: id %d client %v edge %v, want edge in [%v, %v]", reply, id, clientMs, edgeMs, before, after)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no clock reply")
+		}
+	})
+
 	t.Run("text to the page on the input channel", func(t *testing.T) {
 		if err := p.SendText(`{"type":"stats"}`); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ export const GAMEPAD = 0x06; //  [type][seq u16][pad u8][buttons u32][axes 4×i1
 export const TOUCH = 0x07; //    [type][id u8][phase u8][x u16][y u16]               7 bytes
 export const PING = 0x08; //     [type][id u32][clientMs f64]                       13 bytes
 export const PRESENT = 0x09; //  [type][refresh u16 µs][waitP10 u16][waitP50 u16][frames u16][missed u16] 11 bytes
+// 0x0A Clock (the edge's time) is asked by checkers, never by the page.
 
 export const SIZE = {
   [KEY_DOWN]: 4, [KEY_UP]: 4, [MOUSE_BUTTON]: 3, [MOUSE_MOVE]: 15,
