@@ -73,7 +73,7 @@ supervise() { # name, args...
 	local runs=0
 	while [ ! -e "$dir/.stopping" ]; do
 		rm -f "$dir/$name.restart"
-		"$bin" "$@" -cluster-key-file "$key_file" >> "$dir/$name.log" 2>&1 &
+		"$bin" "$@" >> "$dir/$name.log" 2>&1 &
 		local pid=$!
 		echo "$pid" > "$dir/$name.pid"
 		runs=$((runs + 1))
@@ -109,7 +109,7 @@ start() { # name, args...
 	echo "started $name (log $dir/$name.log)"
 }
 
-start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:$web \
+start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:$web -cluster-key-file "$key_file" \
 	-lan eu-west=127.0.0.1:$((7946 + o)),us-east=127.0.0.1:$((7947 + o)) -wan 127.0.0.1:$((7950 + o)) \
 	-operator-token-file "$token_file" -data-dir "$dir/signal-1" -registry "$dir/registry"
 
@@ -131,7 +131,7 @@ enrollToken() { # name
 edge() { # name, region, location, probe delay, n, gossip port to join
 	enrollToken "$1"
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
-		-data-dir "$dir/$1" -enroll-token-file "$dir/$1.enroll" \
+		-data-dir "$dir/$1" -enroll-token-file "$dir/$1.enroll" -cluster-key-file "$key_file" \
 		-api 127.0.0.1:$((8180 + o + $5)) -probe 127.0.0.1:$((8280 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
 		-media-ip 127.0.0.1 -udp-port $((3480 + o + $5)) -tcp-port $((8480 + o + $5)) \
 		-operator-token-file "$token_file"
@@ -140,7 +140,13 @@ edge eu-west-1 eu-west 48.9,2.4 10ms 1 7946
 edge eu-west-2 eu-west 51.5,-0.1 10ms 2 7946
 edge us-east-1 us-east 39.0,-77.5 80ms 3 7947
 
+# checker-1 plays testpattern on every edge every 10 s, as a player would,
+# and serves what it measured.
+start checker-1 checker -signal "http://127.0.0.1:$web" -addr 127.0.0.1:$((8090 + o)) -check-every 10s \
+	-operator-token-file "$token_file"
+
 echo "Stratus cluster: open http://127.0.0.1:$web. Ctrl-C stops it."
 echo "edges: curl -H \"Authorization: Bearer \$(cat $token_file)\" http://127.0.0.1:$web/v1/edges"
+echo "checks: curl http://127.0.0.1:$((8090 + o))/v1/results"
 echo "failover: kill -9 \$(cat $dir/eu-west-1.pid); the node comes back by itself"
 wait "${sups[@]}" || true

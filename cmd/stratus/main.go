@@ -47,6 +47,8 @@ func main() {
 		err = runSignal(os.Args[2:])
 	case "drain":
 		err = runDrain(os.Args[2:])
+	case "checker":
+		err = runChecker(os.Args[2:])
 	case "operator":
 		err = runOperator(os.Args[2:])
 	case "gpus":
@@ -77,7 +79,8 @@ commands:
   edge     run an edge node
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
-  operator token -file PATH: create the operator token if missing
+  checker  check every edge from outside, as a player, and report what it measured
+  operator the network's credentials: token, and add, list, revoke edge operators
   gpus     list this machine's NVIDIA GPUs, their NVENC capacity and what they render
   title    a studio's titles on a signaling node: add, list, rm
   vklayer DIR: build the Vulkan present layer (ship it as vklayer/ beside the binary)

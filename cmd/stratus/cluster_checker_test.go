@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"stratus/checker"
+	"stratus/internal/freeport"
+)
+
+// TestClusterChecker: `stratus checker` plays testpattern on each edge
+// through the signaling node, as a player, decodes the video and reports
+// what it measured; an edge with no spare room is left alone. Real
+// processes and real WebRTC, H.264 decoded with libavcodec.
+func TestClusterChecker(t *testing.T) {
+	c := newCluster(t)
+	s := c.startSignal(signalOpts{name: "signal-1"})
+	c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s})
+	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s})
+	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
+
+	addr := hostPort("127.0.0.1", freeport.Must(t, "127.0.0.1", freeport.TCP))
+	ck := startProc(t, "checker-1", []string{c.bin, "checker", "-signal", s.url, "-addr", addr,
+		"-check-every", "6s", "-watch", "2s", "-operator-token-file", c.tokenFile})
+	var reports []checker.Report
+	poll(t, 60*time.Second, "the checker to report both edges measured", func() (bool, string) {
+		if ck.Exited() {
+			ck.dumpLog(30)
+			t.Fatal("the checker exited")
+		}
+		reports = nil
+		if err := getJSON("http://"+addr+"/v1/results", &reports); err != nil {
+			return false, err.Error()
+		}
+		ok := 0
+		var seen []string
+		for _, r := range reports {
+			seen = append(seen, fmt.Sprintf("%s ok=%v %s%s", r.Edge, r.OK, r.Error, r.Skipped))
+			if r.OK && r.G2G.N > 0 && r.Input.N > 0 {
+				ok++
+			}
+		}
+		return ok == 2, strings.Join(seen, "; ")
+	})
+	for _, r := range reports {
+		t.Logf("%s: join %.0f ms, %.1f fps (%d frames), g2g p50 %.1f / p99 %.1f ms (n %d), input p50 %.1f ms (n %d), clock offset %.2f ms (rtt %.2f), loss %.3f, jitter %.2f ms, %.0f kbit/s, %d decode errors",
+			r.Edge, r.JoinMs, r.FPS, r.Frames, r.G2G.P50, r.G2G.P99, r.G2G.N, r.Input.P50, r.Input.N, r.ClockOffsetMs, r.ClockRTTMs, r.Loss, r.JitterMs, r.Kbps, r.DecodeErrors)
+		// Loose bounds: two encoders, a decoder and the test share two
+		// cores; the numbers are for benchmarks/README.md, the bounds
+		// only catch a broken measurement.
+		if r.FPS < 15 || r.G2G.P50 <= 0 || r.G2G.P50 > 500 || r.Input.P50 <= 0 || r.JoinMs <= 0 {
+			t.Errorf("%s: implausible measures: %+v", r.Edge, r)
+		}
+	}
+	resp, err := httpc.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `stratus_checker_edge_fps{edge="eu-west-1"}`) {
+		t.Errorf("checker metrics lack the edges' fps")
+	}
+}
