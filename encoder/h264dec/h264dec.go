@@ -71,9 +71,11 @@ func New(cfg Config) (*Decoder, error) {
 // and as Pion's H264Packet depacketizer yields it (every NAL unit behind a
 // start code), and returns the pictures it completes.
 //
-// A Stratus stream gives exactly one frame per access unit; one holding
-// only parameter sets gives none. The frames' planes are valid until the
-// next Decode; see Frame.
+// A Stratus stream gives exactly one frame per access unit. Parameter
+// sets sent on their own are not an access unit (H.264 puts a picture in
+// every one): libavcodec keeps them, so the IDR after them decodes, but
+// fails the call with ErrInvalidData. The frames returned, and their
+// planes, are valid until the next Decode; see Frame.
 //
 // Errors wrap ErrInvalidData, ErrTooLarge or ErrClosed, and the decoder
 // stays usable after any but ErrClosed. Corrupt data either fails whole

@@ -354,3 +354,30 @@ func BenchmarkDecode720p(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/frame")
 	b.ReportMetric(float64(bytes)/float64(b.N), "bytes/frame")
 }
+
+// TestParameterSetsApart decodes the first access unit split in two, as a
+// sender that puts SPS and PPS in an access unit of their own would: that
+// one fails, having no picture, but the IDR after it decodes cleanly.
+func TestParameterSetsApart(t *testing.T) {
+	s := encode(t, testW, testH, testBitrate, 2)
+	nals, err := h264test.NALUnits(s.aus[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var params, pic []byte
+	for _, nal := range nals {
+		au := &pic
+		if typ := nal[0] & 0x1f; typ == h264test.NALSPS || typ == h264test.NALPPS {
+			au = &params
+		}
+		*au = append(append(*au, 0, 0, 0, 1), nal...)
+	}
+	d := open(t, Config{})
+	if frames, err := d.Decode(params); !errors.Is(err, ErrInvalidData) || len(frames) != 0 {
+		t.Fatalf("parameter sets alone: %d frames, error %v; want none and ErrInvalidData", len(frames), err)
+	}
+	if f := decodeOne(t, d, pic, 0); !f.Keyframe || f.Corrupt {
+		t.Errorf("IDR after its parameter sets: keyframe %v, corrupt %v", f.Keyframe, f.Corrupt)
+	}
+	decodeOne(t, d, s.aus[1], 1)
+}
