@@ -170,7 +170,7 @@ func (d *Decoder) frame(i int) (Frame, error) {
 	cw, ch := (w+1)/2, (h+1)/2
 	for k, pw := range []int{w, cw, cw} {
 		if int(p.stride[k]) < pw || p.plane[k] == nil {
-			return Frame{}, fmt.Errorf("h264dec: plane %d stride %d for width %d", k, p.stride[k], pw)
+			return Frame{}, fmt.Errorf("h264dec: libavcodec gave plane %d with stride %d for width %d: %w", k, p.stride[k], pw, ErrInvalidData)
 		}
 	}
 	if i == len(d.bufs) {
