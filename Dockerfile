@@ -24,8 +24,13 @@
 ARG BASE=debian:bookworm-slim
 
 FROM golang:1.26-bookworm AS build
+# libavcodec-dev is for the checker's decoder (encoder/h264dec). The server
+# binary does not link it yet, so the runtime stage has no libavcodec: its
+# package is named by version (libavcodec59 in Debian 12, libavcodec60 in
+# the Ubuntu 24.04 that BASE may be), and must match this stage's when the
+# binary starts to need it.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-        pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev \
+        pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev libavcodec-dev \
         libx11-dev libxext-dev libxtst-dev libxfixes-dev libpulse-dev \
         libvulkan-dev libxcb1-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

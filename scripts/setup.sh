@@ -12,8 +12,9 @@ set -euo pipefail
 # mesa-vulkan-drivers' lavapipe); the edge asks each driver what it renders
 # with glxinfo (mesa-utils) and vulkaninfo (vulkan-tools), and compiles the
 # Vulkan present layer (title/process/vklayer) against libvulkan-dev and
-# libxcb1-dev. Every game runs in a bubblewrap sandbox (bubblewrap).
-want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev
+# libxcb1-dev. Every game runs in a bubblewrap sandbox (bubblewrap). The
+# checker decodes the streams it plays with libavcodec (libavcodec-dev).
+want=(pkg-config gcc libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev libavcodec-dev
 	xvfb libx11-dev libxext-dev libxtst-dev libxfixes-dev pulseaudio libpulse-dev
 	libvulkan-dev libxcb1-dev libgl1-mesa-dri mesa-vulkan-drivers vulkan-tools mesa-utils bubblewrap)
 if [ "${1:-}" = "--test" ]; then
