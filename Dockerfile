@@ -17,18 +17,17 @@
 #   docker run --rm --gpus all -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp stratus:cuda
 # It is the same binary: NVIDIA is loaded at run time, never linked, so
 # without GPUs it encodes with x264. BASE swaps the runtime's OS image, for
-# example for an NVIDIA CUDA image; it must ship libx264-164 and libyuv0 and
-# a glibc at least as new as Debian 12's (Debian 12, Ubuntu 24.04):
-#   docker build --target cuda --build-arg BASE=nvidia/cuda:12.6.3-base-ubuntu24.04 -t stratus:cuda .
+# example for an NVIDIA CUDA image; it must ship libx264-164, libyuv0 and
+# libavcodec59 (the checker's decoder, linked) and a glibc at least as new
+# as Debian 12's. Ubuntu 24.04 ships libavcodec60 instead, so a CUDA image
+# on it needs AVCODEC=libavcodec60 and a binary built against that version.
 
 ARG BASE=debian:bookworm-slim
+ARG AVCODEC=libavcodec59
 
 FROM golang:1.26-bookworm AS build
-# libavcodec-dev is for the checker's decoder (encoder/h264dec). The server
-# binary does not link it yet, so the runtime stage has no libavcodec: its
-# package is named by version (libavcodec59 in Debian 12, libavcodec60 in
-# the Ubuntu 24.04 that BASE may be), and must match this stage's when the
-# binary starts to need it.
+# libavcodec-dev is for the checker's decoder (encoder/h264dec), which the
+# binary links: the runtime's libavcodec must be this stage's version.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         pkg-config libx264-dev libyuv-dev libffmpeg-nvenc-dev libopus-dev libavcodec-dev \
         libx11-dev libxext-dev libxtst-dev libxfixes-dev libpulse-dev \
@@ -42,8 +41,9 @@ RUN CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -Wno-deprecated-declarations" go build -tri
     && /out/stratus vklayer /out/vklayer
 
 FROM ${BASE} AS runtime
+ARG AVCODEC
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-        libx264-164 libyuv0 libopus0 ca-certificates \
+        libx264-164 libyuv0 libopus0 ${AVCODEC} ca-certificates \
         libx11-6 libxext6 libxtst6 libxfixes3 libpulse0 xvfb pulseaudio \
         libgl1-mesa-dri libglx-mesa0 libvulkan1 mesa-vulkan-drivers mesa-utils vulkan-tools libxcb1 bubblewrap \
     && rm -rf /var/lib/apt/lists/* \
