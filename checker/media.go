@@ -65,11 +65,14 @@ func newPeer() (*webrtc.PeerConnection, *webrtc.DataChannel, error) {
 const maxLate = 128
 
 // receive reads the video track until it ends, decoding each access unit
-// and sending what it read of each picture to frames. It returns the
-// number of access units the decoder refused. It runs on the goroutine
-// Pion gives OnTrack, which ends when the PeerConnection closes.
-func receive(tr *webrtc.TrackRemote, dec *h264dec.Decoder, frames chan<- frame) (errs int) {
+// and sending what it read of each picture to frames. Pictures after lost
+// packets are marked corrupt until the next keyframe, which it asks for
+// with pli, as a browser does. It returns the number of access units the
+// decoder refused. It runs on the goroutine Pion gives OnTrack, which ends
+// when the PeerConnection closes.
+func receive(tr *webrtc.TrackRemote, dec *h264dec.Decoder, frames chan<- frame, pli func()) (errs int) {
 	sb := samplebuilder.New(maxLate, &codecs.H264Packet{}, tr.Codec().ClockRate)
+	damaged := false
 	for {
 		pkt, _, err := tr.ReadRTP()
 		if err != nil {
@@ -77,16 +80,23 @@ func receive(tr *webrtc.TrackRemote, dec *h264dec.Decoder, frames chan<- frame) 
 		}
 		sb.Push(pkt)
 		for s := sb.Pop(); s != nil; s = sb.Pop() {
+			if s.PrevDroppedPackets > 0 && !damaged {
+				damaged = true
+				pli()
+			}
 			pics, err := dec.Decode(s.Data)
 			if err != nil {
+				// A concealed picture still comes, marked Corrupt.
 				errs++
-				continue
 			}
 			now := time.Now()
 			for _, p := range pics {
+				if p.Keyframe && !p.Corrupt {
+					damaged = false
+				}
 				ms, n := testpattern.DecodeLuma(p.Y, p.StrideY)
 				select {
-				case frames <- frame{at: now, renderMs: ms, inputs: n, corrupt: p.Corrupt}:
+				case frames <- frame{at: now, renderMs: ms, inputs: n, corrupt: p.Corrupt || damaged}:
 				default:
 					// The probe reads faster than any edge sends; a full
 					// channel means it has stopped listening.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"stratus/encoder/h264dec"
@@ -79,7 +80,10 @@ func (p *probe) run(ctx context.Context, res Result) (Result, error) {
 			return
 		}
 		defer close(p.trackDone)
-		p.decodeErrs.Store(int64(receive(tr, p.dec, p.frames)))
+		pli := func() {
+			p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(tr.SSRC())}})
+		}
+		p.decodeErrs.Store(int64(receive(tr, p.dec, p.frames, pli)))
 	})
 	p.in.OnOpen(func() { p.openOnce.Do(func() { close(p.inOpen) }) })
 	p.in.OnMessage(func(m webrtc.DataChannelMessage) {
@@ -209,7 +213,11 @@ func (p *probe) watch(ctx context.Context, res *Result, last frame) {
 	for {
 		select {
 		case f := <-p.frames:
-			res.Frames++
+			if !f.at.Before(start) {
+				// Frames queued while the clock was measured count
+				// for latency, not for the rate.
+				res.Frames++
+			}
 			if offset, _, ok := p.clk.get(); ok && !f.corrupt {
 				g2g = append(g2g, msOf(f.at)-renderTime(f.renderMs, f.at, offset))
 			}
