@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"stratus/checker/qos"
 	"stratus/input"
 )
 
@@ -57,10 +58,10 @@ func TestLatency(t *testing.T) {
 	for i := 1; i <= 100; i++ {
 		s = append(s, float64(101-i))
 	}
-	if l := latency(s); l.P50 != 51 || l.P99 != 100 || l.N != 100 {
+	if l := qos.Percentiles(s); l.P50 != 51 || l.P99 != 100 || l.N != 100 {
 		t.Fatalf("%+v", l)
 	}
-	if l := latency(nil); l != (Latency{}) {
+	if l := qos.Percentiles(nil); l != (qos.Latency{}) {
 		t.Fatalf("empty: %+v", l)
 	}
 }

@@ -1,6 +1,10 @@
 package checker
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"stratus/checker/qos"
+)
 
 // runnerMetrics are the latest measures of each edge, for the operator's
 // dashboards and alerts.
@@ -37,7 +41,7 @@ func (m *runnerMetrics) register(reg prometheus.Registerer) error {
 	return nil
 }
 
-func (m *runnerMetrics) observe(rep Report) {
+func (m *runnerMetrics) observe(rep qos.Report) {
 	switch {
 	case rep.Skipped != "":
 		m.checks.WithLabelValues(rep.Edge, "skipped").Inc()

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
+	"stratus/checker/qos"
 	"stratus/encoder/h264dec"
 	"stratus/signaling"
 )
@@ -25,8 +26,8 @@ const clockSamples = 8
 // Probe plays cfg.Title once through the signaling node and returns what
 // it measured. The error says why it could not measure: the node refused
 // the join, no video came, or ctx ended.
-func Probe(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
-	res := Result{Title: cfg.Title, At: time.Now().UTC()}
+func Probe(ctx context.Context, cfg Config, log *slog.Logger) (qos.Result, error) {
+	res := qos.Result{Title: cfg.Title, At: time.Now().UTC()}
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
@@ -74,7 +75,7 @@ type probe struct {
 	pending  []webrtc.ICECandidateInit
 }
 
-func (p *probe) run(ctx context.Context, res Result) (Result, error) {
+func (p *probe) run(ctx context.Context, res qos.Result) (qos.Result, error) {
 	p.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if tr.Kind() != webrtc.RTPCodecTypeVideo || !p.tracked.CompareAndSwap(false, true) {
 			return
@@ -200,7 +201,7 @@ func (p *probe) measureClock(ctx context.Context) error {
 
 // watch reads frames for cfg.Watch, measuring glass-to-glass on each and
 // input-to-display for cfg.Inputs key presses, one at a time.
-func (p *probe) watch(ctx context.Context, res *Result, last frame) {
+func (p *probe) watch(ctx context.Context, res *qos.Result, last frame) {
 	start := time.Now()
 	end := start.Add(p.cfg.Watch)
 	every := p.cfg.Watch / time.Duration(p.cfg.Inputs+1)
@@ -242,7 +243,7 @@ func (p *probe) watch(ctx context.Context, res *Result, last frame) {
 		}
 	}
 	res.FPS = float64(res.Frames) / time.Since(start).Seconds()
-	res.G2G, res.Input = latency(g2g), latency(inputs)
+	res.G2G, res.Input = qos.Percentiles(g2g), qos.Percentiles(inputs)
 	res.ClockOffsetMs, res.ClockRTTMs, _ = p.clk.get()
 }
 
@@ -258,7 +259,7 @@ func (p *probe) videoStats() webrtc.InboundRTPStreamStats {
 
 // readStats puts the video's loss, jitter and the bitrate over the watch
 // (bytesBefore received when it began, d long) in res.
-func (p *probe) readStats(res *Result, bytesBefore uint64, d time.Duration) {
+func (p *probe) readStats(res *qos.Result, bytesBefore uint64, d time.Duration) {
 	in := p.videoStats()
 	if total := float64(in.PacketsReceived) + float64(in.PacketsLost); total > 0 {
 		res.Loss = max(0, float64(in.PacketsLost)/total)

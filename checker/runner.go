@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"stratus/checker/qos"
 	"stratus/cluster"
 )
 
@@ -39,16 +40,8 @@ type RunnerConfig struct {
 	Regions []string
 	// Every is how often each edge is checked at least.
 	Every time.Duration
-}
-
-// Report is the latest check of one edge: a result, or why there is none.
-type Report struct {
-	Result
-	// OK: the probe measured; Error says why not; Skipped why the edge
-	// was not probed (no spare room: a check never takes a player's slot).
-	OK      bool   `json:"ok"`
-	Error   string `json:"error,omitempty"`
-	Skipped string `json:"skipped,omitempty"`
+	// Publish, when set, sends each report on (Publisher.Publish).
+	Publish func(context.Context, qos.Report) error
 }
 
 // Runner checks every edge of its regions, one at a time, every
@@ -60,7 +53,7 @@ type Runner struct {
 	metrics *runnerMetrics
 
 	mu     sync.Mutex
-	latest map[string]Report
+	latest map[string]qos.Report
 }
 
 // NewRunner builds a runner; reg receives its metrics and may be nil.
@@ -72,7 +65,7 @@ func NewRunner(cfg RunnerConfig, edges Lister, reg prometheus.Registerer, log *s
 	if err := errors.Join(append(errs, cfg.Probe.Validate())...); err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, edges: edges, log: log, metrics: newRunnerMetrics(), latest: map[string]Report{}}
+	r := &Runner{cfg: cfg, edges: edges, log: log, metrics: newRunnerMetrics(), latest: map[string]qos.Report{}}
 	if reg != nil {
 		if err := r.metrics.register(reg); err != nil {
 			return nil, err
@@ -112,7 +105,7 @@ func (r *Runner) round(ctx context.Context) {
 		if len(r.cfg.Regions) > 0 && !slices.Contains(r.cfg.Regions, e.Region) {
 			continue
 		}
-		rep := Report{Result: Result{Edge: e.Name, Region: e.Region, Title: r.cfg.Probe.Title, At: time.Now().UTC()}}
+		rep := qos.Report{Result: qos.Result{Edge: e.Name, Region: e.Region, Title: r.cfg.Probe.Title, At: time.Now().UTC()}}
 		switch {
 		case e.Health != string(cluster.HealthOK):
 			rep.Skipped = "health " + e.Health
@@ -121,16 +114,16 @@ func (r *Runner) round(ctx context.Context) {
 		default:
 			rep = r.probe(ctx, e, names)
 		}
-		r.record(rep)
+		r.record(ctx, rep)
 	}
 }
 
 // probe checks e, keeping the join off every other edge.
-func (r *Runner) probe(ctx context.Context, e EdgeInfo, names []string) Report {
+func (r *Runner) probe(ctx context.Context, e EdgeInfo, names []string) qos.Report {
 	cfg := r.cfg.Probe
 	cfg.Exclude = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == e.Name })
 	res, err := Probe(ctx, cfg, r.log)
-	rep := Report{Result: res, OK: err == nil}
+	rep := qos.Report{Result: res, OK: err == nil}
 	if err == nil && res.Edge != e.Name {
 		rep.OK, err = false, fmt.Errorf("placed on %s instead", res.Edge)
 	}
@@ -141,11 +134,16 @@ func (r *Runner) probe(ctx context.Context, e EdgeInfo, names []string) Report {
 	return rep
 }
 
-func (r *Runner) record(rep Report) {
+func (r *Runner) record(ctx context.Context, rep qos.Report) {
 	r.mu.Lock()
 	r.latest[rep.Edge] = rep
 	r.mu.Unlock()
 	r.metrics.observe(rep)
+	if r.cfg.Publish != nil {
+		if err := r.cfg.Publish(ctx, rep); err != nil {
+			r.log.Warn("checker: publishing a report", "edge", rep.Edge, "err", err)
+		}
+	}
 	switch {
 	case rep.Skipped != "":
 		r.log.Info("checker: skipped", "edge", rep.Edge, "why", rep.Skipped)
@@ -161,14 +159,14 @@ func (r *Runner) record(rep Report) {
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
 // Latest is the latest report of every edge checked, by name.
-func (r *Runner) Latest() []Report {
+func (r *Runner) Latest() []qos.Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Report, 0, len(r.latest))
+	out := make([]qos.Report, 0, len(r.latest))
 	for _, rep := range r.latest {
 		out = append(out, rep)
 	}
-	slices.SortFunc(out, func(a, b Report) int { return strings.Compare(a.Edge, b.Edge) })
+	slices.SortFunc(out, func(a, b qos.Report) int { return strings.Compare(a.Edge, b.Edge) })
 	return out
 }
 

@@ -6,6 +6,9 @@ type Role string
 const (
 	RoleEdge   Role = "edge"
 	RoleSignal Role = "signal"
+	// RoleChecker verifies edges from outside (package checker); it
+	// gossips nothing, but signs its results with its identity.
+	RoleChecker Role = "checker"
 )
 
 // Health is a node's own view of whether it should get new players.

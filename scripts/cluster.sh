@@ -113,12 +113,12 @@ start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 12
 	-lan eu-west=127.0.0.1:$((7946 + o)),us-east=127.0.0.1:$((7947 + o)) -wan 127.0.0.1:$((7950 + o)) \
 	-operator-token-file "$token_file" -data-dir "$dir/signal-1" -registry "$dir/registry"
 
-# enrollToken makes the token a not yet enrolled edge starts with, once the
+# enrollToken makes the token a not yet enrolled node starts with, once the
 # signaling node answers.
-enrollToken() { # name
+enrollToken() { # name, operator, role
 	local name=$1 tries=0
 	[ -e "$dir/$name/enrollment.json" ] && return 0
-	until "$bin" operator add lab -signal "http://127.0.0.1:$web" -operator-token-file "$token_file" -o "$dir/$name.enroll" >/dev/null 2>&1; do
+	until "$bin" operator add "$2" -role "$3" -signal "http://127.0.0.1:$web" -operator-token-file "$token_file" -o "$dir/$name.enroll" >/dev/null 2>&1; do
 		tries=$((tries + 1))
 		if [ "$tries" -ge 100 ]; then
 			echo "the signaling node did not answer; see $dir/signal-1.log" >&2
@@ -129,7 +129,7 @@ enrollToken() { # name
 }
 
 edge() { # name, region, location, probe delay, n, gossip port to join
-	enrollToken "$1"
+	enrollToken "$1" lab edge
 	start "$1" edge -name "$1" -region "$2" -location "$3" -probe-delay "$4" \
 		-data-dir "$dir/$1" -enroll-token-file "$dir/$1.enroll" -cluster-key-file "$key_file" \
 		-api 127.0.0.1:$((8180 + o + $5)) -probe 127.0.0.1:$((8280 + o + $5)) -gossip 127.0.0.1:$((7950 + o + $5)) -join 127.0.0.1:$(($6 + o)) \
@@ -141,9 +141,10 @@ edge eu-west-2 eu-west 51.5,-0.1 10ms 2 7946
 edge us-east-1 us-east 39.0,-77.5 80ms 3 7947
 
 # checker-1 plays testpattern on every edge every 10 s, as a player would,
-# and serves what it measured.
-start checker-1 checker -signal "http://127.0.0.1:$web" -addr 127.0.0.1:$((8090 + o)) -check-every 10s \
-	-operator-token-file "$token_file"
+# serves what it measured and sends it, signed, to the signaling node.
+enrollToken checker-1 network checker
+start checker-1 checker -name checker-1 -signal "http://127.0.0.1:$web" -addr 127.0.0.1:$((8090 + o)) -check-every 10s -watch 2s \
+	-operator-token-file "$token_file" -data-dir "$dir/checker-1" -enroll-token-file "$dir/checker-1.enroll"
 
 echo "Stratus cluster: open http://127.0.0.1:$web. Ctrl-C stops it."
 echo "edges: curl -H \"Authorization: Bearer \$(cat $token_file)\" http://127.0.0.1:$web/v1/edges"

@@ -9,20 +9,24 @@ type metrics struct {
 	limited     *prometheus.CounterVec
 	// resumeRefused counts resume tokens dropped as spent (resume.go).
 	resumeRefused prometheus.Counter
+	// qos is each edge's score from its checkers (checks.go).
+	qos *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
 	return &metrics{
-		conns:         prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "players_connected", Help: "Player WebSockets open."}),
-		joins:         prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
-		badMessages:   prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
-		limited:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
+		conns:       prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "players_connected", Help: "Player WebSockets open."}),
+		joins:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
+		badMessages: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
+		limited:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
+		qos: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "edge_qos_score",
+			Help: "Each edge's quality-of-service score from its recent checks, 0 (failing) to 1."}, []string{"edge"}),
 		resumeRefused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "resume_refused_total", Help: "Resume tokens dropped because another connection spent them already (the game started afresh)."}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused} {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused, m.qos} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"stratus/checker/qos"
 	"stratus/cluster"
 	"stratus/signaling/route"
 )
@@ -48,6 +49,9 @@ type EdgeReport struct {
 	State string `json:"state"`
 	// Version counts the edge's metadata changes.
 	Version uint64 `json:"version"`
+	// QoS is the edge's standing from the network's checkers, when one
+	// checked it recently.
+	QoS *qos.Standing `json:"qos,omitempty"`
 }
 
 // GPUReport is an edge's GPUs in short.
@@ -94,6 +98,11 @@ func (s *Server) handleEdges(w http.ResponseWriter, r *http.Request) {
 	out := make([]EdgeReport, len(edges))
 	for i, e := range edges {
 		out[i] = edgeReport(e, s.choice.suspected(e.Name))
+		if s.qos != nil {
+			if st, ok := s.qos.Standing(e.Name); ok {
+				out[i].QoS = &st
+			}
+		}
 	}
 	writeJSON(w, out)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"stratus/checker/qos"
 	"stratus/signaling/playerauth"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
@@ -55,6 +56,7 @@ type Server struct {
 	clients  *clients         // what each address holds (Config.Limits)
 	registry *enroll.Registry // nil without Config.Registry
 	resume   *resumeSpend     // nil without Config.ResumeKey
+	qos      *qos.Book        // checkers' reports; nil without a registry
 	// players checks players' sign-ins; nil while players are anonymous
 	// (Config.PlayerAuth).
 	players *playerauth.Verifier
@@ -122,6 +124,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 			return nil, err
 		}
 		s.cfg, g = cfg, s.registry
+		s.qos = qos.NewBook(qosKeep, qosMaxAge, qosFPS)
 	}
 	var rev uint64
 	if cfg.Studio != nil {
@@ -241,6 +244,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/v1/operators", h)
 		mux.Handle("/v1/operators/", h)
 		mux.Handle("/v1/enroll", h)
+		mux.HandleFunc("POST /v1/checks", s.handleCheck)
 	}
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())

@@ -1,7 +1,6 @@
 package trust
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -96,9 +95,4 @@ func (b BearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return next.RoundTrip(r)
 }
 
-func writeError(w http.ResponseWriter, e *api.Error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(e.Status)
-	json.NewEncoder(w).Encode(e)
-}
+func writeError(w http.ResponseWriter, e *api.Error) { e.Write(w) }

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
 	"stratus/checker"
+	"stratus/cluster"
 )
 
 // checkerConfig is a checker node: it plays testpattern on every edge of
@@ -19,8 +21,11 @@ type checkerConfig struct {
 	Signal   string
 	Regions  string
 	LogLevel string
-	operator operatorTokenFlag
-	Runner   checker.RunnerConfig
+	// Name, DataDir and EnrollTokenFile are the checker's identity, which
+	// signs its reports.
+	Name, DataDir, EnrollTokenFile string
+	operator                       operatorTokenFlag
+	Runner                         checker.RunnerConfig
 }
 
 func checkerFlags(args []string) (checkerConfig, error) {
@@ -34,6 +39,9 @@ func checkerFlags(args []string) (checkerConfig, error) {
 	fs.DurationVar(&cfg.Runner.Every, "check-every", cfg.Runner.Every, "how often each edge is checked")
 	fs.DurationVar(&cfg.Runner.Probe.Watch, "watch", cfg.Runner.Probe.Watch, "how long each check watches the video")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.Name, "name", "checker", "this checker's node name, as enrolled")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of this checker's key and enrollment; without it the reports stay here, unsigned and unsent")
+	fs.StringVar(&cfg.EnrollTokenFile, "enroll-token-file", "", "file of the enrollment token (stratus operator add network -role checker), needed once (or the token itself in "+enrollTokenEnv+")")
 	cfg.operator.add(fs, "file of the operator token that reading the edge list needs")
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
@@ -77,6 +85,17 @@ func runChecker(args []string) error {
 	}
 	reg := newRegistry()
 	lister := checker.SignalLister{URL: cfg.Signal, HTTP: operatorHTTPClient(tok, 10*time.Second)}
+	if cfg.DataDir != "" {
+		id, _, err := joinNetwork(cfg.DataDir, cfg.EnrollTokenFile, cfg.Name, cluster.RoleChecker, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		pub := checker.Publisher{URL: cfg.Signal, HTTP: &http.Client{Timeout: 10 * time.Second}, Node: cfg.Name, Key: id.Key}
+		cfg.Runner.Publish = pub.Publish
+	} else {
+		log.Warn("checker: no -data-dir, so no identity: reports are served here but not sent to the signaling node")
+	}
 	r, err := checker.NewRunner(cfg.Runner, lister, reg, log)
 	if err != nil {
 		ln.Close()

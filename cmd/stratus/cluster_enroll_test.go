@@ -106,7 +106,7 @@ func foreignEnrollment(t *testing.T, node string) string {
 	srv.Config.Handler = reg.Handler(func(h http.Handler) http.Handler { return h })
 	srv.Start()
 	defer srv.Close()
-	tok, _, err := reg.Add("foreign")
+	tok, _, err := reg.Add("foreign", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ func runRegistry(cmd string, args []string) error {
 	fs := flag.NewFlagSet("operator "+cmd, flag.ContinueOnError)
 	signal := fs.String("signal", "http://127.0.0.1:8080", "signaling node that keeps the registry")
 	out := fs.String("o", "", "add: write the token to this file (mode 0600) instead of printing it")
+	role := fs.String("role", "edge", `add: what the token enrolls: edge, or checker (operator "network" only)`)
 	var op operatorTokenFlag
 	op.add(fs, "file of the network operator's token")
 	// The operator name comes first (stratus operator add NAME -o F);
@@ -73,7 +74,7 @@ func runRegistry(cmd string, args []string) error {
 	ctx := context.Background()
 	switch cmd {
 	case "add":
-		ans, err := c.Add(ctx, name)
+		ans, err := c.Add(ctx, name, cluster.Role(*role))
 		if err != nil {
 			return err
 		}
@@ -81,11 +82,11 @@ func runRegistry(cmd string, args []string) error {
 			if err := os.WriteFile(*out, []byte(ans.Token+"\n"), 0o600); err != nil {
 				return err
 			}
-			fmt.Printf("enrollment token for one node of %s written to %s (valid until %s)\n", name, *out, ans.Expires)
+			fmt.Printf("enrollment token for one %s of %s written to %s (valid until %s)\n", *role, name, *out, ans.Expires)
 			return nil
 		}
-		fmt.Printf("%s\n# one node of %s enrolls with it, once, until %s:\n# stratus edge -name NODE -data-dir DIR -enroll-token-file FILE …  (or %s=…)\n",
-			ans.Token, name, ans.Expires, enrollTokenEnv)
+		fmt.Printf("%s\n# one %s of %s enrolls with it, once, until %s:\n# stratus %s -name NODE -data-dir DIR -enroll-token-file FILE …  (or %s=…)\n",
+			ans.Token, *role, name, ans.Expires, *role, enrollTokenEnv)
 		return nil
 	case "revoke":
 		list, err := c.Revoke(ctx, name)

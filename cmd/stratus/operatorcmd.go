@@ -21,6 +21,7 @@ const operatorTokenEnv = "STRATUS_OPERATOR_TOKEN"
 const operatorUsage = `usage:
   stratus operator token -file PATH      make the network operator's token (kept when it exists)
   stratus operator add NAME [-o FILE]    enroll one more node of edge operator NAME: prints a one-time token
+  stratus operator add network -role checker   the same for one of the network's checkers
   stratus operator list                  the edge operators and their nodes
   stratus operator revoke NAME           take NAME and all its nodes out of the network
 add, list and revoke talk to a signaling node (-signal URL) as the network operator`

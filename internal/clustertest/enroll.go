@@ -23,7 +23,7 @@ func EnrollEdge(ctx context.Context, op *http.Client, signalURL, operator, dir, 
 	if _, err := os.Stat(filepath.Join(dir, "enrollment.json")); !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	add, err := (enroll.Client{HTTP: op, URL: signalURL}).Add(ctx, operator)
+	add, err := (enroll.Client{HTTP: op, URL: signalURL}).Add(ctx, operator, cluster.RoleEdge)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"stratus/cluster"
 	"stratus/edge/api"
 )
 
@@ -20,10 +21,11 @@ type Client struct {
 	URL string
 }
 
-// Add makes an enrollment token for one more node of operator name.
-func (c Client) Add(ctx context.Context, name string) (AddAnswer, error) {
+// Add makes an enrollment token for one more node of operator name, in
+// role (empty: an edge).
+func (c Client) Add(ctx context.Context, name string, role cluster.Role) (AddAnswer, error) {
 	var out AddAnswer
-	err := postJSON(ctx, c.HTTP, c.url("/v1/operators"), AddRequest{Name: name}, &out)
+	err := postJSON(ctx, c.HTTP, c.url("/v1/operators"), AddRequest{Name: name, Role: role}, &out)
 	return out, err
 }
 

@@ -65,7 +65,7 @@ func code(err error) string {
 func TestEnrollAndRevoke(t *testing.T) {
 	r, url := testRegistry(t, nil)
 	c := Client{HTTP: http.DefaultClient, URL: url}
-	add, err := c.Add(t.Context(), "acme")
+	add, err := c.Add(t.Context(), "acme", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestEnrollAndRevoke(t *testing.T) {
 	if err := r.Allowed(member("eu-west-1", id)); err == nil {
 		t.Error("a revoked operator's node is still allowed")
 	}
-	if _, err := c.Add(t.Context(), "acme"); code(err) != api.CodeForbidden {
+	if _, err := c.Add(t.Context(), "acme", ""); code(err) != api.CodeForbidden {
 		t.Errorf("token for a revoked operator: %v", err)
 	}
 }
@@ -119,11 +119,11 @@ func TestEnrollAndRevoke(t *testing.T) {
 // Attempts an outsider can make against POST /v1/enroll, each refused.
 func TestEnrollRefusals(t *testing.T) {
 	r, url := testRegistry(t, func(c *Config) { c.TokenTTL = time.Hour })
-	tokA, _, err := r.Add("acme")
+	tokA, _, err := r.Add("acme", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokB, _, _ := r.Add("other")
+	tokB, _, _ := r.Add("other", "")
 	if _, _, err := join(t, t.TempDir(), "taken", tokB.String()); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestEnrollRefusals(t *testing.T) {
 
 func TestExpiredToken(t *testing.T) {
 	r, _ := testRegistry(t, func(c *Config) { c.TokenTTL = time.Millisecond })
-	tok, _, err := r.Add("acme")
+	tok, _, err := r.Add("acme", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestExpiredToken(t *testing.T) {
 // secret) cannot hand the edge a network key of its own.
 func TestFakeRegistryAnswerRefused(t *testing.T) {
 	real, _ := testRegistry(t, nil)
-	tok, _, _ := real.Add("acme")
+	tok, _, _ := real.Add("acme", "")
 	_, fakeNet, _ := ed25519.GenerateKey(nil)
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req Request
@@ -227,7 +227,7 @@ func TestSharedDirectoryFollowsRevocation(t *testing.T) {
 	if !a.Network().Equal(b.Network()) {
 		t.Fatal("the two see different network keys")
 	}
-	tok, _, _ := a.Add("acme")
+	tok, _, _ := a.Add("acme", "")
 	id, _, err := join(t, t.TempDir(), "edge-1", tok.String())
 	if err != nil {
 		t.Fatal(err)
@@ -256,5 +256,35 @@ func TestParseToken(t *testing.T) {
 		if _, err := ParseToken(bad); err == nil {
 			t.Errorf("ParseToken(%q) accepted", bad)
 		}
+	}
+}
+
+// Checkers decide where players go, so only the network enrolls them, and
+// a token enrolls only the role it was made for.
+func TestCheckerTokens(t *testing.T) {
+	r, _ := testRegistry(t, nil)
+	if _, _, err := r.Add("acme", cluster.RoleChecker); code(err) != api.CodeBadMessage {
+		t.Errorf("an edge operator's checker token: %v", err)
+	}
+	if _, _, err := r.Add(NetworkOperator, cluster.RoleEdge); code(err) != api.CodeBadMessage {
+		t.Errorf("an edge token of the network: %v", err)
+	}
+	edgeTok, _, _ := r.Add("acme", "")
+	cfg := NodeConfig{Dir: t.TempDir(), Node: "checker-1", Role: cluster.RoleChecker, Token: edgeTok.String()}
+	if _, _, err := Join(t.Context(), cfg, slog.New(slog.DiscardHandler)); code(err) != api.CodeForbidden {
+		t.Errorf("a checker enrolled with an edge's token: %v", err)
+	}
+	tok, _, err := r.Add(NetworkOperator, cluster.RoleChecker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Token = tok.String()
+	id, _, err := Join(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil || id.Operator != NetworkOperator {
+		t.Fatalf("checker enrollment: %v", err)
+	}
+	m := cluster.Member{Name: "checker-1", Key: id.Key.Public().(ed25519.PublicKey), Meta: cluster.Meta{Role: cluster.RoleChecker, Operator: NetworkOperator}}
+	if err := r.Allowed(m); err != nil {
+		t.Fatalf("enrolled checker not allowed: %v", err)
 	}
 }

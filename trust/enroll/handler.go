@@ -32,7 +32,7 @@ func (r *Registry) serveAdd(w http.ResponseWriter, req *http.Request) {
 	if !readJSON(w, req, &in) {
 		return
 	}
-	tok, expires, err := r.Add(in.Name)
+	tok, expires, err := r.Add(in.Name, in.Role)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -103,5 +103,5 @@ func writeErr(w http.ResponseWriter, err error) {
 	if !errors.As(err, &e) {
 		e = api.Errorf(api.CodeInternal, "%v", err)
 	}
-	writeJSON(w, e.Status, e)
+	e.Write(w)
 }

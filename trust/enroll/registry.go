@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"errors"
@@ -178,11 +179,19 @@ func (r *Registry) update(fn func(*state) error) error {
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // Add creates operator name when it is new and makes one enrollment token
-// for one more of its nodes.
-func (r *Registry) Add(name string) (Token, time.Time, error) {
-	if !validName.MatchString(name) || name == NetworkOperator {
+// for one more of its nodes, in role (edge, or checker for the network's
+// own checkers: a checker's results decide where players go, so no edge
+// operator may run one).
+func (r *Registry) Add(name string, role cluster.Role) (Token, time.Time, error) {
+	switch {
+	case role == "":
+		role = cluster.RoleEdge
+	case role != cluster.RoleEdge && role != cluster.RoleChecker:
+		return Token{}, time.Time{}, api.Errorf(api.CodeBadMessage, "role %q: tokens enroll edges or checkers", role)
+	}
+	if !validName.MatchString(name) || (name == NetworkOperator) != (role == cluster.RoleChecker) {
 		return Token{}, time.Time{}, api.Errorf(api.CodeBadMessage,
-			"operator name %q: want 1 to 64 letters, digits, '.', '_' or '-', not %q", name, NetworkOperator)
+			"operator name %q: want 1 to 64 letters, digits, '.', '_' or '-'; %q for checkers and only for them", name, NetworkOperator)
 	}
 	tok, err := newToken(r.cfg.URL)
 	if err != nil {
@@ -206,13 +215,13 @@ func (r *Registry) Add(name string) (Token, time.Time, error) {
 		if op.pending() >= r.cfg.MaxPending {
 			return api.Errorf(api.CodeTooLarge, "operator %q has %d unused tokens, the limit", name, r.cfg.MaxPending)
 		}
-		op.Tokens = append(op.Tokens, pending{ID: tok.ID, Secret: tok.Secret, Expires: expires})
+		op.Tokens = append(op.Tokens, pending{ID: tok.ID, Secret: tok.Secret, Expires: expires, Role: role})
 		return nil
 	})
 	if err != nil {
 		return Token{}, time.Time{}, err
 	}
-	r.log.Info("enroll: token made", "operator", name, "token", tok.ID, "expires", expires)
+	r.log.Info("enroll: token made", "operator", name, "role", role, "token", tok.ID, "expires", expires)
 	return tok, expires, nil
 }
 
@@ -267,6 +276,8 @@ func (r *Registry) Enroll(req Request) (Answer, error) {
 			return api.Errorf(api.CodeForbidden, "operator %q was revoked", op.Name)
 		case p.Key != nil && (!bytes.Equal(p.Key, req.Key) || p.Node != req.Node):
 			return api.Errorf(api.CodeForbidden, "this enrollment token was used already, by %s", p.Node)
+		case cmp.Or(p.Role, cluster.RoleEdge) != req.Role:
+			return api.Errorf(api.CodeForbidden, "this enrollment token enrolls a %s, not a %s", cmp.Or(p.Role, cluster.RoleEdge), req.Role)
 		case p.Key == nil && now.After(p.Expires):
 			return api.Errorf(api.CodeForbidden, "this enrollment token expired on %s; ask for another", p.Expires.Format(time.RFC3339))
 		}
@@ -314,6 +325,26 @@ func (r *Registry) Certify(node string, key ed25519.PrivateKey) (*cluster.Identi
 	}
 	return &cluster.Identity{Key: key, Operator: NetworkOperator,
 		Cert: ed25519.Sign(r.network, cluster.CertMessage(node, cluster.RoleSignal, NetworkOperator, pub))}, nil
+}
+
+// Node is the node enrolled under name, with its operator's name; an
+// error says there is none, or its operator was revoked.
+func (r *Registry) Node(name string) (Node, string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	op := r.st.nodeOwner(name)
+	if op == nil {
+		return Node{}, "", fmt.Errorf("%s is not enrolled here", name)
+	}
+	if op.Revoked != nil {
+		return Node{}, "", fmt.Errorf("operator %q of %s was revoked", op.Name, name)
+	}
+	for _, n := range op.Nodes {
+		if n.Name == name {
+			return n, op.Name, nil
+		}
+	}
+	return Node{}, "", fmt.Errorf("%s is not enrolled here", name)
 }
 
 // Allowed says why m may not be given work, nil when it may: its operator

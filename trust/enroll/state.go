@@ -48,6 +48,8 @@ type pending struct {
 	Expires time.Time         `json:"expires"`
 	Key     ed25519.PublicKey `json:"key,omitempty"`
 	Node    string            `json:"node,omitempty"`
+	// Role is what the token enrolls; empty is an edge.
+	Role cluster.Role `json:"role,omitempty"`
 }
 
 func (st *state) operator(name string) *Operator {

@@ -30,9 +30,9 @@ func (r Request) check() error {
 		return api.Errorf(api.CodeBadMessage, "token: want the 16 hex digits of an enrollment token's id")
 	case !validName.MatchString(r.Node):
 		return api.Errorf(api.CodeBadMessage, "node name %q: want 1 to 64 letters, digits, '.', '_' or '-'", r.Node)
-	case r.Role != cluster.RoleEdge:
+	case r.Role != cluster.RoleEdge && r.Role != cluster.RoleChecker:
 		// Signaling nodes hold the network key and certify themselves.
-		return api.Errorf(api.CodeBadMessage, "role %q: only edges enroll with a token", r.Role)
+		return api.Errorf(api.CodeBadMessage, "role %q: only edges and checkers enroll with a token", r.Role)
 	case len(r.Key) != ed25519.PublicKeySize || len(r.Proof) == 0:
 		return api.Errorf(api.CodeBadMessage, "key and proof are required; the key is %d bytes", ed25519.PublicKeySize)
 	}
@@ -56,6 +56,9 @@ func (a Answer) parts(node string) [][]byte {
 // AddRequest and AddAnswer are POST /v1/operators.
 type AddRequest struct {
 	Name string `json:"name"`
+	// Role the token enrolls: edge (the default) or checker, which only
+	// the network itself runs (Name NetworkOperator).
+	Role cluster.Role `json:"role,omitempty"`
 }
 
 type AddAnswer struct {

@@ -1,4 +1,4 @@
-package checker
+package qos
 
 import (
 	"slices"
@@ -39,7 +39,8 @@ type Latency struct {
 	N   int     `json:"n"`
 }
 
-func latency(samples []float64) Latency {
+// Percentiles summarises samples.
+func Percentiles(samples []float64) Latency {
 	if len(samples) == 0 {
 		return Latency{}
 	}
@@ -47,4 +48,14 @@ func latency(samples []float64) Latency {
 	slices.Sort(s)
 	at := func(q float64) float64 { return s[min(len(s)-1, int(q*float64(len(s))))] }
 	return Latency{P50: at(0.5), P99: at(0.99), N: len(s)}
+}
+
+// Report is the latest check of one edge: a result, or why there is none.
+type Report struct {
+	Result
+	// OK: the probe measured; Error says why not; Skipped why the edge
+	// was not probed (no spare room: a check never takes a player's slot).
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 }

@@ -1,0 +1,53 @@
+package signaling
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"stratus/checker/qos"
+	"stratus/cluster"
+	"stratus/edge/api"
+	"stratus/trust/enroll"
+)
+
+// The QoS book's settings: the last five checks of an edge make its score,
+// none older than ten minutes (ten checks at the default pace: an edge
+// nobody checks any more loses its score rather than keep an old one), and
+// testpattern's 60 fps is what a healthy edge delivers.
+const (
+	qosKeep   = 5
+	qosMaxAge = 10 * time.Minute
+	qosFPS    = 60
+)
+
+// handleCheck takes a checker's signed report: POST /v1/checks. Only a
+// checker the network enrolled (role checker, operator network, not
+// revoked) is believed, and only over the bytes it signed.
+func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
+	var in qos.Signed
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, qos.MaxSigned))
+	if err := dec.Decode(&in); err != nil {
+		api.Errorf(api.CodeBadMessage, "signed report: %v", err).Write(w)
+		return
+	}
+	node, operator, err := s.registry.Node(in.Checker)
+	if err == nil && (node.Role != cluster.RoleChecker || operator != enroll.NetworkOperator) {
+		err = errors.New(in.Checker + " is not one of the network's checkers")
+	}
+	var rep qos.Report
+	if err == nil {
+		rep, err = in.Open(node.Key)
+	}
+	if err != nil {
+		s.log.Warn("check report refused", "checker", in.Checker, "from", r.RemoteAddr, "err", err)
+		api.Errorf(api.CodeForbidden, "%v", err).Write(w)
+		return
+	}
+	s.qos.Add(in.Checker, rep)
+	if st, ok := s.qos.Standing(rep.Edge); ok {
+		s.metrics.qos.WithLabelValues(rep.Edge).Set(st.Score)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
