@@ -48,6 +48,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	s.qos.Add(in.Checker, rep)
 	if st, ok := s.qos.Standing(rep.Edge); ok {
 		s.metrics.qos.WithLabelValues(rep.Edge).Set(st.Score)
+		s.choice.edges.SetQoS(rep.Edge, 1-st.Score)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

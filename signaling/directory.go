@@ -102,7 +102,7 @@ func (d *gossipDir) Edges() []route.Edge {
 	for _, p := range d.lan {
 		for _, m := range p.Members() {
 			if d.routable(m) {
-				out = append(out, route.Edge{Name: m.Name, Meta: m.Meta})
+				out = append(out, d.edge(m))
 			}
 		}
 	}
@@ -187,7 +187,16 @@ func (d *gossipDir) apply(ix *route.Index, ev cluster.Event, known map[string]bo
 		return
 	}
 	known[m.Name] = true
-	ix.Put(route.Edge{Name: m.Name, Meta: m.Meta})
+	ix.Put(d.edge(m))
+}
+
+// edge is m as routing sees it, with what the checkers found of it.
+func (d *gossipDir) edge(m cluster.Member) route.Edge {
+	e := route.Edge{Name: m.Name, Meta: m.Meta}
+	if d.gate != nil {
+		e.QoSShortfall = d.gate.Shortfall(m.Name)
+	}
+	return e
 }
 
 // resync makes ix hold a pool's members after events were lost or the
@@ -198,7 +207,7 @@ func (d *gossipDir) resync(ix *route.Index, members []cluster.Member, known map[
 	for _, m := range members {
 		if d.routable(m) {
 			now[m.Name] = true
-			ix.Put(route.Edge{Name: m.Name, Meta: m.Meta})
+			ix.Put(d.edge(m))
 		}
 	}
 	for name := range known {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"stratus/checker/qos"
 	"stratus/cluster"
 	"stratus/trust/enroll"
 )
@@ -16,6 +17,23 @@ type gate interface {
 	// Changed is closed at the gate's next change (a revocation), when
 	// every answer must be asked again.
 	Changed() <-chan struct{}
+	// Shortfall is how far below full marks the checkers found the named
+	// edge (route.Edge.QoSShortfall).
+	Shortfall(name string) float64
+}
+
+// judge is the gate of a node that keeps the registry: enrolment from the
+// registry, quality from the checkers' reports.
+type judge struct {
+	*enroll.Registry
+	book *qos.Book
+}
+
+func (j judge) Shortfall(name string) float64 {
+	if st, ok := j.book.Standing(name); ok {
+		return 1 - st.Score
+	}
+	return 0
 }
 
 // openRegistry opens the network's registry, certifies this node's own key

@@ -123,8 +123,8 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 		if cfg, err = s.openRegistry(cfg); err != nil {
 			return nil, err
 		}
-		s.cfg, g = cfg, s.registry
 		s.qos = qos.NewBook(qosKeep, qosMaxAge, qosFPS)
+		s.cfg, g = cfg, judge{Registry: s.registry, book: s.qos}
 	}
 	var rev uint64
 	if cfg.Studio != nil {

@@ -22,6 +22,11 @@ type Config struct {
 	// everywhere for failovers. 10 ms: half the load weight, since a taken
 	// slot does not slow its neighbours by itself (Load measures that).
 	FullnessWeightMs float64
+	// QoSWeightMs is what an edge that fails every check (QoSShortfall 1)
+	// costs: 200 ms, more than the other-region guess, so that players
+	// go to the next region rather than to an edge checks show broken,
+	// while a small shortfall (0.1: a few frames short) weighs like load.
+	QoSWeightMs float64
 	// SameRegionRTT is the guess for an edge in the player's region when
 	// nothing better is known: 20 ms is a typical metro-to-regional-PoP
 	// round trip.
@@ -50,6 +55,7 @@ func DefaultConfig() Config {
 	return Config{
 		LoadWeightMs:     20,
 		FullnessWeightMs: 10,
+		QoSWeightMs:      200,
 		SameRegionRTT:    20 * time.Millisecond,
 		OtherRegionRTT:   120 * time.Millisecond,
 		UnknownRTT:       150 * time.Millisecond,
@@ -68,6 +74,7 @@ func (c Config) Validate() error {
 	}
 	weight("load weight", c.LoadWeightMs)
 	weight("fullness weight", c.FullnessWeightMs)
+	weight("qos weight", c.QoSWeightMs)
 	if c.SameRegionRTT < 0 {
 		errs = append(errs, fmt.Errorf("route: same-region RTT %v must be ≥ 0", c.SameRegionRTT))
 	}

@@ -46,6 +46,15 @@ func TestDecide(t *testing.T) {
 			reasons: map[string]string{"b": "rtt 12.0ms measured + load 0.00×20.0ms + util 0.00×10.0ms = 12.0ms"},
 		},
 		{
+			// The nearer edge fails its checks: players go to the
+			// farther one, and the reason says why.
+			name:    "an edge failing checks loses to a healthy one",
+			req:     Request{Title: "rocks", RTT: map[string]time.Duration{"a": 10 * ms, "b": 40 * ms}},
+			edges:   []Edge{mk("a", "eu", shortfall(0.8)), mk("b", "eu")},
+			winner:  "b",
+			reasons: map[string]string{"a": "+ checks short 0.80×200.0ms = 170.0ms"},
+		},
+		{
 			name: "measured region RTT when the edge was not measured",
 			req: Request{Title: "rocks", RTT: map[string]time.Duration{
 				"region:eu-west": 40 * ms, "region:us-east": 90 * ms, "us-east-1": 35 * ms}},

@@ -19,10 +19,11 @@ func mk(name, region string, opts ...func(*Edge)) Edge {
 	return e
 }
 
-func load(l float64) func(*Edge)     { return func(e *Edge) { e.Meta.Load = l } }
-func free(f int) func(*Edge)         { return func(e *Edge) { e.Meta.Free = f } }
-func reserved(n int) func(*Edge)     { return func(e *Edge) { e.Reserved = n } }
-func titles(t ...string) func(*Edge) { return func(e *Edge) { e.Meta.Titles = t } }
+func load(l float64) func(*Edge)      { return func(e *Edge) { e.Meta.Load = l } }
+func shortfall(v float64) func(*Edge) { return func(e *Edge) { e.QoSShortfall = v } }
+func free(f int) func(*Edge)          { return func(e *Edge) { e.Meta.Free = f } }
+func reserved(n int) func(*Edge)      { return func(e *Edge) { e.Reserved = n } }
+func titles(t ...string) func(*Edge)  { return func(e *Edge) { e.Meta.Titles = t } }
 func at(lat, lon float64) func(*Edge) {
 	return func(e *Edge) { e.Meta.Location = cluster.Location{Lat: lat, Lon: lon} }
 }

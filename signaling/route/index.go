@@ -36,7 +36,7 @@ type Index struct {
 // slot is one edge with what its place in the index depends on.
 type slot struct {
 	e Edge
-	// static is the load and fullness part of its score; with its RTT
+	// static is the load, fullness and QoS part of its score; with its RTT
 	// bound it bounds the score from below.
 	static float64
 	// ready: healthy with a free slot, counting the stored Reserved.
@@ -145,6 +145,23 @@ func (ix *Index) Put(e Edge) {
 	ix.link(s)
 }
 
+// SetQoS sets the named edge's QoSShortfall, if the index holds it, and
+// moves it to its new place.
+func (ix *Index) SetQoS(name string, shortfall float64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	old, ok := ix.byName[name]
+	if !ok {
+		return
+	}
+	e := old.e
+	e.QoSShortfall = shortfall
+	s := ix.slotOf(e)
+	ix.unlink(old, false)
+	ix.names[ix.nameAt(name)] = s
+	ix.link(s)
+}
+
 // nameAt is where name is, or would be, in names.
 func (ix *Index) nameAt(name string) int {
 	i, _ := slices.BinarySearchFunc(ix.names, name, func(a *slot, n string) int { return cmp.Compare(a.e.Name, n) })
@@ -201,7 +218,7 @@ func (ix *Index) slotOf(e Edge) *slot {
 	s.located = knownLocation(e.Meta.Location)
 	ev.rtt = 0
 	ix.r.costTerms(&e, &ev)
-	s.static = ix.r.cfg.LoadWeightMs*ev.load + ix.r.cfg.FullnessWeightMs*ev.util
+	s.static = ix.r.static(&ev)
 	if e.Meta.Titles == nil {
 		s.digest = e.Meta.TitlesDigest != ""
 		return s

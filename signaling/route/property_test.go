@@ -33,6 +33,9 @@ func randomCase(seed uint64, maxEdges int) (Request, []Edge) {
 		m.Free = rng.IntN(m.Capacity + 1)
 		e.Reserved = rng.IntN(3)
 		m.Load = float64(rng.IntN(5)) / 4
+		if rng.IntN(4) == 0 {
+			e.QoSShortfall = float64(rng.IntN(5)) / 4
+		}
 		switch rng.IntN(6) {
 		case 0:
 			m.TitlesDigest = "sha256:x"
@@ -116,7 +119,7 @@ func checkProperties(t *testing.T, r *Router, req Request, edges []Edge) {
 			t.Fatalf("%s listed after edges that cannot host the title", c.Edge)
 		}
 		cfg := r.Config()
-		want := millis(c.RTT) + cfg.LoadWeightMs*c.Load + cfg.FullnessWeightMs*utilRef(e)
+		want := millis(c.RTT) + cfg.LoadWeightMs*c.Load + cfg.FullnessWeightMs*utilRef(e) + cfg.QoSWeightMs*e.QoSShortfall
 		if math.Abs(c.Score-want) > 1e-9 {
 			t.Fatalf("%s: score %v, want %v", c.Edge, c.Score, want)
 		}

@@ -52,6 +52,12 @@ func (w *reasons) write(r *Router, q *query, e *Edge, ev *eval) {
 	w.WriteString(r.loadTerm)
 	w.fixed(ev.util, 2)
 	w.WriteString(r.utilTerm)
+	if ev.qos > 0 {
+		w.WriteString(" + checks short ")
+		w.fixed(ev.qos, 2)
+		w.WriteString(r.qosTerm)
+	}
+	w.WriteString(" = ")
 	w.ms(ev.score)
 	if ev.reserved > 0 {
 		w.WriteString("; ")

@@ -14,9 +14,10 @@ import (
 type Router struct {
 	cfg       Config
 	locBaseMs float64
-	// loadTerm and utilTerm are the constant parts of a Reason's score
-	// breakdown ("×20.0ms + util ", "×10.0ms = "), formatted once.
-	loadTerm, utilTerm string
+	// loadTerm, utilTerm and qosTerm are the constant parts of a Reason's
+	// score breakdown ("×20.0ms + util ", "×10.0ms", "×200.0ms"),
+	// formatted once.
+	loadTerm, utilTerm, qosTerm string
 }
 
 // New returns a Router, or the configuration's problems.
@@ -28,7 +29,8 @@ func New(cfg Config) (*Router, error) {
 		cfg:       cfg,
 		locBaseMs: millis(cfg.LocationBaseRTT),
 		loadTerm:  "×" + string(appendFixed(nil, cfg.LoadWeightMs, 1)) + "ms + util ",
-		utilTerm:  "×" + string(appendFixed(nil, cfg.FullnessWeightMs, 1)) + "ms = ",
+		utilTerm:  "×" + string(appendFixed(nil, cfg.FullnessWeightMs, 1)) + "ms",
+		qosTerm:   "×" + string(appendFixed(nil, cfg.QoSWeightMs, 1)) + "ms",
 	}, nil
 }
 
@@ -58,6 +60,7 @@ type eval struct {
 	score      float64
 	rtt        time.Duration
 	load, util float64
+	qos        float64 // the edge's QoSShortfall
 	free       int
 	// reserved is the edge's Reserved, or the request's override of it.
 	reserved int
@@ -148,7 +151,13 @@ func check(q *query, e *Edge) eval {
 func (r *Router) cost(h *rttHints, e *Edge, ev *eval) {
 	ev.rtt, ev.src = r.rtt(h, e)
 	r.costTerms(e, ev)
-	ev.score = millis(ev.rtt) + r.cfg.LoadWeightMs*ev.load + r.cfg.FullnessWeightMs*ev.util
+	ev.score = millis(ev.rtt) + r.static(ev)
+}
+
+// static is the part of the score that does not depend on the player:
+// load, fullness and what the checkers found.
+func (r *Router) static(ev *eval) float64 {
+	return r.cfg.LoadWeightMs*ev.load + r.cfg.FullnessWeightMs*ev.util + r.cfg.QoSWeightMs*ev.qos
 }
 
 // costTerms fills in the load and fullness of the score, which do not
@@ -156,6 +165,7 @@ func (r *Router) cost(h *rttHints, e *Edge, ev *eval) {
 func (r *Router) costTerms(e *Edge, ev *eval) {
 	m := &e.Meta
 	ev.load = clamp01(m.Load, 1)
+	ev.qos = clamp01(e.QoSShortfall, 1)
 	switch {
 	case m.Capacity > 0:
 		ev.util = clamp01(float64(m.Capacity-max(ev.free, 0))/float64(m.Capacity), 1)

@@ -14,6 +14,10 @@ type Edge struct {
 	// Reserved is how many slots this signaling node has in flight on the
 	// edge: joins sent but not yet reflected in gossip's Free.
 	Reserved int
+	// QoSShortfall is how far below full marks the network's checkers
+	// found the edge, 0 to 1 (one minus its score, package checker/qos);
+	// 0 for an edge not checked yet, which is not held against it.
+	QoSShortfall float64
 }
 
 // Request is what is known about the player.
