@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/url"
@@ -62,6 +63,12 @@ type Config struct {
 	// key to resume each other's players; empty means a random key, good for
 	// one edge alone.
 	StateKey []byte
+	// UsageDir, when set, is where the edge journals its sessions' usage
+	// (package edge/usage), signed with UsageKey, its node key; Operator
+	// is who runs it, written in every record.
+	UsageDir string
+	UsageKey ed25519.PrivateKey
+	Operator string
 	// TicketKey checks the tickets signaling nodes send with each call of
 	// the control API, and OperatorToken the operator's calls (package
 	// trust). With neither, the control API is open: an edge alone, for
@@ -144,6 +151,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Name == "" {
 		errs = append(errs, errors.New("edge: name is empty"))
+	}
+	if c.UsageDir != "" && len(c.UsageKey) != ed25519.PrivateKeySize {
+		errs = append(errs, errors.New("edge: a usage journal needs the edge's node key to sign its records"))
 	}
 	if c.Region == "" {
 		errs = append(errs, errors.New("edge: region is empty"))

@@ -11,6 +11,7 @@
 package edge
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"stratus/cluster"
 	"stratus/edge/api"
 	"stratus/edge/gpu"
+	"stratus/edge/usage"
 	"stratus/encoder"
 	"stratus/encoder/x264"
 	"stratus/stream"
@@ -63,6 +65,10 @@ type Edge struct {
 	pub  *publisher
 
 	tasks *tasks
+	// journal and usage keep the sessions' usage records; nil without
+	// Config.UsageDir.
+	journal *usage.Journal
+	usage   *usageMeter
 }
 
 // New builds an edge, reads its GPUs (sessions encode with NVENC where a
@@ -126,13 +132,31 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 	e.gpus.read()
 	e.titles = newTitles(builtin, cfg.Runtime, e.render, cfg.TitlesDir, cfg.Region, e.gpus.inventory, log)
 	e.admit = newAdmission(cfg.Name, e.capacity)
+	if cfg.UsageDir != "" {
+		j, err := usage.Open(cfg.UsageDir, cfg.UsageKey, log)
+		if err != nil {
+			engine.Close()
+			return nil, err
+		}
+		e.journal = j
+		e.usage = newUsageMeter(j, usage.Record{Edge: cfg.Name, Region: cfg.Region, Operator: cfg.Operator}, e.gpuModel)
+	}
 	if err := e.register(reg); err != nil {
 		engine.Close()
+		e.closeJournal()
 		return nil, err
 	}
 	if err := e.join(); err != nil {
 		engine.Close()
+		e.closeJournal()
 		return nil, err
+	}
+	if e.usage != nil {
+		e.tasks.start(func(ctx context.Context) {
+			if err := e.usage.run(ctx); err != nil {
+				e.log.Error("usage: journal write failed; usage is no longer checkpointed", "err", err)
+			}
+		})
 	}
 	if e.pub != nil {
 		e.tasks.start(e.pub.run)
@@ -208,13 +232,32 @@ func (e *Edge) Close() error {
 		e.pool.Leave(time.Second)
 		e.pool.Close()
 	}
-	err = errors.Join(err, e.engine.Close())
+	err = errors.Join(err, e.engine.Close(), e.closeJournal())
 	if e.hw.close != nil {
 		// After the tasks have ended: the GPU watch has stopped, and
 		// every session has closed its encoder.
 		err = errors.Join(err, e.hw.close())
 	}
 	return err
+}
+
+// closeJournal closes the usage journal, after the sessions have written
+// their final records.
+func (e *Edge) closeJournal() error {
+	if e.journal == nil {
+		return nil
+	}
+	return e.journal.Close()
+}
+
+// gpuModel names GPU index, for usage records.
+func (e *Edge) gpuModel(index int) string {
+	for _, g := range e.gpus.inventory().GPUs {
+		if g.Index == index {
+			return g.Name
+		}
+	}
+	return ""
 }
 
 func newID() string {

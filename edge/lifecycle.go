@@ -164,6 +164,9 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	}
 	r.sess.Store(sess)
 	e.sessions.add(r)
+	if e.usage != nil {
+		e.usage.start(r)
+	}
 	return r, answer, nil
 }
 
@@ -238,6 +241,11 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 	if se := (*session.StallError)(nil); errors.As(err, &se) {
 		e.metrics.stalled.Inc()
 		e.log.Warn("session stalled", "session", r.id, "title", r.title, "stage", se.Stage.String(), "deadline", se.Deadline)
+	}
+	if e.usage != nil {
+		if err := e.usage.end(r); err != nil {
+			e.log.Error("usage: the session's final record was not written", "session", r.id, "err", err)
+		}
 	}
 	st := s.Stats()
 	e.metrics.ended(st)

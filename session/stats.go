@@ -47,7 +47,9 @@ type Stats struct {
 	PresentWaitP10Ms float64 `json:"present_wait_p10_ms"`
 	PresentWaitP50Ms float64 `json:"present_wait_p50_ms"`
 	PresentMissed    int     `json:"present_missed"`
-	PhaseShiftMs     float64 `json:"phase_shift_ms"`
+	// FramesPresented sums the frames the page reported shown.
+	FramesPresented int64   `json:"frames_presented"`
+	PhaseShiftMs    float64 `json:"phase_shift_ms"`
 }
 
 // lateRing keeps the lateness of the last frames sent.
@@ -73,6 +75,7 @@ type statsRecorder struct {
 	late      [lateRing]time.Duration
 	lateN     int
 	report    input.Event   // the page's latest presentation report
+	presented int64         // the frames its reports say were shown
 	shifted   time.Duration // the sum of phase shifts
 }
 
@@ -120,6 +123,7 @@ func (r *statsRecorder) frame(now time.Time, late, render, convert, encode time.
 func (r *statsRecorder) present(rep input.Event, shift time.Duration) {
 	r.mu.Lock()
 	r.report = rep
+	r.presented += int64(rep.Frames)
 	r.shifted += shift
 	r.mu.Unlock()
 }
@@ -159,6 +163,7 @@ func (s *Session) Stats() Stats {
 	st.PresentWaitP10Ms = float64(r.report.WaitP10) / 1e6
 	st.PresentWaitP50Ms = float64(r.report.WaitP50) / 1e6
 	st.PresentMissed = int(r.report.Missed)
+	st.FramesPresented = r.presented
 	st.PhaseShiftMs = float64(r.shifted) / 1e6
 	late := append([]time.Duration(nil), r.late[:min(r.lateN, lateRing)]...)
 	slices.Sort(late)

@@ -113,6 +113,9 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The data directory also keeps the usage journal, signed with
+		// the node key.
+		cfg.Edge.UsageDir, cfg.Edge.UsageKey, cfg.Edge.Operator = cfg.DataDir, id.Key, id.Operator
 		pc := *cfg.Edge.Gossip
 		pc.Identity = id
 		if !cfg.g.dev {
