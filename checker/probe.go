@@ -115,7 +115,7 @@ func (p *probe) run(ctx context.Context, res qos.Result) (qos.Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("checker: join: %w", err)
 	}
-	res.Edge, res.Region = joined.Edge, joined.Region
+	res.Edge, res.Region, res.Session = joined.Edge, joined.Region, joined.Session
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: joined.SDP}); err != nil {
 		return res, fmt.Errorf("checker: answer of %s: %w", res.Edge, err)
 	}

@@ -140,6 +140,7 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 		}
 		e.journal = j
 		e.usage = newUsageMeter(j, usage.Record{Edge: cfg.Name, Region: cfg.Region, Operator: cfg.Operator}, e.gpuModel)
+		e.usage.log, e.usage.push = log, e.pushUsage
 	}
 	if err := e.register(reg); err != nil {
 		engine.Close()

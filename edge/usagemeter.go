@@ -2,12 +2,24 @@ package edge
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"stratus/edge/usage"
 )
+
+// pushFailed logs a failed push, once until one succeeds again.
+func (m *usageMeter) pushFailed(err error) {
+	m.mu.Lock()
+	first := !m.failing
+	m.failing = true
+	m.mu.Unlock()
+	if first && m.log != nil {
+		m.log.Warn("usage: the ledger is unreachable; records wait in the journal", "err", err)
+	}
+}
 
 // usageEvery is how often running sessions are checkpointed: a kill -9
 // loses at most this much of their usage.
@@ -21,9 +33,17 @@ type usageMeter struct {
 	j    *usage.Journal
 	base usage.Record // the edge's part of every record
 	gpu  func(index int) string
+	// push sends records to the network's ledger; nil keeps them here.
+	push func(context.Context, []usage.Record) error
 
 	mu      sync.Mutex
 	running map[string]*metered
+	// unsent holds each session's newest record the ledger has not
+	// acknowledged; it starts with the whole journal, since the ledger
+	// keeps only the newest of a session, whatever it already has.
+	unsent  map[string]usage.Record
+	failing bool
+	log     *slog.Logger
 }
 
 type metered struct {
@@ -32,7 +52,11 @@ type metered struct {
 }
 
 func newUsageMeter(j *usage.Journal, base usage.Record, gpuModel func(int) string) *usageMeter {
-	return &usageMeter{j: j, base: base, gpu: gpuModel, running: map[string]*metered{}}
+	m := &usageMeter{j: j, base: base, gpu: gpuModel, running: map[string]*metered{}, unsent: map[string]usage.Record{}}
+	for _, r := range j.Records() {
+		m.unsent[r.Session] = r
+	}
+	return m
 }
 
 // start meters r from now on.
@@ -52,7 +76,57 @@ func (m *usageMeter) end(r *running) error {
 		return nil
 	}
 	me.seq++
-	return m.j.Write(m.record(me, true))
+	rec := m.record(me, true)
+	if err := m.j.Write(rec); err != nil {
+		return err
+	}
+	m.queue(rec)
+	return nil
+}
+
+// queue keeps rec (signed by Write) for the ledger.
+func (m *usageMeter) queue(recs ...usage.Record) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range recs {
+		m.unsent[r.Session] = r
+	}
+}
+
+// maxPush bounds one push: the ledger takes at most a thousand records
+// a batch (signaling.MaxUsageBatch).
+const maxPush = 1000
+
+// send pushes the unsent records, a batch at a time, forgetting each once
+// the ledger has it (unless a newer one came meanwhile).
+func (m *usageMeter) send(ctx context.Context) error {
+	if m.push == nil {
+		return nil
+	}
+	m.mu.Lock()
+	batch := make([]usage.Record, 0, min(len(m.unsent), maxPush))
+	for _, r := range m.unsent {
+		if len(batch) == maxPush {
+			break
+		}
+		batch = append(batch, r)
+	}
+	m.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := m.push(ctx, batch); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	for _, r := range batch {
+		if cur, ok := m.unsent[r.Session]; ok && cur.Seq == r.Seq {
+			delete(m.unsent, r.Session)
+		}
+	}
+	m.failing = false
+	m.mu.Unlock()
+	return nil
 }
 
 // run checkpoints the running sessions until ctx ends.
@@ -76,6 +150,12 @@ func (m *usageMeter) run(ctx context.Context) error {
 			if err := m.j.Write(recs...); err != nil {
 				return err
 			}
+			m.queue(recs...)
+		}
+		if err := m.send(ctx); err != nil && ctx.Err() == nil {
+			// The ledger catches up at a later tick: nothing is lost
+			// while the journal holds the records.
+			m.pushFailed(err)
 		}
 	}
 }

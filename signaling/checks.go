@@ -46,6 +46,11 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.qos.Add(in.Checker, rep)
+	if rep.Session != "" {
+		if err := s.ledger.MarkCheck(r.Context(), rep.Session); err != nil {
+			s.log.Warn("ledger: marking a check", "session", rep.Session, "err", err)
+		}
+	}
 	if st, ok := s.qos.Standing(rep.Edge); ok {
 		s.metrics.qos.WithLabelValues(rep.Edge).Set(st.Score)
 		s.choice.edges.SetQoS(rep.Edge, 1-st.Score)

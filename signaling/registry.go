@@ -75,4 +75,7 @@ func (s *Server) closeRegistry() {
 	if s.registry != nil {
 		s.registry.Close()
 	}
+	if s.ledger != nil {
+		s.ledger.Close()
+	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"stratus/checker/qos"
+	"stratus/ledger"
 	"stratus/signaling/playerauth"
 	"stratus/signaling/route"
 	"stratus/signaling/studio"
@@ -57,6 +58,7 @@ type Server struct {
 	registry *enroll.Registry // nil without Config.Registry
 	resume   *resumeSpend     // nil without Config.ResumeKey
 	qos      *qos.Book        // checkers' reports; nil without a registry
+	ledger   *ledger.Store    // the edges' usage records; nil without a registry
 	// players checks players' sign-ins; nil while players are anonymous
 	// (Config.PlayerAuth).
 	players *playerauth.Verifier
@@ -124,6 +126,10 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 			return nil, err
 		}
 		s.qos = qos.NewBook(qosKeep, qosMaxAge, qosFPS)
+		if s.ledger, err = ledger.Open(context.Background(), cfg.DataDir); err != nil {
+			s.closeRegistry()
+			return nil, err
+		}
 		s.cfg, g = cfg, judge{Registry: s.registry, book: s.qos}
 	}
 	var rev uint64
@@ -245,6 +251,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/v1/operators/", h)
 		mux.Handle("/v1/enroll", h)
 		mux.HandleFunc("POST /v1/checks", s.handleCheck)
+		mux.HandleFunc("POST /v1/usage", s.handleUsagePut)
+		mux.Handle("GET /v1/usage", s.RequireOperator(http.HandlerFunc(s.handleUsageGet)))
 	}
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())

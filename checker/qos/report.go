@@ -7,10 +7,13 @@ import (
 
 // Result is what one probe saw of one edge.
 type Result struct {
-	Edge   string    `json:"edge"`
-	Region string    `json:"region"`
-	Title  string    `json:"title"`
-	At     time.Time `json:"checked_at"`
+	Edge string `json:"edge"`
+	// Session is the session the check played, which the ledger then
+	// counts as a check rather than as play.
+	Session string    `json:"session,omitempty"`
+	Region  string    `json:"region"`
+	Title   string    `json:"title"`
+	At      time.Time `json:"checked_at"`
 	// JoinMs: from the join sent to the first decoded frame.
 	JoinMs float64 `json:"join_ms"`
 	// Frames decoded while watching, and their rate.

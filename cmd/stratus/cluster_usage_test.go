@@ -3,16 +3,22 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	_ "modernc.org/sqlite"
+
 	"stratus/checker"
 	edgeusage "stratus/edge/usage"
+	"stratus/internal/clustertest"
+	"stratus/ledger"
 	"stratus/trust/enroll"
 )
 
@@ -86,6 +92,50 @@ func TestClusterUsageSurvivesKill(t *testing.T) {
 	}
 	if n := strings.Count(string(must(os.ReadFile(filepath.Join(dir, "usage.jsonl")))), `"session":"`+session+`"`); n != 1 {
 		t.Errorf("session %s is in the journal %d times after compaction, want once", session, n)
+	}
+
+	// The restarted edge sends the record to the ledger, where the
+	// operator reads and verifies it.
+	stratus := func(args ...string) (string, error) {
+		cmd := exec.Command(c.bin, append(args, "-signal", s.url, "-operator-token-file", c.tokenFile)...)
+		cmd.Env = clustertest.Env()
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	poll(t, 30*time.Second, "the ledger to hold the interrupted session", func() (bool, string) {
+		out, err := stratus("usage", "-format", "json")
+		if err != nil {
+			return false, out
+		}
+		var list []ledger.Entry
+		json.Unmarshal([]byte(out), &list)
+		for _, e := range list {
+			if e.Session == session && e.Interrupted && e.Seq == r.Seq {
+				return true, ""
+			}
+		}
+		return false, out
+	})
+	out, err := stratus("usage", "verify")
+	t.Logf("stratus usage verify: %s", strings.TrimSpace(out))
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	// Ten times the seconds, written into the ledger behind its back.
+	db, err := sql.Open("sqlite", filepath.Join(c.dataDir("signal-1"), "ledger.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	forged := r
+	forged.Seconds *= 10
+	if _, err := db.Exec(`UPDATE usage SET record = ? WHERE session = ?`, string(must(json.Marshal(forged))), session); err != nil {
+		t.Fatal(err)
+	}
+	out, err = stratus("usage", "verify")
+	t.Logf("after tampering: %s", strings.TrimSpace(out))
+	if err == nil || !strings.Contains(out, "FAIL "+session) {
+		t.Fatalf("a tampered record passed verify: %v", err)
 	}
 }
 

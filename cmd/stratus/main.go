@@ -49,6 +49,8 @@ func main() {
 		err = runDrain(os.Args[2:])
 	case "checker":
 		err = runChecker(os.Args[2:])
+	case "usage":
+		err = runUsage(os.Args[2:])
 	case "operator":
 		err = runOperator(os.Args[2:])
 	case "gpus":
@@ -80,6 +82,7 @@ commands:
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
   checker  check every edge from outside, as a player, and report what it measured
+  usage    the ledger's usage records (-by operator|edge|title, -format json|csv); usage verify checks their signatures
   operator the network's credentials: token, and add, list, revoke edge operators
   gpus     list this machine's NVIDIA GPUs, their NVENC capacity and what they render
   title    a studio's titles on a signaling node: add, list, rm

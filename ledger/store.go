@@ -1,0 +1,223 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"stratus/edge/usage"
+)
+
+// Store is the ledger's database. Its methods may be called from any
+// goroutine.
+type Store struct {
+	db *sql.DB
+}
+
+// migrations are the schema's versions, applied in order once each; a
+// released one is never edited, only followed by another.
+var migrations = []string{
+	`CREATE TABLE usage (
+		session TEXT PRIMARY KEY,
+		seq BIGINT NOT NULL,
+		final BOOLEAN NOT NULL,
+		kind TEXT NOT NULL,
+		title TEXT NOT NULL,
+		edge TEXT NOT NULL,
+		operator TEXT NOT NULL,
+		region TEXT NOT NULL,
+		player TEXT NOT NULL,
+		start_ms BIGINT NOT NULL,
+		end_ms BIGINT NOT NULL,
+		seconds DOUBLE PRECISION NOT NULL,
+		record TEXT NOT NULL,
+		received_ms BIGINT NOT NULL
+	)`,
+	`CREATE INDEX usage_end ON usage (end_ms)`,
+	`CREATE INDEX usage_operator ON usage (operator, end_ms)`,
+	// The sessions checkers played, which may be reported before their
+	// edge sends the record.
+	`CREATE TABLE check_sessions (session TEXT PRIMARY KEY)`,
+}
+
+// Open opens (creating it and bringing its schema up to date) the SQLite
+// ledger dir/ledger.db.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	path := filepath.Join(dir, "ledger.db")
+	// WAL lets readers (stratus usage) run beside the writer; the busy
+	// timeout rides out the short write locks instead of failing.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	// One connection: SQLite takes one writer at a time anyway.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("ledger: schema: %w", err)
+	}
+	var v int
+	err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return fmt.Errorf("ledger: schema: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("ledger: schema: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("ledger: the database is at schema version %d, this build knows %d (a newer release's?)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, i+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Put records recs, each replacing its session's record only when newer
+// (a higher sequence number). It returns how many changed the ledger.
+func (s *Store) Put(ctx context.Context, recs []usage.Record) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO usage
+		(session, seq, final, kind, title, edge, operator, region, player, start_ms, end_ms, seconds, record, received_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session) DO UPDATE SET seq = excluded.seq, final = excluded.final, kind = excluded.kind,
+			title = excluded.title, edge = excluded.edge, operator = excluded.operator, region = excluded.region, player = excluded.player,
+			start_ms = excluded.start_ms, end_ms = excluded.end_ms, seconds = excluded.seconds, record = excluded.record, received_ms = excluded.received_ms
+		WHERE excluded.seq > usage.seq`)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: %w", err)
+	}
+	defer stmt.Close()
+	now := time.Now().UnixMilli()
+	changed := 0
+	for _, r := range recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return 0, err
+		}
+		res, err := stmt.ExecContext(ctx, r.Session, int64(r.Seq), r.Final, r.Kind, r.Title, r.Edge, r.Operator, r.Region, r.Player,
+			r.Start.UnixMilli(), r.End.UnixMilli(), r.Seconds, string(b), now)
+		if err != nil {
+			return 0, fmt.Errorf("ledger: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			changed++
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE usage SET kind = 'check'
+		WHERE kind <> 'check' AND session IN (SELECT session FROM check_sessions)`); err != nil {
+		return 0, fmt.Errorf("ledger: %w", err)
+	}
+	return changed, tx.Commit()
+}
+
+// MarkCheck records that session was a checker's, not a player's: it is
+// listed as a check and not counted as play.
+func (s *Store) MarkCheck(ctx context.Context, session string) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO check_sessions (session) VALUES (?) ON CONFLICT DO NOTHING`, session); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE usage SET kind = 'check' WHERE session = ?`, session)
+	return err
+}
+
+// Filter selects records: sessions that ended in [From, To) (zero: no
+// bound), of one operator, edge or title when set.
+type Filter struct {
+	From, To              time.Time
+	Operator, Edge, Title string
+	// Limit caps the records returned (0: MaxRecords).
+	Limit int
+}
+
+// MaxRecords bounds one query's answer: a million records is some
+// 500 MB of JSON, the most one answer should ever hold.
+const MaxRecords = 1_000_000
+
+// Entry is a record with the ledger's own view of it.
+type Entry struct {
+	usage.Record
+	// Kind is the ledger's: check for the sessions its checkers played.
+	LedgerKind string `json:"ledger_kind"`
+}
+
+// Query returns the records f selects, oldest end first.
+func (s *Store) Query(ctx context.Context, f Filter) ([]Entry, error) {
+	q := `SELECT record, kind FROM usage WHERE 1 = 1`
+	var args []any
+	if !f.From.IsZero() {
+		q += ` AND end_ms >= ?`
+		args = append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		q += ` AND end_ms < ?`
+		args = append(args, f.To.UnixMilli())
+	}
+	for _, c := range []struct{ col, v string }{{"operator", f.Operator}, {"edge", f.Edge}, {"title", f.Title}} {
+		if c.v != "" {
+			q += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxRecords {
+		limit = MaxRecords
+	}
+	q += fmt.Sprintf(` ORDER BY end_ms, session LIMIT %d`, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var raw, kind string
+		if err := rows.Scan(&raw, &kind); err != nil {
+			return nil, err
+		}
+		var e Entry
+		if err := json.Unmarshal([]byte(raw), &e.Record); err != nil {
+			return nil, fmt.Errorf("ledger: a stored record: %w", err)
+		}
+		e.LedgerKind = kind
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }

@@ -1,0 +1,69 @@
+package ledger
+
+import (
+	"testing"
+	"time"
+
+	"stratus/edge/usage"
+)
+
+func rec(session string, seq uint64, edge string, end time.Time) usage.Record {
+	return usage.Record{Session: session, Seq: seq, Final: seq > 1, Kind: usage.KindPlayer, Title: "rocks", Edge: edge, Operator: "acme",
+		Region: "eu", Start: end.Add(-time.Minute), End: end, Seconds: 60, Signature: []byte{1, 2, 3}}
+}
+
+// Records sent again, late or out of order change nothing; a newer one
+// replaces its session's; checks are told apart whenever they are known.
+func TestPutIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	steps := []struct {
+		name    string
+		recs    []usage.Record
+		changed int
+	}{
+		{"first records", []usage.Record{rec("a", 1, "e1", t0), rec("b", 2, "e2", t0.Add(time.Minute))}, 2},
+		{"the same again", []usage.Record{rec("a", 1, "e1", t0), rec("b", 2, "e2", t0.Add(time.Minute))}, 0},
+		{"a newer checkpoint", []usage.Record{rec("a", 3, "e1", t0.Add(2*time.Minute))}, 1},
+		{"an older one, late", []usage.Record{rec("a", 2, "e1", t0)}, 0},
+	}
+	for _, st := range steps {
+		n, err := s.Put(t.Context(), st.recs)
+		if err != nil || n != st.changed {
+			t.Fatalf("%s: changed %d (%v), want %d", st.name, n, err, st.changed)
+		}
+	}
+	if err := s.MarkCheck(t.Context(), "c"); err != nil { // before its record
+		t.Fatal(err)
+	}
+	s.Put(t.Context(), []usage.Record{rec("c", 2, "e1", t0.Add(3*time.Minute))})
+	all, err := s.Query(t.Context(), Filter{})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("query: %d %v", len(all), err)
+	}
+	if all[1].Session != "a" || all[1].Seq != 3 || string(all[1].Signature) != "\x01\x02\x03" {
+		t.Errorf("a: %+v", all[1])
+	}
+	if all[2].LedgerKind != "check" || all[0].LedgerKind != "player" {
+		t.Errorf("kinds: %s %s", all[0].LedgerKind, all[2].LedgerKind)
+	}
+	e2, _ := s.Query(t.Context(), Filter{Edge: "e2"})
+	late, _ := s.Query(t.Context(), Filter{From: t0.Add(90 * time.Second)})
+	if len(e2) != 1 || len(late) != 2 {
+		t.Errorf("filters: edge %d, from %d", len(e2), len(late))
+	}
+	// Reopened: the schema is not applied twice, the records are there.
+	s.Close()
+	if s, err = Open(t.Context(), dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if again, err := s.Query(t.Context(), Filter{}); err != nil || len(again) != 3 {
+		t.Fatalf("after reopening: %d %v", len(again), err)
+	}
+}
