@@ -11,7 +11,7 @@ import (
 // BenchmarkPut inserts records in batches of 1,000, an edge's push; ns/op
 // is per record.
 func BenchmarkPut(b *testing.B) {
-	s, err := Open(b.Context(), b.TempDir())
+	s, err := Open(b.Context(), "", b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

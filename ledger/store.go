@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // the database/sql driver "sqlite"
 
 	"stratus/edge/usage"
 )
@@ -18,6 +21,8 @@ import (
 // goroutine.
 type Store struct {
 	db *sql.DB
+	// pg: PostgreSQL, whose placeholders are $1, $2… where SQLite's are ?.
+	pg bool
 }
 
 // migrations are the schema's versions, applied in order once each; a
@@ -46,9 +51,16 @@ var migrations = []string{
 	`CREATE TABLE check_sessions (session TEXT PRIMARY KEY)`,
 }
 
-// Open opens (creating it and bringing its schema up to date) the SQLite
-// ledger dir/ledger.db.
-func Open(ctx context.Context, dir string) (*Store, error) {
+// Open opens the ledger dsn names, bringing its schema up to date: a
+// PostgreSQL URL (postgres://…), which several signaling nodes may share,
+// or "" for SQLite in dir/ledger.db, created as needed.
+func Open(ctx context.Context, dsn, dir string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	if dsn != "" {
+		return nil, fmt.Errorf("ledger: %q is not a postgres:// URL (leave it empty for SQLite in the data directory)", redact(dsn))
+	}
 	path := filepath.Join(dir, "ledger.db")
 	// WAL lets readers (stratus usage) run beside the writer; the busy
 	// timeout rides out the short write locks instead of failing.
@@ -58,15 +70,70 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	// One connection: SQLite takes one writer at a time anyway.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
-	if err := s.migrate(ctx); err != nil {
+	return ready(ctx, &Store{db: db})
+}
+
+// openPostgres opens a PostgreSQL ledger through pgx.
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %s: %w", redact(dsn), err)
+	}
+	// A signaling node writes a batch at a time; a few connections serve
+	// the operator's queries beside it.
+	db.SetMaxOpenConns(4)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
 		db.Close()
+		return nil, fmt.Errorf("ledger: %s: %w", redact(dsn), err)
+	}
+	return ready(ctx, &Store{db: db, pg: true})
+}
+
+// ready migrates s, closing it on failure.
+func ready(ctx context.Context, s *Store) (*Store, error) {
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// redact hides a URL's password, for errors and logs.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
+}
+
+// q adapts a query written with ? placeholders to the database.
+func (s *Store) q(query string) string {
+	if !s.pg {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 func (s *Store) migrate(ctx context.Context) error {
+	if s.pg {
+		// Two signaling nodes starting at once must not both migrate.
+		if _, err := s.db.ExecContext(ctx, `SELECT pg_advisory_lock(7424701)`); err != nil {
+			return fmt.Errorf("ledger: schema lock: %w", err)
+		}
+		defer s.db.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7424701)`)
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("ledger: schema: %w", err)
 	}
@@ -92,7 +159,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			tx.Rollback()
 			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, i+1); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE schema_version SET version = ?`), i+1); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
 		}
@@ -111,13 +178,13 @@ func (s *Store) Put(ctx context.Context, recs []usage.Record) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO usage
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO usage
 		(session, seq, final, kind, title, edge, operator, region, player, start_ms, end_ms, seconds, record, received_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session) DO UPDATE SET seq = excluded.seq, final = excluded.final, kind = excluded.kind,
 			title = excluded.title, edge = excluded.edge, operator = excluded.operator, region = excluded.region, player = excluded.player,
 			start_ms = excluded.start_ms, end_ms = excluded.end_ms, seconds = excluded.seconds, record = excluded.record, received_ms = excluded.received_ms
-		WHERE excluded.seq > usage.seq`)
+		WHERE excluded.seq > usage.seq`))
 	if err != nil {
 		return 0, fmt.Errorf("ledger: %w", err)
 	}
@@ -148,10 +215,10 @@ func (s *Store) Put(ctx context.Context, recs []usage.Record) (int, error) {
 // MarkCheck records that session was a checker's, not a player's: it is
 // listed as a check and not counted as play.
 func (s *Store) MarkCheck(ctx context.Context, session string) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO check_sessions (session) VALUES (?) ON CONFLICT DO NOTHING`, session); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO check_sessions (session) VALUES (?) ON CONFLICT DO NOTHING`), session); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE usage SET kind = 'check' WHERE session = ?`, session)
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE usage SET kind = 'check' WHERE session = ?`), session)
 	return err
 }
 
@@ -198,7 +265,7 @@ func (s *Store) Query(ctx context.Context, f Filter) ([]Entry, error) {
 		limit = MaxRecords
 	}
 	q += fmt.Sprintf(` ORDER BY end_ms, session LIMIT %d`, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}

@@ -16,7 +16,12 @@ func rec(session string, seq uint64, edge string, end time.Time) usage.Record {
 // replaces its session's; checks are told apart whenever they are known.
 func TestPutIsIdempotent(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(t.Context(), dir)
+	checkLedger(t, "", dir)
+}
+
+// checkLedger runs the ledger's checks on the database dsn names.
+func checkLedger(t *testing.T, dsn, dir string) {
+	s, err := Open(t.Context(), dsn, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +64,7 @@ func TestPutIsIdempotent(t *testing.T) {
 	}
 	// Reopened: the schema is not applied twice, the records are there.
 	s.Close()
-	if s, err = Open(t.Context(), dir); err != nil {
+	if s, err = Open(t.Context(), dsn, dir); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()

@@ -22,8 +22,9 @@ if [ "${1:-}" = "--test" ]; then
 	# the third-party games the tests onboard (xdpyinfo, also in
 	# x11-utils, tries a display with and without its cookie);
 	# pulseaudio-utils plays their test tone; xauth reads back the cookie
-	# files the runtime writes.
-	want+=(chromium ffmpeg iproute2 x11-utils pulseaudio-utils xauth)
+	# files the runtime writes. The ledger's tests start a PostgreSQL
+	# server of their own (postgresql-15).
+	want+=(chromium ffmpeg iproute2 x11-utils pulseaudio-utils xauth postgresql-15)
 fi
 
 missing=()
@@ -41,5 +42,14 @@ if [ "$(id -u)" -ne 0 ]; then
 	sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Only the server's programs are wanted: no cluster of the machine's own,
+# started at install.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+	$sudo mkdir -p /etc/postgresql-common
+	echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Keep that file, and any other configuration already there, without
+# asking (dpkg's and ucf's prompts).
+$sudo env DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 apt-get install -y -qq --no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"

@@ -87,7 +87,10 @@ type Config struct {
 	// (development): it routes to every edge its pools believe.
 	Registry *enroll.Config
 	// DataDir holds the node's own key (node.key); needed with Registry.
-	DataDir string
+	// The usage ledger lives there too (SQLite), unless LedgerDB names a
+	// PostgreSQL database (postgres://…) that several nodes share.
+	DataDir  string
+	LedgerDB string
 }
 
 // DefaultConfig returns the defaults.

@@ -126,7 +126,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 			return nil, err
 		}
 		s.qos = qos.NewBook(qosKeep, qosMaxAge, qosFPS)
-		if s.ledger, err = ledger.Open(context.Background(), cfg.DataDir); err != nil {
+		if s.ledger, err = ledger.Open(context.Background(), cfg.LedgerDB, cfg.DataDir); err != nil {
 			s.closeRegistry()
 			return nil, err
 		}

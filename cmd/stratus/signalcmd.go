@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 
@@ -51,6 +53,7 @@ func signalFlags(args []string) (signalConfig, error) {
 	addLimitFlags(fs, &cfg.Signal.Limits)
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.Signal.DataDir, "data-dir", "", "directory of this node's key (required with gossip unless -dev)")
+	fs.StringVar(&cfg.Signal.LedgerDB, "db", "", "the usage ledger's PostgreSQL database, postgres://… without a password (put one in "+ledgerDBEnv+"); default: SQLite in -data-dir")
 	fs.StringVar(&cfg.Registry, "registry", "", "directory of the network's registry: its key, operators and enrolled nodes (default: DATA-DIR/registry; share it between signaling nodes)")
 	cfg.g.add(fs)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route, /v1/operators and /metrics require")
@@ -109,7 +112,7 @@ func signalFlags(args []string) (signalConfig, error) {
 			errs = append(errs, err)
 			cfg.Signal.WAN = &pc
 		}
-		errs = append(errs, cfg.registry())
+		errs = append(errs, cfg.registry(), cfg.ledgerDB())
 	}
 	errs = append(errs, cfg.Signal.Validate())
 	return cfg, errors.Join(errs...)
@@ -127,6 +130,25 @@ func (cfg *signalConfig) registry() error {
 	rc := enroll.DefaultConfig()
 	rc.Dir = cmp.Or(cfg.Registry, filepath.Join(cfg.Signal.DataDir, "registry"))
 	cfg.Signal.Registry = &rc
+	return nil
+}
+
+// ledgerDBEnv holds the ledger's database URL when it carries a password,
+// which a command line would show every user of the machine.
+const ledgerDBEnv = "STRATUS_DB"
+
+// ledgerDB takes the ledger's URL from the environment, and refuses a
+// password on the command line.
+func (cfg *signalConfig) ledgerDB() error {
+	if cfg.Signal.LedgerDB != "" {
+		if u, err := url.Parse(cfg.Signal.LedgerDB); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				return fmt.Errorf("-db carries a password, visible to every user of the machine: put the URL in %s instead", ledgerDBEnv)
+			}
+		}
+		return nil
+	}
+	cfg.Signal.LedgerDB = os.Getenv(ledgerDBEnv)
 	return nil
 }
 
