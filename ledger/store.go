@@ -49,6 +49,10 @@ var migrations = []string{
 	// The sessions checkers played, which may be reported before their
 	// edge sends the record.
 	`CREATE TABLE check_sessions (session TEXT PRIMARY KEY)`,
+	// Every check's score, for the weights of the contribution.
+	`CREATE TABLE checks (edge TEXT NOT NULL, checker TEXT NOT NULL, at_ms BIGINT NOT NULL,
+		score DOUBLE PRECISION NOT NULL, ok BOOLEAN NOT NULL)`,
+	`CREATE INDEX checks_at ON checks (at_ms, edge)`,
 }
 
 // Open opens the ledger dsn names, bringing its schema up to date: a

@@ -72,3 +72,35 @@ func checkLedger(t *testing.T, dsn, dir string) {
 		t.Fatalf("after reopening: %d %v", len(again), err)
 	}
 }
+
+// An operator's day: its players' minutes, weighted by its edges' checks
+// that day; checks are counted apart, never as play.
+func TestContributions(t *testing.T) {
+	s, err := Open(t.Context(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	day := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	s.Put(t.Context(), []usage.Record{rec("a", 2, "e1", day), rec("b", 2, "e2", day), rec("c", 2, "e1", day)})
+	s.MarkCheck(t.Context(), "c")
+	for _, c := range []struct {
+		edge  string
+		score float64
+		ok    bool
+	}{{"e1", 1, true}, {"e1", 0, false}, {"e2", 0.5, true}, {"e2", 0.5, true}} {
+		if err := s.PutCheck(t.Context(), c.edge, "checker-1", day, c.score, c.ok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.Contributions(t.Context(), day.Add(-time.Hour), day.Add(time.Hour))
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%+v %v", list, err)
+	}
+	c := list[0]
+	// Two players' minutes; checks of e1 and e2: mean 0.5, 3 of 4 measured.
+	if c.Operator != "acme" || c.Day != "2026-12-04" || c.Sessions != 2 || c.PlayedMinutes != 2 || c.Checks != 1 ||
+		c.Score != 0.5 || c.Availability != 0.75 || c.Weighted != 0.75 {
+		t.Fatalf("contribution %+v", c)
+	}
+}

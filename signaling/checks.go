@@ -51,6 +51,11 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("ledger: marking a check", "session", rep.Session, "err", err)
 		}
 	}
+	if rep.Skipped == "" {
+		if err := s.ledger.PutCheck(r.Context(), rep.Edge, in.Checker, rep.At, qos.Score(rep, qosFPS), rep.OK); err != nil {
+			s.log.Warn("ledger: recording a check", "edge", rep.Edge, "err", err)
+		}
+	}
 	if st, ok := s.qos.Standing(rep.Edge); ok {
 		s.metrics.qos.WithLabelValues(rep.Edge).Set(st.Score)
 		s.choice.edges.SetQoS(rep.Edge, 1-st.Score)

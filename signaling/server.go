@@ -253,6 +253,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST /v1/checks", s.handleCheck)
 		mux.HandleFunc("POST /v1/usage", s.handleUsagePut)
 		mux.Handle("GET /v1/usage", s.RequireOperator(http.HandlerFunc(s.handleUsageGet)))
+		mux.Handle("GET /v1/usage/contribution", s.RequireOperator(http.HandlerFunc(s.handleContributions)))
 	}
 	if s.studio != nil {
 		mux.Handle(studio.Prefix, s.studio.Handler())

@@ -75,9 +75,9 @@ func (s *Server) believeUsage(rec usage.Record) error {
 	return rec.Verify(node.Key)
 }
 
-// handleUsageGet lists the ledger's records: GET /v1/usage?from=&to=
-// (RFC 3339) &operator=&edge=&title=.
-func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
+// usageFilter reads the ledger's filters from a query: from and to
+// (RFC 3339), operator, edge, title.
+func usageFilter(r *http.Request) (ledger.Filter, error) {
 	q := r.URL.Query()
 	f := ledger.Filter{Operator: q.Get("operator"), Edge: q.Get("edge"), Title: q.Get("title")}
 	for _, t := range []struct {
@@ -87,11 +87,36 @@ func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(t.name); v != "" {
 			at, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				api.Errorf(api.CodeBadMessage, "%s %q: want RFC 3339", t.name, v).Write(w)
-				return
+				return f, api.Errorf(api.CodeBadMessage, "%s %q: want RFC 3339", t.name, v)
 			}
 			*t.dst = at
 		}
+	}
+	return f, nil
+}
+
+// handleContributions totals the play per operator and day, weighted by
+// the checks: GET /v1/usage/contribution?from=&to=.
+func (s *Server) handleContributions(w http.ResponseWriter, r *http.Request) {
+	f, err := usageFilter(r)
+	if err != nil {
+		err.(*api.Error).Write(w)
+		return
+	}
+	list, err := s.ledger.Contributions(r.Context(), f.From, f.To)
+	if err != nil {
+		api.Errorf(api.CodeInternal, "%v", err).Write(w)
+		return
+	}
+	writeJSON(w, list)
+}
+
+// handleUsageGet lists the ledger's records: GET /v1/usage (usageFilter).
+func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
+	f, err := usageFilter(r)
+	if err != nil {
+		err.(*api.Error).Write(w)
+		return
 	}
 	list, err := s.ledger.Query(r.Context(), f)
 	if err != nil {

@@ -30,7 +30,7 @@ func runUsage(args []string) error {
 	signal := fs.String("signal", "http://127.0.0.1:8080", "signaling node that keeps the ledger")
 	from := fs.String("from", "", "sessions that ended at or after this time (RFC 3339)")
 	to := fs.String("to", "", "sessions that ended before this time (RFC 3339)")
-	by := fs.String("by", "session", "session, operator, edge or title")
+	by := fs.String("by", "session", "session, operator (per day, weighted by the checks), edge or title")
 	format := fs.String("format", "table", "table, json or csv")
 	var op operatorTokenFlag
 	op.add(fs, "file of the network operator's token")
@@ -51,8 +51,16 @@ func runUsage(args []string) error {
 			q.Set(k, v)
 		}
 	}
+	base := strings.TrimRight(*signal, "/")
+	if *by == "operator" && !verify {
+		var list []ledger.Contribution
+		if err := getOperatorJSON(hc, base+"/v1/usage/contribution?"+q.Encode(), &list); err != nil {
+			return err
+		}
+		return printContributions(list, *format)
+	}
 	var list []ledger.Entry
-	if err := getOperatorJSON(hc, strings.TrimRight(*signal, "/")+"/v1/usage?"+q.Encode(), &list); err != nil {
+	if err := getOperatorJSON(hc, base+"/v1/usage?"+q.Encode(), &list); err != nil {
 		return err
 	}
 	if verify {
@@ -144,8 +152,6 @@ func printUsage(list []ledger.Entry, by, format string) error {
 	for _, e := range list {
 		var k string
 		switch by {
-		case "operator":
-			k = e.Operator
 		case "edge":
 			k = e.Edge
 		case "title":
@@ -183,6 +189,19 @@ func printUsage(list []ledger.Entry, by, format string) error {
 	for _, k := range keys {
 		t := sums[k]
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%.1f\n", k, t.Sessions, t.PlayedMinutes, t.Checks, t.CheckedMinutes)
+	}
+	return tw.Flush()
+}
+
+// printContributions lists what each operator delivered each day.
+func printContributions(list []ledger.Contribution, format string) error {
+	if format == "json" {
+		return json.NewEncoder(os.Stdout).Encode(list)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OPERATOR\tDAY\tSESSIONS\tPLAYED MIN\tSCORE\tAVAILABILITY\tWEIGHTED MIN\tCHECKS")
+	for _, c := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.2f\t%.2f\t%.1f\t%d\n", c.Operator, c.Day, c.Sessions, c.PlayedMinutes, c.Score, c.Availability, c.Weighted, c.Checks)
 	}
 	return tw.Flush()
 }
