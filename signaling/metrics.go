@@ -7,6 +7,10 @@ type metrics struct {
 	joins       *prometheus.CounterVec
 	badMessages prometheus.Counter
 	limited     *prometheus.CounterVec
+	// The queue's titles are those some edge offers (a join queues only
+	// for a title an edge offers), so the labels are as few as the titles.
+	queueLength *prometheus.GaugeVec
+	queueWait   *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -15,11 +19,18 @@ func newMetrics() *metrics {
 		joins:       prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "joins_total", Help: "Joins by result (ok or an error code)."}, []string{"result"}),
 		badMessages: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "bad_messages_total", Help: "Player messages refused as malformed or oversized."}),
 		limited:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
+		queueLength: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "queue_length", Help: "Players waiting for room on this node, by title."}, []string{"title"}),
+		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "stratus", Subsystem: "signal", Name: "queue_wait_seconds",
+			Help: "Time players waited in the queue, by how the wait ended (placed, left, timeout, failed, closed).",
+			// 1 s to about 17 min: past the longest wait allowed by default.
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}, []string{"result"}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited} {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.queueLength, m.queueWait} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
