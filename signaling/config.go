@@ -68,6 +68,8 @@ type Config struct {
 	AllowNoOrigin bool
 	// Limits bound what one client may ask (see Limits).
 	Limits Limits
+	// Queue bounds the queue of players waiting for room (see Queue).
+	Queue Queue
 	// PlayerAuth, when set, admits only players who sign in with its
 	// identity provider: each join carries a token (protocol.go), and the
 	// token's subject is the player, for Limits.SessionsPerPlayer and on
@@ -97,7 +99,7 @@ type Config struct {
 func DefaultConfig() Config {
 	// A join waits for the edge to answer with its ICE candidates, which
 	// takes milliseconds; 10 s covers a slow edge without hanging the page.
-	return Config{Name: "signal", Region: "local", JoinTimeout: 10 * time.Second, Route: route.DefaultConfig(), Limits: DefaultLimits()}
+	return Config{Name: "signal", Region: "local", JoinTimeout: 10 * time.Second, Route: route.DefaultConfig(), Limits: DefaultLimits(), Queue: DefaultQueue()}
 }
 
 // Validate reports every problem at once.
@@ -133,6 +135,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Queue.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Registry != nil {

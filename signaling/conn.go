@@ -51,7 +51,9 @@ const (
 //     connection.
 //   - the session goroutine (play.go) owns the player's session on its edge
 //     and applies titles, join, candidate and leave one at a time, in the
-//     order the player sent them.
+//     order the player sent them. It also owns the player's place in line
+//     while a join waits for room (queuewait.go), and serves their
+//     messages meanwhile.
 //
 // Sessions the player leaves are ended on their edge off the session
 // goroutine, and serve waits for those too. The connection ends when the
@@ -94,6 +96,12 @@ type conn struct {
 	// player was told it went over.
 	candidates     int
 	overCandidates bool
+	// inLine says a join waits in line for room (waitForRoom); held are
+	// the candidates the player sent meanwhile, for the session it will
+	// start. deferred is a join that ended such a wait, to apply next.
+	inLine   bool
+	held     []api.Candidate
+	deferred *Message
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {

@@ -32,6 +32,7 @@ func TestJoin(t *testing.T) {
 		title  string
 		joined string // the edge joined, or "" for an error
 		code   string // the error's code
+		queued int    // the place in line, for a join every edge refused as full
 		// asked counts the joins each edge was asked for.
 		asked []int
 		check func(t *testing.T, n *node, edges []*edgenet.Edge)
@@ -59,15 +60,15 @@ func TestJoin(t *testing.T) {
 			asked:  []int{1, 1, 1},
 		},
 		{
-			name: "three edges tried at most",
+			name: "three edges tried at most, then the player waits in line",
 			edges: []edgenet.EdgeConfig{
 				{Name: "eu-1", Create: edgenet.Refuse(api.CodeEdgeFull)},
 				{Name: "eu-2", Create: edgenet.Refuse(api.CodeEdgeFull)},
 				{Name: "eu-3", Create: edgenet.Refuse(api.CodeEdgeFull)},
 				{Name: "eu-4"},
 			},
-			code:  api.CodeEdgeFull,
-			asked: []int{1, 1, 1, 0},
+			queued: 1,
+			asked:  []int{1, 1, 1, 0},
 		},
 		{
 			name:  "a bad offer is not retried: every edge would refuse it",
@@ -157,11 +158,17 @@ func TestJoin(t *testing.T) {
 				title = "rocks"
 			}
 			p := dial(t, n)
-			m, err := p.JoinAndWait(wait(t), player.Join{Title: title})
+			if err := p.SendJoin(player.Join{Title: title}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := p.Await(wait(t), signaling.TypeJoined, signaling.TypeError, signaling.TypeQueued)
 			if err != nil {
 				t.Fatal(err)
 			}
 			switch {
+			case tt.queued != 0 && (m.Type != signaling.TypeQueued || m.Position != tt.queued):
+				t.Errorf("answer %+v, want queued at %d", m, tt.queued)
+			case tt.queued != 0:
 			case tt.joined != "" && (m.Type != signaling.TypeJoined || m.Edge != tt.joined):
 				t.Errorf("answer %+v, want joined on %s", m, tt.joined)
 			case tt.joined == "" && (m.Type != signaling.TypeError || m.Code != tt.code):

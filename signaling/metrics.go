@@ -11,6 +11,10 @@ type metrics struct {
 	resumeRefused prometheus.Counter
 	// qos is each edge's score from its checkers (checks.go).
 	qos *prometheus.GaugeVec
+	// The queue's titles are those some edge offers (a join queues only
+	// for a title an edge offers), so the labels are as few as the titles.
+	queueLength *prometheus.GaugeVec
+	queueWait   *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -22,11 +26,18 @@ func newMetrics() *metrics {
 		qos: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "edge_qos_score",
 			Help: "Each edge's quality-of-service score from its recent checks, 0 (failing) to 1."}, []string{"edge"}),
 		resumeRefused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "resume_refused_total", Help: "Resume tokens dropped because another connection spent them already (the game started afresh)."}),
+		queueLength:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "queue_length", Help: "Players waiting for room on this node, by title."}, []string{"title"}),
+		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "stratus", Subsystem: "signal", Name: "queue_wait_seconds",
+			Help: "Time players waited in the queue, by how the wait ended (placed, left, timeout, failed, closed).",
+			// 1 s to about 17 min: past the longest wait allowed by default.
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}, []string{"result"}),
 	}
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused, m.qos} {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused, m.qos, m.queueLength, m.queueWait} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

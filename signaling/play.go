@@ -7,6 +7,7 @@ import (
 
 	"stratus/edge/api"
 	"stratus/signaling/playerauth"
+	"stratus/signaling/route"
 )
 
 // play is the session goroutine of a connection (see conn): it applies the
@@ -26,6 +27,13 @@ func (c *conn) play() {
 		}
 	}()
 	for {
+		if m := c.deferred; m != nil {
+			// A join that ended a wait in line comes before what the
+			// player sent after it.
+			c.deferred = nil
+			c.apply(*m)
+			continue
+		}
 		select {
 		case <-c.readDone:
 			return
@@ -80,14 +88,13 @@ func (c *conn) titles() {
 }
 
 // join places the player on the best edge that admits them, ending the
-// session they had.
+// session they had. When every edge offering the title is full, the
+// player waits in line for room (waitForRoom).
 func (c *conn) join(m Message) {
 	// Leaving first gives the socket's slot back: a rejoin on the same
 	// socket (failover, a move) is not a second session.
 	c.leave()
-	c.candidates, c.overCandidates = 0, false
-	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
-	defer cancel()
+	c.candidates, c.overCandidates, c.held = 0, false, nil
 	// The join is counted before the sign-in is checked: a check costs a
 	// signature and may cost a fetch of the provider's keys, and its
 	// failures are logged, so the address's joins bound both.
@@ -95,7 +102,7 @@ func (c *conn) join(m Message) {
 		c.refuseOverLimit(le, m.Title)
 		return
 	}
-	who, pe := c.identify(ctx, m.Token)
+	who, pe := c.identify(m.Token)
 	if pe != nil {
 		c.s.metrics.joins.WithLabelValues(pe.Code).Inc()
 		c.sendError(pe)
@@ -110,9 +117,34 @@ func (c *conn) join(m Message) {
 	req := c.s.choice.request(m.Title, m.RTT, m.Exclude)
 	token, spent := c.spendResume(m.Title, m.Resume)
 	create := api.CreateRequest{Offer: m.SDP, Resume: token, Player: who.subject}
-	p, d, err := c.s.placer.place(ctx, req, create, func(edge string) {
+	starting := func(edge string) {
 		c.send(Message{Type: TypeStatus, Stage: "starting", Edge: edge, Message: "starting " + m.Title + " on " + edge})
-	})
+	}
+	var (
+		p     placement
+		d     route.Decision
+		err   error
+		tried bool
+	)
+	queueing := c.s.cfg.Queue.PerTitle > 0
+	if queueing && c.s.queue.waiting(m.Title) > 0 {
+		// Those already in line come first: a slot freed now is the
+		// head's.
+		err = api.Errorf(api.CodeEdgeFull, "players are waiting for %s", m.Title)
+	} else {
+		p, d, err = c.place(req, create, starting)
+		tried = true
+	}
+	if queueing && isFull(err) {
+		p, d, err = c.waitForRoom(m.Title, req, create, tried)
+		if errors.Is(err, errLeftLine) {
+			c.releaseSlot()
+			return
+		}
+		if err == nil {
+			starting(p.resp.Edge)
+		}
+	}
 	if err != nil {
 		code := api.CodeInternal
 		if ae, ok := api.AsError(err); ok {
@@ -130,6 +162,21 @@ func (c *conn) join(m Message) {
 	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
 		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude, "player", who.subject)
 	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
+	c.relayHeld()
+}
+
+// place asks the placer for a session, within the join's time.
+func (c *conn) place(req route.Request, create api.CreateRequest, status func(edge string)) (placement, route.Decision, error) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
+	defer cancel()
+	return c.s.placer.place(ctx, req, create, status)
+}
+
+// isFull says whether err refuses a join only for want of room: waiting
+// may help, as it would not for an unknown title or no edge at all.
+func isFull(err error) bool {
+	ae, ok := api.AsError(err)
+	return ok && ae.Code == api.CodeEdgeFull
 }
 
 // refuseOverLimit answers a join that a limit refuses, counting it where
@@ -143,10 +190,12 @@ func (c *conn) refuseOverLimit(le *limitError, title string) {
 
 // identify says who joins: the address, while players are anonymous;
 // otherwise the subject of the sign-in token the join carries.
-func (c *conn) identify(ctx context.Context, token string) (player, *ProtocolError) {
+func (c *conn) identify(token string) (player, *ProtocolError) {
 	if c.s.players == nil {
 		return player{ip: c.client.ip}, nil
 	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.JoinTimeout)
+	defer cancel()
 	sub, err := c.s.players.Verify(ctx, token)
 	if err == nil {
 		return player{subject: sub}, nil
@@ -167,9 +216,10 @@ func (c *conn) identify(ctx context.Context, token string) (player, *ProtocolErr
 	}
 }
 
-// candidate passes the player's ICE candidate on to their session's edge.
+// candidate passes the player's ICE candidate on to their session's edge,
+// or keeps it for the session a join waiting in line will start.
 func (c *conn) candidate(m Message) {
-	if c.session == "" {
+	if c.session == "" && !c.inLine {
 		c.sendError(&ProtocolError{Code: api.CodeNotJoined, Msg: "candidate before join"})
 		return
 	}
@@ -186,6 +236,24 @@ func (c *conn) candidate(m Message) {
 	}
 	c.candidates++
 	cand := api.Candidate{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid, SDPMLineIndex: m.Candidate.SDPMLineIndex}
+	if c.session == "" {
+		// Bounded by the count above.
+		c.held = append(c.held, cand)
+		return
+	}
+	c.relay(cand)
+}
+
+// relayHeld passes on the candidates kept while the join waited in line.
+func (c *conn) relayHeld() {
+	held := c.held
+	c.held = nil
+	for _, cand := range held {
+		c.relay(cand)
+	}
+}
+
+func (c *conn) relay(cand api.Candidate) {
 	ctx, cancel := context.WithTimeout(c.ctx, writeWait)
 	defer cancel()
 	if err := c.edge.AddCandidate(ctx, c.session, cand); err != nil {
@@ -209,6 +277,9 @@ func (c *conn) leave() {
 		if err := edge.DeleteSession(ctx, id); err != nil {
 			c.log.Debug("ending session", "session", id, "err", err)
 		}
+		// Its slot is free: whoever waits longest may take it, without
+		// waiting for gossip to say so.
+		c.s.queue.roomMayBe()
 	})
 }
 

@@ -29,17 +29,32 @@ import (
 //
 //	{"type":"titles","titles":[{"id":…,"name":…,"description":…,"inputs":[…],"width":…,"height":…,"fps":…}]}
 //	{"type":"status","stage":"routing"|"starting","message":"…"}
+//	{"type":"queued","title":"rocks","position":3,"ahead":2}
 //	{"type":"joined","session":"<id>","edge":"<node name>","region":"<region>","sdp":"<answer>"}
 //	{"type":"candidate","candidate":{…}}
 //	{"type":"error","code":"<code>","message":"<for the player>"}
 //
 // with the codes of package edge/api (codes.go).
 //
+// queued says every edge offering the title is full, and the join waits
+// in line for room (queue.go) instead of being refused: position is the
+// player's place, 1 at the head, and ahead the players before them. It is
+// sent again each time the place changes. When room appears the join goes
+// on as any other: status "starting", then joined. A line already as long
+// as allowed (Config.Queue) refuses the join with edge_full, as a node
+// without a queue does; a wait longer than allowed ends with the error
+// queue_timeout. A leave, another join or the socket closing gives the
+// place up at once, and everyone behind moves up. A queued player holds
+// one of their session slots (Limits.SessionsPerPlayer), as one playing
+// does, so that nobody holds several places.
+//
 // The node applies titles, join, candidate and leave in the order they were
 // sent, one at a time, while it goes on reading: a candidate sent before
 // the join is answered reaches the session that join starts, and a leave
 // sent during a join ends that session as soon as it exists. Malformed
-// messages are answered at once, even while a join is in flight.
+// messages are answered at once, even while a join is in flight. While a
+// join waits in line, titles is answered, candidates are kept for the
+// session it will start, and a leave or a new join ends the wait.
 //
 // The page creates the offer: one recvonly video transceiver and the two
 // input data channels described in package input.
@@ -72,6 +87,7 @@ const (
 	TypeJoined    = "joined"
 	TypeError     = "error"
 	TypeHello     = "hello"
+	TypeQueued    = "queued"
 )
 
 // MaxProbes bounds the edges a page is asked to measure: enough to tell
@@ -124,6 +140,11 @@ type Message struct {
 	Reason  string `json:"reason,omitempty"`
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
+
+	// Position and Ahead are a queued player's place (TypeQueued). Ahead
+	// is sent even when 0: the head of the line has nobody before it.
+	Position int  `json:"position,omitempty"`
+	Ahead    *int `json:"ahead,omitempty"`
 }
 
 // ProtocolError is a problem with a client message, reported back to the

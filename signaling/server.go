@@ -10,9 +10,10 @@
 // the signal book remembers the signaling nodes pages may fall back to;
 // the catalog announcer gossips the studio catalog's revisions; the client
 // table bounds what each address may hold and ask, and the sessions each
-// player holds (limits.go); the sign-in check, where players sign in, says
-// who a player is (package playerauth); and each player's connection
-// (conn) runs its reader, its writer and its session.
+// player holds (limits.go); the queue holds the players waiting for room
+// when every edge is full (queue.go); the sign-in check, where players
+// sign in, says who a player is (package playerauth); and each player's
+// connection (conn) runs its reader, its writer and its session.
 // Which pages may open the player WebSocket is the Origin rule (origin.go).
 package signaling
 
@@ -55,6 +56,7 @@ type Server struct {
 	operator *trust.Operator
 	origins  originSet        // see origin.go
 	clients  *clients         // what each address holds (Config.Limits)
+	queue    *queue           // players waiting for room (Config.Queue)
 	registry *enroll.Registry // nil without Config.Registry
 	resume   *resumeSpend     // nil without Config.ResumeKey
 	qos      *qos.Book        // checkers' reports; nil without a registry
@@ -98,6 +100,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	s.origins = newOriginSet(cfg.PublicURL, cfg.AllowedOrigins)
 	s.clients = newClients(cfg.Limits, time.Now)
 	s.resume = newResumeSpend(cfg.ResumeKey)
+	s.queue = newQueue(cfg.Queue.PerTitle, s.metrics.queueLength)
 	if cfg.AllowNoOrigin {
 		s.log.Warn("development mode: player WebSockets without an Origin are admitted")
 	}

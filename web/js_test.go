@@ -13,6 +13,7 @@ import (
 
 	"stratus/edge/api"
 	"stratus/input"
+	"stratus/signaling"
 )
 
 // TestJS runs the unit tests of the page's modules (jstest/*.test.js) with
@@ -109,4 +110,31 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b) && len(slices.Compact(a)) == len(b)
+}
+
+// TestQueuedMatchesGo checks that static/js/queue.js reads the place in
+// line from a "queued" message as package signaling writes it.
+func TestQueuedMatchesGo(t *testing.T) {
+	node, dir := nodeModules(t, "queue")
+	for _, pos := range []int{1, 2, 200} {
+		ahead := pos - 1
+		msg, err := json.Marshal(signaling.Message{Type: signaling.TypeQueued, Title: "rocks", Position: pos, Ahead: &ahead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := runNode(t, node, dir, `
+import { QUEUED, place } from './queue.mjs';
+console.log(JSON.stringify({ type: QUEUED, place: place(`+string(msg)+`) }));
+`)
+		var got struct {
+			Type  string
+			Place *struct{ Position, Ahead int }
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("node output %q: %v", out, err)
+		}
+		if got.Type != signaling.TypeQueued || got.Place == nil || got.Place.Position != pos || got.Place.Ahead != ahead {
+			t.Errorf("queue.js read %s as %+v (type %q), want position %d, ahead %d", msg, got.Place, got.Type, pos, ahead)
+		}
+	}
 }

@@ -72,16 +72,19 @@ func (m *admissionMonitor) finish(t *testing.T) {
 }
 
 // TestClusterAdmission: two signaling nodes share the edges' pools; three
-// edges of capacity 2 take exactly 6 of 12 concurrent joins (split over both
-// nodes), the other 6 hear edge_full, and no edge ever reports more active
-// sessions than its capacity. An edge killed with kill -9 takes its
+// edges of capacity 2 take exactly 6 of 12 concurrent joins (split over
+// both nodes), the other 6 hear edge_full (the nodes queue no one), and no
+// edge ever reports more active sessions than its capacity. An edge killed with kill -9 takes its
 // sessions along without disturbing the others' counts; a freed slot is
 // found again through the other node; and once the players leave every
 // slot is free again.
 func TestClusterAdmission(t *testing.T) {
 	c := newCluster(t)
-	s1 := c.startSignal(signalOpts{name: "signal-1"})
-	s2 := c.startSignal(signalOpts{name: "signal-2", join: s1})
+	// Without a queue: refusals show what the edges admitted, and a freed
+	// slot goes to the newcomer, not to a player in line.
+	noQueue := []string{"-queue-per-title", "0"}
+	s1 := c.startSignal(signalOpts{name: "signal-1", extra: noQueue})
+	s2 := c.startSignal(signalOpts{name: "signal-2", join: s1, extra: noQueue})
 	e1 := c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s1})
 	e2 := c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s2})
 	e3 := c.startEdge(edgeOpts{name: "us-east-1", region: "us-east", join: s1})

@@ -498,7 +498,9 @@ func TestCatalogInBrowser(t *testing.T) {
 	}
 }
 
-// TestPageErrors: an unknown title and a full edge are shown on the page.
+// TestPageErrors: an unknown title is shown on the page, and a full edge
+// puts the next player in line, shown with their place, until the first
+// leaves.
 func TestPageErrors(t *testing.T) {
 	base := startStack(t, func(c *serveConfig) { c.Edge.Capacity = 1 })
 	ctx := newBrowser(t)
@@ -521,10 +523,22 @@ func TestPageErrors(t *testing.T) {
 	if err := chromedp.Do(second, chromedp.Navigate(base+"/play?title=testpattern")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, second, `window.stratus && stratus.error && stratus.error.code === "edge_full"`, "the edge-full error", 15*time.Second)
-	if text := eval[string](t, second, `document.body.innerText`); !strings.Contains(strings.ToLower(text), "busy") {
-		t.Errorf("page does not say the edges are busy:\n%s", text)
+	waitFor(t, second, `window.stratus && stratus.state === "queued" && stratus.queue && stratus.queue.position === 1`, "the second player in line", 15*time.Second)
+	if text := eval[string](t, second, `document.body.innerText`); !strings.Contains(text, "you are number 1 in line") {
+		t.Errorf("page does not give the place in line:\n%s", text)
 	}
+	// In line longer than the page gives a join (JOIN_TIMEOUT_MS, from
+	// the attempt's start), it neither gives up nor tries again: the node
+	// holds the join.
+	time.Sleep(16 * time.Second)
+	if st := eval[string](t, second, `stratus.state + " " + stratus.reconnects`); st != "queued 0" {
+		t.Errorf("after waiting in line: state and reconnects %q, want queued 0", st)
+	}
+	// The first leaves: the second plays.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, second, `window.stratus && stratus.state === "playing"`, "the second player to play", 30*time.Second)
 }
 
 // TestSignalingBadInput: malformed and oversized player messages get typed

@@ -51,6 +51,7 @@ func serveFlags(args []string) (serveConfig, error) {
 	cfg.titles.add(fs)
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	addLimitFlags(fs, &cfg.Signal.Limits)
+	addQueueFlags(fs, &cfg.Signal.Queue)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route and the player-facing /metrics require")
 	studioCfg := addStudioFlags(fs)
 	playerAuth := addPlayerAuthFlags(fs)

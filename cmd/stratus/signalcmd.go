@@ -51,6 +51,7 @@ func signalFlags(args []string) (signalConfig, error) {
 	fs.Var(&cfg.JoinWAN, "join-wan", "members of the WAN pool to join (comma list)")
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	addLimitFlags(fs, &cfg.Signal.Limits)
+	addQueueFlags(fs, &cfg.Signal.Queue)
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.Signal.DataDir, "data-dir", "", "directory of this node's key (required with gossip unless -dev)")
 	fs.StringVar(&cfg.Signal.LedgerDB, "db", "", "the usage ledger's PostgreSQL database, postgres://… without a password (put one in "+ledgerDBEnv+"); default: SQLite in -data-dir")
@@ -158,6 +159,13 @@ func addLimitFlags(fs *flag.FlagSet, l *signaling.Limits) {
 	fs.IntVar(&l.WebSocketsPerIP, "websockets-per-ip", l.WebSocketsPerIP, "player WebSockets one client address may hold open")
 	fs.IntVar(&l.JoinsPerMinute, "joins-per-minute", l.JoinsPerMinute, "joins one client address may send a minute")
 	fs.IntVar(&l.SessionsPerPlayer, "sessions-per-player", l.SessionsPerPlayer, "sessions one player (the signed-in subject, else the client address) may hold at once")
+}
+
+// addQueueFlags adds the bounds of a signaling node's queue of players
+// waiting for room (signaling.Queue); their defaults are the package's.
+func addQueueFlags(fs *flag.FlagSet, q *signaling.Queue) {
+	fs.IntVar(&q.PerTitle, "queue-per-title", q.PerTitle, "players who may wait in line for one title when every edge is full (0: refuse them at once)")
+	fs.DurationVar(&q.Wait, "queue-wait", q.Wait, "longest a player waits in line before the join is refused")
 }
 
 func runSignal(args []string) error {

@@ -16,6 +16,7 @@ const (
 	CodeTooLarge     = "too_large"     // a message over its size limit
 	CodeUnknownTitle = "unknown_title" // no edge (or not this one) offers the title
 	CodeEdgeFull     = "edge_full"     // edges offer the title, none has room now
+	CodeQueueTimeout = "queue_timeout" // waited in the queue for room as long as allowed
 	CodeNoEdge       = "no_edge"       // no edge at all, or none answered
 	CodeNotJoined    = "not_joined"    // a message that needs a session, before join
 	CodeNotFound     = "not_found"     // no such session
@@ -34,6 +35,7 @@ func Codes() []CodeStatus {
 		{CodeTooLarge, http.StatusRequestEntityTooLarge},
 		{CodeUnknownTitle, http.StatusNotFound},
 		{CodeEdgeFull, http.StatusServiceUnavailable},
+		{CodeQueueTimeout, http.StatusServiceUnavailable},
 		{CodeNoEdge, http.StatusBadGateway},
 		{CodeNotJoined, http.StatusConflict},
 		{CodeNotFound, http.StatusNotFound},

@@ -29,8 +29,13 @@ type EdgeConfig struct {
 	// Capacity and Free are the slots it reports and is listed with;
 	// zero: 4 and 4.
 	Capacity, Free int
-	// Create answers joins; nil: Admit every one.
+	// Create answers joins; nil: Admit every one (but see Slots).
 	Create CreateFunc
+	// Slots makes the edge hold to its capacity, as a real one does: a
+	// join beyond it is refused as edge_full, and each session started
+	// or ended changes the free slots it is listed with (its version
+	// bumped), as gossip reports them. Without Create only.
+	Slots bool
 	// Listing, when set, is called on each GET /v1/sessions before the
 	// edge answers, on the request's goroutine: tests count and hold the
 	// listings with it.
@@ -57,12 +62,17 @@ type Edge struct {
 	create       CreateFunc
 	listing      func(ctx context.Context)
 	closeOnce    sync.Once
+	// net lists the edge; with slots, the edge keeps its listing's free
+	// count current there.
+	net   *Net
+	slots bool
 
 	mu         sync.Mutex
 	status     api.Status
 	titles     []api.Title
 	creates    []api.CreateRequest
 	sessions   []api.SessionInfo
+	admitted   int                        // sessions ever admitted
 	candidates map[string][]api.Candidate // by session ID
 	deleted    []string
 }
@@ -80,7 +90,7 @@ func (n *Net) Start(cfg EdgeConfig) *Edge {
 		cfg.Free = cfg.Capacity
 	}
 	e := &Edge{
-		name: cfg.Name, region: cfg.Region, create: cfg.Create, listing: cfg.Listing, titles: cfg.Titles,
+		name: cfg.Name, region: cfg.Region, create: cfg.Create, listing: cfg.Listing, titles: cfg.Titles, net: n, slots: cfg.Slots,
 		candidates: map[string][]api.Candidate{},
 		status:     api.Status{Name: cfg.Name, Region: cfg.Region, Health: string(cluster.HealthOK), Capacity: cfg.Capacity, Free: cfg.Free, MediaUDP: "127.0.0.1:9"},
 	}
@@ -123,9 +133,43 @@ func (e *Edge) SetStatus(change func(*api.Status)) {
 func (e *Edge) Admit(req api.CreateRequest) api.CreateResponse {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	id := fmt.Sprintf("%s-%d", e.name, len(e.sessions)+1)
+	return e.admit(req)
+}
+
+// admit is Admit; e.mu is held.
+func (e *Edge) admit(req api.CreateRequest) api.CreateResponse {
+	// Numbered in order of admission, so that an ID is never reused.
+	e.admitted++
+	id := fmt.Sprintf("%s-%d", e.name, e.admitted)
 	e.sessions = append(e.sessions, api.SessionInfo{ID: id, Title: req.Title, Player: req.Player, Edge: e.name, Region: e.region, Started: time.Now(), State: "new", Stats: map[string]int{"frames": 0}})
 	return api.CreateResponse{ID: id, Edge: e.name, Region: e.region, Answer: "v=0 (fake answer of " + e.name + ")"}
+}
+
+// admitWithin admits req if a slot is free, and lists the edge with one
+// fewer.
+func (e *Edge) admitWithin(req api.CreateRequest) (api.CreateResponse, error) {
+	e.mu.Lock()
+	if n := len(e.sessions); n >= e.status.Capacity {
+		e.mu.Unlock()
+		return api.CreateResponse{}, api.Errorf(api.CodeEdgeFull, "edge %s is full (%d of %d sessions)", e.name, n, e.status.Capacity)
+	}
+	resp := e.admit(req)
+	e.mu.Unlock()
+	e.publish()
+	return resp, nil
+}
+
+// publish lists the edge with its free slots now, as the gossip of an
+// edge does at each session started or ended.
+func (e *Edge) publish() {
+	e.mu.Lock()
+	free := max(0, e.status.Capacity-len(e.sessions))
+	e.status.Free = free
+	e.mu.Unlock()
+	e.net.Update(e.name, func(v *route.Edge) {
+		v.Meta.Free = free
+		v.Meta.Version++
+	})
 }
 
 // AddSession lists a session as if it ran on the edge.
@@ -192,6 +236,8 @@ func (e *Edge) handler() http.Handler {
 		var err error
 		if e.create != nil {
 			resp, err = e.create(r.Context(), e, req)
+		} else if e.slots {
+			resp, err = e.admitWithin(req)
 		} else {
 			resp = e.Admit(req)
 		}
@@ -227,6 +273,9 @@ func (e *Edge) handler() http.Handler {
 		e.deleted = append(e.deleted, id)
 		e.sessions = slices.DeleteFunc(e.sessions, func(s api.SessionInfo) bool { return s.ID == id })
 		e.mu.Unlock()
+		if e.slots {
+			e.publish()
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {

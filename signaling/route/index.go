@@ -31,6 +31,9 @@ type Index struct {
 	// order lists the regions by name, so that decisions visit them in
 	// the same order whatever the map's.
 	order []*regionIx
+	// roomed is closed by the next Put of an edge with room (see Roomed);
+	// nil while nobody waits, so that updates cost nothing then.
+	roomed chan struct{}
 }
 
 // slot is one edge with what its place in the index depends on.
@@ -143,6 +146,23 @@ func (ix *Index) Put(e Edge) {
 		ix.names = slices.Insert(ix.names, i, s)
 	}
 	ix.link(s)
+	if s.ready && ix.roomed != nil {
+		close(ix.roomed)
+		ix.roomed = nil
+	}
+}
+
+// Roomed returns a channel closed the next time an edge is put that is
+// healthy with a free slot: the moment players waiting for room may find
+// some. It may be closed by an edge that offers other titles, or whose
+// slot this node has already promised; the waiter decides again.
+func (ix *Index) Roomed() <-chan struct{} {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.roomed == nil {
+		ix.roomed = make(chan struct{})
+	}
+	return ix.roomed
 }
 
 // SetQoS sets the named edge's QoSShortfall, if the index holds it, and

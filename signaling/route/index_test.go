@@ -192,3 +192,31 @@ func TestIndexConcurrent(t *testing.T) {
 	wg.Wait()
 	sameDecision(t, r, ix, req, edges)
 }
+
+// TestRoomed: the channel closes when an edge with room is put, not for
+// a full or unhealthy one, nor for one removed.
+func TestRoomed(t *testing.T) {
+	ix := NewIndex(newRouter(t))
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	c := ix.Roomed()
+	ix.Put(mk("eu-1", "eu", free(0)))
+	ix.Put(mk("eu-2", "eu", health(cluster.HealthDegraded), free(0)))
+	ix.Remove("eu-1")
+	if closed(c) {
+		t.Fatal("closed without an edge with room")
+	}
+	ix.Put(mk("eu-1", "eu", free(1)))
+	if !closed(c) {
+		t.Fatal("not closed when an edge with room was put")
+	}
+	if closed(ix.Roomed()) {
+		t.Fatal("the next channel is closed already")
+	}
+}

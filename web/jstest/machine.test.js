@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INITIAL, STATES, EVENTS, KINDS, next, can, inGame, label } from '../static/js/machine.js';
+import { INITIAL, STATES, EVENTS, KINDS, next, can, inGame, waiting, label } from '../static/js/machine.js';
 
 const run = (...events) => events.reduce((s, e) => {
   const n = next(s, typeof e === 'string' ? { type: e } : e);
@@ -25,11 +25,12 @@ test('the first attempt goes through the set-up stages to playing', () => {
 
 test('every state allows exactly the events of the table', () => {
   const allowed = {
-    connecting: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
-    routing: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
-    starting: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    connecting: ['attempt', 'route', 'queue', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    routing: ['attempt', 'route', 'queue', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
+    starting: ['attempt', 'route', 'queue', 'start', 'joined', 'play', 'reconnect', 'busy', 'fail', 'end', 'again'],
     playing: ['attempt', 'reconnect', 'busy', 'fail', 'end', 'again'],
-    reconnecting: ['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'retry', 'busy', 'fail', 'end', 'again'],
+    reconnecting: ['attempt', 'route', 'queue', 'start', 'joined', 'play', 'reconnect', 'retry', 'busy', 'fail', 'end', 'again'],
+    queued: ['attempt', 'queue', 'start', 'joined', 'reconnect', 'busy', 'fail', 'again'],
     busy: ['attempt', 'again'],
     error: ['again'],
     ended: ['again'],
@@ -128,5 +129,45 @@ test('states are frozen values', () => {
 test('inGame is true from connecting through reconnecting', () => {
   for (const state of STATES) {
     assert.equal(inGame({ ...INITIAL, state }), ['connecting', 'routing', 'starting', 'playing', 'reconnecting'].includes(state), state);
+  }
+});
+
+test('a full region: queued waits in line, then the join goes on to playing', () => {
+  let s = run('route', 'queue');
+  assert.equal(s.state, 'queued');
+  assert.equal(label(s), 'queued');
+  assert.equal(inGame(s), false, 'no input while in line');
+  assert.equal(waiting(s), true, 'a lost socket is found again');
+  s = next(s, { type: 'queue' });
+  assert.equal(s.state, 'queued', 'a new place keeps it in line');
+  assert.equal(next(s, { type: 'retry' }), null, 'no retry of its own while in line');
+  assert.equal(next(s, { type: 'route' }), null);
+  assert.equal(next(s, { type: 'play' }), null, 'video only after joined');
+  for (const e of ['start', 'joined', 'play']) s = next(s, { type: e });
+  assert.deepEqual({ ...s }, { state: 'playing', kind: '', failover: false, resuming: '' });
+  assert.equal(run('queue', 'joined').state, 'starting', 'joined straight from the line');
+});
+
+test('a wait in line ends for good with an error, or starts over after a lost socket', () => {
+  assert.equal(run('queue', 'fail').state, 'error');
+  const s = run('queue', { type: 'reconnect', kind: 'signal' });
+  assert.equal(s.state, 'reconnecting');
+  assert.equal(s.kind, 'signal');
+  assert.equal(next(s, { type: 'queue' }).state, 'queued', 'queued again on the next node');
+});
+
+test('a rejoin that waits in line carries its reconnect on', () => {
+  let s = run('play', edge, 'attempt', 'queue');
+  assert.equal(s.state, 'queued');
+  assert.equal(s.kind, 'edge');
+  s = next(s, { type: 'start' });
+  assert.equal(s.state, 'reconnecting', 'out of the line, still recovering');
+  s = next(next(s, { type: 'joined', on: 'e2' }), { type: 'play' });
+  assert.deepEqual({ ...s }, { state: 'playing', kind: '', failover: false, resuming: '' });
+});
+
+test('waiting is inGame and queued', () => {
+  for (const state of STATES) {
+    assert.equal(waiting({ ...INITIAL, state }), inGame({ ...INITIAL, state }) || state === 'queued', state);
   }
 });

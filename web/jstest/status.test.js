@@ -82,3 +82,19 @@ test('final cards offer the way on', () => {
   assert.equal(status.NO_TITLE_CARD.heading, 'No game chosen');
   assert.equal(status.readyCard('Gears', again).heading, 'Gears is ready');
 });
+
+test('the queued card says the game, the place and who is ahead, and offers a way out', () => {
+  const c = status.queuedCard('Rocks', 3, 2);
+  assert.equal(c.heading, 'All servers for Rocks are busy — you are number 3 in line');
+  assert.equal(c.detail, '2 players are ahead of you. The game starts as soon as a server is free.');
+  assert.equal(c.spinner, true);
+  assert.deepEqual(c.actions, [{ label: 'All games', href: '/' }]);
+  assert.equal(status.queuedCard('Rocks', 2, 1).detail, '1 player is ahead of you. The game starts as soon as a server is free.');
+  assert.equal(status.queuedCard('Rocks', 1, 0).detail, 'You are next. The game starts as soon as a server is free.');
+});
+
+test('a wait in line too long has its own words', () => {
+  assert.equal(words(CODES.QUEUE_TIMEOUT), 'All servers stayed busy for too long. Please try again later.');
+  const c = status.errorCard(CODES.QUEUE_TIMEOUT, '', 'rocks', () => {});
+  assert.equal(c.detail, 'Error: queue_timeout');
+});

@@ -3,8 +3,9 @@
 // keeps the plain fields up to date; the rest read the page's parts.
 //
 // Fields:
-//   state (machine.js's label: connecting, routing, starting, playing,
-//     reconnecting, error, ended), title, name, edge, region, session,
+//   state (machine.js's label: connecting, routing, queued, starting,
+//     playing, reconnecting, error, ended), title, name, edge, region,
+//     session, queue ({position, ahead} while waiting in line, else null),
 //   error ({code, message} | null), reason, reconnects, framesPresented,
 //   pcState, hasAudio, video, pc,
 //   stats (stats.js: width, height, fps, bitrateKbps, rttMs, lossPct,
@@ -60,6 +61,7 @@ export function hooks(title, { video, state, frames, token, meter, link, signali
     edge: '',
     region: '',
     session: '',
+    queue: null, // {position, ahead} while the join waits in line
     error: null, // {code, message}
     reason: '', // why the last reconnect or end happened
     reconnects: 0,

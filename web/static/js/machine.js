@@ -3,7 +3,8 @@
 // tested alone; play.js feeds it events and acts on the state it returns.
 //
 //   connecting ─route─► routing ─start, joined─► starting ─play─► playing
-//        │                                                           │
+//        │                 │                        ▲                │
+//        │                 └─queue─► queued ─start, joined           │
 //        └──────────────── reconnect (from any of these) ────────────┤
 //                                                                    ▼
 //   playing ◄─play─ reconnecting(kind): attempt, route, start, joined and
@@ -12,6 +13,13 @@
 //   attempt (a new try) leads to connecting, or back to reconnecting while
 //   one is in progress; play is the session's first presented frame.
 //
+//   queued  every edge offering the game is full and the signaling node
+//           keeps the join waiting in line ({"type":"queued"}): the page
+//           shows the player's place and waits, without a deadline or a
+//           retry of its own; the node goes on with the join when room
+//           appears (start, joined), or ends the wait with an error.
+//           queue is the event of each new place. A reconnect it
+//           interrupted carries on once the join goes on.
 //   busy    all edges are busy (edge_full): the page waits and tries again
 //           (attempt). Shown as window.stratus.state "error", with the code,
 //           though it ends by itself. A reconnect it interrupted carries on
@@ -37,12 +45,15 @@
 // be counted as recovered once video plays; resuming, the edge (as shown to
 // the player) a rejoin was given, once "joined".
 
-export const STATES = Object.freeze(['connecting', 'routing', 'starting', 'playing', 'reconnecting', 'busy', 'error', 'ended']);
+export const STATES = Object.freeze(['connecting', 'routing', 'starting', 'playing', 'reconnecting', 'queued', 'busy', 'error', 'ended']);
 export const KINDS = Object.freeze(['network', 'edge', 'move', 'signal']);
-export const EVENTS = Object.freeze(['attempt', 'route', 'start', 'joined', 'play', 'reconnect', 'retry', 'busy', 'fail', 'end', 'again']);
+export const EVENTS = Object.freeze(['attempt', 'route', 'queue', 'start', 'joined', 'play', 'reconnect', 'retry', 'busy', 'fail', 'end', 'again']);
 
 const SETUP = ['connecting', 'routing', 'starting'];
 const IN_GAME = [...SETUP, 'playing', 'reconnecting'];
+// WAITING: on the way to the game, though not in it yet (no session, no
+// input).
+const WAITING = [...IN_GAME, 'queued'];
 
 function plain(state) {
   return Object.freeze({ state, kind: '', failover: false, resuming: '' });
@@ -61,21 +72,23 @@ const stage = (name) => (s) => (s.kind ? amend(s, { state: 'reconnecting' }) : p
 // TABLE: per event, the states it may come in and the state it leads to.
 const TABLE = {
   // A new attempt starts (a socket, a greeting, probes, an offer).
-  attempt: { from: [...IN_GAME, 'busy'], to: stage('connecting') },
+  attempt: { from: [...WAITING, 'busy'], to: stage('connecting') },
   // The signaling node is choosing an edge.
   route: { from: [...SETUP, 'reconnecting'], to: stage('routing') },
+  // The node keeps the join waiting in line (again at each new place).
+  queue: { from: [...SETUP, 'reconnecting', 'queued'], to: (s) => amend(s, { state: 'queued' }) },
   // The edge is starting the game.
-  start: { from: [...SETUP, 'reconnecting'], to: stage('starting') },
+  start: { from: [...SETUP, 'reconnecting', 'queued'], to: stage('starting') },
   // The node answered "joined"; on is the edge, as shown.
   joined: {
-    from: [...SETUP, 'reconnecting'],
+    from: [...SETUP, 'reconnecting', 'queued'],
     to: (s, e) => (s.kind ? amend(s, { state: 'reconnecting', resuming: e.on || s.resuming }) : plain('starting')),
   },
   // The first video frame of the session was presented.
   play: { from: [...SETUP, 'reconnecting'], to: () => plain('playing') },
   // The attempt or the session was lost: tear down and join again.
   reconnect: {
-    from: IN_GAME,
+    from: WAITING,
     valid: (e) => KINDS.includes(e.kind),
     to: (s, e) => Object.freeze({
       state: 'reconnecting',
@@ -87,8 +100,8 @@ const TABLE = {
   // A join was refused while the cluster is in flux: try again, as before.
   retry: { from: ['reconnecting'], to: (s) => s },
   // edge_full: wait, then an attempt.
-  busy: { from: IN_GAME, to: (s) => amend(s, { state: 'busy' }) },
-  fail: { from: IN_GAME, to: () => plain('error') },
+  busy: { from: WAITING, to: (s) => amend(s, { state: 'busy' }) },
+  fail: { from: WAITING, to: () => plain('error') },
   end: { from: IN_GAME, to: () => plain('ended') },
   again: { from: STATES, to: () => plain('connecting') },
 };
@@ -110,6 +123,12 @@ export function can(s, type) {
 // inGame: the page is on its way to the game or in it, and takes input.
 export function inGame(s) {
   return IN_GAME.includes(s.state);
+}
+
+// waiting: the page is on its way to the game, in line included: a lost
+// signaling socket is to be found again.
+export function waiting(s) {
+  return WAITING.includes(s.state);
 }
 
 // label is the state as window.stratus.state reports it.

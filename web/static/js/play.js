@@ -26,6 +26,14 @@
  * edges are excluded ask again at once without the exclusions; internal and
  * no_edge while reconnecting are retried (the cluster is in flux).
  *
+ * A full region. When every edge offering the game is full, the signaling
+ * node keeps the join waiting in line and says the player's place
+ * ({"type":"queued"}, again at each move). The page shows it and waits:
+ * no deadline and no retry while in line, since the node goes on with the
+ * join by itself (status "starting", then "joined") or ends the wait with
+ * an error (queue_timeout, shown for good). Only a lost socket moves the
+ * page, to another node, where the join waits anew.
+ *
  * Signaling loss. The socket moves between signaling nodes (siglink.js).
  * Lost while the game plays, it does not stop the game (media flows from
  * the edge directly): the page finds another node in the background,
@@ -50,8 +58,9 @@ import { Measurer } from './measure.js';
 import { SoundMeter } from './audio.js';
 import { Capture } from './capture.js';
 import { Frames, frameWall } from './frames.js';
-import { INITIAL, next, can, inGame as inGameState, label } from './machine.js';
+import { INITIAL, next, can, inGame as inGameState, waiting as waitingState, label } from './machine.js';
 import { CODES, NO_TITLE, words } from './codes.js';
+import { QUEUED, place } from './queue.js';
 import { CONTROL, tokenOf, moveReason } from './control.js';
 import { Recovery, stallMs } from './policy.js';
 import * as status from './status.js';
@@ -94,7 +103,7 @@ const signaling = new SignalLink({
   open: onSignalOpen,
   message: onSignalMessage,
   close: onSignalClose,
-  mayReopen: () => !leaving && inGame() && !retryTimer,
+  mayReopen: () => !leaving && waitingState(st) && !retryTimer,
 });
 const S = hooks(titleId, {
   video, frames, meter, link, signaling, measurer,
@@ -193,7 +202,7 @@ function onHello(m) {
 }
 
 function onSignalClose(s, rounds) {
-  if (leaving || !inGame()) return; // nothing needs signaling now
+  if (leaving || !waitingState(st)) return; // nothing needs signaling now
   if (conn && conn.sig === s) {
     if (conn.joined && st.state === 'playing') {
       // The video and input flow between the page and the edge, not
@@ -260,6 +269,7 @@ function deadline(ms, reason, edge = false) {
 }
 
 function teardown(leave) {
+  S.queue = null;
   clearTimeout(stageTimer);
   clearTimeout(retryTimer);
   stageTimer = retryTimer = 0;
@@ -292,11 +302,19 @@ function onMessage(m) {
         go('route');
         show(status.stageCard(st, status.ROUTING, m.message));
       } else if (m.stage === 'starting') {
+        if (st.state === 'queued') {
+          // Out of the line: the join is under way again, and bounded.
+          S.queue = null;
+          deadline(JOIN_TIMEOUT_MS, 'The service did not answer in time');
+        }
         go('start');
         show(status.stageCard(st, startingText(), m.message));
       } else if (m.message) {
         show({ heading: status.stageHeading(st, startingText()), detail: m.message, spinner: true });
       }
+      return;
+    case QUEUED:
+      onQueued(m);
       return;
     case 'joined':
       onJoined(m);
@@ -306,7 +324,22 @@ function onMessage(m) {
   }
 }
 
+// onQueued: every edge for the game is full and the node keeps the join in
+// line. The page waits as long as the node keeps it there: no deadline of
+// its own (the node's wait is bounded, and a lost socket still tells), no
+// retry, so a full region costs no reconnect loop.
+function onQueued(m) {
+  const at = place(m);
+  if (!at || !can(st, 'queue')) return;
+  clearTimeout(stageTimer);
+  stageTimer = 0;
+  S.queue = at;
+  go('queue');
+  show(status.queuedCard(S.name || titleId, at.position, at.ahead));
+}
+
 function onJoined(m) {
+  S.queue = null;
   S.edge = m.edge || '';
   S.region = m.region || '';
   S.session = m.session || '';

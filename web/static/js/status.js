@@ -62,6 +62,18 @@ export function retryCard(s, reason, delay) {
   return { heading: recoverHeading(s), detail: `${reason} Retrying in ${seconds(delay)}…`, spinner: true };
 }
 
+// queuedCard: every server for the game is full and the player waits in
+// line at position (1: next), with ahead players before them.
+export function queuedCard(name, position, ahead) {
+  const before = ahead === 0 ? 'You are next.' : `${ahead} ${ahead === 1 ? 'player is' : 'players are'} ahead of you.`;
+  return {
+    heading: `All servers for ${name} are busy — you are number ${position} in line`,
+    detail: `${before} The game starts as soon as a server is free.`,
+    spinner: true,
+    actions: [BACK],
+  };
+}
+
 export function busyCard(delay) {
   return { heading: 'All edges are busy — try again shortly', detail: `Retrying in ${seconds(delay)}…`, spinner: true };
 }
