@@ -74,6 +74,7 @@ func (g *Games) Start(session, installDir string, m manifest.Manifest, r gfx.Ses
 		}
 		spec.Env = gm.server.Env()
 		spec.Sockets = []string{strings.TrimPrefix(gm.server.Addr(), "unix:")}
+		spec.Secrets = []string{gm.server.CookiePath()}
 	}
 	if m.Input.Gamepad {
 		if g.noPads == nil {

@@ -52,6 +52,10 @@ type Spec struct {
 	// Sockets are more paths the sandboxed game must reach (its sound
 	// server's directory).
 	Sockets []string
+	// Secrets are files the game must read and no other session may (its
+	// sound server's cookie): in the sandbox they are bound read-only and,
+	// when sessions get uids, given to the session's.
+	Secrets []string
 	// Gamepad, if set, receives gamepad events (another package turns them
 	// into a virtual device); otherwise they are counted as unmapped. It is
 	// called from Input, so from the session's goroutine.

@@ -11,7 +11,9 @@
 //
 //   - isolation: one player never hears another player's game, and a game
 //     cannot list, move or record other sessions' streams, because it can
-//     only reach its own server;
+//     only reach its own server, and even a game that reached another's
+//     socket would be refused without that server's cookie (Env names the
+//     game's own; CookiePath says who may read it);
 //   - nothing to configure on the host: no system-wide daemon, no
 //     per-session sinks to create and clean up, no sound card. The server
 //     runs as the edge's user with its socket, state and log inside the
