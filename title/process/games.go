@@ -124,7 +124,7 @@ func (gm *game) startSound(dir, session string) error {
 		return err
 	}
 	gm.server = srv
-	rec, err := pulse.Record(srv.Addr(), "", gm.log)
+	rec, err := pulse.Record(srv.Addr(), srv.CookiePath(), "", gm.log)
 	if err != nil {
 		return err
 	}

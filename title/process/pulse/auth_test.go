@@ -158,3 +158,68 @@ func asGuest(t testing.TB, dir string, s *Server, cookie, prog string, args ...s
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// The edge's Recorder presents the cookie it is given. The edge runs the
+// server as its own uid, which PulseAudio admits cookie or not, so this
+// test binary runs again as the guest (TestGuestRecorder) to record: with
+// the server's cookie it records, without it it is refused.
+func TestRecorderPresentsCookie(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to record as another uid than the server's")
+	}
+	needTools(t)
+	root := guestDir(t)
+	s := startServerIn(t, filepath.Join(root, "s"), session(t))
+	cookie := guestCopy(t, root, s.CookiePath())
+	// The test binary where the guest may run it.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(root, "pulse.test")
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, cookie, want string
+	}{
+		{"no cookie", "", "REFUSED"},
+		{"its server's cookie", cookie, "RECORDED"},
+	} {
+		cmd := exec.Command(exe, "-test.run=^TestGuestRecorder$", "-test.v")
+		cmd.Env = append(guestEnv(t, root, s, ""), guestRecordEnv+"="+s.Addr(), guestCookieEnv+"="+tt.cookie)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: guestUID, Gid: guestUID}}
+		out, err := cmd.CombinedOutput()
+		t.Logf("Record as uid %d, %s: err %v:\n%s", guestUID, tt.name, err, strings.TrimSpace(string(out)))
+		if err != nil || !strings.Contains(string(out), tt.want) {
+			t.Errorf("%s: want %s", tt.name, tt.want)
+		}
+	}
+}
+
+// What TestRecorderPresentsCookie tells the guest: the server, and the
+// cookie to present.
+const (
+	guestRecordEnv = "STRATUS_TEST_GUEST_RECORD"
+	guestCookieEnv = "STRATUS_TEST_GUEST_COOKIE"
+)
+
+// TestGuestRecorder is the guest's half of TestRecorderPresentsCookie.
+func TestGuestRecorder(t *testing.T) {
+	addr := os.Getenv(guestRecordEnv)
+	if addr == "" {
+		t.Skip("run by TestRecorderPresentsCookie, as another uid")
+	}
+	r, err := Record(addr, os.Getenv(guestCookieEnv), "", testLog(t))
+	if err != nil {
+		t.Logf("REFUSED: %v", err)
+		return
+	}
+	defer r.Close()
+	waitFor(t, 2*time.Second, "the first chunk", func() bool { return r.Stats().FramesRead > 0 })
+	t.Logf("RECORDED %d frames", r.Stats().FramesRead)
+}

@@ -43,8 +43,9 @@
 // # Pieces
 //
 // Server (plain Go) starts and stops the pulseaudio process; Env is what a
-// game process needs in its environment. Recorder (cgo, libpulse-simple)
-// reads the monitor into a small buffer and implements title.AudioSource.
+// game process needs in its environment, the server's cookie included.
+// Recorder (cgo, libpulse) reads the monitor into a small buffer, with the
+// same cookie, and implements title.AudioSource.
 // Built without cgo, Record returns an error wrapping ErrUnavailable so the
 // rest of the edge still builds.
 //
