@@ -62,8 +62,10 @@ type Spec struct {
 	Gamepad func(ev input.Event)
 }
 
-// NewRuntime creates RunDir and its subdirectories, each private to the
-// edge's user (0700, never a symbolic link: see privateDir), then sweeps
+// NewRuntime creates RunDir and its subdirectories, each the edge user's
+// and never a symbolic link (see privateDir): sessions and logs private
+// (0700), RunDir and tmp passable (0711) by the sessions' uids, which
+// must reach their own directories below without listing them. It sweeps
 // what a previous run that crashed left behind (see the package comment).
 func NewRuntime(cfg Config) (*Runtime, error) {
 	if err := cfg.Validate(); err != nil {
