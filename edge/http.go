@@ -161,7 +161,7 @@ func (e *Edge) Status() api.Status {
 	st := api.Status{
 		Name: e.cfg.Name, Region: e.cfg.Region, Health: string(health), HealthReason: why,
 		Capacity: capacity, Active: reserved, Free: max(capacity-reserved, 0),
-		Encoders: []string{"x264"}, Started: e.started,
+		Encoders: []string{"x264"}, Started: e.started, Probe: e.probeURL(),
 		Sessions: make([]api.SessionInfo, 0, len(rs)),
 		GPUs:     e.gpuStatus(),
 	}

@@ -61,9 +61,7 @@ func (e *Edge) meta() cluster.Meta {
 		Load: e.load(), Health: health, Titles: titles,
 		GPU: e.gpus.inventory().SummaryWith(e.cfg.gpuLimits()),
 	}
-	if base := cmp.Or(e.cfg.ProbeURL, e.cfg.APIURL); base != "" {
-		m.Probe = strings.TrimRight(base, "/") + "/v1/probe"
-	}
+	m.Probe = e.probeURL()
 	if a := e.engine.UDPAddr(); a != nil {
 		m.Media = a.String()
 	}
@@ -81,4 +79,14 @@ func (e *Edge) load() float64 {
 		}
 	}
 	return min(l, 1)
+}
+
+// probeURL is the RTT probe's URL as pages reach it: on its own listener
+// when there is one, else on the edge API; "" when neither URL is known.
+func (e *Edge) probeURL() string {
+	base := cmp.Or(e.cfg.ProbeURL, e.cfg.APIURL)
+	if base == "" {
+		return ""
+	}
+	return strings.TrimRight(base, "/") + "/v1/probe"
 }

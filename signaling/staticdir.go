@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -98,7 +99,8 @@ func (d *staticDir) poll(ctx context.Context) {
 			}
 			e := route.Edge{Name: st.Name, Meta: cluster.Meta{
 				Role: cluster.RoleEdge, Region: st.Region, API: c.URL(),
-				Probe: c.URL() + "/v1/probe", Media: st.MediaUDP,
+				// An edge that names no probe serves it on its API.
+				Probe: cmp.Or(st.Probe, c.URL()+"/v1/probe"), Media: st.MediaUDP,
 				Capacity: st.Capacity, Free: st.Free, Health: cluster.Health(st.Health), Titles: ids,
 				// Each poll is a fresh report, as a gossip update would be:
 				// reservations held until the next report end with it.

@@ -18,6 +18,9 @@ import (
 type serveConfig struct {
 	Addr     string // player-facing HTTP (pages, WebSocket, metrics)
 	EdgeAddr string // the edge API, which the signaling node calls over HTTP
+	// Probe is the address of a listener for pages' RTT probe and
+	// /healthz alone; "" leaves the probe on the edge API.
+	Probe    string
 	LogLevel string
 	Edge     edge.Config
 	Signal   signaling.Config
@@ -33,6 +36,11 @@ func (c serveConfig) Validate() error {
 	if _, _, err := net.SplitHostPort(c.EdgeAddr); err != nil {
 		errs = append(errs, fmt.Errorf("edge-addr %q: %w", c.EdgeAddr, err))
 	}
+	if c.Probe != "" {
+		if _, _, err := net.SplitHostPort(c.Probe); err != nil {
+			errs = append(errs, fmt.Errorf("probe %q: %w", c.Probe, err))
+		}
+	}
 	errs = append(errs, c.Edge.Validate())
 	return errors.Join(errs...)
 }
@@ -46,6 +54,10 @@ func serveFlags(args []string) (serveConfig, error) {
 	// An ephemeral loopback port: the edge API is internal to this process
 	// pair, yet spoken over real HTTP so edges can move to other machines.
 	fs.StringVar(&cfg.EdgeAddr, "edge-addr", "127.0.0.1:0", "edge API address")
+	// Pages measure their round trip to the edge from the player's
+	// machine, which cannot reach a loopback edge API: this is the one
+	// edge port to open to players.
+	fs.StringVar(&cfg.Probe, "probe", "", "address of a public listener for the players' RTT probe and /healthz (empty: the edge API serves the probe)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	addEdgeFlags(fs, &cfg.Edge)
 	cfg.titles.add(fs)
@@ -116,6 +128,7 @@ type stack struct {
 	*runningEdge
 	edgeLn   net.Listener
 	playerLn net.Listener
+	probeLn  net.Listener // nil without -probe
 	srv      servers
 	sig      *signaling.Server
 }
@@ -136,6 +149,12 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	}
 	publicURL := "http://" + s.playerLn.Addr().String()
 	ec := cfg.Edge
+	if cfg.Probe != "" {
+		if s.probeLn, err = net.Listen("tcp", cfg.Probe); err != nil {
+			return nil, fmt.Errorf("probe listener: %w", err)
+		}
+		ec.ProbeURL = "http://" + s.probeLn.Addr().String()
+	}
 	if cfg.Signal.Studio != nil {
 		// The edge replicates the studio catalog from its signaling
 		// node over HTTP, as a separate edge would.
@@ -149,6 +168,10 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	edgeSrv := newHTTPServer(s.edge.Handler(), reg)
 	edgeSrv.Handler = guardMetrics(edgeSrv.Handler, s.edge.RequireControl)
 	s.srv.serve(edgeSrv, s.edgeLn)
+	if s.probeLn != nil {
+		s.srv.serve(newHTTPServer(s.edge.ProbeHandler(), nil), s.probeLn)
+		log.Info("RTT probe served apart", "probe", ec.ProbeURL)
+	}
 	sc := cfg.Signal
 	sc.Name = cfg.Edge.Name + "-signal"
 	sc.Region = cfg.Edge.Region
@@ -178,7 +201,7 @@ func (s *stack) Run(ctx context.Context) error {
 func (s *stack) Close() error {
 	// The player-facing server stops first: it was added last.
 	s.srv.shutdown()
-	for _, ln := range []net.Listener{s.playerLn, s.edgeLn} {
+	for _, ln := range []net.Listener{s.playerLn, s.edgeLn, s.probeLn} {
 		if ln != nil {
 			ln.Close()
 		}

@@ -121,6 +121,10 @@ type Status struct {
 	Started  time.Time     `json:"started"`
 	// GPUs is absent on an edge without an NVIDIA driver.
 	GPUs *GPUs `json:"gpus,omitempty"`
+	// Probe is the URL pages measure their round trip to this edge on:
+	// a listener of its own when the edge has one (Config.ProbeURL).
+	// Absent from an edge that does not say, whose API serves it.
+	Probe string `json:"probe,omitempty"`
 }
 
 // GPUs is an edge's GPU inventory as its admission sees it. It mirrors the

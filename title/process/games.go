@@ -74,6 +74,7 @@ func (g *Games) Start(session, installDir string, m manifest.Manifest, r gfx.Ses
 		}
 		spec.Env = gm.server.Env()
 		spec.Sockets = []string{strings.TrimPrefix(gm.server.Addr(), "unix:")}
+		spec.Secrets = []string{gm.server.CookiePath()}
 	}
 	if m.Input.Gamepad {
 		if g.noPads == nil {
@@ -123,7 +124,7 @@ func (gm *game) startSound(dir, session string) error {
 		return err
 	}
 	gm.server = srv
-	rec, err := pulse.Record(srv.Addr(), "", gm.log)
+	rec, err := pulse.Record(srv.Addr(), srv.CookiePath(), "", gm.log)
 	if err != nil {
 		return err
 	}

@@ -182,8 +182,9 @@ func (i *Instance) startGame(command, workdir, home, run string) error {
 }
 
 // confine opens the session's jail and returns the command that runs the
-// game in it: the install directory read-only, the session's directory,
-// display socket and sound socket writable, its GPU's device nodes.
+// game in it: the install directory and its sound server's cookie
+// read-only, the session's directory, display socket and sound socket
+// writable, its GPU's device nodes.
 func (i *Instance) confine(command, workdir, home, run string) (*exec.Cmd, func(), error) {
 	install, err := filepath.Abs(i.spec.InstallDir)
 	if err != nil {
@@ -192,10 +193,10 @@ func (i *Instance) confine(command, workdir, home, run string) (*exec.Cmd, func(
 	m := i.spec.Manifest
 	spec := sandbox.Spec{
 		Session:  i.spec.Session,
-		ReadOnly: append([]string{install}, i.spec.Render.ReadOnly...),
+		ReadOnly: slices.Concat([]string{install}, i.spec.Render.ReadOnly, i.spec.Secrets),
 		Writable: append([]string{i.dir, fmt.Sprintf("/tmp/.X11-unix/X%d", i.display)}, i.spec.Sockets...),
 		Devices:  slices.Clone(i.spec.Render.Devices),
-		Owned:    []string{i.dir, home, run, i.xauth},
+		Owned:    append([]string{i.dir, home, run, i.xauth}, i.spec.Secrets...),
 		Network:  m.Network,
 		Workdir:  workdir,
 	}

@@ -52,14 +52,20 @@ type Spec struct {
 	// Sockets are more paths the sandboxed game must reach (its sound
 	// server's directory).
 	Sockets []string
+	// Secrets are files the game must read and no other session may (its
+	// sound server's cookie): in the sandbox they are bound read-only and,
+	// when sessions get uids, given to the session's.
+	Secrets []string
 	// Gamepad, if set, receives gamepad events (another package turns them
 	// into a virtual device); otherwise they are counted as unmapped. It is
 	// called from Input, so from the session's goroutine.
 	Gamepad func(ev input.Event)
 }
 
-// NewRuntime creates RunDir and its subdirectories, each private to the
-// edge's user (0700, never a symbolic link: see privateDir), then sweeps
+// NewRuntime creates RunDir and its subdirectories, each the edge user's
+// and never a symbolic link (see privateDir): sessions and logs private
+// (0700), RunDir and tmp passable (0711) by the sessions' uids, which
+// must reach their own directories below without listing them. It sweeps
 // what a previous run that crashed left behind (see the package comment).
 func NewRuntime(cfg Config) (*Runtime, error) {
 	if err := cfg.Validate(); err != nil {

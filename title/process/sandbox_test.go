@@ -4,14 +4,34 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"stratus/title/process/pulse"
 	"stratus/title/process/sandbox"
 )
+
+// soundServer starts a sound server as Games does for a session, in its
+// own directory under r's, closed at cleanup.
+func soundServer(t *testing.T, r *Runtime, name string) *pulse.Server {
+	t.Helper()
+	session := fmt.Sprintf("t%d-%s", os.Getpid(), name)
+	dir := filepath.Join(r.dirs.tmp, session+".audio")
+	if err := passDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s, err := pulse.Start(pulse.ServerConfig{Dir: dir, Session: session, Log: r.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
 
 // TestSandboxContains attacks the edge from a studio's game, as an
 // outsider would, with real processes: each case runs a script as the
@@ -56,13 +76,18 @@ func TestSandboxContains(t *testing.T) {
 	// play starts script as a session's game and returns its output once
 	// it printed "done", with the instance still running.
 	n := 0
-	play := func(t *testing.T, script string, network bool) (*Instance, string) {
+	// more, if given, adds to the game's Spec.
+	play := func(t *testing.T, script string, network bool, more ...func(*Spec)) (*Instance, string) {
 		t.Helper()
 		m := testManifest("game")
 		m.Network = network
 		n++
-		i, err := r.Start(Spec{Session: fmt.Sprintf("t%d-sandbox-%d", os.Getpid(), n), Manifest: m,
-			InstallDir: installDir(t, map[string]string{"game": script + "\necho done\nexec sleep 1000"})})
+		spec := Spec{Session: fmt.Sprintf("t%d-sandbox-%d", os.Getpid(), n), Manifest: m,
+			InstallDir: installDir(t, map[string]string{"game": script + "\necho done\nexec sleep 1000"})}
+		for _, f := range more {
+			f(&spec)
+		}
+		i, err := r.Start(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +134,43 @@ touch "$HOME/mine" && echo WROTE-HOME`, false)
 		}
 		if !strings.Contains(out, "WROTE-HOME") {
 			t.Errorf("the game cannot write its own home: %q", out)
+		}
+	})
+
+	t.Run("connect to another session's PulseAudio", func(t *testing.T) {
+		need(t, "pactl", "pulseaudio-utils")
+		mine, other := soundServer(t, r, "mine"), soundServer(t, r, "other")
+		otherSock := strings.TrimPrefix(other.Addr(), "unix:")
+		// A game only ever sees its own server's socket. Here, as root, it
+		// is also given the other's, as if it had found a way there: the
+		// other's cookie is then all that stands in its way. Without
+		// per-session uids the game is the server's uid, which PulseAudio
+		// lets in by its credentials, so there the socket stays unseen.
+		sockets := []string{strings.TrimPrefix(mine.Addr(), "unix:")}
+		if os.Geteuid() == 0 {
+			sockets = append(sockets, otherSock)
+		}
+		i, out := play(t, `pactl info >/dev/null && echo REACHED-OWN
+ls -l `+otherSock+`
+PULSE_SERVER=`+other.Addr()+` pactl info && echo REACHED-OTHER
+cat `+other.CookiePath()+` >/dev/null && echo READ-OTHER-COOKIE
+PULSE_SERVER=`+other.Addr()+` PULSE_COOKIE=`+other.CookiePath()+` pactl info && echo REACHED-OTHER-WITH-ITS-COOKIE
+PULSE_SERVER=`+other.Addr()+` PULSE_COOKIE=/dev/null pactl info && echo REACHED-OTHER-WITHOUT-COOKIE`, false, func(s *Spec) {
+			s.Env = mine.Env()
+			s.Sockets = sockets
+			s.Secrets = []string{mine.CookiePath()}
+		})
+		defer i.Close()
+		for _, bad := range []string{"REACHED-OTHER", "READ-OTHER-COOKIE"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("the game managed %s", bad)
+			}
+		}
+		if !strings.Contains(out, "REACHED-OWN") {
+			t.Errorf("the game cannot reach its own sound server: %q", out)
+		}
+		if os.Geteuid() == 0 && !strings.Contains(out, "Access denied") {
+			t.Errorf("the other session's server did not refuse the game: %q", out)
 		}
 	})
 

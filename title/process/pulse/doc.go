@@ -11,7 +11,9 @@
 //
 //   - isolation: one player never hears another player's game, and a game
 //     cannot list, move or record other sessions' streams, because it can
-//     only reach its own server;
+//     only reach its own server, and even a game that reached another's
+//     socket would be refused without that server's cookie (Env names the
+//     game's own; CookiePath says who may read it);
 //   - nothing to configure on the host: no system-wide daemon, no
 //     per-session sinks to create and clean up, no sound card. The server
 //     runs as the edge's user with its socket, state and log inside the
@@ -41,8 +43,9 @@
 // # Pieces
 //
 // Server (plain Go) starts and stops the pulseaudio process; Env is what a
-// game process needs in its environment. Recorder (cgo, libpulse-simple)
-// reads the monitor into a small buffer and implements title.AudioSource.
+// game process needs in its environment, the server's cookie included.
+// Recorder (cgo, libpulse) reads the monitor into a small buffer, with the
+// same cookie, and implements title.AudioSource.
 // Built without cgo, Record returns an error wrapping ErrUnavailable so the
 // rest of the edge still builds.
 //

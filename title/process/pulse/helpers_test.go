@@ -90,6 +90,13 @@ const fSetPipeSize = 1031
 // server's clock: what is written is heard soon after.
 func play(t testing.TB, s *Server, freq float64, toneNow bool) *player {
 	t.Helper()
+	return playAs(t, gameEnv(t, s), nil, freq, toneNow)
+}
+
+// playAs is play with the whole environment given, run as cred's user
+// (nil: ours).
+func playAs(t testing.TB, env []string, cred *syscall.Credential, freq float64, toneNow bool) *player {
+	t.Helper()
 	rd, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +109,10 @@ func play(t testing.TB, s *Server, freq float64, toneNow bool) *player {
 	p.cmd = exec.Command("pacat", "--playback", "--raw", "--format=s16le",
 		"--rate="+strconv.Itoa(title.AudioRate), "--channels="+strconv.Itoa(title.AudioChannels),
 		"--latency-msec=20", "--client-name=game")
-	p.cmd.Env = gameEnv(t, s)
+	p.cmd.Env = env
+	if cred != nil {
+		p.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
 	p.cmd.Stdin, p.cmd.Stderr = rd, &p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("pacat: %v", err)

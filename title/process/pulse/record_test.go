@@ -12,7 +12,7 @@ import (
 
 func record(t testing.TB, s *Server) *Recorder {
 	t.Helper()
-	r, err := Record(s.Addr(), "", testLog(t))
+	r, err := Record(s.Addr(), s.CookiePath(), "", testLog(t))
 	if err != nil {
 		t.Fatalf("Record: %v", err)
 	}
@@ -230,11 +230,11 @@ func TestRecordServerDies(t *testing.T) {
 // Record fails at once without a reachable server, and never picks or
 // spawns another.
 func TestRecordNoServer(t *testing.T) {
-	if _, err := Record("", "", testLog(t)); err == nil {
+	if _, err := Record("", "", "", testLog(t)); err == nil {
 		t.Error("Record with no address succeeded")
 	}
 	t0 := time.Now()
-	_, err := Record("unix:"+t.TempDir()+"/native", "", testLog(t))
+	_, err := Record("unix:"+t.TempDir()+"/native", "", "", testLog(t))
 	if err == nil {
 		t.Fatal("Record on a missing socket succeeded")
 	}

@@ -131,7 +131,7 @@ func (r *Recorder) Err() error {
 
 // Close ends the recording and waits for the read loop to free its
 // connection. The loop alone touches the connection, since libpulse's
-// simple API may not be freed while another thread reads from it: Close
+// main loop is not to be used from two threads at once: Close
 // only asks, and the loop stops after its current read, within about 10
 // ms. Should that read hang (a server stopped but not dead), Close gives up
 // after a second and says so; the loop then ends when the server is

@@ -2,6 +2,7 @@ package pulse
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -20,10 +21,10 @@ import (
 // ServerConfig configures a session's server. Dir and Session are required.
 type ServerConfig struct {
 	// Dir is the session's directory, created by the caller, removed by
-	// the caller after Close. The socket, PulseAudio's state and its log
-	// (pulseaudio.log) go here. Anyone who can reach Dir can use the
-	// server (it accepts anonymous clients), so keep it private to the
-	// edge and its game.
+	// the caller after Close. The socket, the cookie, PulseAudio's state
+	// and its log (pulseaudio.log) go here. The socket is open to every
+	// uid that can reach it, but the server admits only its own uid and
+	// clients that present the cookie (see CookiePath).
 	Dir string
 	// Session is written into the server's environment as SessionEnv.
 	Session string
@@ -37,6 +38,14 @@ type ServerConfig struct {
 
 // socketName is the server's socket inside Dir.
 const socketName = "native"
+
+// cookieName is the file in Dir holding the server's auth cookie.
+const cookieName = "cookie"
+
+// cookieLen is PulseAudio's native-protocol cookie (PA_NATIVE_COOKIE_LENGTH):
+// a file of another length would be overwritten by the server with one of
+// its own making.
+const cookieLen = 256
 
 // logName is the file in Dir that receives pulseaudio's stdout and stderr.
 // A file rather than the edge's log: PulseAudio warns at every start about
@@ -102,6 +111,10 @@ func Start(cfg ServerConfig) (*Server, error) {
 			return nil, fmt.Errorf("pulse: %w", err)
 		}
 	}
+	cookie := filepath.Join(dir, cookieName)
+	if err := writeCookie(cookie); err != nil {
+		return nil, fmt.Errorf("pulse: cookie: %w", err)
+	}
 	logPath := filepath.Join(dir, logName)
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -122,9 +135,12 @@ func Start(cfg ServerConfig) (*Server, error) {
 		"--disable-shm=yes",
 		"--log-target=stderr",
 		"--load=module-null-sink sink_name="+SinkName+" rate=48000 channels=2 sink_properties=device.description=Stratus",
-		// Anonymous clients: access is governed by who can reach Dir.
-		// No cookie means none to create, copy into the game, or leak.
-		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1 auth-cookie-enabled=0",
+		// No anonymous clients: a game runs as a uid of its own and must
+		// show the cookie, so one that reaches another session's socket
+		// still cannot play, record or list there. PulseAudio lets its own
+		// uid in by the socket's credentials, cookie or not: that is the
+		// edge, which runs the server.
+		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=0 auth-cookie-enabled=1 auth-cookie="+cookie,
 	)
 	// A fresh environment rather than the edge's: no PULSE_* or DISPLAY
 	// (which would let D-Bus autolaunch a bus) leaks in.
@@ -203,11 +219,17 @@ func (s *Server) waitReady(sock, logPath string, timeout time.Duration) error {
 // PULSE_SERVER and what Record takes.
 func (s *Server) Addr() string { return "unix:" + filepath.Join(s.dir, socketName) }
 
+// CookiePath is the file holding the cookie a client of another uid must
+// present. It is 0400 and the edge's: a sandboxed game can read it only
+// once it is given to the session's uid.
+func (s *Server) CookiePath() string { return filepath.Join(s.dir, cookieName) }
+
 // Env is what to add to a game's environment so that its sound goes to
-// this server's sink. With PULSE_SERVER set, libpulse connects there or
-// fails: it neither falls back to another server nor spawns one.
+// this server's sink, authenticated with its cookie. With PULSE_SERVER
+// set, libpulse connects there or fails: it neither falls back to another
+// server nor spawns one.
 func (s *Server) Env() []string {
-	return []string{"PULSE_SERVER=" + s.Addr(), "PULSE_SINK=" + SinkName}
+	return []string{"PULSE_SERVER=" + s.Addr(), "PULSE_SINK=" + SinkName, "PULSE_COOKIE=" + s.CookiePath()}
 }
 
 // Pid is the pulseaudio process ID, also its process group ID.
@@ -241,6 +263,30 @@ func (s *Server) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// writeCookie writes a fresh random cookie to path, readable by this user
+// alone. Whatever is at path is removed first, without following it: a
+// leftover of an earlier server, or a link planted to make the server read
+// (or the game be handed) some other file.
+func writeCookie(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	c := make([]byte, cookieLen)
+	if _, err := rand.Read(c); err != nil {
+		return err
+	}
+	// 0400, not 0600: libpulse opens a cookie for writing first, and
+	// falls back to reading only on EACCES. A game's copy is bound
+	// read-only, where a writable mode would fail with EROFS instead and
+	// libpulse would make up a cookie of its own.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o400)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(c)
+	return errors.Join(werr, f.Close())
 }
 
 // tail returns the last lines of the file at path, for error messages.

@@ -8,7 +8,7 @@ import (
 )
 
 func TestRecordUnavailableWithoutCgo(t *testing.T) {
-	if _, err := Record("unix:/nonexistent", "", nil); !errors.Is(err, ErrUnavailable) {
+	if _, err := Record("unix:/nonexistent", "", "", nil); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Record error %v, want ErrUnavailable", err)
 	}
 }

@@ -23,7 +23,8 @@ type Spec struct {
 	// Devices are device nodes the game may open (the session's GPU).
 	Devices []string
 	// Owned are files and directories given to the session's uid (its
-	// home, runtime directory and X cookie), when sessions get uids.
+	// home, runtime directory, X and sound cookies), when sessions get
+	// uids.
 	Owned []string
 	// Network keeps the host's network; otherwise the game has only a
 	// loopback of its own.
