@@ -23,6 +23,20 @@
 // Connection is current; the socket's own events stay with the page.
 
 import { CODES } from './codes.js';
+import { playerToken } from './signin.js';
+
+// signInToken is the player's sign-in token, if the site gave one.
+function signInToken() {
+  if (typeof window === 'undefined') return '';
+  let storage = null;
+  try {
+    storage = window.sessionStorage;
+  } catch (_) {
+    // Blocked storage (some privacy settings) throws on access.
+  }
+  const clear = () => history.replaceState(null, '', location.pathname + location.search);
+  return playerToken(window.location, storage, clear);
+}
 
 export class Connection {
   // handlers: {message(msg), pcState(state), track(event)}
@@ -100,6 +114,8 @@ export class Connection {
     if (rtt && Object.keys(rtt).length) msg.rtt = rtt;
     if (exclude && exclude.length) msg.exclude = exclude;
     if (resume) msg.resume = resume;
+    const token = signInToken();
+    if (token) msg.token = token;
     this.joinSent = this.sig.send(msg);
     if (this.joinSent) this.joinSentAt = performance.now();
   }
