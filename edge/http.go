@@ -1,8 +1,6 @@
 package edge
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/pion/webrtc/v4"
@@ -121,36 +119,12 @@ func toICE(c api.Candidate) webrtc.ICECandidateInit {
 }
 
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, &api.Error{Code: api.CodeBadMessage, Message: "request body too large", Status: http.StatusRequestEntityTooLarge})
-			return false
-		}
-		writeError(w, api.Errorf(api.CodeBadMessage, "bad request body: "+"%v", err))
-		return false
-	}
-	return true
+	return api.ReadJSON(w, r, maxBody, v)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { api.WriteJSON(w, status, v) }
 
-func writeError(w http.ResponseWriter, err error) {
-	ae, ok := api.AsError(err)
-	if !ok {
-		ae = api.Errorf(api.CodeInternal, "%v", err)
-	}
-	if ae.Status == 0 {
-		ae.Status = http.StatusInternalServerError
-	}
-	writeJSON(w, ae.Status, ae)
-}
+func writeError(w http.ResponseWriter, err error) { api.WriteError(w, err) }
 
 // Status reports the edge's health, load and sessions.
 func (e *Edge) Status() api.Status {

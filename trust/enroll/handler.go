@@ -1,8 +1,6 @@
 package enroll
 
 import (
-	"encoding/json"
-	"errors"
 	"mime"
 	"net/http"
 	"time"
@@ -75,33 +73,12 @@ func (r *Registry) serveEnroll(w http.ResponseWriter, req *http.Request) {
 // reach the registry across sites.
 func readJSON(w http.ResponseWriter, req *http.Request, v any) bool {
 	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/json" {
-		writeErr(w, api.Errorf(api.CodeBadMessage, "Content-Type must be application/json"))
+		api.Errorf(api.CodeBadMessage, "Content-Type must be application/json").Write(w)
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeErr(w, api.Errorf(api.CodeTooLarge, "the body is over %d bytes", maxBody))
-		} else {
-			writeErr(w, api.Errorf(api.CodeBadMessage, "body: %v", err))
-		}
-		return false
-	}
-	return true
+	return api.ReadJSON(w, req, maxBody, v)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { api.WriteJSON(w, status, v) }
 
-func writeErr(w http.ResponseWriter, err error) {
-	var e *api.Error
-	if !errors.As(err, &e) {
-		e = api.Errorf(api.CodeInternal, "%v", err)
-	}
-	e.Write(w)
-}
+func writeErr(w http.ResponseWriter, err error) { api.WriteError(w, err) }
