@@ -23,8 +23,9 @@ if [ "${1:-}" = "--test" ]; then
 	# x11-utils, tries a display with and without its cookie);
 	# pulseaudio-utils plays their test tone; xauth reads back the cookie
 	# files the runtime writes. The ledger's tests start a PostgreSQL
-	# server of their own (postgresql-15).
-	want+=(chromium ffmpeg iproute2 x11-utils pulseaudio-utils xauth postgresql-15)
+	# server of their own (postgresql-15). The impairment harness
+	# (internal/netem) drops packets at random with nftables.
+	want+=(chromium ffmpeg iproute2 nftables x11-utils pulseaudio-utils xauth postgresql-15)
 fi
 
 missing=()

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -117,4 +118,62 @@ func quantile(d []time.Duration, q float64) time.Duration {
 		return 0
 	}
 	return d[min(len(d)-1, int(q*float64(len(d))))]
+}
+
+// arrivals is what a sink in the namespace saw: packet count, bytes, and
+// the times of the first and last packet.
+type arrivals struct {
+	n, bytes    int
+	first, last time.Time
+}
+
+// blast sends n UDP datagrams of size bytes from the host to a sink in the
+// namespace, one every gap (back to back when gap is 0), and returns what
+// arrived once the sink has been quiet for quiet.
+func blast(t *testing.T, ns *Namespace, n, size int, gap, quiet time.Duration) arrivals {
+	t.Helper()
+	pc, err := ns.ListenPacket("udp4", netip.AddrPortFrom(ns.Addr(), 0).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	pc.(*net.UDPConn).SetReadBuffer(4 << 20)
+	got := make(chan arrivals, 1)
+	go func() {
+		var a arrivals
+		buf := make([]byte, 2048)
+		for {
+			pc.SetReadDeadline(time.Now().Add(quiet))
+			k, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				got <- a
+				return
+			}
+			a.last = time.Now()
+			if a.n == 0 {
+				a.first = a.last
+			}
+			a.n++
+			a.bytes += k
+		}
+	}()
+	c, err := net.DialUDP("udp4", nil, pc.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := make([]byte, size)
+	start := time.Now()
+	for i := range n {
+		// EPERM is an nftables drop in the output hook, ENOBUFS a full
+		// qdisc: both are the impairment at work, the packet is lost.
+		if _, err := c.Write(msg); err != nil && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOBUFS) {
+			t.Fatal(err)
+		}
+		if gap > 0 {
+			// Pace on an absolute schedule, so sleeping late catches up.
+			time.Sleep(time.Until(start.Add(time.Duration(i+1) * gap)))
+		}
+	}
+	return <-got
 }

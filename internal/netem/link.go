@@ -65,6 +65,9 @@ func NewLink(cfg LinkConfig) (*Link, error) {
 		return nil, err
 	}
 	ns := cfg.Namespace
+	if err := ns.claim(); err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = ns.log

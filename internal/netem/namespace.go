@@ -55,6 +55,7 @@ type Namespace struct {
 
 	mu      sync.Mutex
 	closed  bool
+	linked  bool           // a Link or Veth holds the /30
 	cleanup []func() error // host-side leftovers of links, run by Close in reverse
 }
 
@@ -192,6 +193,20 @@ func (n *Namespace) Dial(network, address string) (net.Conn, error) {
 		return err
 	})
 	return c, err
+}
+
+// claim reserves the namespace's /30 for one link.
+func (n *Namespace) claim() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.closed:
+		return fmt.Errorf("netem: namespace %s is closed", n.name)
+	case n.linked:
+		return fmt.Errorf("netem: namespace %s already has a link (one per namespace: they share its /30)", n.name)
+	}
+	n.linked = true
+	return nil
 }
 
 // onClose registers the removal of something created on the host for this
