@@ -70,7 +70,9 @@ func (s Shape) queueLimit() time.Duration {
 // Validate reports every problem of the shape at once; dir names it in the errors.
 func (s Shape) Validate(dir string) error {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("netem: %s: "+format, append([]any{dir}, a...)...)) }
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("netem: %s: "+format, append([]any{dir}, a...)...))
+	}
 	if s.Delay < 0 || s.Delay > MaxDelay {
 		bad("delay %v: must be 0 to %v", s.Delay, MaxDelay)
 	}
