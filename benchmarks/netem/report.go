@@ -42,12 +42,13 @@ func run(ctx context.Context, o options) error {
 	}
 
 	fmt.Printf("\nThroughput, host → namespace, 1200-byte UDP datagrams offered at 1.5 × the rate for %v, queue 50 ms (measured after the first 500 ms, IP bytes):\n\n", o.duration)
-	fmt.Println("| path | set rate | measured | measured / set | delivered |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| path | set rate | measured | measured / set | delivered | device drops |")
+	fmt.Println("|---|---|---|---|---|---|")
 	for _, rate := range []int64{2_000_000, 10_000_000, 20_000_000} {
 		for _, path := range []string{"TUN link", "veth + tc tbf", "veth + tc htb"} {
 			progress("rate: %s %d bit/s", path, rate)
 			var r flowResult
+			drops := "—"
 			measure := func(ns *netem.Namespace) (err error) {
 				r, err = flow(ctx, ns, 1.5*float64(rate), 1200, o.duration, 500*time.Millisecond)
 				return err
@@ -55,7 +56,13 @@ func run(ctx context.Context, o options) error {
 			var err error
 			if path == "TUN link" {
 				err = withLink(netem.Impairment{ToNamespace: netem.Shape{Rate: rate, Queue: 50 * time.Millisecond}},
-					func(ns *netem.Namespace, _ *netem.Link) error { return measure(ns) })
+					func(ns *netem.Namespace, l *netem.Link) error {
+						if err := measure(ns); err != nil {
+							return err
+						}
+						drops, err = deviceDrops(l)
+						return err
+					})
 			} else {
 				kind := path[len(path)-3:]
 				err = withVeth(func(ns *netem.Namespace, v *netem.Veth) error {
@@ -68,17 +75,18 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
-			fmt.Printf("| %s | %.1f Mbit/s | %.2f Mbit/s | %.3f | %d/%d |\n", path, float64(rate)/1e6, r.rate/1e6, r.rate/float64(rate), r.arrived, r.sent)
+			fmt.Printf("| %s | %.1f Mbit/s | %.2f Mbit/s | %.3f | %d/%d | %s |\n", path, float64(rate)/1e6, r.rate/1e6, r.rate/float64(rate), r.arrived, r.sent, drops)
 		}
 	}
 
 	fmt.Printf("\nRandom loss, host → namespace, %d datagrams of 200 bytes at 10 Mbit/s (95%% range: ±1.96 binomial standard deviations):\n\n", o.lossPackets)
-	fmt.Println("| path | set | measured | measured / set | 95% range at the set rate |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| path | set | measured | measured / set | 95% range at the set rate | shaper's drops / read | device drops |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, pct := range []float64{1, 3, 10} {
 		for _, path := range []string{"TUN link", "veth + nftables"} {
 			progress("loss: %s %v%%", path, pct)
 			var r flowResult
+			shaper, drops := "—", "—"
 			dur := time.Duration(float64(o.lossPackets) * 228 * 8 / 10e6 * float64(time.Second))
 			measure := func(ns *netem.Namespace) (err error) {
 				r, err = flow(ctx, ns, 10e6, 200, dur, 0)
@@ -87,7 +95,15 @@ func run(ctx context.Context, o options) error {
 			var err error
 			if path == "TUN link" {
 				err = withLink(netem.Impairment{ToNamespace: netem.Shape{Loss: pct / 100}},
-					func(ns *netem.Namespace, _ *netem.Link) error { return measure(ns) })
+					func(ns *netem.Namespace, l *netem.Link) error {
+						if err := measure(ns); err != nil {
+							return err
+						}
+						st := l.Stats().ToNamespace
+						shaper = fmt.Sprintf("%.2f %% (%d of %d)", 100*float64(st.Dropped())/float64(st.Read), st.Dropped(), st.Read)
+						drops, err = deviceDrops(l)
+						return err
+					})
 			} else {
 				err = withVeth(func(ns *netem.Namespace, v *netem.Veth) error {
 					if err := v.Loss(netem.HostSide, pct); err != nil {
@@ -102,10 +118,17 @@ func run(ctx context.Context, o options) error {
 			p := pct / 100
 			loss := 1 - float64(r.arrived)/float64(r.sent)
 			sd := math.Sqrt(p * (1 - p) / float64(r.sent))
-			fmt.Printf("| %s | %.0f %% | %.2f %% (%d of %d) | %.3f | %.2f–%.2f %% |\n", path, pct, 100*loss, r.sent-r.arrived, r.sent,
-				loss/p, 100*(p-1.96*sd), 100*(p+1.96*sd))
+			fmt.Printf("| %s | %.0f %% | %.2f %% (%d of %d) | %.3f | %.2f–%.2f %% | %s | %s |\n", path, pct, 100*loss, r.sent-r.arrived, r.sent,
+				loss/p, 100*(p-1.96*sd), 100*(p+1.96*sd), shaper, drops)
 		}
 	}
 	fmt.Printf("\nLoad at the end: %s\n", machine.LoadAverage())
 	return nil
+}
+
+// deviceDrops is the packets the kernel dropped into the namespace before
+// the harness read them (the host did not schedule it in time).
+func deviceDrops(l *netem.Link) (string, error) {
+	to, _, err := l.DeviceDrops()
+	return fmt.Sprint(to), err
 }

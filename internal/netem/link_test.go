@@ -195,3 +195,17 @@ func TestSetRejectsBadShapes(t *testing.T) {
 		t.Errorf("a good shape failed: %v", err)
 	}
 }
+
+func TestLinkDeviceDrops(t *testing.T) {
+	ns, l := newLinked(t, Impairment{})
+	blast(t, ns, 100, 200, 0, 200*time.Millisecond)
+	to, from, err := l.DeviceDrops()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("device drops: %d to, %d from the namespace", to, from)
+	// 100 packets fit the device queue however late the reader runs.
+	if to != 0 || from != 0 {
+		t.Errorf("device drops %d/%d after 100 packets", to, from)
+	}
+}
