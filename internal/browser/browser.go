@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/chromedp/chromedp"
 )
@@ -47,6 +49,33 @@ func Version(ctx context.Context) (string, error) {
 		return v, nil
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// Wrap makes New start Chromium through a wrapper program: prefix is the
+// wrapper and its arguments, Chromium's command line follows. A wrapper
+// must exec Chromium in its own process (as `ip netns exec NAME` does, the
+// way tests put a browser in a network namespace): chromedp talks to the
+// browser over the pipes it inherits, and the kill on the test's death
+// goes to the wrapper's pid.
+func Wrap(prefix ...string) chromedp.ExecAllocatorOption {
+	return chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+		if len(prefix) == 0 {
+			return
+		}
+		path, err := exec.LookPath(prefix[0])
+		if err != nil {
+			cmd.Err = fmt.Errorf("browser: wrapper %s: %w", prefix[0], err)
+			return
+		}
+		cmd.Path = path
+		cmd.Args = append(slices.Clone(prefix), cmd.Args...)
+		// What chromedp's own command function does: the browser dies with
+		// the program that started it.
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = new(syscall.SysProcAttr)
+		}
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	})
 }
 
 // New starts a headless Chromium and returns a chromedp context for one tab.

@@ -119,8 +119,13 @@ func (n *Namespace) devName(side string) string { return devPrefix + n.id + side
 
 // Command runs a program inside the namespace (through `ip netns exec`).
 func (n *Namespace) Command(name string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", n.name, name}, args...)...)
+	prefix := n.CommandPrefix()
+	return exec.Command(prefix[0], append(append(prefix[1:], name), args...)...)
 }
+
+// CommandPrefix is the command line that runs what follows it inside the
+// namespace, for programs started by other code (browser.Wrap).
+func (n *Namespace) CommandPrefix() []string { return []string{"ip", "netns", "exec", n.name} }
 
 // run runs a program inside the namespace and reports its output on failure.
 func (n *Namespace) run(name string, args ...string) error {
