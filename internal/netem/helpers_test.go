@@ -124,7 +124,18 @@ func quantile(d []time.Duration, q float64) time.Duration {
 // the times of the first and last packet.
 type arrivals struct {
 	n, bytes    int
+	firstBytes  int
 	first, last time.Time
+}
+
+// rate is the IP bit rate (payload and 28 bytes of IP and UDP headers per
+// packet) between the first arrival and the last; the first packet's bytes
+// do not count, as they arrived at the window's start.
+func (a arrivals) rate() float64 {
+	if a.n < 2 {
+		return 0
+	}
+	return float64(a.bytes-a.firstBytes+28*(a.n-1)) * 8 / a.last.Sub(a.first).Seconds()
 }
 
 // blast sends n UDP datagrams of size bytes from the host to a sink in the
@@ -151,7 +162,7 @@ func blast(t *testing.T, ns *Namespace, n, size int, gap, quiet time.Duration) a
 			}
 			a.last = time.Now()
 			if a.n == 0 {
-				a.first = a.last
+				a.first, a.firstBytes = a.last, k
 			}
 			a.n++
 			a.bytes += k

@@ -138,12 +138,22 @@ func (n *Namespace) run(name string, args ...string) error {
 // thread; should the thread fail to return to its namespace it is not
 // unlocked, so Go ends it with the goroutine instead of reusing it.
 func (n *Namespace) Do(fn func() error) error {
+	// A copy of the namespace's fd, so that a Close meanwhile cannot
+	// close the one this call is using.
 	n.mu.Lock()
-	closed, nsfd := n.closed, n.nsfd
+	nsfd := -1
+	var err error
+	if !n.closed && n.nsfd >= 0 {
+		nsfd, err = unix.FcntlInt(uintptr(n.nsfd), unix.F_DUPFD_CLOEXEC, 0)
+	}
 	n.mu.Unlock()
-	if closed || nsfd < 0 {
+	if err != nil {
+		return fmt.Errorf("netem: namespace %s: %w", n.name, err)
+	}
+	if nsfd < 0 {
 		return fmt.Errorf("netem: namespace %s is closed", n.name)
 	}
+	defer unix.Close(nsfd)
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()

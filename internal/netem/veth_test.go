@@ -35,7 +35,7 @@ func TestVethRate(t *testing.T) {
 			// 20 Mbit/s offered: the queue fills and drops, what arrives
 			// is the rate.
 			a := blast(t, ns, 400, 1250, 500*time.Microsecond, 300*time.Millisecond)
-			got := float64(a.bytes+28*a.n) * 8 / a.last.Sub(a.first).Seconds()
+			got := a.rate()
 			t.Logf("%s at %d bit/s: got %.0f bit/s, %d of 400 arrived", kind, rate, got, a.n)
 			if got > rate*1.1 || got < rate*0.8 {
 				t.Errorf("throughput %.0f bit/s: want within ±10%%/-20%% of %d", got, rate)
