@@ -133,10 +133,19 @@ func (s *Store) q(query string) string {
 func (s *Store) migrate(ctx context.Context) error {
 	if s.pg {
 		// Two signaling nodes starting at once must not both migrate.
-		if _, err := s.db.ExecContext(ctx, `SELECT pg_advisory_lock(7424701)`); err != nil {
+		// The lock belongs to a session, so it is taken and given back
+		// on one connection held for the purpose: on the pool's next
+		// free one the unlock could miss it, leaving the lock held and
+		// the other node waiting as long as the connection lives.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
 			return fmt.Errorf("ledger: schema lock: %w", err)
 		}
-		defer s.db.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7424701)`)
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7424701)`); err != nil {
+			return fmt.Errorf("ledger: schema lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7424701)`)
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("ledger: schema: %w", err)
