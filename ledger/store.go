@@ -53,6 +53,13 @@ var migrations = []string{
 	`CREATE TABLE checks (edge TEXT NOT NULL, checker TEXT NOT NULL, at_ms BIGINT NOT NULL,
 		score DOUBLE PRECISION NOT NULL, ok BOOLEAN NOT NULL)`,
 	`CREATE INDEX checks_at ON checks (at_ms, edge)`,
+	// The studio catalog (see catalog.go): one row per title, the
+	// studio package's record as it keeps it, and the catalog's one
+	// revision, which every change moves forward.
+	`CREATE TABLE catalog_titles (id TEXT PRIMARY KEY, studio TEXT NOT NULL, record TEXT NOT NULL)`,
+	`CREATE INDEX catalog_titles_studio ON catalog_titles (studio)`,
+	`CREATE TABLE catalog_revision (rev BIGINT NOT NULL)`,
+	`INSERT INTO catalog_revision (rev) VALUES (0)`,
 }
 
 // Open opens the ledger dsn names, bringing its schema up to date: a
