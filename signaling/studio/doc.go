@@ -8,7 +8,8 @@
 // Each change is checked and made in one transaction, so nodes never lose
 // each other's titles; each node serves reads from a copy in memory that
 // follows the database's catalog revision (followEvery), so that its edges
-// and its gossip see the other nodes' changes within about a second. A
+// and its gossip see the other nodes' changes within about a second (a
+// studio's own reads catch up with the database first). A
 // catalog file that earlier releases kept per node (titles.json) is
 // imported at the first start and kept as a backup. Service puts the
 // Store behind the HTTP API served

@@ -189,8 +189,9 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Get returns studio's title id.
+// Get returns studio's title id, as the database has it now (see fresh).
 func (s *Store) Get(studio, id string) (Title, error) {
+	s.fresh()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -203,8 +204,10 @@ func (s *Store) Get(studio, id string) (Title, error) {
 	return cloneTitle(t), nil
 }
 
-// List returns studio's titles, retired ones included, by id.
+// List returns studio's titles, retired ones included, by id, as the
+// database has them now (see fresh).
 func (s *Store) List(studio string) []Title {
+	s.fresh()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := []Title{}
@@ -215,6 +218,23 @@ func (s *Store) List(studio string) []Title {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// fresh brings the copy up to date before a studio's read, so that a
+// studio whose requests a load balancer spreads over several nodes reads
+// its own writes: one small query, on the studio API only (the edges' feed
+// reads the copy, which the follower keeps within followEvery). Should the
+// database not answer, the read is served from the copy.
+func (s *Store) fresh() {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return
+	}
+	if err := s.catchUp(); err != nil && s.ctx.Err() == nil {
+		s.log.Warn("studio: reading the catalog in the database; answering from the last copy", "err", err)
+	}
 }
 
 // Revision identifies the catalog's contents: it grows with every change,
