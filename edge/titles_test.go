@@ -177,6 +177,7 @@ func TestCatalogReachesTheEdge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer store.Close() // its follower's goroutine ends with it
 	stop := make(chan struct{})
 	sig := httptest.NewServer(catalog.Handler(store, "", stop, slog.New(slog.DiscardHandler)))
 	defer func() { close(stop); sig.Close() }()

@@ -8,4 +8,8 @@
 // key. A session's record replaces the one held only when its sequence
 // number is higher, so edges may send a record any number of times, and
 // after any restart, without a session counting twice.
+//
+// The same database keeps the studio catalog (catalog.go, used by package
+// signaling/studio), so that signaling nodes sharing one PostgreSQL share
+// one catalog as they share one ledger.
 package ledger

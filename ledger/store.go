@@ -53,6 +53,13 @@ var migrations = []string{
 	`CREATE TABLE checks (edge TEXT NOT NULL, checker TEXT NOT NULL, at_ms BIGINT NOT NULL,
 		score DOUBLE PRECISION NOT NULL, ok BOOLEAN NOT NULL)`,
 	`CREATE INDEX checks_at ON checks (at_ms, edge)`,
+	// The studio catalog (see catalog.go): one row per title, the
+	// studio package's record as it keeps it, and the catalog's one
+	// revision, which every change moves forward.
+	`CREATE TABLE catalog_titles (id TEXT PRIMARY KEY, studio TEXT NOT NULL, record TEXT NOT NULL)`,
+	`CREATE INDEX catalog_titles_studio ON catalog_titles (studio)`,
+	`CREATE TABLE catalog_revision (rev BIGINT NOT NULL)`,
+	`INSERT INTO catalog_revision (rev) VALUES (0)`,
 }
 
 // Open opens the ledger dsn names, bringing its schema up to date: a
@@ -67,8 +74,11 @@ func Open(ctx context.Context, dsn, dir string) (*Store, error) {
 	}
 	path := filepath.Join(dir, "ledger.db")
 	// WAL lets readers (stratus usage) run beside the writer; the busy
-	// timeout rides out the short write locks instead of failing.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+	// timeout rides out the short write locks instead of failing. It
+	// comes first, since the pragmas run in order: switching a new file
+	// to WAL takes a lock that another node starting on the same data
+	// directory may hold.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
@@ -130,22 +140,50 @@ func (s *Store) q(query string) string {
 	return b.String()
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context) (err error) {
+	// One connection for the whole migration: the lock below belongs to
+	// it, on either database.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: schema: %w", err)
+	}
+	defer conn.Close()
 	if s.pg {
 		// Two signaling nodes starting at once must not both migrate.
-		if _, err := s.db.ExecContext(ctx, `SELECT pg_advisory_lock(7424701)`); err != nil {
+		// The lock belongs to a session, so it is taken and given back
+		// on this connection: on the pool's next free one the unlock
+		// could miss it, leaving the lock held and the other node
+		// waiting as long as the connection lives.
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7424701)`); err != nil {
 			return fmt.Errorf("ledger: schema lock: %w", err)
 		}
-		defer s.db.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7424701)`)
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7424701)`)
+	} else {
+		// Nor two nodes on one data directory: the migration is one
+		// transaction that holds SQLite's write lock from its start,
+		// the second node waiting (busy_timeout) and then finding the
+		// schema up to date.
+		if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+			return fmt.Errorf("ledger: schema lock: %w", err)
+		}
+		defer func() {
+			end := `COMMIT`
+			if err != nil {
+				end = `ROLLBACK`
+			}
+			if _, cerr := conn.ExecContext(context.Background(), end); cerr != nil && err == nil {
+				err = fmt.Errorf("ledger: schema: %w", cerr)
+			}
+		}()
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("ledger: schema: %w", err)
 	}
 	var v int
-	err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	err = conn.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
 			return fmt.Errorf("ledger: schema: %w", err)
 		}
 	case err != nil:
@@ -155,21 +193,34 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("ledger: the database is at schema version %d, this build knows %d (a newer release's?)", v, len(migrations))
 	}
 	for i := v; i < len(migrations); i++ {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
+		if err := s.apply(ctx, conn, i); err != nil {
+			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// apply applies migration i on conn: on PostgreSQL in a transaction of
+// its own, on SQLite inside migrate's.
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, i int) error {
+	exec := conn.ExecContext
+	var tx *sql.Tx
+	if s.pg {
+		var err error
+		if tx, err = conn.BeginTx(ctx, nil); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE schema_version SET version = ?`), i+1); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("ledger: migration %d: %w", i+1, err)
-		}
+		defer tx.Rollback()
+		exec = tx.ExecContext
+	}
+	if _, err := exec(ctx, migrations[i]); err != nil {
+		return err
+	}
+	if _, err := exec(ctx, s.q(`UPDATE schema_version SET version = ?`), i+1); err != nil {
+		return err
+	}
+	if tx != nil {
+		return tx.Commit()
 	}
 	return nil
 }

@@ -38,7 +38,9 @@ type Config struct {
 	// Route tunes edge choice.
 	Route route.Config
 	// Studio serves the studio API under /v1/studio/ and the catalog that
-	// edges replicate under /v1/catalog; nil: neither is served.
+	// edges replicate under /v1/catalog; nil: neither is served. The
+	// catalog is kept in the node's ledger when it keeps one (Registry,
+	// LedgerDB), else in SQLite in Studio.DataDir.
 	Studio *studio.Config
 	// CatalogToken, when set, is required of edges reading the catalog
 	// (cluster.DeriveToken of the cluster key, for cluster.PurposeCatalog).

@@ -137,7 +137,13 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	}
 	var rev uint64
 	if cfg.Studio != nil {
-		if s.studio, err = studio.New(*cfg.Studio, s.log); err != nil {
+		sc := *cfg.Studio
+		if s.ledger != nil {
+			// The catalog shares the ledger's database: nodes on one
+			// PostgreSQL then share one catalog.
+			sc.DB = s.ledger
+		}
+		if s.studio, err = studio.New(sc, s.log); err != nil {
 			s.closeRegistry()
 			return nil, err
 		}

@@ -104,7 +104,7 @@ func parseLocation(s string) (*cluster.Location, error) {
 // API on this node).
 func addStudioFlags(fs *flag.FlagSet) func() *studio.Config {
 	var sc studio.Config
-	fs.StringVar(&sc.DataDir, "studio-data", "", "directory of the studio title catalog (empty: no studio API)")
+	fs.StringVar(&sc.DataDir, "studio-data", "", "directory of the studio API (empty: none); the title catalog lives there (SQLite) unless the node keeps a ledger (-data-dir, -db), and an older titles.json there is imported")
 	fs.StringVar(&sc.KeysFile, "studio-keys", "", `JSON file of studio API keys: {"studio": ["key", …]}`)
 	fs.StringVar(&sc.DevKey, "studio-dev-key", "", `development only: an API key (16+ characters) for the studio "dev"`)
 	return func() *studio.Config {

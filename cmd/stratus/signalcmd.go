@@ -54,7 +54,7 @@ func signalFlags(args []string) (signalConfig, error) {
 	addQueueFlags(fs, &cfg.Signal.Queue)
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.Signal.DataDir, "data-dir", "", "directory of this node's key (required with gossip unless -dev)")
-	fs.StringVar(&cfg.Signal.LedgerDB, "db", "", "the usage ledger's PostgreSQL database, postgres://… without a password (put one in "+ledgerDBEnv+"); default: SQLite in -data-dir")
+	fs.StringVar(&cfg.Signal.LedgerDB, "db", "", "the PostgreSQL database of the usage ledger and the studio catalog, shared by the signaling nodes that name it: postgres://… without a password (put one in "+ledgerDBEnv+"); default: SQLite in -data-dir")
 	fs.StringVar(&cfg.Registry, "registry", "", "directory of the network's registry: its key, operators and enrolled nodes (default: DATA-DIR/registry; share it between signaling nodes)")
 	cfg.g.add(fs)
 	cfg.operator.add(fs, "file of the operator token that /v1/sessions, /v1/edges, /v1/route, /v1/operators and /metrics require")

@@ -8,8 +8,14 @@ import (
 
 // Config configures the studio API.
 type Config struct {
-	// DataDir holds the catalog file, titles.json.
+	// DataDir holds the catalog's SQLite database (ledger.db) when DB is
+	// nil; a catalog file an earlier Stratus kept there (titles.json) is
+	// imported into the database at the first start.
 	DataDir string
+	// DB, when set, is the database the catalog is kept in: the
+	// signaling node's ledger, so that nodes sharing one PostgreSQL
+	// share one catalog. The Service does not close it.
+	DB CatalogDB
 	// KeysFile is a JSON file of studio keys, {"studio": ["key", …]}.
 	KeysFile string
 	// Keys are more keys given directly, in the same form (tests,
@@ -84,7 +90,8 @@ type Service struct {
 // it before serving.
 func (s *Service) SetEdgeReports(r EdgeReports) { s.reports = r }
 
-// New opens the catalog in cfg.DataDir and loads the keys.
+// New opens the catalog (cfg.DB, else SQLite in cfg.DataDir) and loads
+// the keys.
 func New(cfg Config, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -97,7 +104,7 @@ func New(cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.DevKey != "" {
 		log.Warn("studio: dev key enabled; do not use in production", "studio", DevStudio)
 	}
-	store, err := OpenStoreLimits(cfg.DataDir, cfg.Limits, log)
+	store, err := OpenStoreDB(cfg.DB, cfg.DataDir, cfg.Limits, log)
 	if err != nil {
 		return nil, err
 	}
@@ -107,5 +114,5 @@ func New(cfg Config, log *slog.Logger) (*Service, error) {
 // Store is the catalog itself.
 func (s *Service) Store() *Store { return s.store }
 
-// Close stops further changes.
+// Close stops further changes and the following of other nodes' changes.
 func (s *Service) Close() error { return s.store.Close() }

@@ -2,20 +2,18 @@ package studio
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"stratus/ledger"
 	"stratus/title/catalog"
 	"stratus/title/manifest"
 )
@@ -52,55 +50,83 @@ type EdgeStatus struct {
 // they hold. It is called from request goroutines, concurrently.
 type EdgeReports func(ctx context.Context) map[string][]EdgeStatus
 
-// storeFile is the catalog file's name in the data directory; temporary
-// files next to it start with tempPrefix.
-const (
-	storeFile   = "titles.json"
-	tempPrefix  = ".titles-"
-	storeFormat = 1
-)
+// dbTimeout bounds one catalog query or change: a database that has not
+// answered in 10 s is down, and a studio is better told so than kept
+// waiting.
+const dbTimeout = 10 * time.Second
 
-// fileData is the catalog file. Format lets a later Stratus change the
-// layout and still read this one.
-type fileData struct {
-	Format int `json:"format"`
-	// Revision orders catalog versions; see Store.Revision.
-	Revision uint64  `json:"revision,omitempty"`
-	Titles   []Title `json:"titles"`
+// followEvery is how often a Store asks the database for the catalog's
+// revision, to notice the changes other signaling nodes sharing it made:
+// their edges' catalog feed and the revision a node gossips then follow
+// another node's upload within about a second, for one small query a
+// second per node.
+const followEvery = time.Second
+
+// CatalogDB is the database a Store keeps the catalog in: a ledger.Store,
+// SQLite in a data directory or a PostgreSQL that several signaling nodes
+// share. Its methods may be called from any goroutine; ChangeCatalog
+// serializes changes across every node sharing the database.
+type CatalogDB interface {
+	CatalogRevision(ctx context.Context) (uint64, error)
+	LoadCatalog(ctx context.Context) (ledger.Catalog, error)
+	ChangeCatalog(ctx context.Context, floor uint64, change func(*ledger.CatalogTx) error) (uint64, bool, error)
 }
 
-// Store is the catalog of studio titles, kept in one JSON file that every
-// change rewrites atomically. It is safe for concurrent use; changes are
-// serialized, since each rewrites the whole file.
+// Store is the catalog of studio titles, kept in a database (CatalogDB)
+// with a copy in memory that reads are served from. Changes are checked
+// and made inside one database transaction each, so that nodes sharing the
+// database never lose each other's titles; each node's copy follows the
+// database's revision (followEvery). It is safe for concurrent use.
 type Store struct {
-	dir string
-	log *slog.Logger
-	lim Limits
+	db CatalogDB
+	// ownDB is the database when the Store opened it itself (SQLite in
+	// its directory); it is closed with the Store.
+	ownDB io.Closer
+	log   *slog.Logger
+	lim   Limits
 	// reserved is lim's reserved ids, lower-cased (Limits.reservedSet).
 	reserved map[string]bool
 	now      func() time.Time
-	// beforeRename, when set, runs after the temporary file is written
-	// and synced; tests use it to fail a write half-way.
-	beforeRename func(tmp string) error
+	// failChange, when set, runs inside every change's transaction after
+	// its writes; tests use it to fail a change half-way.
+	failChange func() error
+
+	// ctx ends at Close, ending the follower's queries with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the follower has returned
+	// wmu serializes this node's changes (the database serializes them
+	// between nodes) and lets Close wait for the one in flight.
+	wmu       sync.Mutex
+	closeOnce sync.Once
 
 	mu     sync.RWMutex
 	titles map[string]Title
 	rev    uint64
+	loaded bool
 	// changed is closed and replaced at every change (see Changed).
 	changed chan struct{}
 	closed  bool
 }
 
-// OpenStore loads the catalog in dir with the default Limits.
+// OpenStore opens the catalog in SQLite in dir with the default Limits.
 func OpenStore(dir string, log *slog.Logger) (*Store, error) {
-	return OpenStoreLimits(dir, Limits{}, log)
+	return OpenStoreDB(nil, dir, Limits{}, log)
 }
 
-// OpenStoreLimits loads the catalog in dir, creating dir if needed, and
-// holds studios to lim (zero fields: the defaults). An absent file is an
-// empty catalog; a damaged one is an error rather than an empty catalog,
-// so that a bad disk never quietly drops every title.
+// OpenStoreLimits opens the catalog in SQLite in dir and holds studios to
+// lim (zero fields: the defaults).
 func OpenStoreLimits(dir string, lim Limits, log *slog.Logger) (*Store, error) {
+	return OpenStoreDB(nil, dir, lim, log)
+}
+
+// OpenStoreDB opens the catalog in db or, with db nil, in the ledger's
+// SQLite database in dir (ledger.db), creating dir as needed, and holds
+// studios to lim (zero fields: the defaults). A catalog file an earlier
+// Stratus kept in dir is imported first (see importFile). A title the
+// database holds damaged is an error rather than a title left out, so that
+// a bad disk never quietly drops titles.
+func OpenStoreDB(db CatalogDB, dir string, lim Limits, log *slog.Logger) (*Store, error) {
 	if err := lim.validate(); err != nil {
 		return nil, err
 	}
@@ -108,149 +134,80 @@ func OpenStoreLimits(dir string, lim Limits, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("studio: data dir: %w", err)
 	}
 	lim = lim.withDefaults()
-	s := &Store{dir: dir, log: log, lim: lim, reserved: lim.reservedSet(), now: time.Now, titles: map[string]Title{}, changed: make(chan struct{})}
-	s.removeTemps()
-	data, err := os.ReadFile(s.path())
-	if os.IsNotExist(err) {
-		return s, nil
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Store{db: db, log: log, lim: lim, reserved: lim.reservedSet(), now: time.Now,
+		ctx: ctx, cancel: cancel, done: make(chan struct{}), titles: map[string]Title{}, changed: make(chan struct{})}
+	octx, ocancel := context.WithTimeout(ctx, dbTimeout)
+	defer ocancel()
+	if db == nil {
+		l, err := ledger.Open(octx, "", dir)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("studio: %w", err)
+		}
+		s.db, s.ownDB = l, l
+	}
+	err := s.importFile(octx, dir)
+	if err == nil {
+		err = s.refresh(octx)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("studio: %w", err)
+		cancel()
+		if s.ownDB != nil {
+			s.ownDB.Close()
+		}
+		return nil, err
 	}
-	var f fileData
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("studio: %s: %w", s.path(), err)
-	}
-	if f.Format != storeFormat {
-		return nil, fmt.Errorf("studio: %s: format %d, this Stratus reads %d", s.path(), f.Format, storeFormat)
-	}
-	for _, t := range f.Titles {
-		s.titles[t.ID] = t
+	for _, t := range s.titles {
 		if s.isReserved(t.ID) {
 			// Taken before the id was reserved: kept on record, but
 			// never offered (see Snapshot).
 			log.Warn("studio: a title has a reserved id; it is left out of the player catalog", "title", t.ID, "studio", t.Studio)
 		}
 	}
-	s.rev = f.Revision
-	log.Info("studio catalog loaded", "titles", len(s.titles), "revision", s.rev, "file", s.path())
+	log.Info("studio catalog loaded", "titles", len(s.titles), "revision", s.rev)
+	go s.follow()
 	return s, nil
 }
 
-func (s *Store) path() string { return filepath.Join(s.dir, storeFile) }
-
-// removeTemps deletes temporary files a crash left behind: they never
-// replaced the catalog, so they hold nothing that counts.
-func (s *Store) removeTemps() {
-	leftovers, _ := filepath.Glob(filepath.Join(s.dir, tempPrefix+"*"))
-	for _, p := range leftovers {
-		if err := os.Remove(p); err == nil {
-			s.log.Warn("studio: removed an unfinished catalog write", "file", p)
-		}
-	}
-}
-
-// Close stops further changes. The file needs no closing: each write is
-// complete when it returns.
+// Close stops the following and further changes, waiting for a change in
+// flight, and closes the database if the Store opened it. Safe to call
+// twice.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
+	s.closeOnce.Do(func() {
+		s.cancel()
+		<-s.done
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		if s.ownDB != nil {
+			s.ownDB.Close()
+		}
+	})
 	return nil
 }
 
-// Create adds a title for studio from a validated manifest.
-func (s *Store) Create(studio string, m manifest.Manifest) (Title, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// Get returns studio's title id, as the database has it now (see fresh).
+func (s *Store) Get(studio, id string) (Title, error) {
+	s.fresh()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
 		return Title{}, ErrClosed
 	}
-	if s.isReserved(m.ID) {
-		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrReserved)
-	}
-	if _, ok := s.titles[m.ID]; ok {
-		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrTaken)
-	}
-	if n := s.count(studio); n >= s.lim.MaxTitles {
-		return Title{}, fmt.Errorf("title %q: %d titles on record, retired ones included, and the limit is %d: %w", m.ID, n, s.lim.MaxTitles, ErrTitleQuota)
-	}
-	now := s.now().UTC()
-	t := Title{
-		ID: m.ID, Studio: studio, Version: m.Version, Manifest: cloneManifest(m),
-		Created: now, Updated: now, Versions: []string{m.Version},
-	}
-	if err := s.commit(t, nil); err != nil {
+	t, ok := s.titles[id]
+	if err := ownership(t, ok, studio, id); err != nil {
 		return Title{}, err
 	}
 	return cloneTitle(t), nil
 }
 
-// Update publishes a new version of studio's title m.ID. The version must
-// differ from the current one: the same version with other contents would
-// leave edges unable to tell which build they run.
-func (s *Store) Update(studio string, m manifest.Manifest) (Title, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.isReserved(m.ID) {
-		// Before ownership: a studio holding a reserved id from before
-		// it was reserved may not publish to it either.
-		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrReserved)
-	}
-	old, err := s.owned(studio, m.ID)
-	if err != nil {
-		return Title{}, err
-	}
-	switch {
-	case old.Retired:
-		return Title{}, fmt.Errorf("title %q: %w", m.ID, ErrRetired)
-	case old.Version == m.Version:
-		return Title{}, fmt.Errorf("title %q version %s: %w", m.ID, m.Version, ErrSameVersion)
-	case len(old.Versions) >= s.lim.MaxVersions:
-		return Title{}, fmt.Errorf("title %q: %d versions published, and the limit is %d: %w", m.ID, len(old.Versions), s.lim.MaxVersions, ErrVersionQuota)
-	}
-	t := cloneTitle(old)
-	t.Version, t.Manifest, t.Updated = m.Version, cloneManifest(m), s.now().UTC()
-	t.Versions = append(t.Versions, m.Version)
-	if err := s.commit(t, &old); err != nil {
-		return Title{}, err
-	}
-	return cloneTitle(t), nil
-}
-
-// Retire takes studio's title out of the player catalog. Retiring a retired
-// title changes nothing and is not an error, so a retried request succeeds.
-func (s *Store) Retire(studio, id string) (Title, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, err := s.owned(studio, id)
-	if err != nil {
-		return Title{}, err
-	}
-	if old.Retired {
-		return cloneTitle(old), nil
-	}
-	t := cloneTitle(old)
-	t.Retired, t.Updated = true, s.now().UTC()
-	if err := s.commit(t, &old); err != nil {
-		return Title{}, err
-	}
-	return cloneTitle(t), nil
-}
-
-// Get returns studio's title id.
-func (s *Store) Get(studio, id string) (Title, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t, err := s.owned(studio, id)
-	if err != nil {
-		return Title{}, err
-	}
-	return cloneTitle(t), nil
-}
-
-// List returns studio's titles, retired ones included, by id.
+// List returns studio's titles, retired ones included, by id, as the
+// database has them now (see fresh).
 func (s *Store) List(studio string) []Title {
+	s.fresh()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := []Title{}
@@ -263,10 +220,28 @@ func (s *Store) List(studio string) []Title {
 	return out
 }
 
-// Revision identifies the catalog's contents: it grows with every change and
-// survives restarts. It is the time of the change in Unix milliseconds
-// (or one more than the last, should the clock step back), so that edges
-// following several signaling nodes take the newest catalog.
+// fresh brings the copy up to date before a studio's read, so that a
+// studio whose requests a load balancer spreads over several nodes reads
+// its own writes: one small query, on the studio API only (the edges' feed
+// reads the copy, which the follower keeps within followEvery). Should the
+// database not answer, the read is served from the copy.
+func (s *Store) fresh() {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return
+	}
+	if err := s.catchUp(); err != nil && s.ctx.Err() == nil {
+		s.log.Warn("studio: reading the catalog in the database; answering from the last copy", "err", err)
+	}
+}
+
+// Revision identifies the catalog's contents: it grows with every change,
+// whichever node made it, and survives restarts. It is the time of the
+// change in Unix milliseconds (or one more than the last, should clocks
+// step back), so that edges following several signaling nodes on separate
+// databases take the newest catalog.
 func (s *Store) Revision() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -274,7 +249,7 @@ func (s *Store) Revision() uint64 {
 }
 
 // Changed returns a channel that is closed at the next change of the
-// catalog; take a new one after each.
+// catalog, this node's or one it followed; take a new one after each.
 func (s *Store) Changed() <-chan struct{} {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -297,111 +272,16 @@ func (s *Store) Snapshot() catalog.Snapshot {
 }
 
 // isReserved reports whether id, in any case, is one no studio may take.
-// It needs no lock: reserved is never written after OpenStoreLimits.
+// It needs no lock: reserved is never written after OpenStoreDB.
 func (s *Store) isReserved(id string) bool { return s.reserved[strings.ToLower(id)] }
 
-// count is the number of studio's titles, retired ones included. Callers
-// hold s.mu.
-func (s *Store) count(studio string) int {
-	n := 0
-	for _, t := range s.titles {
-		if t.Studio == studio {
-			n++
-		}
-	}
-	return n
-}
-
-// owned returns title id if studio owns it. Callers hold s.mu.
-func (s *Store) owned(studio, id string) (Title, error) {
-	if s.closed {
-		return Title{}, ErrClosed
-	}
-	t, ok := s.titles[id]
+// ownership says whether studio may act on title id, t (found: ok).
+func ownership(t Title, ok bool, studio, id string) error {
 	switch {
 	case !ok:
-		return Title{}, fmt.Errorf("title %q: %w", id, ErrNotFound)
+		return fmt.Errorf("title %q: %w", id, ErrNotFound)
 	case t.Studio != studio:
-		return Title{}, fmt.Errorf("title %q: %w", id, ErrForbidden)
-	}
-	return t, nil
-}
-
-// commit puts t in the catalog and writes the file; if the write fails it
-// puts back old (nil: no title before), so memory never runs ahead of disk.
-// Callers hold s.mu for writing.
-func (s *Store) commit(t Title, old *Title) error {
-	s.titles[t.ID] = t
-	oldRev := s.rev
-	s.rev = max(s.rev+1, uint64(max(s.now().UnixMilli(), 0)))
-	err := s.write()
-	if err != nil {
-		if old == nil {
-			delete(s.titles, t.ID)
-		} else {
-			s.titles[t.ID] = *old
-		}
-		s.rev = oldRev
-		s.log.Error("studio: catalog write failed", "title", t.ID, "err", err)
-		return err
-	}
-	close(s.changed)
-	s.changed = make(chan struct{})
-	return nil
-}
-
-// write replaces the catalog file: the new contents go to a temporary file
-// in the same directory, which is synced and then renamed over the old one.
-// A rename within a directory is atomic, so a reader or a restart after a
-// crash finds the old catalog or the new one, never a mix.
-func (s *Store) write() (err error) {
-	f := fileData{Format: storeFormat, Revision: s.rev, Titles: make([]Title, 0, len(s.titles))}
-	for _, id := range slices.Sorted(maps.Keys(s.titles)) {
-		f.Titles = append(f.Titles, s.titles[id])
-	}
-	data, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return fmt.Errorf("studio: encoding catalog: %w", err)
-	}
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
-	if err != nil {
-		return fmt.Errorf("studio: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("studio: writing catalog: %w", err)
-		}
-	}()
-	if _, err = tmp.Write(append(data, '\n')); err != nil {
-		return err
-	}
-	// Sync before rename: otherwise a crash could leave the rename on
-	// disk but not the data, an empty catalog under the real name.
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if s.beforeRename != nil {
-		if err = s.beforeRename(tmp.Name()); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp.Name(), s.path()); err != nil {
-		return err
-	}
-	// The rename is done and the new catalog is what a reader sees; a
-	// failed directory sync only means a crash now might bring back the
-	// previous catalog, which is no reason to fail the change.
-	// Some file systems cannot sync a directory (EINVAL): nothing lost.
-	if d, derr := os.Open(s.dir); derr == nil {
-		if serr := d.Sync(); serr != nil && !errors.Is(serr, syscall.EINVAL) {
-			s.log.Warn("studio: syncing data dir", "err", serr)
-		}
-		d.Close()
+		return fmt.Errorf("title %q: %w", id, ErrForbidden)
 	}
 	return nil
 }

@@ -1,11 +1,8 @@
 package studio
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -19,6 +16,17 @@ func mustManifest(t *testing.T, id, version string) manifest.Manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// openStore opens the catalog in SQLite in dir, closed with the test.
+func openStore(t *testing.T, dir string) *Store {
+	t.Helper()
+	st, err := OpenStore(dir, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func TestPersistence(t *testing.T) {
@@ -63,100 +71,28 @@ func TestPersistence(t *testing.T) {
 	}
 }
 
-// TestWritesAreWhole reopens the file after every write: it always parses
-// and no temporary file is left next to it.
-func TestWritesAreWhole(t *testing.T) {
+// TestFailedChange: a change that fails inside its transaction leaves the
+// database and the Store's copy as they were.
+func TestFailedChange(t *testing.T) {
 	dir := t.TempDir()
-	st, err := OpenStore(dir, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var renames int
-	st.beforeRename = func(tmp string) error {
-		// The temporary file is complete before it takes the name.
-		data, err := os.ReadFile(tmp)
-		if err != nil || !json.Valid(data) || filepath.Dir(tmp) != dir {
-			t.Errorf("temp %s: %v valid=%v", tmp, err, json.Valid(data))
-		}
-		renames++
-		return nil
-	}
-	check := func(n int) {
-		t.Helper()
-		re, err := OpenStore(dir, testLog())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := len(re.titles); got != n {
-			t.Fatalf("reopened with %d titles, want %d", got, n)
-		}
-		if left, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(left) != 0 {
-			t.Fatalf("temp files left: %v", left)
-		}
-	}
-	for i := range 5 {
-		if _, err := st.Create("acme", mustManifest(t, fmt.Sprintf("game-%d", i), "1.0.0")); err != nil {
-			t.Fatal(err)
-		}
-		check(i + 1)
-	}
-	if renames != 5 {
-		t.Fatalf("%d renames for 5 writes", renames)
-	}
-}
-
-// TestFailedWrite: a write that fails before the rename leaves the old
-// file and the old catalog in memory.
-func TestFailedWrite(t *testing.T) {
-	dir := t.TempDir()
-	st, err := OpenStore(dir, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, dir)
 	if _, err := st.Create("acme", mustManifest(t, "rocket", "1.0.0")); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(filepath.Join(dir, storeFile))
-	st.beforeRename = func(string) error { return errors.New("disk full") }
+	st.failChange = func() error { return errors.New("disk full") }
 	if _, err := st.Create("acme", mustManifest(t, "ghost", "1.0.0")); err == nil {
 		t.Fatal("create succeeded")
 	}
 	if _, err := st.Update("acme", mustManifest(t, "rocket", "2.0.0")); err == nil {
 		t.Fatal("update succeeded")
 	}
-	after, _ := os.ReadFile(filepath.Join(dir, storeFile))
-	if string(before) != string(after) {
-		t.Fatal("file changed by a failed write")
-	}
-	if _, err := st.Get("acme", "ghost"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("failed create kept in memory: %v", err)
-	}
-	if g, _ := st.Get("acme", "rocket"); g.Version != "1.0.0" {
-		t.Fatalf("failed update kept in memory: %+v", g)
-	}
-	if left, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(left) != 0 {
-		t.Fatalf("temp files left: %v", left)
-	}
-}
-
-// TestCrashLeftovers: a temporary file from a crash mid-write is ignored
-// and removed; a damaged catalog file is an error, not an empty catalog.
-func TestCrashLeftovers(t *testing.T) {
-	dir := t.TempDir()
-	st, _ := OpenStore(dir, testLog())
-	st.Create("acme", mustManifest(t, "rocket", "1.0.0"))
-	half := filepath.Join(dir, tempPrefix+"123")
-	os.WriteFile(half, []byte(`{"format":1,"titles":[{"id":`), 0o600)
-	re, err := OpenStore(dir, testLog())
-	if err != nil || len(re.titles) != 1 {
-		t.Fatalf("reopen: %v %d", err, len(re.titles))
-	}
-	if _, err := os.Stat(half); !os.IsNotExist(err) {
-		t.Fatal("leftover not removed")
-	}
-	os.WriteFile(filepath.Join(dir, storeFile), []byte(`{"format":1,"titles":[`), 0o600)
-	if _, err := OpenStore(dir, testLog()); err == nil {
-		t.Fatal("damaged file opened")
+	for _, s := range []*Store{st, openStore(t, dir)} {
+		if _, err := s.Get("acme", "ghost"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("failed create kept: %v", err)
+		}
+		if g, _ := s.Get("acme", "rocket"); g.Version != "1.0.0" {
+			t.Fatalf("failed update kept: %+v", g)
+		}
 	}
 }
 
@@ -184,14 +120,13 @@ func TestConcurrentCreates(t *testing.T) {
 	if got := len(svc.Store().Snapshot().Titles); got != n {
 		t.Fatalf("catalog has %d", got)
 	}
-	re, err := OpenStore(dir, testLog())
-	if err != nil || len(re.titles) != n {
-		t.Fatalf("reopen: %v %d", err, len(re.titles))
+	if re := openStore(t, dir); len(re.titles) != n {
+		t.Fatalf("reopened with %d titles, want %d", len(re.titles), n)
 	}
 }
 
 func TestCloneIsolation(t *testing.T) {
-	st, _ := OpenStore(t.TempDir(), testLog())
+	st := openStore(t, t.TempDir())
 	m := mustManifest(t, "rocket", "1.0.0")
 	m.Regions = []string{"eu-west"}
 	st.Create("acme", m)
@@ -210,10 +145,7 @@ func TestCloneIsolation(t *testing.T) {
 // survives a restart, so edges never take an older catalog for a newer.
 func TestRevision(t *testing.T) {
 	dir := t.TempDir()
-	st, err := OpenStore(dir, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, dir)
 	if st.Revision() != 0 {
 		t.Fatalf("empty catalog at revision %d", st.Revision())
 	}
@@ -239,7 +171,7 @@ func TestRevision(t *testing.T) {
 	step("retire", func() error { _, err := st.Retire("acme", "rocket"); return err })
 
 	ch := st.Changed()
-	st.beforeRename = func(string) error { return errors.New("disk full") }
+	st.failChange = func() error { return errors.New("disk full") }
 	if _, err := st.Create("acme", mustManifest(t, "other", "1.0.0")); err == nil {
 		t.Fatal("failed write reported success")
 	}
@@ -255,11 +187,7 @@ func TestRevision(t *testing.T) {
 		t.Fatalf("snapshot %+v: want revision %d and no titles (rocket is retired)", snap, st.Revision())
 	}
 
-	again, err := OpenStore(dir, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Revision() != st.Revision() {
+	if again := openStore(t, dir); again.Revision() != st.Revision() {
 		t.Fatalf("revision after reopen %d, want %d", again.Revision(), st.Revision())
 	}
 }

@@ -110,13 +110,13 @@ func TestBuiltinIDsAreReserved(t *testing.T) {
 func TestReservedIDTakenBefore(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	old := fileData{Format: storeFormat, Revision: 1, Titles: []Title{
+	old := fileData{Format: legacyFormat, Revision: 1, Titles: []Title{
 		{ID: "rocks", Studio: "acme", Version: "1.0.0", Created: now, Updated: now, Versions: []string{"1.0.0"}},
 		{ID: "rocket", Studio: "acme", Version: "1.0.0", Created: now, Updated: now, Versions: []string{"1.0.0"}},
 	}}
 	old.Titles[0].Manifest.ID, old.Titles[1].Manifest.ID = "rocks", "rocket"
 	data, _ := json.Marshal(old)
-	if err := os.WriteFile(filepath.Join(dir, storeFile), data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, legacyFile), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	svc := newService(t, testConfig(dir))
