@@ -120,6 +120,9 @@ func TestPlayInBrowser(t *testing.T) {
 		t.Errorf("page names edge %q, want e2e-edge", edge)
 	}
 	waitFor(t, ctx, `stratus.edgeStats && stratus.edgeStats.encoder === "x264" && stratus.edgeStats.fps > 0`, "the edge's stats report for the overlay", 5*time.Second)
+	// Loopback loses nothing, so the edge sends no FEC; the figures are there.
+	waitFor(t, ctx, `stratus.edgeStats.fecOverheadPct === 0 && stratus.stats.fecPackets === 0 && stratus.stats.nackCount >= 0`,
+		"repair figures (NACKs, FEC) in the overlay's stats", 5*time.Second)
 	// The testpattern beeps once a second: its sound arrives on the audio track.
 	waitFor(t, ctx, `stratus.stats.audioPackets > 50`, "Opus packets on the audio track", 10*time.Second)
 
