@@ -31,19 +31,18 @@ type fecOverheadQ16 = atomic.Uint32
 // the same sequence, because GCC below refuses unnumbered packets.
 type fecFactory struct {
 	overhead *fecOverheadQ16
+	on       *atomic.Bool // set once a stream negotiated FlexFEC
 	twcc     *twccSeq
 	c        *counters
 }
 
 func (f fecFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &fecSender{overhead: f.overhead, twcc: f.twcc, c: f.c}, nil
+	return &fecSender{fecFactory: f}, nil
 }
 
 type fecSender struct {
 	interceptor.NoOp
-	overhead *fecOverheadQ16
-	twcc     *twccSeq
-	c        *counters
+	fecFactory
 }
 
 // BindLocalStream protects the media SSRC of a stream whose answer
@@ -54,6 +53,7 @@ func (s *fecSender) BindLocalStream(info *interceptor.StreamInfo, w interceptor.
 	if info.PayloadTypeForwardErrorCorrection == 0 || info.SSRCForwardErrorCorrection == 0 {
 		return w
 	}
+	s.on.Store(true)
 	st := &fecStream{
 		ssrc: info.SSRC,
 		enc: flexfecEncoder{
@@ -176,8 +176,8 @@ func fecOverheadFor(loss, minLoss, maxOverhead float64) float64 {
 // because the FEC share is taken out of the encoder's target.
 func (p *Peer) updateFEC(now time.Time) {
 	cfg := p.eng.cfg
-	if cfg.FECMaxOverhead <= 0 {
-		return
+	if cfg.FECMaxOverhead <= 0 || !p.fecOn.Load() {
+		return // a browser that did not take FlexFEC gets the whole bitrate
 	}
 	p.fecMu.Lock()
 	if !p.fecAt.IsZero() && now.Sub(p.fecAt) < cfg.FECInterval {

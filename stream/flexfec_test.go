@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
@@ -162,7 +164,8 @@ func TestFECSenderBatches(t *testing.T) {
 			oh.Store(uint32(c.overhead * (1 << 16)))
 			info := &interceptor.StreamInfo{SSRC: 1, SSRCForwardErrorCorrection: 2, PayloadTypeForwardErrorCorrection: 49,
 				RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", ID: 3}}}
-			i, _ := fecFactory{overhead: &oh, twcc: &seq, c: &cnt}.NewInterceptor("")
+			var on atomic.Bool
+			i, _ := fecFactory{overhead: &oh, on: &on, twcc: &seq, c: &cnt}.NewInterceptor("")
 			w := i.BindLocalStream(info, interceptor.RTPWriterFunc(func(h *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) {
 				sent = append(sent, *h)
 				return len(p), nil
@@ -193,5 +196,42 @@ func TestFECSenderBatches(t *testing.T) {
 				t.Errorf("%d repair packets (counted %d), want %d..%d", fec, cnt.fecPackets.Load(), c.min, c.max)
 			}
 		})
+	}
+}
+
+// TestFECFollowsLoss sizes FEC on a real peer from the loss its player
+// reports, and takes it out of the encoder's bitrate, but only once the
+// answer negotiated FlexFEC: a browser without it keeps the whole bitrate.
+func TestFECFollowsLoss(t *testing.T) {
+	e := testEngine(t, nil)
+	var bitrates []int
+	p, err := e.NewPeer(PeerConfig{ID: "fec", OnBitrate: func(bps int) { bitrates = append(bitrates, bps) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	start := e.cfg.StartBitrate
+	now := time.Now()
+	p.c.lostQ8.Store(26) // about 10%
+	p.updateFEC(now)
+	if o := p.Stats().FECOverhead; o != 0 || len(bitrates) != 0 {
+		t.Fatalf("FEC not negotiated, yet overhead %v and bitrates %v", o, bitrates)
+	}
+	p.fecOn.Store(true)
+	p.updateFEC(now)
+	if o := p.Stats().FECOverhead; o < 0.2 || o > 0.21 {
+		t.Fatalf("overhead %v at about 10%% loss, want 0.2", o)
+	}
+	if len(bitrates) != 1 || bitrates[0] < start*82/100 || bitrates[0] > start*84/100 {
+		t.Fatalf("bitrates %v, want about %d / 1.2", bitrates, start)
+	}
+	p.c.lostQ8.Store(0)
+	p.updateFEC(now.Add(e.cfg.FECInterval / 2))
+	if o := p.Stats().FECOverhead; o == 0 {
+		t.Fatal("overhead changed sooner than FECInterval")
+	}
+	p.updateFEC(now.Add(e.cfg.FECInterval))
+	if o := p.Stats().FECOverhead; o != 0 || bitrates[len(bitrates)-1] != start {
+		t.Fatalf("no loss: overhead %v, bitrates %v", o, bitrates)
 	}
 }

@@ -76,6 +76,7 @@ type Peer struct {
 
 	twcc        twccSeq        // transport-wide numbers, media and FEC
 	fecOverhead fecOverheadQ16 // read by the FEC sender per packet
+	fecOn       atomic.Bool    // the answer negotiated FlexFEC
 	fecMu       sync.Mutex     // orders FEC updates
 	fecAt       time.Time      // last FEC update
 

@@ -22,14 +22,15 @@ type Stats struct {
 	TargetBitrate int
 
 	// PacketsSent and BytesSent count RTP packets (and their SRTP bytes)
-	// handed to the network, retransmissions included.
+	// handed to the network, retransmissions and FEC included.
 	PacketsSent, BytesSent uint64
 	// NACKs counts NACK feedback messages received, NACKedPackets the
 	// sequence numbers they asked for, Retransmits the packets resent.
 	NACKs, NACKedPackets, Retransmits uint64
-	// FECPackets and FECBytes count FlexFEC packets sent (and their
-	// bytes before SRTP); FECOverhead is the current overhead, FEC packets
-	// per media packet, 0 while the measured loss needs none.
+	// FECPackets and FECBytes count FlexFEC packets sent (PacketsSent and
+	// BytesSent include them); FECOverhead is the current overhead, FEC
+	// packets per media packet, 0 while the measured loss needs none or
+	// the player's browser did not take FlexFEC.
 	FECPackets, FECBytes uint64
 	FECOverhead          float64
 
