@@ -272,12 +272,11 @@ func TestChromiumFlexFEC(t *testing.T) {
 	if without.Freezes < 4 {
 		t.Errorf("without FEC only %d freezes: the lossy link does not work", without.Freezes)
 	}
-	// Measured here: 5 to 11 freezes with FEC, 18 or 19 without; the
+	// Measured here: 5 to 11 freezes with FEC, 17 to 19 without; the
 	// bound leaves room for a loaded machine, where both runs suffer.
+	// NACKs are no measure: Chromium sends them as soon as it sees a gap,
+	// before the frame's FEC arrives.
 	if with.Freezes*3 > without.Freezes*2 {
 		t.Errorf("FEC did not spare freezes: %d with, %d without", with.Freezes, without.Freezes)
-	}
-	if with.NACKs >= without.NACKs {
-		t.Errorf("FEC repaired nothing NACK had to: %d NACKs with, %d without", with.NACKs, without.NACKs)
 	}
 }
