@@ -43,9 +43,9 @@
 //   - It reads the repair header in draft 03's layout (SSRC count, protected
 //     SSRC, SN base, K-bit set on the last mask part), not RFC 8627's.
 //   - It zeroes the transport-wide sequence number extension of every media
-//     packet before the XOR. FEC made over packets without that extension,
-//     or with its real value, rebuilds garbage ("Failed to parse payload");
-//     so FEC is made below the transport-cc numbering, over a zero there.
+//     packet before the XOR. FEC made over packets without that extension
+//     rebuilt garbage ("Failed to parse payload"), so FEC is made below the
+//     transport-cc numbering, over a zero where the number goes.
 //   - ULPFEC would need RED around every media packet and an encoder Pion
 //     does not have (pion/interceptor 0.1.51 has none).
 //

@@ -16,19 +16,19 @@ import (
 type fecOverheadQ16 = atomic.Uint32
 
 // fecFactory builds the FlexFEC sender. Pion's own flexfec interceptor
-// sends a fixed number of FEC packets per fixed number of media packets and can hold
-// the end of a frame until later packets arrive; this one protects each
-// frame as soon as its last packet (marker bit) is written, with as many FEC
-// packets as the current overhead buys, so a lost packet can be rebuilt
-// before the frame is due.
+// sends a fixed number of FEC packets per fixed number of media packets and
+// can hold the end of a frame until later packets arrive; this one protects
+// each frame as soon as its last packet (marker bit) is written, with as
+// many FEC packets as the current overhead buys, so a lost packet can be
+// rebuilt before the frame is due.
 //
 // It sits below the transport-cc numbering: Chromium rebuilds a lost packet
 // by XOR with the packets it did receive, header extensions included (with
 // the transport-wide number zeroed), so FEC must be computed over the
-// packets as they leave; FEC made from packets without the extension
-// rebuilds garbage (measured: Chromium logged wrong recovered lengths and
-// failed to parse the payloads). FEC packets take their own numbers from
-// the same sequence, because GCC below refuses unnumbered packets.
+// packets as they leave. FEC made over packets without the extension
+// rebuilt garbage (Chromium logged "Failed to parse payload"). FEC packets
+// take their own numbers from the same sequence, because GCC below refuses
+// unnumbered packets.
 type fecFactory struct {
 	overhead *fecOverheadQ16
 	on       *atomic.Bool // set once a stream negotiated FlexFEC
