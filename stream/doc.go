@@ -37,11 +37,14 @@
 //     them: at 5% loss with retransmissions 120 ms late, freezes over 100 ms
 //     fell from 17 to 19 to 5 to 11 in six seconds (NACKs only by a fifth to
 //     a third: Chromium sends them before the frame's FEC arrives). What is
-//     left are losses two to a repair packet, which twice the loss in
-//     overhead cannot prevent. fecPacketsDiscarded stayed 0; getStats has
-//     no count of packets rebuilt (its log has, at --vmodule=*fec*=1).
+//     left should be, by arithmetic rather than measurement, two losses
+//     under one repair packet, which twice the loss in overhead cannot
+//     prevent. fecPacketsDiscarded stayed 0; getStats has no count of
+//     packets rebuilt (its log has, at --vmodule=*fec*=1).
 //   - It reads the repair header in draft 03's layout (SSRC count, protected
-//     SSRC, SN base, K-bit set on the last mask part), not RFC 8627's.
+//     SSRC, SN base, K-bit set on the last mask part): packets in RFC 8627's
+//     layout were discarded as "protecting multiple media SSRCs" by a
+//     reader its log names flexfec_03_header_reader_writer.
 //   - It zeroes the transport-wide sequence number extension of every media
 //     packet before the XOR. FEC made over packets without that extension
 //     rebuilt garbage ("Failed to parse payload"), so FEC is made below the
