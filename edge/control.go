@@ -55,6 +55,7 @@ func (c *pageControl) reportStats(r *running, s *session.Session) {
 			BitrateKbps: st.BitrateBps / 1000, TargetKbps: float64(st.TargetBitrate) / 1000,
 			RTTMs: float64(ps.RTT) / 1e6, LossPct: 100 * ps.FractionLost,
 			Skipped: st.Skipped, Edge: c.name, Region: c.region,
+			NACKs: ps.NACKs, FECPackets: ps.FECPackets, FECOverheadPct: 100 * ps.FECOverhead,
 		}}
 		r.peer.SendText(msg.Text()) // dropped when the channel is not open
 	}

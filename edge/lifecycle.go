@@ -247,11 +247,12 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 			e.log.Error("usage: the session's final record was not written", "session", r.id, "err", err)
 		}
 	}
-	st := s.Stats()
+	st, ps := s.Stats(), r.peer.Stats()
 	e.metrics.ended(st)
 	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
 		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
-		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs)
+		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs,
+		"nacks", ps.NACKs, "retransmits", ps.Retransmits, "fec_packets", ps.FECPackets)
 }
 
 // free closes the session's connection and gives back its encoder and slot.

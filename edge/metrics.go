@@ -32,6 +32,7 @@ type metrics struct {
 	active, capacity, titles, catalogRev *prometheus.Desc
 	fps, encodeMs, bitrate, rtt, loss    *prometheus.Desc
 	frames, skipped, inputs, garbage     *prometheus.Desc
+	fecPackets, fecOverhead, nacks       *prometheus.Desc
 }
 
 func newMetrics(e *Edge) *metrics {
@@ -72,6 +73,10 @@ func newMetrics(e *Edge) *metrics {
 		skipped:      d("session_frames_skipped_total", "Frame slots skipped because the pipeline fell behind.", "session", "title", "encoder"),
 		inputs:       d("session_inputs_total", "Player input events applied.", "session", "title", "encoder"),
 		garbage:      d("session_input_garbage_total", "Malformed input messages dropped.", "session", "title", "encoder"),
+		fecPackets:   d("session_fec_packets_total", "FlexFEC repair packets sent.", "session", "title", "encoder"),
+		fecOverhead: d("session_fec_overhead_ratio",
+			"FlexFEC repair packets per media packet now, sized to the measured loss (0: none needed).", "session", "title", "encoder"),
+		nacks: d("session_nacks_total", "NACK messages received from the player.", "session", "title", "encoder"),
 	}
 }
 
@@ -126,5 +131,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		k(m.skipped, float64(ss.Skipped))
 		k(m.inputs, float64(ss.Inputs))
 		k(m.garbage, float64(ps.InputGarbage))
+		k(m.fecPackets, float64(ps.FECPackets))
+		g(m.fecOverhead, ps.FECOverhead)
+		k(m.nacks, float64(ps.NACKs))
 	}
 }

@@ -44,8 +44,14 @@ type EdgeStats struct {
 	RTTMs       float64 `json:"rttMs"`
 	LossPct     float64 `json:"lossPct"`
 	Skipped     int64   `json:"skipped"`
-	Edge        string  `json:"edge"`
-	Region      string  `json:"region"`
+	// NACKs counts the player's NACK messages; FECPackets the FlexFEC
+	// repair packets sent, and FECOverheadPct their share now (repair per
+	// media packet, sized to the measured loss).
+	NACKs          uint64  `json:"nacks"`
+	FECPackets     uint64  `json:"fecPackets"`
+	FECOverheadPct float64 `json:"fecOverheadPct"`
+	Edge           string  `json:"edge"`
+	Region         string  `json:"region"`
 }
 
 // Text is the message as the channel carries it.

@@ -13,7 +13,7 @@ func TestControlText(t *testing.T) {
 		{"ended", Control{Type: ControlEnded, Reason: "game over"}, `{"type":"ended","reason":"game over"}`},
 		// The stats sit beside the type, as the page reads them.
 		{"stats", Control{Type: ControlStats, EdgeStats: &EdgeStats{Encoder: "x264", FPS: 60, Skipped: 2, Edge: "e", Region: "r"}},
-			`{"type":"stats","encoder":"x264","fps":60,"encodeMs":0,"renderMs":0,"convertMs":0,"bitrateKbps":0,"targetKbps":0,"rttMs":0,"lossPct":0,"skipped":2,"edge":"e","region":"r"}`},
+			`{"type":"stats","encoder":"x264","fps":60,"encodeMs":0,"renderMs":0,"convertMs":0,"bitrateKbps":0,"targetKbps":0,"rttMs":0,"lossPct":0,"skipped":2,"nacks":0,"fecPackets":0,"fecOverheadPct":0,"edge":"e","region":"r"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

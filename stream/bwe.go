@@ -5,11 +5,13 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 )
 
-// rtxAwareBWE registers a stream's RTX SSRC with the estimator as well.
+// rtxAwareBWE registers a stream's RTX and FEC SSRCs with the estimator as
+// well.
 // GCC's pacers (the no-op one included) route each packet to the writer
 // registered for its SSRC and reject any other, but Pion binds only the
 // media SSRC; without this every retransmission sent over RTX would fail
-// with "unknown ssrc" below the NACK responder.
+// with "unknown ssrc" below the NACK responder, and every FEC packet below
+// the FEC sender.
 type rtxAwareBWE struct{ cc.BandwidthEstimator }
 
 func (b rtxAwareBWE) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
@@ -18,6 +20,11 @@ func (b rtxAwareBWE) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWr
 		rtx := *info
 		rtx.SSRC = info.SSRCRetransmission
 		b.BandwidthEstimator.AddStream(&rtx, w)
+	}
+	if info.SSRCForwardErrorCorrection != 0 {
+		fec := *info
+		fec.SSRC = info.SSRCForwardErrorCorrection
+		b.BandwidthEstimator.AddStream(&fec, w)
 	}
 	return out
 }
@@ -29,7 +36,9 @@ func (p *Peer) attachBWE(est cc.BandwidthEstimator) {
 	est.OnTargetBitrateChange(func(int) { p.bitrateChanged() })
 }
 
-// bitrateChanged reports GCC's target to OnBitrate. GCC calls it on a new
+// bitrateChanged reports the encoder's share of GCC's target to OnBitrate:
+// the target less what FEC adds on top, so media and FEC together stay
+// within the estimate. GCC calls it on a new
 // goroutine per change, so calls can arrive out of order: the argument is
 // ignored and the estimator's current target read instead, and a value
 // equal to the last one reported is not repeated.
@@ -40,7 +49,7 @@ func (p *Peer) bitrateChanged() {
 	}
 	p.bitrateMu.Lock()
 	defer p.bitrateMu.Unlock()
-	bps := p.clampBitrate(p.bwe.GetTargetBitrate())
+	bps := p.mediaBitrate(p.clampBitrate(p.bwe.GetTargetBitrate()))
 	if bps == p.lastBitrate {
 		return
 	}

@@ -30,6 +30,14 @@ type Config struct {
 	// drives the encoder, in bits per second.
 	MinBitrate, StartBitrate, MaxBitrate int
 
+	// FECMaxOverhead caps FlexFEC: FEC packets per media packet at the
+	// worst loss. 0 turns FEC off and keeps it out of the answer.
+	// FECMinLoss is the measured loss below which no FEC is sent, and
+	// FECInterval how often the overhead follows the measured loss (about
+	// twice the loss, see fecOverheadFor).
+	FECMaxOverhead, FECMinLoss float64
+	FECInterval                time.Duration
+
 	// DisconnectedTimeout is how long the edge hears nothing from a player
 	// before it calls the peer disconnected; FailedTimeout how much longer
 	// before it gives up (failed is final). KeepaliveInterval is how often
@@ -61,6 +69,16 @@ func DefaultConfig() Config {
 		// 1080p60 baseline H.264 looks good at 15 to 20 Mbit/s; beyond that
 		// the encoder spends the player's bandwidth on nothing visible.
 		MaxBitrate: 20_000_000,
+		// Past 15 % loss a link is congested rather than lossy, and FEC
+		// at twice that would take most of the estimate from the picture;
+		// 30 % still repairs one loss in four packets.
+		FECMaxOverhead: 0.3,
+		// Under half a percent NACK repairs the odd loss within a round
+		// trip, and FEC would cost more than the rare freeze it saves.
+		FECMinLoss: 0.005,
+		// Browsers send a receiver report about once a second, so loss is
+		// not measured more often than that.
+		FECInterval: time.Second,
 		// While video flows the browser sends transport-cc feedback every
 		// 50 to 100 ms, so a second of silence is a broken path, not a quiet
 		// one. Disconnected is only reported: video keeps flowing and
@@ -113,6 +131,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBitrate < c.MinBitrate {
 		bad("MaxBitrate %d is below MinBitrate %d", c.MaxBitrate, c.MinBitrate)
+	}
+	if c.FECMaxOverhead < 0 || c.FECMaxOverhead > 1 || c.FECMaxOverhead != c.FECMaxOverhead {
+		bad("FECMaxOverhead %v is outside 0..1 (0 disables FEC)", c.FECMaxOverhead)
+	}
+	if c.FECMinLoss < 0 || c.FECMinLoss >= 1 || c.FECMinLoss != c.FECMinLoss {
+		bad("FECMinLoss %v is outside 0..1", c.FECMinLoss)
+	}
+	if c.FECMaxOverhead > 0 && c.FECInterval <= 0 {
+		bad("FECInterval %v must be positive while FEC is on", c.FECInterval)
 	}
 	if c.DisconnectedTimeout <= 0 {
 		bad("DisconnectedTimeout %v must be positive", c.DisconnectedTimeout)

@@ -37,6 +37,9 @@ func TestConfigValidate(t *testing.T) {
 		}, []string{"DisconnectedTimeout 0s", "FailedTimeout -1s", "KeepaliveInterval 0s"}},
 		{"keepalive too slow", func(c *Config) { c.KeepaliveInterval = 2 * c.DisconnectedTimeout },
 			[]string{"KeepaliveInterval 2s must be shorter"}},
+		{"fec", func(c *Config) { c.FECMaxOverhead = 1.5; c.FECMinLoss = -0.1; c.FECInterval = 0 },
+			[]string{"FECMaxOverhead 1.5", "FECMinLoss -0.1", "FECInterval 0s"}},
+		{"fec off needs no interval", func(c *Config) { c.FECMaxOverhead = 0; c.FECInterval = 0 }, nil},
 		{"everything", func(c *Config) {
 			*c = Config{}
 		}, []string{"ListenIP", "MinBitrate", "DisconnectedTimeout", "FailedTimeout", "KeepaliveInterval"}},

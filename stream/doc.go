@@ -16,8 +16,44 @@
 //     = 0, so Chrome renders without a jitter buffer (playout.go);
 //   - GCC's send-side estimator runs without a pacer, so a keyframe is not
 //     smeared over time, and its target drives the encoder (media.go, bwe.go);
-//   - lost packets are repaired by NACK and RTX, and what NACK cannot repair
-//     is repaired by a keyframe on PLI/FIR (rtcp.go);
+//   - lost packets are repaired by FlexFEC without a round trip, sized to
+//     the measured loss (fec.go), then by NACK and RTX, and what neither can
+//     repair by a keyframe on PLI/FIR (rtcp.go);
 //   - WriteVideo never blocks: a peer that cannot keep up loses frames and
 //     then waits for the next keyframe (video.go).
+//
+// # Forward error correction, as measured with Chromium 156
+//
+// What headless Chromium 156 (Debian chromium 156.0.8078.114) does with
+// H.264 from this sender, found by TestChromiumFlexFEC and Chromium's own
+// log (--enable-logging --vmodule=*fec*=9):
+//   - Its offer lists red, ulpfec and flexfec-03 for video without any field
+//     trial; --force-fieldtrials=WebRTC-FlexFEC-03-Advertised/Enabled/
+//     WebRTC-FlexFEC-03/Enabled/ changes neither the offer nor the results.
+//   - Answered with flexfec-03 and an "a=ssrc-group:FEC-FR media fec" line
+//     (Pion writes it once a FlexFEC codec is registered), Chromium creates a
+//     FlexFEC receive stream for the media SSRC, counts the packets in
+//     inbound-rtp fecPacketsReceived and rebuilds lost media packets from
+//     them: at 5% loss with retransmissions 120 ms late, freezes over 100 ms
+//     fell from 17 to 19 to 5 to 11 in six seconds (NACKs only by a fifth to
+//     a third: Chromium sends them before the frame's FEC arrives). What is
+//     left should be, by arithmetic rather than measurement, two losses
+//     under one repair packet, which twice the loss in overhead cannot
+//     prevent. fecPacketsDiscarded stayed 0; getStats has no count of
+//     packets rebuilt (its log has, at --vmodule=*fec*=1).
+//   - It reads the repair header in draft 03's layout (SSRC count, protected
+//     SSRC, SN base, K-bit set on the last mask part): packets in RFC 8627's
+//     layout were discarded as "protecting multiple media SSRCs" by a
+//     reader its log names flexfec_03_header_reader_writer.
+//   - It zeroes the transport-wide sequence number extension of every media
+//     packet before the XOR. FEC made over packets without that extension
+//     rebuilt garbage ("Failed to parse payload"), so FEC is made below the
+//     transport-cc numbering, over a zero where the number goes.
+//   - ULPFEC would need RED around every media packet and an encoder Pion
+//     does not have (pion/interceptor 0.1.51 has none).
+//
+// Pion's flexfec interceptor (webrtc.ConfigureFlexFEC03) writes the same
+// layout but cannot run below the numbering (GCC refuses unnumbered FEC
+// packets), protects fixed runs of packets across frame ends and has a fixed
+// overhead, so the edge has its own sender (fec.go, flexfec.go, twcc.go).
 package stream

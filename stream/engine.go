@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
 	"stratus/internal/freeport"
@@ -32,6 +33,10 @@ type Engine struct {
 	udpAddr *net.UDPAddr
 	tcpLn   net.Listener // nil when ICE-TCP is disabled
 	tcp     ice.TCPMux
+
+	// netInterceptors sit between every peer and the network, below all
+	// of the edge's own; tests put an impaired link there.
+	netInterceptors []interceptor.Factory
 
 	mu     sync.Mutex
 	peers  map[*Peer]struct{}

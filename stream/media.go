@@ -9,6 +9,7 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -39,7 +40,12 @@ var videoFeedback = [...]webrtc.RTCPFeedback{
 	{Type: webrtc.TypeRTCPFBTransportCC},
 }
 
-func newMediaEngine() (*webrtc.MediaEngine, error) {
+// flexfecPT is the edge's preferred FlexFEC payload type; an answer uses
+// the offer's.
+const flexfecPT = 49
+
+// newMediaEngine registers the codecs the edge sends; fec adds FlexFEC-03.
+func newMediaEngine(fec bool) (*webrtc.MediaEngine, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range h264Codecs {
 		h264 := webrtc.RTPCodecParameters{
@@ -79,6 +85,23 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 	if err := m.RegisterCodec(opus, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register opus: %w", err)
 	}
+	if fec {
+		// Chromium 156 offers flexfec-03 without field trials and uses it
+		// (see doc.go). The repair window is how far back, in RTP clock
+		// units, a FEC packet may protect: ten seconds is what Chromium
+		// offers.
+		flex := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType:    webrtc.MimeTypeFlexFEC03,
+				ClockRate:   90000,
+				SDPFmtpLine: "repair-window=10000000",
+			},
+			PayloadType: flexfecPT,
+		}
+		if err := m.RegisterCodec(flex, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("register flexfec-03: %w", err)
+		}
+	}
 	if err := m.RegisterHeaderExtension(
 		webrtc.RTPHeaderExtensionCapability{URI: playoutDelayURI}, webrtc.RTPCodecTypeVideo,
 	); err != nil {
@@ -99,13 +122,15 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 //
 //	sendCounter  sees every packet that leaves, retransmissions included
 //	cc (GCC)     must see retransmissions too, and their transport-cc numbers
+//	fec          sends FlexFEC after each frame, computed over the packets
+//	             as they leave (numbered) and numbered itself (fec.go)
 //	twcc         numbers every packet, retransmissions included
 //	nack         keeps packets (already carrying playout delay) and resends
 //	             them below itself
 //	reports      sender reports count original packets only
 //	playout      stamps every original packet first
 func (e *Engine) newAPI(p *Peer) (*webrtc.API, error) {
-	m, err := newMediaEngine()
+	m, err := newMediaEngine(e.cfg.FECMaxOverhead > 0)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +138,9 @@ func (e *Engine) newAPI(p *Peer) (*webrtc.API, error) {
 	// closes.
 	lf := pionLoggerFactory{log: p.log, quiet: &p.closed}
 	reg := &interceptor.Registry{}
+	for _, f := range e.netInterceptors {
+		reg.Add(f)
+	}
 	reg.Add(sendCounterFactory{c: &p.c})
 
 	cfg := e.cfg
@@ -138,10 +166,13 @@ func (e *Engine) newAPI(p *Peer) (*webrtc.API, error) {
 	}
 	bwe.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) { p.attachBWE(est) })
 	reg.Add(bwe)
-
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
-		return nil, err
+	reg.Add(fecFactory{overhead: &p.fecOverhead, on: &p.fecOn, twcc: &p.twcc, c: &p.c})
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return nil, fmt.Errorf("register transport-cc: %w", err)
+		}
 	}
+	reg.Add(twccFactory{seq: &p.twcc})
 	// 1024 packets are half a second at 20 Mbit/s; a packet older than that
 	// arrives too late to be shown anyway.
 	responder, err := nack.NewResponderInterceptor(

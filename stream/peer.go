@@ -34,8 +34,9 @@ type PeerConfig struct {
 	// FIR, or the peer dropped frames and now waits for a keyframe.
 	// Requests closer than 100 ms are merged.
 	OnKeyframeRequest func()
-	// OnBitrate reports a new GCC target in bits per second, clamped to
-	// the Config bounds. The encoder starts at Config.StartBitrate.
+	// OnBitrate reports a new encoder bitrate in bits per second: GCC's
+	// target clamped to the Config bounds, less the share FEC takes on top
+	// of it. The encoder starts at Config.StartBitrate.
 	OnBitrate func(bps int)
 	// OnState reports each connection state change, in order, ending with
 	// StateClosed (delivered before Close returns).
@@ -72,6 +73,12 @@ type Peer struct {
 
 	bitrateMu   sync.Mutex // orders bitrate reports
 	lastBitrate int
+
+	twcc        twccSeq        // transport-wide numbers, media and FEC
+	fecOverhead fecOverheadQ16 // read by the FEC sender per packet
+	fecOn       atomic.Bool    // the answer negotiated FlexFEC
+	fecMu       sync.Mutex     // orders FEC updates
+	fecAt       time.Time      // last FEC update
 
 	inputLog, edgeLossLog, stateLossLog, channelLog, writeLog, rtcpLog rateLog
 

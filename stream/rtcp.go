@@ -74,9 +74,11 @@ func (p *Peer) receptionReports(reports []rtcp.ReceptionReport, ssrc uint32) {
 		}
 		p.c.receiverReports.Add(1)
 		p.c.lostQ8.Store(uint32(r.FractionLost))
-		if rtt, ok := reportRTT(time.Now(), r.LastSenderReport, r.Delay); ok {
+		now := time.Now()
+		if rtt, ok := reportRTT(now, r.LastSenderReport, r.Delay); ok {
 			p.c.rtt.Store(int64(rtt))
 		}
+		p.updateFEC(now)
 	}
 }
 

@@ -23,7 +23,7 @@ type sendCounter struct {
 }
 
 func (s *sendCounter) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	rtxSSRC := info.SSRCRetransmission
+	rtxSSRC, fecSSRC := info.SSRCRetransmission, info.SSRCForwardErrorCorrection
 	// The track writes from the video goroutine, the NACK responder from
 	// goroutines of its own.
 	var (
@@ -33,7 +33,9 @@ func (s *sendCounter) BindLocalStream(info *interceptor.StreamInfo, w intercepto
 	)
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		resent := rtxSSRC != 0 && h.SSRC == rtxSSRC
-		if !resent {
+		// FEC packets have their own sequence numbers; the FEC sender
+		// counts them.
+		if !resent && (fecSSRC == 0 || h.SSRC != fecSSRC) {
 			mu.Lock()
 			if started && !seqNewer(h.SequenceNumber, newest) {
 				resent = true

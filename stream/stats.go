@@ -22,11 +22,18 @@ type Stats struct {
 	TargetBitrate int
 
 	// PacketsSent and BytesSent count RTP packets (and their SRTP bytes)
-	// handed to the network, retransmissions included.
+	// handed to the network, retransmissions and FEC included.
 	PacketsSent, BytesSent uint64
 	// NACKs counts NACK feedback messages received, NACKedPackets the
 	// sequence numbers they asked for, Retransmits the packets resent.
 	NACKs, NACKedPackets, Retransmits uint64
+	// FECPackets and FECBytes count FlexFEC packets sent (PacketsSent and
+	// BytesSent include them); FECOverhead is the current overhead, FEC
+	// packets per media packet, 0 while the measured loss needs none or
+	// the player's browser did not take FlexFEC.
+	FECPackets, FECBytes uint64
+	FECOverhead          float64
+
 	// PLIs and FIRs count keyframe requests received from the player;
 	// KeyframeRequests counts calls of OnKeyframeRequest, after duplicates
 	// were merged and including the peer's own requests.
@@ -67,6 +74,7 @@ type counters struct {
 	audioSent, audioDropped             atomic.Uint64
 	channelsRefused, candidatesRefused  atomic.Uint64
 	panics                              atomic.Uint64
+	fecPackets, fecBytes                atomic.Uint64
 
 	rtt    atomic.Int64  // nanoseconds
 	lostQ8 atomic.Uint32 // fraction lost in 1/256
@@ -85,6 +93,9 @@ func (p *Peer) Stats() Stats {
 		NACKs:            c.nacks.Load(),
 		NACKedPackets:    c.nackedPackets.Load(),
 		Retransmits:      c.retransmits.Load(),
+		FECPackets:       c.fecPackets.Load(),
+		FECBytes:         c.fecBytes.Load(),
+		FECOverhead:      float64(p.fecOverhead.Load()) / (1 << 16),
 		PLIs:             c.plis.Load(),
 		FIRs:             c.firs.Load(),
 		KeyframeRequests: c.keyframeRequests.Load(),

@@ -120,6 +120,15 @@ func TestPlayInBrowser(t *testing.T) {
 		t.Errorf("page names edge %q, want e2e-edge", edge)
 	}
 	waitFor(t, ctx, `stratus.edgeStats && stratus.edgeStats.encoder === "x264" && stratus.edgeStats.fps > 0`, "the edge's stats report for the overlay", 5*time.Second)
+	// The page as players run it takes the edge's FlexFEC (stream's package
+	// doc says what Chromium does with it), and the overlay has the repair
+	// figures. Their values depend on loss, which a loaded machine has
+	// even on loopback.
+	if !eval[bool](t, ctx, `/a=rtpmap:\d+ flexfec-03\/90000/.test(stratus.pc.remoteDescription.sdp) && /a=ssrc-group:FEC-FR /.test(stratus.pc.remoteDescription.sdp)`) {
+		t.Error("the edge's answer does not send FlexFEC to the page")
+	}
+	waitFor(t, ctx, `typeof stratus.edgeStats.fecOverheadPct === "number" && typeof stratus.stats.fecPackets === "number"`,
+		"repair figures (NACKs, FEC) in the overlay's stats", 5*time.Second)
 	// The testpattern beeps once a second: its sound arrives on the audio track.
 	waitFor(t, ctx, `stratus.stats.audioPackets > 50`, "Opus packets on the audio track", 10*time.Second)
 

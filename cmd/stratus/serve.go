@@ -97,6 +97,8 @@ func addEdgeFlags(fs *flag.FlagSet, c *edge.Config) {
 	fs.IntVar(&c.Bitrate, "bitrate", c.Bitrate, "starting video bitrate, bit/s")
 	fs.IntVar(&c.Stream.MinBitrate, "min-bitrate", c.Stream.MinBitrate, "lowest bitrate the congestion controller may choose, bit/s")
 	fs.IntVar(&c.Stream.MaxBitrate, "max-bitrate", c.Stream.MaxBitrate, "highest bitrate the congestion controller may choose, bit/s")
+	fs.Float64Var(&c.Stream.FECMaxOverhead, "fec-max-overhead", c.Stream.FECMaxOverhead,
+		"most FlexFEC repair packets per media packet, sent at twice the measured loss from 0.5% loss on (0: no FEC)")
 	fs.IntVar(&c.EncoderThreads, "encoder-threads", c.EncoderThreads, "x264 threads per session (0: automatic)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions without input for this long")
 	fs.StringVar(&c.Stream.ListenIP, "media-ip", c.Stream.ListenIP, "IP the media sockets bind to")

@@ -17,6 +17,7 @@ export function emptyStats() {
     jitterBufferMs: 0, // mean jitter-buffer delay per frame in the last interval
     framesDecoded: 0, framesDropped: 0, packetsLost: 0,
     freezeCount: 0, nackCount: 0, pliCount: 0,
+    fecPackets: 0, // FlexFEC repair packets received (the edge sizes them to the loss)
     pingMs: 0, // input-path round trip (Ping echo on "input")
     audioPackets: 0, // audio RTP packets received (0: no sound yet)
     framesPresented: 0,
@@ -76,6 +77,7 @@ export class StatsSampler {
       s.freezeCount = video.freezeCount || 0;
       s.nackCount = video.nackCount || 0;
       s.pliCount = video.pliCount || 0;
+      s.fecPackets = video.fecPacketsReceived || 0;
     }
     if (pair && typeof pair.currentRoundTripTime === 'number') s.rttMs = pair.currentRoundTripTime * 1000;
 

@@ -14,6 +14,14 @@ export function edgeStatsText(e) {
   return `${e.encoder} · encode ${f(e.encodeMs)} ms · render ${f(e.renderMs)} ms · ${f(e.fps, 0)} fps sent · ${e.skipped} skipped`;
 }
 
+// repairText says how lost packets were repaired: NACKs the page sent, FEC
+// packets it received, and the FEC share the edge sends now. Browsers do
+// not count the packets FEC rebuilt.
+export function repairText(s, e) {
+  const fec = e && Number.isFinite(e.fecOverheadPct) ? ` (${fixed(e.fecOverheadPct)} % sent)` : '';
+  return `${s.nackCount} NACKs · ${s.fecPackets} FEC received${fec}`;
+}
+
 // probesText lists the nearest measured edges, up to four.
 export function probesText(rtts) {
   const list = Object.entries(rtts).sort((a, b) => a[1] - b[1]);
@@ -66,6 +74,7 @@ export function statsRows(p) {
     ['Decode', `${f(s.decodeMs, 2)} ms/frame`],
     ['Jitter buffer', `${f(s.jitterBufferMs, 1)} ms`],
     ['Frames', `${s.framesDecoded} decoded, ${s.framesDropped} dropped`],
+    ['Repair', repairText(s, p.edgeStats)],
     ['Codec', [p.codec.replace('video/', ''), p.decoder].filter(Boolean).join(' · ') || '—'],
     ['Edge', p.edge || '—'],
     ['Probes', probesText(p.rtts)],
