@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"stratus/checker/qos"
+	"stratus/edge/api"
 	"stratus/encoder/h264dec"
 	"stratus/signaling"
 )
@@ -111,7 +112,12 @@ func (p *probe) run(ctx context.Context, res qos.Result) (qos.Result, error) {
 	if err := p.join(offer.SDP); err != nil {
 		return res, err
 	}
-	joined, err := p.sock.await(joinCtx, signaling.TypeJoined)
+	joined, err := p.sock.await(joinCtx, signaling.TypeJoined, signaling.TypeQueued)
+	if err == nil && joined.Type == signaling.TypeQueued {
+		// Every edge the join may go to refused it: a check waits for
+		// no one's slot.
+		err = api.Errorf(api.CodeEdgeFull, "put in line: the edge refused the join")
+	}
 	if err != nil {
 		return res, fmt.Errorf("checker: join: %w", err)
 	}

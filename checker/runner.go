@@ -16,6 +16,7 @@ import (
 
 	"stratus/checker/qos"
 	"stratus/cluster"
+	"stratus/edge/api"
 )
 
 // EdgeInfo is an edge as the checker chooses what to check.
@@ -131,7 +132,42 @@ func (r *Runner) probe(ctx context.Context, e EdgeInfo, names []string) qos.Repo
 		rep.Error = err.Error()
 	}
 	rep.Edge, rep.Region = e.Name, e.Region
+	if ae, ok := api.AsError(err); ok && ae.Code == api.CodeEdgeFull {
+		return r.refused(ctx, e, rep)
+	}
 	return rep
+}
+
+// RefusalRecheck is how long after an edge refused a check as full the
+// checker looks at its advertised slots again: gossip brings an honest
+// edge's new count to the signaling nodes within a few 100 ms intervals,
+// and signaling judges the refusals of its players' joins over the same
+// time (signaling's refusalGrace).
+const RefusalRecheck = 3 * time.Second
+
+// refused judges a check e refused as full, as rep reports it: a lie when
+// the edge still advertises free slots RefusalRecheck later, and a check
+// skipped (a player took the spare slot first) when it does not.
+func (r *Runner) refused(ctx context.Context, e EdgeInfo, rep qos.Report) qos.Report {
+	select {
+	case <-ctx.Done():
+		return rep
+	case <-time.After(RefusalRecheck):
+	}
+	all, err := r.edges.Edges(ctx)
+	if err != nil {
+		r.log.Warn("checker: listing the edges after a refusal", "edge", e.Name, "err", err)
+		return rep
+	}
+	for _, now := range all {
+		if now.Name == e.Name && now.Free > 0 {
+			rep.Refused = true
+			rep.Error = fmt.Sprintf("refused a check while advertising %d free slots, and %d %v later: %s", e.Free, now.Free, RefusalRecheck, rep.Error)
+			return rep
+		}
+	}
+	return qos.Report{Result: qos.Result{Edge: e.Name, Region: e.Region, Title: r.cfg.Probe.Title, At: rep.At},
+		Skipped: "no spare room: a player took the slot first"}
 }
 
 func (r *Runner) record(ctx context.Context, rep qos.Report) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"stratus/edge/api"
 	"stratus/signaling"
 )
 
@@ -65,7 +66,7 @@ func (s *socket) readLoop() {
 }
 
 // await returns the next message of one of types; an error message ends
-// the wait with its text.
+// the wait with it, as an *api.Error.
 func (s *socket) await(ctx context.Context, types ...string) (signaling.Message, error) {
 	for {
 		select {
@@ -74,7 +75,7 @@ func (s *socket) await(ctx context.Context, types ...string) (signaling.Message,
 				return m, fmt.Errorf("socket closed")
 			}
 			if m.Type == signaling.TypeError {
-				return m, fmt.Errorf("%s: %s", m.Code, m.Message)
+				return m, api.Errorf(m.Code, "%s", m.Message)
 			}
 			for _, t := range types {
 				if m.Type == t {

@@ -111,6 +111,11 @@ type Config struct {
 	// changes arrive at once, and between them the edge checks its titles
 	// again (an operator may have installed one) this often.
 	CatalogWait time.Duration
+
+	// Misbehave makes the edge lie, for tests that check the network
+	// catches it (misbehave.go); empty in production, where cmd refuses
+	// to set it without STRATUS_TEST_HOOKS=1.
+	Misbehave Misbehavior
 }
 
 // DefaultConfig returns the defaults for one edge on one machine.
@@ -185,6 +190,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("edge: a process runtime needs a titles directory"))
 	}
 	if err := c.Stream.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Misbehave.check(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

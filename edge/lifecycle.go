@@ -34,6 +34,11 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 	if err != nil {
 		return api.CreateResponse{}, api.Errorf(api.CodeUnknownTitle, "%v", err)
 	}
+	if e.cfg.Misbehave == MisbehaveRefuse {
+		// The test hook's lie: full, whatever gossip says.
+		e.metrics.refused.Inc()
+		return api.CreateResponse{}, api.Errorf(api.CodeEdgeFull, "edge %s is full", e.cfg.Name)
+	}
 	if err := e.admit.reserve(); err != nil {
 		if ae, ok := api.AsError(err); ok && ae.Code == api.CodeEdgeFull {
 			e.metrics.refused.Inc()
@@ -153,6 +158,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		MaxDuration:   desc.SessionLimit,
 		SnapshotEvery: e.cfg.SnapshotEvery,
 		StallAfter:    e.cfg.StallAfter,
+		MaxFPS:        e.cfg.Misbehave.maxFPS(),
 		OnLeftBehind:  func(d int) { e.metrics.leftBehind.Add(float64(d)) },
 		OnSnapshot: func(state []byte) {
 			r.snapshot.Store(&state)

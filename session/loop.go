@@ -34,10 +34,18 @@ func newLoop(s *Session) *loop {
 	return &loop{
 		s:        s,
 		w:        newWatch(),
-		interval: time.Second / time.Duration(s.info.FPS),
+		interval: time.Second / time.Duration(paced(s.info.FPS, s.cfg.MaxFPS)),
 		pic:      encoder.NewI420(s.info.Width, s.info.Height),
 		events:   make([]input.Event, 0, 256),
 	}
+}
+
+// paced is the frame rate of a title of fps under a cap of max (0: none).
+func paced(fps, max int) int {
+	if max > 0 && max < fps {
+		return max
+	}
+	return fps
 }
 
 // errLeftBehind ends a loop that the watchdog gave up on; no one reads it.

@@ -57,6 +57,10 @@ type Config struct {
 	// encoder it held are closed: the sum is how many are still stuck. It
 	// is called from the session's goroutines, possibly after Run returned.
 	OnLeftBehind func(delta int)
+	// MaxFPS, when above 0, paces the loop at most this fast, below the
+	// title's own rate: only an edge's test hook (edge.MisbehaveSlow) sets
+	// it, to play an edge that delivers less than its title promises.
+	MaxFPS int
 }
 
 // stallAfter is the watchdog's deadline.
@@ -84,6 +88,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout < 0 || c.MaxDuration < 0 || c.StallAfter < 0 {
 		errs = append(errs, errors.New("session: negative timeout"))
+	}
+	if c.MaxFPS < 0 {
+		errs = append(errs, fmt.Errorf("session: max fps %d: must not be negative", c.MaxFPS))
 	}
 	return errors.Join(errs...)
 }

@@ -56,9 +56,17 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("ledger: recording a check", "edge", rep.Edge, "err", err)
 		}
 	}
-	if st, ok := s.qos.Standing(rep.Edge); ok {
-		s.metrics.qos.WithLabelValues(rep.Edge).Set(st.Score)
-		s.choice.edges.SetQoS(rep.Edge, 1-st.Score)
-	}
+	s.refusals.settle()
+	s.rescore(rep.Edge)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// rescore brings the edge's standing to its metric and to routing, after
+// a check or a change in its refusals.
+func (s *Server) rescore(edge string) {
+	shortfall, why := s.judge.Shortfall(edge)
+	s.choice.edges.SetQoS(edge, shortfall, why)
+	if st, ok := s.judge.standing(edge); ok {
+		s.metrics.qos.WithLabelValues(edge).Set(st.Score)
+	}
 }

@@ -194,7 +194,8 @@ func (d *gossipDir) apply(ix *route.Index, ev cluster.Event, known map[string]bo
 func (d *gossipDir) edge(m cluster.Member) route.Edge {
 	e := route.Edge{Name: m.Name, Meta: m.Meta}
 	if d.gate != nil {
-		e.QoSShortfall = d.gate.Shortfall(m.Name)
+		d.gate.Advertised(m.Name, m.Meta.Free)
+		e.QoSShortfall, e.QoSWhy = d.gate.Shortfall(m.Name)
 	}
 	return e
 }

@@ -248,4 +248,5 @@ func (g denyGate) Allowed(m cluster.Member) error {
 
 func (denyGate) Changed() <-chan struct{} { return nil }
 
-func (denyGate) Shortfall(string) float64 { return 0 }
+func (denyGate) Shortfall(string) (float64, string) { return 0, "" }
+func (denyGate) Advertised(string, int)             {}

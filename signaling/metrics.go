@@ -11,6 +11,9 @@ type metrics struct {
 	resumeRefused prometheus.Counter
 	// qos is each edge's score from its checkers (checks.go).
 	qos *prometheus.GaugeVec
+	// refusals counts the edges' refusals of joins while they advertised
+	// free slots, by edge and verdict (refusals.go).
+	refusals *prometheus.CounterVec
 	// The queue's titles are those some edge offers (a join queues only
 	// for a title an edge offers), so the labels are as few as the titles.
 	queueLength *prometheus.GaugeVec
@@ -25,6 +28,8 @@ func newMetrics() *metrics {
 		limited:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "limited_total", Help: "Player requests refused for a per-client limit, by limit (websockets, joins, sessions, candidates)."}, []string{"limit"}),
 		qos: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "edge_qos_score",
 			Help: "Each edge's quality-of-service score from its recent checks, 0 (failing) to 1."}, []string{"edge"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "edge_refusals_total",
+			Help: "Joins an edge refused as full while it advertised free slots, by edge and verdict: lied (it went on advertising them) or race (its new count was on its way)."}, []string{"edge", "verdict"}),
 		resumeRefused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "stratus", Subsystem: "signal", Name: "resume_refused_total", Help: "Resume tokens dropped because another connection spent them already (the game started afresh)."}),
 		queueLength:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "signal", Name: "queue_length", Help: "Players waiting for room on this node, by title."}, []string{"title"}),
 		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -37,10 +42,19 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused, m.qos, m.queueLength, m.queueWait} {
+	for _, c := range []prometheus.Collector{m.conns, m.joins, m.badMessages, m.limited, m.resumeRefused, m.qos, m.refusals, m.queueLength, m.queueWait} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// refusal counts one judged refusal (refusalBook.judged).
+func (m *metrics) refusal(edge string, lied bool) {
+	verdict := "race"
+	if lied {
+		verdict = "lied"
+	}
+	m.refusals.WithLabelValues(edge, verdict).Inc()
 }

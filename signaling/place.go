@@ -38,11 +38,14 @@ type placer struct {
 	edges   edgeFeed
 	choice  *chooser
 	clients *edgeClients
-	started time.Time
+	// refusals is told of every edge that refuses a join as full while
+	// this node's view gave it room; nil without a registry.
+	refusals *refusalBook
+	started  time.Time
 }
 
-func newPlacer(edges edgeFeed, choice *chooser, clients *edgeClients) *placer {
-	return &placer{edges: edges, choice: choice, clients: clients, started: time.Now()}
+func newPlacer(edges edgeFeed, choice *chooser, clients *edgeClients, refusals *refusalBook) *placer {
+	return &placer{edges: edges, choice: choice, clients: clients, refusals: refusals, started: time.Now()}
 }
 
 // placement is a started session.
@@ -62,6 +65,9 @@ type placement struct {
 func (p *placer) place(ctx context.Context, req route.Request, create api.CreateRequest, status func(edge string)) (placement, route.Decision, error) {
 	create.Title = req.Title
 	req.TopK = maxAttempts
+	// Refusals judged since the last join move their edges before this
+	// one is decided.
+	p.refusals.settle()
 	d, err := p.decide(ctx, req)
 	if err != nil {
 		return placement{}, d, err
@@ -92,7 +98,11 @@ func (p *placer) place(ctx context.Context, req route.Request, create api.Create
 		switch ae.Code {
 		case api.CodeNoEdge:
 			p.choice.failed(c.Edge)
-		case api.CodeEdgeFull, api.CodeDraining, api.CodeUnknownTitle:
+		case api.CodeEdgeFull:
+			// c.Free is what gossip advertised less what this node had
+			// in flight there: room the edge claimed and then refused.
+			p.refusals.refused(c.Edge, c.Free)
+		case api.CodeDraining, api.CodeUnknownTitle:
 		default:
 			// The player's request is at fault (bad offer, bad resume
 			// token): every edge would say the same.

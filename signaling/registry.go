@@ -17,23 +17,51 @@ type gate interface {
 	// Changed is closed at the gate's next change (a revocation), when
 	// every answer must be asked again.
 	Changed() <-chan struct{}
-	// Shortfall is how far below full marks the checkers found the named
-	// edge (route.Edge.QoSShortfall).
-	Shortfall(name string) float64
+	// Shortfall is how far below full marks the named edge stands
+	// (route.Edge.QoSShortfall), and why (route.Edge.QoSWhy).
+	Shortfall(name string) (float64, string)
+	// Advertised is told each edge's free slots as gossip reports them,
+	// which tells an honest refusal from a lie (refusals.go).
+	Advertised(name string, free int)
 }
 
 // judge is the gate of a node that keeps the registry: enrolment from the
-// registry, quality from the checkers' reports.
+// registry, quality from the checkers' reports and from the joins edges
+// refused while they advertised room.
 type judge struct {
 	*enroll.Registry
-	book *qos.Book
+	book     *qos.Book
+	refusals *refusalBook
 }
 
-func (j judge) Shortfall(name string) float64 {
-	if st, ok := j.book.Standing(name); ok {
-		return 1 - st.Score
+// refusingWhy is what /v1/route says of an edge convicted of refusing the
+// slots it advertises.
+const refusingWhy = "refuses advertised slots"
+
+func (j judge) Shortfall(name string) (float64, string) {
+	st, ok := j.standing(name)
+	if !ok {
+		return 0, ""
 	}
-	return 0
+	if st.Refused >= refusalsToConvict {
+		return 1 - st.Score, refusingWhy
+	}
+	return 1 - st.Score, ""
+}
+
+func (j judge) Advertised(name string, free int) { j.refusals.advertised(name, free) }
+
+// standing is the named edge's QoS as routing and operators see it: the
+// checkers' score, made 0 by enough refusals of advertised slots. False
+// when there is neither a recent check nor a conviction.
+func (j judge) standing(name string) (qos.Standing, bool) {
+	st, ok := j.book.Standing(name)
+	st.Refused = j.refusals.counted(name)
+	if st.Refused >= refusalsToConvict {
+		st.Score = 0
+		return st, true
+	}
+	return st, ok
 }
 
 // openRegistry opens the network's registry, certifies this node's own key

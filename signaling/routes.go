@@ -93,13 +93,14 @@ func edgeReport(e route.Edge, suspect bool) EdgeReport {
 // handleEdges lists the edges this node knows, by name:
 // GET /v1/edges
 func (s *Server) handleEdges(w http.ResponseWriter, r *http.Request) {
+	s.refusals.settle()
 	edges := s.dir.Edges()
 	sort.Slice(edges, func(i, j int) bool { return edges[i].Name < edges[j].Name })
 	out := make([]EdgeReport, len(edges))
 	for i, e := range edges {
 		out[i] = edgeReport(e, s.choice.suspected(e.Name))
 		if s.qos != nil {
-			if st, ok := s.qos.Standing(e.Name); ok {
+			if st, ok := s.judge.standing(e.Name); ok {
 				out[i].QoS = &st
 			}
 		}
@@ -144,6 +145,7 @@ func (s *Server) handleRoute(w http.ResponseWriter, r *http.Request) {
 	if x := q.Get("exclude"); x != "" {
 		exclude = strings.Split(x, ",")
 	}
+	s.refusals.settle()
 	req := s.choice.request(title, rtt, exclude)
 	if region := q.Get("region"); region != "" {
 		req.Region = region

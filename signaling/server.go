@@ -60,6 +60,8 @@ type Server struct {
 	registry *enroll.Registry // nil without Config.Registry
 	resume   *resumeSpend     // nil without Config.ResumeKey
 	qos      *qos.Book        // checkers' reports; nil without a registry
+	refusals *refusalBook     // edges' refusals of advertised slots; nil without a registry
+	judge    judge            // scores edges from both; zero without a registry
 	ledger   *ledger.Store    // the edges' usage records; nil without a registry
 	// players checks players' sign-ins; nil while players are anonymous
 	// (Config.PlayerAuth).
@@ -133,7 +135,9 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 			s.closeRegistry()
 			return nil, err
 		}
-		s.cfg, g = cfg, judge{Registry: s.registry, book: s.qos}
+		s.refusals = newRefusalBook(time.Now, s.metrics.refusal, s.rescore)
+		s.judge = judge{Registry: s.registry, book: s.qos, refusals: s.refusals}
+		s.cfg, g = cfg, s.judge
 	}
 	var rev uint64
 	if cfg.Studio != nil {
@@ -166,7 +170,7 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	s.dir = dir
 	clients := newEdgeClients(cfg.TicketKey, cfg.OperatorToken)
 	s.choice = newChooser(dir, router, cfg.Region, cfg.Location)
-	s.placer = newPlacer(dir, s.choice, clients)
+	s.placer = newPlacer(dir, s.choice, clients, s.refusals)
 	s.fanout = newFanout(dir, clients, time.Now)
 	if s.studio != nil {
 		s.studio.SetEdgeReports(s.fanout.edgeReports)

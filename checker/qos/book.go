@@ -21,6 +21,10 @@ type Standing struct {
 	// latest one's failure, if it failed.
 	Checks int    `json:"checks"`
 	Error  string `json:"error,omitempty"`
+	// Refused is how many joins the edge refused lately while it
+	// advertised free slots, as the signaling node judged them (package
+	// signaling); enough of them make the score 0, whatever the checks.
+	Refused int `json:"refused"`
 }
 
 // Book keeps the recent checks of every edge. Its methods may be called

@@ -61,4 +61,7 @@ type Report struct {
 	OK      bool   `json:"ok"`
 	Error   string `json:"error,omitempty"`
 	Skipped string `json:"skipped,omitempty"`
+	// Refused: the edge refused the check as full while it advertised
+	// free slots, before the check and still after it (a failed check).
+	Refused bool `json:"refused,omitempty"`
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 
 	"stratus/cluster"
 	"stratus/edge"
@@ -46,6 +47,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	fs.Var(&cfg.Join, "join", "gossip addresses of members of the region's pool to join (comma list)")
 	fs.StringVar(&cfg.Location, "location", "", "latitude,longitude of the edge, for routing players who measured nothing")
 	fs.DurationVar(&cfg.Edge.ProbeDelay, "probe-delay", 0, "artificial delay added to RTT-probe answers (tests and demos)")
+	fs.StringVar((*string)(&cfg.Edge.Misbehave), "test-misbehave", "", "tests only, with "+testHooksEnv+"=1: make the edge lie (refuse: full while advertising free slots; slow: 20 fps)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of this node's key and enrollment (required unless -dev)")
 	fs.StringVar(&cfg.EnrollTokenFile, "enroll-token-file", "", "file of the enrollment token from the network's operator (stratus operator add), needed once (or the token itself in "+enrollTokenEnv+")")
@@ -79,9 +81,17 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	if cfg.DataDir == "" && !cfg.g.dev {
 		errs = append(errs, errors.New("-data-dir is required: it keeps this node's key and enrollment (or -dev, to gossip unsigned)"))
 	}
+	if cfg.Edge.Misbehave != edge.MisbehaveNone && os.Getenv(testHooksEnv) != "1" {
+		errs = append(errs, fmt.Errorf("-test-misbehave makes the edge lie to the network: tests only, refused without %s=1", testHooksEnv))
+	}
 	errs = append(errs, cfg.Edge.Validate())
 	return cfg, errors.Join(errs...)
 }
+
+// testHooksEnv must be 1 for an edge to accept a test hook: a setting
+// copied into a production config by mistake then stops the edge at
+// start rather than make it lie.
+const testHooksEnv = "STRATUS_TEST_HOOKS"
 
 func runEdge(args []string) error {
 	cfg, err := edgeFlags(args)
@@ -95,6 +105,9 @@ func runEdge(args []string) error {
 	n, err := newEdgeService(cfg, log)
 	if err != nil {
 		return err
+	}
+	if m := cfg.Edge.Misbehave; m != edge.MisbehaveNone {
+		log.Warn("TEST HOOK: this edge misbehaves on purpose; never run it for players", "misbehave", string(m))
 	}
 	log.Info("edge serving", "api", n.url)
 	return runUntilSignal(log, n)

@@ -326,6 +326,9 @@ type edgeOpts struct {
 	// testOperator's.
 	dataDir string
 	extra   []string
+	// env is added to the edge's environment (NAME=value), which
+	// clustertest otherwise strips of STRATUS_ settings.
+	env []string
 	// Where the edge lives; default 127.0.0.1 on this network.
 	ip     string
 	netns  string // run inside this network namespace (ip netns exec)
@@ -385,6 +388,9 @@ func (c *testCluster) startEdge(o edgeOpts) *edgeNode {
 		}
 		args = append(args, "-operator-token-file", c.tokenFile)
 		args = append(args, o.extra...)
+		if len(o.env) > 0 {
+			args = append(append([]string{"env"}, o.env...), args...)
+		}
 		if o.netns != "" {
 			args = append([]string{"ip", "netns", "exec", o.netns}, args...)
 		}

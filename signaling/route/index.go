@@ -165,9 +165,9 @@ func (ix *Index) Roomed() <-chan struct{} {
 	return ix.roomed
 }
 
-// SetQoS sets the named edge's QoSShortfall, if the index holds it, and
-// moves it to its new place.
-func (ix *Index) SetQoS(name string, shortfall float64) {
+// SetQoS sets the named edge's QoSShortfall and QoSWhy, if the index
+// holds it, and moves it to its new place.
+func (ix *Index) SetQoS(name string, shortfall float64, why string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	old, ok := ix.byName[name]
@@ -175,7 +175,7 @@ func (ix *Index) SetQoS(name string, shortfall float64) {
 		return
 	}
 	e := old.e
-	e.QoSShortfall = shortfall
+	e.QoSShortfall, e.QoSWhy = shortfall, why
 	s := ix.slotOf(e)
 	ix.unlink(old, false)
 	ix.names[ix.nameAt(name)] = s

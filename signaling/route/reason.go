@@ -53,7 +53,13 @@ func (w *reasons) write(r *Router, q *query, e *Edge, ev *eval) {
 	w.fixed(ev.util, 2)
 	w.WriteString(r.utilTerm)
 	if ev.qos > 0 {
-		w.WriteString(" + checks short ")
+		w.WriteString(" + ")
+		if e.QoSWhy != "" {
+			w.WriteString(e.QoSWhy)
+		} else {
+			w.WriteString("checks short")
+		}
+		w.WriteByte(' ')
 		w.fixed(ev.qos, 2)
 		w.WriteString(r.qosTerm)
 	}

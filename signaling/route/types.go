@@ -18,6 +18,8 @@ type Edge struct {
 	// found the edge, 0 to 1 (one minus its score, package checker/qos);
 	// 0 for an edge not checked yet, which is not held against it.
 	QoSShortfall float64
+	// QoSWhy names the shortfall in a Reason; empty: "checks short".
+	QoSWhy string
 }
 
 // Request is what is known about the player.
