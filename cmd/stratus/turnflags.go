@@ -100,10 +100,7 @@ func (f *turnFlags) config(sc stream.Config, secret []byte) (turn.Config, error)
 		c.Secret = make([]byte, 32)
 		rand.Read(c.Secret)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, err
-	}
-	return c, c.Validate()
+	return c, errors.Join(append(errs, c.Validate())...)
 }
 
 // edgePeers are this edge's media addresses: its public ones, and the one
