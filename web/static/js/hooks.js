@@ -10,8 +10,8 @@
 //   pcState, hasAudio, video, pc,
 //   route (the selected candidate pair's local side: "host", "srflx",
 //     "prflx", or "relay (udp|tcp|tls)"; '' before one is chosen),
-//   transport ('relay' when /play?…&transport=relay forces relayed media,
-//     else 'all'),
+//   transport ('relay' or 'relay-tcp' when /play?…&transport= forces
+//     relayed media, over TCP or TLS only for the latter; else 'all'),
 //   stats (stats.js: width, height, fps, bitrateKbps, rttMs, lossPct,
 //     decodeMs, jitterBufferMs, framesDecoded, pingMs, … all numbers),
 //   input ({edges, states, dropped}: messages sent on the channels),

@@ -76,9 +76,10 @@ const $ = (id) => document.getElementById(id);
 const video = $('video');
 const stage = $('stage');
 const titleId = new URLSearchParams(location.search).get('title') || '';
-// transport=relay forces media through the region's TURN servers:
-// diagnostics, and the tests of the relay path.
-const iceTransport = new URLSearchParams(location.search).get('transport') === 'relay' ? 'relay' : 'all';
+// transport=relay forces media through the region's TURN servers, and
+// transport=relay-tcp through them over TCP or TLS only, as a network that
+// blocks UDP would: diagnostics, and the tests of the relay path.
+const iceTransport = { relay: 'relay', 'relay-tcp': 'relay-tcp' }[new URLSearchParams(location.search).get('transport')] || 'all';
 
 let st = INITIAL; // the page's state (machine.js)
 let titleInfo = null; // catalog entry, once the titles message arrives

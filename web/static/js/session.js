@@ -44,7 +44,8 @@ function signInToken() {
 
 export class Connection {
   // handlers: {message(msg), pcState(state), track(event)}
-  // iceTransport 'relay' uses the TURN relays alone (diagnostics, tests).
+  // iceTransport 'relay' uses the TURN relays alone, 'relay-tcp' those
+  // reached over TCP or TLS alone (diagnostics, tests).
   constructor({ title, iceTransport = 'all' }, handlers) {
     this.title = title;
     this.iceTransport = iceTransport;
@@ -83,7 +84,8 @@ export class Connection {
   }
 
   async buildPeer() {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceTransportPolicy: this.iceTransport });
+    const policy = this.iceTransport === 'all' ? 'all' : 'relay';
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceTransportPolicy: policy });
     this.pc = pc;
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     // Audio comes in a later edge version; offering it now means the page
@@ -137,9 +139,9 @@ export class Connection {
         // Tell the page first (edge name for the status line), then apply.
         this.h.message(msg);
         try {
-          if (msg.iceServers && msg.iceServers.length) {
-            this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: msg.iceServers });
-          }
+          let servers = msg.iceServers || [];
+          if (this.iceTransport === 'relay-tcp') servers = servers.map((s) => ({ ...s, urls: [].concat(s.urls).filter(overTCP) }));
+          if (servers.length) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers });
           await this.pc.setLocalDescription(this.offerDesc);
           if (this.closed) return;
           await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
@@ -194,6 +196,11 @@ export class Connection {
     }
     for (const t of this.stream.getTracks()) t.stop();
   }
+}
+
+// overTCP says whether a TURN URL is reached over TCP or TLS.
+function overTCP(url) {
+  return url.startsWith('turns:') || url.endsWith('?transport=tcp');
 }
 
 // lowLatency asks the receiver to play frames as soon as they are decoded.
