@@ -125,7 +125,9 @@ func (s *Server) auth(ra *pturn.RequestAttributes) (string, []byte, bool) {
 }
 
 // quota admits an allocation while the server and the user have room.
-// It and the events below run on pion's goroutines.
+// It and the events below run on pion's goroutines. Counts move when pion
+// reports an allocation made, so requests racing on several connections
+// may each pass and overshoot a limit by those few in flight.
 func (s *Server) quota(userID, _ string, src net.Addr) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

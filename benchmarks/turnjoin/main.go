@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -100,7 +101,7 @@ func run(binPath string, trials int, directOnly bool) error {
 		}
 		progress("trial %d/%d done", i+1, trials)
 	}
-	fmt.Printf("%d joins of each kind, Chromium and `stratus serve -turn` on loopback\n\n", trials)
+	fmt.Printf("%d joins of each kind, Chromium and `%s` on loopback\n\n", trials, strings.Join(args[1:2], " "))
 	fmt.Println("| join | navigation → first frame p50 / p99 | \"joined\" → first frame p50 / p99 |")
 	fmt.Println("|---|---|---|")
 	for _, kind := range kinds {
