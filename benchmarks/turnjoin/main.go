@@ -16,7 +16,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -101,7 +100,11 @@ func run(binPath string, trials int, directOnly bool) error {
 		}
 		progress("trial %d/%d done", i+1, trials)
 	}
-	fmt.Printf("%d joins of each kind, Chromium and `%s` on loopback\n\n", trials, strings.Join(args[1:2], " "))
+	server := "stratus serve -turn"
+	if directOnly {
+		server = "stratus serve"
+	}
+	fmt.Printf("%d joins of each kind, Chromium and `%s` on loopback\n\n", trials, server)
 	fmt.Println("| join | navigation → first frame p50 / p99 | \"joined\" → first frame p50 / p99 |")
 	fmt.Println("|---|---|---|")
 	for _, kind := range kinds {
