@@ -1,6 +1,6 @@
 # Builds and runs the same server as `make run`.
 #   docker build -t stratus .
-#   docker run --rm -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp stratus
+#   docker run --rm -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp -p 3479:3479/udp -p 3479:3479/tcp -p 49160-49200:49160-49200/udp stratus
 # Behind Docker's port mapping players must be told the host's address:
 #   docker run ... -e STRATUS_PUBLIC_IP=<host ip> stratus
 # Studio games that are programs are installed under /titles, one directory
@@ -14,7 +14,7 @@
 # the NVIDIA Container Toolkit, which mounts the host driver's libraries
 # (libcuda, libnvidia-encode, libnvidia-ml) into the container:
 #   docker build --target cuda -t stratus:cuda .
-#   docker run --rm --gpus all -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp stratus:cuda
+#   docker run --rm --gpus all -p 8080:8080 -p 3478:3478/udp -p 8443:8443/tcp -p 3479:3479/udp -p 3479:3479/tcp -p 49160-49200:49160-49200/udp stratus:cuda
 # It is the same binary: NVIDIA is loaded at run time, never linked, so
 # without GPUs it encodes with x264. BASE swaps the runtime's OS image, for
 # example for an NVIDIA CUDA image; it must ship libx264-164, libyuv0 and
@@ -51,8 +51,9 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 COPY --from=build /out/stratus /usr/local/bin/stratus
 COPY --from=build /out/vklayer /usr/local/bin/vklayer
 USER stratus
-EXPOSE 8080/tcp 3478/udp 8443/tcp
+EXPOSE 8080/tcp 3478/udp 8443/tcp 3479/udp 3479/tcp 49160-49200/udp
 ENTRYPOINT ["stratus", "serve", "-addr", "0.0.0.0:8080", "-media-ip", "0.0.0.0", "-udp-port", "3478", "-tcp-port", "8443", \
+            "-turn", "0.0.0.0:3479", "-turn-relay-ports", "49160-49200", \
             "-titles-dir", "/titles", "-run-dir", "/tmp/stratus"]
 
 # The GPU variant. The toolkit mounts only the driver libraries these

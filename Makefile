@@ -3,6 +3,10 @@
 
 GO      ?= go
 ADDR    ?= 127.0.0.1:8080
+# The TURN server of `make run` (UDP and TCP; TLS beside it), for players
+# whose network blocks UDP; 3478 is the edge's media port already.
+TURN     ?= 0.0.0.0:3479
+TURN_TLS ?= 0.0.0.0:5349
 # The ready-made studio API key of the studio "dev" in `make run`.
 STUDIO_DEV_KEY ?= stratus-dev-studio-key
 export CGO_ENABLED = 1
@@ -31,7 +35,8 @@ build: setup
 run: build
 	@bin/stratus operator token -file run/operator.token
 	bin/stratus serve -addr $(ADDR) -studio-data run/studio -studio-dev-key $(STUDIO_DEV_KEY) \
-		-titles-dir run/titles -run-dir run/edge -operator-token-file run/operator.token
+		-titles-dir run/titles -run-dir run/edge -operator-token-file run/operator.token \
+		-turn $(TURN) -turn-tls $(TURN_TLS)
 
 # With `make run` serving: onboard glxgears as the studio title "gears".
 example-title: build

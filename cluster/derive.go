@@ -23,6 +23,9 @@ const (
 	// PurposeEdgeControl signs the tickets with which signaling nodes call
 	// edges' control APIs (trust.Ticket).
 	PurposeEdgeControl
+	// PurposeTURN is the shared secret of the TURN credentials that
+	// signaling nodes hand pages and the region's TURN servers check.
+	PurposeTURN
 )
 
 // DeriveKey derives purpose's key from the cluster key, nil without one
@@ -47,6 +50,10 @@ func DeriveKey(clusterKey []byte, p Purpose) []byte {
 	case PurposeEdgeControl:
 		m := hmac.New(sha256.New, clusterKey)
 		m.Write([]byte("stratus edge control tickets v1"))
+		return m.Sum(nil)
+	case PurposeTURN:
+		m := hmac.New(sha256.New, clusterKey)
+		m.Write([]byte("stratus turn credentials v1"))
 		return m.Sum(nil)
 	}
 	panic(fmt.Sprintf("cluster: no key derivation for purpose %d", p))

@@ -20,6 +20,7 @@ func TestDeriveKeyNeverChanges(t *testing.T) {
 		{"resume, 32-byte key", zeros, PurposeResume, "7ef5088be10b6263ad12fc650f33edd4ce94869d370f0f14c3aa6101fe98ff33"},
 		{"catalog, 16-byte key", short, PurposeCatalog, "9f408adcbef6eaaa299c05234b88aa3622cc9e85081510f7d45359c3ac93b8f6"},
 		{"catalog, 32-byte key", zeros, PurposeCatalog, "5cdb868d8eaffa169d9974afc9113acd1da2621ef1c2574b8b860c096b4ace6d"},
+		{"turn, 32-byte key", zeros, PurposeTURN, "c21840c70eba1b18193356a789b1dc0cbab5bb7d33f2f2cf6b1410194b4ba9e2"},
 		{"resume, no key", nil, PurposeResume, ""},
 		{"catalog, no key", nil, PurposeCatalog, ""},
 	} {

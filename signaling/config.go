@@ -95,6 +95,10 @@ type Config struct {
 	// PostgreSQL database (postgres://…) that several nodes share.
 	DataDir  string
 	LedgerDB string
+	// TURN, when set, hands every joined page the relays of its edge's
+	// region with a credential for its session (iceservers.go); nil:
+	// pages connect directly or not at all.
+	TURN *TURN
 }
 
 // DefaultConfig returns the defaults.
@@ -158,6 +162,11 @@ func (c Config) Validate() error {
 	if c.PublicURL != "" {
 		if _, err := originOf(c.PublicURL); err != nil {
 			errs = append(errs, fmt.Errorf("signaling: public url: %w", err))
+		}
+	}
+	if c.TURN != nil {
+		if err := c.TURN.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.JoinTimeout <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"stratus/edge/api"
 	"stratus/signaling/playerauth"
@@ -161,7 +162,8 @@ func (c *conn) join(m Message) {
 	c.s.metrics.joins.WithLabelValues("ok").Inc()
 	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
 		"why", d.Why, "resumed", m.Resume != "", "excluded", m.Exclude, "player", who.subject)
-	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer})
+	c.send(Message{Type: TypeJoined, Session: p.resp.ID, Edge: p.resp.Edge, Region: p.resp.Region, SDP: p.resp.Answer,
+		ICEServers: c.s.cfg.TURN.iceServers(p.resp.Region, p.resp.ID, time.Now())})
 	c.relayHeld()
 }
 

@@ -30,7 +30,8 @@ import (
 //	{"type":"titles","titles":[{"id":…,"name":…,"description":…,"inputs":[…],"width":…,"height":…,"fps":…}]}
 //	{"type":"status","stage":"routing"|"starting","message":"…"}
 //	{"type":"queued","title":"rocks","position":3,"ahead":2}
-//	{"type":"joined","session":"<id>","edge":"<node name>","region":"<region>","sdp":"<answer>"}
+//	{"type":"joined","session":"<id>","edge":"<node name>","region":"<region>","sdp":"<answer>",
+//	 "iceServers":[{"urls":["turn:…?transport=udp",…],"username":"<expiry>:<session>","credential":"…"}]}
 //	{"type":"candidate","candidate":{…}}
 //	{"type":"error","code":"<code>","message":"<for the player>"}
 //
@@ -67,6 +68,14 @@ import (
 // {"type":"move","reason":"…","token":"…"} on the same channel (token, when
 // present, is the freshest resume token): the page rejoins, excluding that
 // edge.
+//
+// iceServers, on a node that knows TURN servers for the edge's region
+// (Config.TURN), are those relays with a credential for this session,
+// valid for a few minutes. The page gathers its candidates only after
+// "joined", with them: the offer it sent carries no candidates, and ICE
+// servers given to an RTCPeerConnection after gathering began would be
+// used only at an ICE restart. A page told to (diagnostics, tests) uses
+// the relays alone.
 //
 // token is the player's sign-in, a JWT from the identity provider, on a
 // node that requires one (Config.PlayerAuth; others ignore it). It rides
@@ -145,6 +154,9 @@ type Message struct {
 	// is sent even when 0: the head of the line has nobody before it.
 	Position int  `json:"position,omitempty"`
 	Ahead    *int `json:"ahead,omitempty"`
+
+	// ICEServers are the relays a joined page may use (iceservers.go).
+	ICEServers []ICEServer `json:"iceServers,omitempty"`
 }
 
 // ProtocolError is a problem with a client message, reported back to the

@@ -12,6 +12,7 @@ import (
 
 	"stratus/cluster"
 	"stratus/edge"
+	"stratus/turn"
 )
 
 // edgeConfig is one edge node as its own process.
@@ -30,7 +31,10 @@ type edgeConfig struct {
 	g                        gossipFlags
 	titles                   titleFlags
 	operator                 operatorTokenFlag
-	Edge                     edge.Config
+	turn                     turnFlags
+	// turnSecret is derived from the cluster key (nil without one).
+	turnSecret []byte
+	Edge       edge.Config
 }
 
 func edgeFlags(args []string) (edgeConfig, error) {
@@ -56,6 +60,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	cfg.titles.add(fs)
 	cfg.operator.add(fs, "file of the operator token the edge's control API takes (drain, sessions, status)")
 	addEdgeFlags(fs, &cfg.Edge)
+	cfg.turn.add(fs)
 	if err := loadFlags(fs, args); err != nil {
 		return cfg, err
 	}
@@ -78,6 +83,7 @@ func edgeFlags(args []string) (edgeConfig, error) {
 	cfg.Edge.OperatorToken, err = cfg.operator.token()
 	errs = append(errs, err)
 	cfg.Edge.CatalogToken = cluster.DeriveToken(key, cluster.PurposeCatalog)
+	cfg.turnSecret = cluster.DeriveKey(key, cluster.PurposeTURN)
 	if cfg.DataDir == "" && !cfg.g.dev {
 		errs = append(errs, errors.New("-data-dir is required: it keeps this node's key and enrollment (or -dev, to gossip unsigned)"))
 	}
@@ -116,8 +122,9 @@ func runEdge(args []string) error {
 // edgeService is an edge serving its API on its own: the edge command.
 type edgeService struct {
 	*runningEdge
-	url string // the edge API as others reach it
-	srv servers
+	url  string       // the edge API as others reach it
+	turn *turn.Server // nil without -turn
+	srv  servers
 }
 
 func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
@@ -162,6 +169,26 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 		return nil, err
 	}
 	n := &edgeService{runningEdge: re, url: cfg.PublicURL}
+	if cfg.turn.Addr != "" || cfg.turn.TLS != "" {
+		tc, err := cfg.turn.config(cfg.Edge.Stream, cfg.turnSecret)
+		if err == nil && cfg.turnSecret == nil && cfg.turn.SecretFile == "" {
+			log.Warn("TURN secret is random (no cluster key, no -turn-secret-file): no signaling node can issue credentials for it")
+		}
+		if err == nil {
+			n.turn, err = turn.New(tc, reg, log)
+		}
+		if err != nil {
+			ln.Close()
+			if probeLn != nil {
+				probeLn.Close()
+			}
+			re.close()
+			return nil, err
+		}
+		// Signaling nodes hand these to the region's pages: stratus
+		// signal -turn-urls <region>=<url>,….
+		log.Info("TURN URLs for the region's signaling nodes", "region", cfg.Edge.Region, "urls", n.turn.URLs())
+	}
 	srv := newHTTPServer(re.edge.Handler(), reg)
 	srv.Handler = guardMetrics(srv.Handler, re.edge.RequireControl)
 	n.srv.serve(srv, ln)
@@ -177,6 +204,9 @@ func newEdgeService(cfg edgeConfig, log *slog.Logger) (*edgeService, error) {
 func (n *edgeService) Run(ctx context.Context) error {
 	err := n.srv.wait(ctx)
 	n.srv.shutdown()
+	if n.turn != nil {
+		n.turn.Close()
+	}
 	n.close()
 	return err
 }

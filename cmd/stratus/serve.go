@@ -11,6 +11,7 @@ import (
 
 	"stratus/edge"
 	"stratus/signaling"
+	"stratus/turn"
 	"stratus/web"
 )
 
@@ -26,6 +27,7 @@ type serveConfig struct {
 	Signal   signaling.Config
 	titles   titleFlags
 	operator operatorTokenFlag
+	turn     turnFlags
 }
 
 func (c serveConfig) Validate() error {
@@ -61,6 +63,7 @@ func serveFlags(args []string) (serveConfig, error) {
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	addEdgeFlags(fs, &cfg.Edge)
 	cfg.titles.add(fs)
+	cfg.turn.add(fs)
 	fs.Var((*listFlag)(&cfg.Signal.AllowedOrigins), "allowed-origins", "extra origins allowed to open the player WebSocket")
 	addLimitFlags(fs, &cfg.Signal.Limits)
 	addQueueFlags(fs, &cfg.Signal.Queue)
@@ -131,6 +134,7 @@ type stack struct {
 	edgeLn   net.Listener
 	playerLn net.Listener
 	probeLn  net.Listener // nil without -probe
+	turn     *turn.Server // nil without -turn
 	srv      servers
 	sig      *signaling.Server
 }
@@ -179,6 +183,17 @@ func newStack(cfg serveConfig, log *slog.Logger) (_ *stack, err error) {
 	sc.Region = cfg.Edge.Region
 	sc.Edges = []string{"http://" + s.edgeLn.Addr().String()}
 	sc.PublicURL = publicURL
+	if cfg.turn.Addr != "" || cfg.turn.TLS != "" {
+		// Both halves are in this process: a random secret serves.
+		tc, err := cfg.turn.config(ec.Stream, nil)
+		if err != nil {
+			return nil, err
+		}
+		if s.turn, err = turn.New(tc, reg, log); err != nil {
+			return nil, err
+		}
+		sc.TURN = &signaling.TURN{Secret: tc.Secret, TTL: signaling.DefaultTURNTTL, URLs: map[string][]string{"": s.turn.URLs()}}
+	}
 	if s.sig, err = signaling.New(sc, web.Handler(), reg, log); err != nil {
 		return nil, err
 	}
@@ -210,6 +225,9 @@ func (s *stack) Close() error {
 	}
 	if s.sig != nil {
 		s.sig.Close()
+	}
+	if s.turn != nil {
+		s.turn.Close()
 	}
 	if s.runningEdge == nil {
 		return nil

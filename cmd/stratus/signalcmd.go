@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"stratus/cluster"
 	"stratus/signaling"
+	"stratus/trust"
 	"stratus/trust/enroll"
 	"stratus/web"
 )
@@ -33,7 +35,11 @@ type signalConfig struct {
 	Registry string
 	g        gossipFlags
 	operator operatorTokenFlag
-	Signal   signaling.Config
+	// TURNURLs are region=URL entries; TURNSecretFile overrides the
+	// secret derived from the cluster key.
+	TURNURLs       listFlag
+	TURNSecretFile string
+	Signal         signaling.Config
 }
 
 func signalFlags(args []string) (signalConfig, error) {
@@ -44,6 +50,8 @@ func signalFlags(args []string) (signalConfig, error) {
 	fs.StringVar(&cfg.Signal.Name, "name", cfg.Signal.Name, "node name")
 	fs.StringVar(&cfg.Signal.Region, "region", cfg.Signal.Region, "region of this node; its players prefer edges there")
 	fs.StringVar(&cfg.Location, "location", "", "latitude,longitude of this node")
+	fs.Var(&cfg.TURNURLs, "turn-urls", "TURN servers handed to joined pages, by the edge's region: eu-west=turn:203.0.113.5:3479?transport=udp,eu-west=turn:…?transport=tcp (a region of * serves the others)")
+	fs.StringVar(&cfg.TURNSecretFile, "turn-secret-file", "", "file of the TURN credentials' shared secret (default: derived from the cluster key)")
 	fs.Var((*listFlag)(&cfg.Signal.Edges), "edges", "edge API URLs to route to without gossip (comma list)")
 	fs.StringVar(&cfg.LAN, "lan", "", "regions this node routes for, with the gossip address of each region's pool: eu-west=0.0.0.0:7946,us-east=0.0.0.0:7947")
 	fs.StringVar(&cfg.JoinLAN, "join-lan", "", "members of each region's pool to join: eu-west=10.0.0.5:7946,…")
@@ -114,7 +122,9 @@ func signalFlags(args []string) (signalConfig, error) {
 			cfg.Signal.WAN = &pc
 		}
 		errs = append(errs, cfg.registry(), cfg.ledgerDB())
+		cfg.Signal.TURN = &signaling.TURN{Secret: cluster.DeriveKey(key, cluster.PurposeTURN)}
 	}
+	errs = append(errs, cfg.turnConfig())
 	errs = append(errs, cfg.Signal.Validate())
 	return cfg, errors.Join(errs...)
 }
@@ -224,3 +234,38 @@ func (n *signalService) Drain(context.Context) {}
 
 // Kill has nothing to end.
 func (n *signalService) Kill() {}
+
+// turnConfig gives signaling the TURN servers of -turn-urls, or none.
+func (cfg *signalConfig) turnConfig() error {
+	if len(cfg.TURNURLs) == 0 {
+		cfg.Signal.TURN = nil
+		return nil
+	}
+	t := cfg.Signal.TURN
+	if t == nil {
+		t = &signaling.TURN{}
+	}
+	t.TTL, t.URLs = signaling.DefaultTURNTTL, map[string][]string{}
+	var errs []error
+	for _, e := range cfg.TURNURLs {
+		region, u, ok := strings.Cut(e, "=")
+		if !ok || region == "" {
+			errs = append(errs, fmt.Errorf("turn-urls %q: want region=URL", e))
+			continue
+		}
+		if region == "*" {
+			region = ""
+		}
+		t.URLs[region] = append(t.URLs[region], u)
+	}
+	if cfg.TURNSecretFile != "" {
+		secret, err := trust.ReadSecret(cfg.TURNSecretFile, "TURN secret", 4<<10)
+		errs = append(errs, err)
+		t.Secret = []byte(strings.TrimSpace(string(secret)))
+	}
+	if t.Secret == nil {
+		errs = append(errs, errors.New("turn-urls needs a cluster key or -turn-secret-file: the TURN servers must share its secret"))
+	}
+	cfg.Signal.TURN = t
+	return errors.Join(errs...)
+}

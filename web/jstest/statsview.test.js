@@ -48,7 +48,7 @@ test('the rows, in order', () => {
     pcState: 'connected',
   };
   const rows = statsRows(base);
-  assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Round trip', 'Input ping', 'Packet loss', 'Sound',
+  assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Round trip', 'Route', 'Input ping', 'Packet loss', 'Sound',
     'Decode', 'Jitter buffer', 'Frames', 'Repair', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Renderer', 'Session', 'Reconnects', 'Connection']);
   const got = Object.fromEntries(rows);
   assert.equal(got.Resolution, '1280×720');
@@ -58,6 +58,8 @@ test('the rows, in order', () => {
   assert.equal(got.Edge, 'e1 (eu)');
   assert.equal(got.Session, '—');
   assert.equal(got.Renderer, '—');
+  assert.equal(got.Route, '—');
+  assert.equal(Object.fromEntries(statsRows({ ...base, route: 'relay (tcp)' })).Route, 'relay (tcp)');
   const gpu = Object.fromEntries(statsRows({ ...base, edgeStats: { encoder: 'x264', renderer: 'NVIDIA H200/PCIe/SSE2' } }));
   assert.equal(gpu.Renderer, 'NVIDIA H200/PCIe/SSE2');
   assert.equal(got.Repair, '0 NACKs · 0 FEC received');

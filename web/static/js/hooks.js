@@ -8,6 +8,10 @@
 //     session, queue ({position, ahead} while waiting in line, else null),
 //   error ({code, message} | null), reason, reconnects, framesPresented,
 //   pcState, hasAudio, video, pc,
+//   route (the selected candidate pair's local side: "host", "srflx",
+//     "prflx", or "relay (udp|tcp|tls)"; '' before one is chosen),
+//   transport ('relay' or 'relay-tcp' when /play?…&transport= forces
+//     relayed media, over TCP or TLS only for the latter; else 'all'),
 //   stats (stats.js: width, height, fps, bitrateKbps, rttMs, lossPct,
 //     decodeMs, jitterBufferMs, framesDecoded, pingMs, … all numbers),
 //   input ({edges, states, dropped}: messages sent on the channels),
@@ -72,6 +76,8 @@ export function hooks(title, { video, state, frames, token, meter, link, signali
     lastFailure: null, // {edge, region, session, at, reason}
     edgeHistory: [], // {edge, region, session, joinedAt, firstFrameAt}
     pcState: 'new',
+    route: '',
+    transport: 'all',
     touchLayout: '', // the on-screen controls: '' (no touch screen), default, none, pointer or gamepad
     hasAudio: false, // sound is arriving
     video,

@@ -76,6 +76,10 @@ const $ = (id) => document.getElementById(id);
 const video = $('video');
 const stage = $('stage');
 const titleId = new URLSearchParams(location.search).get('title') || '';
+// transport=relay forces media through the region's TURN servers, and
+// transport=relay-tcp through them over TCP or TLS only, as a network that
+// blocks UDP would: diagnostics, and the tests of the relay path.
+const iceTransport = { relay: 'relay', 'relay-tcp': 'relay-tcp' }[new URLSearchParams(location.search).get('transport')] || 'all';
 
 let st = INITIAL; // the page's state (machine.js)
 let titleInfo = null; // catalog entry, once the titles message arrives
@@ -110,6 +114,7 @@ const S = hooks(titleId, {
   state: () => label(st),
   token: () => tokens[titleId],
 });
+S.transport = iceTransport;
 
 // go moves the state machine; an event it does not allow here is a bug in
 // this module, logged and ignored.
@@ -226,7 +231,7 @@ function connect() {
   if (conn) conn.close(false);
   conn = null;
   const s = signaling.forJoin();
-  const c = new Connection({ title: titleId }, {
+  const c = new Connection({ title: titleId, iceTransport }, {
     message: (m) => c === conn && onMessage(m),
     pcState: (state) => c === conn && onPcState(state),
     track: (e) => c === conn && onTrack(e),
@@ -539,6 +544,7 @@ setInterval(async () => {
   statsBusy = true;
   try {
     S.stats = await sampler.sample(pc, S.framesPresented, link.pingMs);
+    S.route = sampler.route;
     // An audio track exists whenever the offer has an audio section (and
     // its mute state is not reliable across browsers); there is sound to
     // turn on only once audio packets arrive.
@@ -571,6 +577,7 @@ const stats = new StatsPanel($('stats'), $('stats-rows'), () => ({
   session: S.session,
   reconnects: S.reconnects,
   pcState: S.pcState,
+  route: S.route,
 }));
 $('btn-stats').addEventListener('click', () => stats.toggle());
 

@@ -15,9 +15,13 @@
 //   2. once the offer is ready, the socket is open and the page has said
 //      what to join with (join(): rtt, exclude, resume), send
 //      {"type":"join","title","sdp",…};
-//   3. on {"type":"joined"} apply the answer and send our ICE candidates,
-//      which were held back until then (the server only accepts candidates
-//      for a joined session).
+//   3. on {"type":"joined"} take the ICE servers it carries (the region's
+//      TURN relays with a credential for this session), only then set the
+//      offer as the local description, so that gathering starts with them
+//      (servers given after gathering began would wait for an ICE
+//      restart), apply the answer and send our ICE candidates, which were
+//      held back until then (the server only accepts candidates for a
+//      joined session).
 //
 // The page routes the socket's messages here (onMessage) while this
 // Connection is current; the socket's own events stay with the page.
@@ -40,8 +44,11 @@ function signInToken() {
 
 export class Connection {
   // handlers: {message(msg), pcState(state), track(event)}
-  constructor({ title }, handlers) {
+  // iceTransport 'relay' uses the TURN relays alone, 'relay-tcp' those
+  // reached over TCP or TLS alone (diagnostics, tests).
+  constructor({ title, iceTransport = 'all' }, handlers) {
     this.title = title;
+    this.iceTransport = iceTransport;
     this.h = handlers;
     this.sig = null;
     this.closed = false;
@@ -77,7 +84,8 @@ export class Connection {
   }
 
   async buildPeer() {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const policy = this.iceTransport === 'all' ? 'all' : 'relay';
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceTransportPolicy: policy });
     this.pc = pc;
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     // Audio comes in a later edge version; offering it now means the page
@@ -100,9 +108,10 @@ export class Connection {
     });
     pc.addEventListener('connectionstatechange', () => !this.closed && this.h.pcState(pc.connectionState));
 
+    // The offer becomes the local description at "joined" (step 3).
     const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
     if (this.closed) return;
+    this.offerDesc = offer;
     this.offer = offer.sdp;
     this.maybeJoin();
   }
@@ -130,6 +139,11 @@ export class Connection {
         // Tell the page first (edge name for the status line), then apply.
         this.h.message(msg);
         try {
+          let servers = msg.iceServers || [];
+          if (this.iceTransport === 'relay-tcp') servers = servers.map((s) => ({ ...s, urls: [].concat(s.urls).filter(overTCP) }));
+          if (servers.length) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers });
+          await this.pc.setLocalDescription(this.offerDesc);
+          if (this.closed) return;
           await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
         } catch (err) {
           if (this.closed) return;
@@ -182,6 +196,11 @@ export class Connection {
     }
     for (const t of this.stream.getTracks()) t.stop();
   }
+}
+
+// overTCP says whether a TURN URL is reached over TCP or TLS.
+function overTCP(url) {
+  return url.startsWith('turns:') || url.endsWith('?transport=tcp');
 }
 
 // lowLatency asks the receiver to play frames as soon as they are decoded.

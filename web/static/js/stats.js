@@ -29,6 +29,7 @@ export class StatsSampler {
     this.prev = null; // previous raw sample
     this.codec = '';
     this.decoder = '';
+    this.route = ''; // the selected pair's local candidate type
   }
 
   reset() {
@@ -49,6 +50,10 @@ export class StatsSampler {
     });
     if (transport && transport.selectedCandidatePairId) pair = report.get(transport.selectedCandidatePairId);
     if (!pair) pair = pairs.find((p) => p.nominated && p.state === 'succeeded') || null;
+    const local = pair && pair.localCandidateId ? report.get(pair.localCandidateId) : null;
+    if (local && local.candidateType) {
+      this.route = local.candidateType === 'relay' && local.relayProtocol ? `relay (${local.relayProtocol})` : local.candidateType;
+    }
     if (video && video.codecId && report.get(video.codecId)) this.codec = report.get(video.codecId).mimeType || '';
     if (video && video.decoderImplementation) this.decoder = video.decoderImplementation;
 

@@ -58,7 +58,7 @@ export function soundText({ hasAudio, meter, level, peak, muted }) {
 // statsRows is the table as [label, text] pairs. p: {stats (stats.js),
 // codec, decoder, edge (as shown, or ''), rtts, failovers, lastFailure, now
 // (Date.now() ms), node, signal, signalOpen, sound (soundText's argument),
-// edgeStats, session, reconnects, pcState}.
+// edgeStats, session, reconnects, pcState, route}.
 export function statsRows(p) {
   const s = p.stats;
   const f = fixed;
@@ -68,6 +68,7 @@ export function statsRows(p) {
     ['Frame rate', `${f(s.fps)} fps (decoded ${f(s.decodeFps)})`],
     ['Bitrate', rate],
     ['Round trip', `${f(s.rttMs, 1)} ms`],
+    ['Route', p.route || '—'],
     ['Input ping', s.pingMs ? `${f(s.pingMs, 1)} ms` : '—'],
     ['Packet loss', `${f(s.lossPct, 2)} %`],
     ['Sound', soundText(p.sound)],
