@@ -84,6 +84,9 @@ func edgeFlags(args []string) (edgeConfig, error) {
 }
 
 func runEdge(args []string) error {
+	if len(args) > 0 && args[0] == "status" {
+		return runEdgeStatus(args[1:])
+	}
 	cfg, err := edgeFlags(args)
 	if err != nil {
 		return err
