@@ -211,7 +211,10 @@ func TestNodeStatus(t *testing.T) {
 		status int
 	}{
 		{"a replay", replay, 401},
-		{"unsigned", func() *http.Request { r, _ := http.NewRequest(http.MethodGet, w.n.URL+signaling.NodeStatusPath, nil); return r }(), 401},
+		{"unsigned", func() *http.Request {
+			r, _ := http.NewRequest(http.MethodGet, w.n.URL+signaling.NodeStatusPath, nil)
+			return r
+		}(), 401},
 		{"an enrolled name, a stranger's key", signed("eu-1", stranger, signaling.NodeStatusPath), 403},
 		{"a node never enrolled", signed("mine-1", stranger, signaling.NodeStatusPath), 403},
 		{"the operator token instead", func() *http.Request {
