@@ -76,11 +76,14 @@ func (m *usageMeter) end(r *running) error {
 		return nil
 	}
 	me.seq++
-	rec := m.record(me, true)
-	if err := m.j.Write(rec); err != nil {
+	// Write signs the records of the slice it is given: the queued one
+	// must be that one, not a copy left unsigned (which the ledger would
+	// refuse, leaving every session that ends normally out of it).
+	recs := []usage.Record{m.record(me, true)}
+	if err := m.j.Write(recs...); err != nil {
 		return err
 	}
-	m.queue(rec)
+	m.queue(recs...)
 	return nil
 }
 

@@ -138,3 +138,51 @@ func (s *Store) Contributions(ctx context.Context, from, to time.Time) ([]Contri
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// Check is one check of an edge as the ledger keeps it.
+type Check struct {
+	Edge    string    `json:"edge"`
+	Checker string    `json:"checker"`
+	At      time.Time `json:"at"`
+	Score   float64   `json:"score"`
+	OK      bool      `json:"ok"`
+}
+
+// MaxChecks bounds what Checks returns: an edge's status shows the
+// recent ones, not its history.
+const MaxChecks = 1000
+
+// Checks returns edge's checks in [from, to) (zero: no bound), newest
+// first, at most limit (0 or more than MaxChecks: MaxChecks).
+func (s *Store) Checks(ctx context.Context, edge string, from, to time.Time, limit int) ([]Check, error) {
+	q := `SELECT checker, at_ms, score, ok FROM checks WHERE edge = ?`
+	args := []any{edge}
+	if !from.IsZero() {
+		q += ` AND at_ms >= ?`
+		args = append(args, from.UnixMilli())
+	}
+	if !to.IsZero() {
+		q += ` AND at_ms < ?`
+		args = append(args, to.UnixMilli())
+	}
+	if limit <= 0 || limit > MaxChecks {
+		limit = MaxChecks
+	}
+	q += fmt.Sprintf(` ORDER BY at_ms DESC LIMIT %d`, limit)
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	out := []Check{}
+	for rows.Next() {
+		c := Check{Edge: edge}
+		var at int64
+		if err := rows.Scan(&c.Checker, &at, &c.Score, &c.OK); err != nil {
+			return nil, err
+		}
+		c.At = time.UnixMilli(at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

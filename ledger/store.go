@@ -278,10 +278,13 @@ func (s *Store) MarkCheck(ctx context.Context, session string) error {
 }
 
 // Filter selects records: sessions that ended in [From, To) (zero: no
-// bound), of one operator, edge or title when set.
+// bound), of one operator, edge or title when set, and of one of Titles
+// when Titles is not nil (an empty, non-nil Titles selects nothing: a
+// studio without titles has no usage).
 type Filter struct {
 	From, To              time.Time
 	Operator, Edge, Title string
+	Titles                []string
 	// Limit caps the records returned (0: MaxRecords).
 	Limit int
 }
@@ -289,6 +292,11 @@ type Filter struct {
 // MaxRecords bounds one query's answer: a million records is some
 // 500 MB of JSON, the most one answer should ever hold.
 const MaxRecords = 1_000_000
+
+// MaxTitles bounds Filter.Titles: far more than one studio's catalog
+// holds, and well under the bound parameters SQLite takes in one query
+// (32766).
+const MaxTitles = 10_000
 
 // Entry is a record with the ledger's own view of it.
 type Entry struct {
@@ -313,6 +321,18 @@ func (s *Store) Query(ctx context.Context, f Filter) ([]Entry, error) {
 		if c.v != "" {
 			q += ` AND ` + c.col + ` = ?`
 			args = append(args, c.v)
+		}
+	}
+	if f.Titles != nil {
+		if len(f.Titles) == 0 {
+			return nil, nil
+		}
+		if len(f.Titles) > MaxTitles {
+			return nil, fmt.Errorf("ledger: %d titles in one query, at most %d", len(f.Titles), MaxTitles)
+		}
+		q += ` AND title IN (?` + strings.Repeat(`, ?`, len(f.Titles)-1) + `)`
+		for _, t := range f.Titles {
+			args = append(args, t)
 		}
 	}
 	limit := f.Limit

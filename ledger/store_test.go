@@ -62,6 +62,29 @@ func checkLedger(t *testing.T, dsn, dir string) {
 	if len(e2) != 1 || len(late) != 2 {
 		t.Errorf("filters: edge %d, from %d", len(e2), len(late))
 	}
+	// A studio's titles: a list of them, none, or titles with no play.
+	for _, c := range []struct {
+		titles []string
+		want   int
+	}{{[]string{"rocks"}, 3}, {[]string{"other", "rocks"}, 3}, {[]string{"other"}, 0}, {[]string{}, 0}, {nil, 3}} {
+		got, err := s.Query(t.Context(), Filter{Titles: c.titles})
+		if err != nil || len(got) != c.want {
+			t.Errorf("titles %q: %d records (%v), want %d", c.titles, len(got), err, c.want)
+		}
+	}
+	// An edge's checks, newest first, within the period.
+	for i, score := range []float64{1, 0.5, 0} {
+		if err := s.PutCheck(t.Context(), "e1", "checker-1", t0.Add(time.Duration(i)*time.Minute), score, score > 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checks, err := s.Checks(t.Context(), "e1", t0.Add(time.Minute), time.Time{}, 0)
+	if err != nil || len(checks) != 2 || checks[0].Score != 0 || checks[0].OK || checks[1].Score != 0.5 || !checks[1].At.Equal(t0.Add(time.Minute)) {
+		t.Errorf("checks of e1: %+v %v", checks, err)
+	}
+	if none, err := s.Checks(t.Context(), "e2", time.Time{}, time.Time{}, 0); err != nil || len(none) != 0 {
+		t.Errorf("checks of e2: %+v %v", none, err)
+	}
 	// Reopened: the schema is not applied twice, the records are there.
 	s.Close()
 	if s, err = Open(t.Context(), dsn, dir); err != nil {

@@ -12,6 +12,7 @@ import (
 	"stratus/signaling/studio"
 	"stratus/trust"
 	"stratus/trust/enroll"
+	"stratus/trust/nodeauth"
 )
 
 // Config is a signaling node's configuration.
@@ -99,6 +100,11 @@ type Config struct {
 	// region with a credential for its session (iceservers.go); nil:
 	// pages connect directly or not at all.
 	TURN *TURN
+
+	// NodeAuth bounds the signed requests enrolled nodes make for their
+	// operator's status (GET /v1/node/status); zero fields take
+	// nodeauth's defaults (a 30 s window).
+	NodeAuth nodeauth.Config
 }
 
 // DefaultConfig returns the defaults.
@@ -152,6 +158,9 @@ func (c Config) Validate() error {
 		}
 		if c.DataDir == "" {
 			errs = append(errs, errors.New("signaling: a node keeping the registry needs a data directory for its own key"))
+		}
+		if err := c.NodeAuth.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.PlayerAuth != nil {

@@ -37,6 +37,7 @@ import (
 	"stratus/title/catalog"
 	"stratus/trust"
 	"stratus/trust/enroll"
+	"stratus/trust/nodeauth"
 )
 
 // Server is one signaling node.
@@ -63,6 +64,9 @@ type Server struct {
 	refusals *refusalBook     // edges' refusals of advertised slots; nil without a registry
 	judge    judge            // scores edges from both; zero without a registry
 	ledger   *ledger.Store    // the edges' usage records; nil without a registry
+	// nodeAuth believes requests its enrolled nodes sign; nil without a
+	// registry.
+	nodeAuth *nodeauth.Verifier
 	// players checks players' sign-ins; nil while players are anonymous
 	// (Config.PlayerAuth).
 	players *playerauth.Verifier
@@ -138,6 +142,10 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 		s.refusals = newRefusalBook(time.Now, s.metrics.refusal, s.rescore)
 		s.judge = judge{Registry: s.registry, book: s.qos, refusals: s.refusals}
 		s.cfg, g = cfg, s.judge
+		if s.nodeAuth, err = s.newNodeVerifier(); err != nil {
+			s.closeRegistry()
+			return nil, err
+		}
 	}
 	var rev uint64
 	if cfg.Studio != nil {
@@ -265,7 +273,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/v1/enroll", h)
 		mux.HandleFunc("POST /v1/checks", s.handleCheck)
 		mux.HandleFunc("POST /v1/usage", s.handleUsagePut)
-		mux.Handle("GET /v1/usage", s.RequireOperator(http.HandlerFunc(s.handleUsageGet)))
+		mux.HandleFunc("GET /v1/usage", s.handleUsage)            // the operator's, or a studio's own (usageview.go)
+		mux.HandleFunc("GET "+NodeStatusPath, s.handleNodeStatus) // signed by an enrolled node
 		mux.Handle("GET /v1/usage/contribution", s.RequireOperator(http.HandlerFunc(s.handleContributions)))
 	}
 	if s.studio != nil {

@@ -75,8 +75,11 @@ func (s *Server) believeUsage(rec usage.Record) error {
 	return rec.Verify(node.Key)
 }
 
-// usageFilter reads the ledger's filters from a query: from and to
-// (RFC 3339), operator, edge, title.
+// usageFilter reads the ledger's filters from a query: from and to (RFC
+// 3339, or a date, 2006-01-02, meaning its first instant in UTC; to is
+// excluded), operator, edge and title. The studio filter is the caller's
+// to apply (studioTitles), since the catalog, not the ledger, knows
+// which studio owns a title.
 func usageFilter(r *http.Request) (ledger.Filter, error) {
 	q := r.URL.Query()
 	f := ledger.Filter{Operator: q.Get("operator"), Edge: q.Get("edge"), Title: q.Get("title")}
@@ -85,14 +88,29 @@ func usageFilter(r *http.Request) (ledger.Filter, error) {
 		dst  *time.Time
 	}{{"from", &f.From}, {"to", &f.To}} {
 		if v := q.Get(t.name); v != "" {
-			at, err := time.Parse(time.RFC3339, v)
+			at, err := ParseUsageTime(v)
 			if err != nil {
-				return f, api.Errorf(api.CodeBadMessage, "%s %q: want RFC 3339", t.name, v)
+				return f, api.Errorf(api.CodeBadMessage, "%s: %v", t.name, err)
 			}
 			*t.dst = at
 		}
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, api.Errorf(api.CodeBadMessage, "from %s is not before to %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
 	return f, nil
+}
+
+// ParseUsageTime reads a bound of a usage period: RFC 3339, or a date
+// (2006-01-02) standing for its first instant in UTC.
+func ParseUsageTime(v string) (time.Time, error) {
+	if at, err := time.Parse(time.RFC3339, v); err == nil {
+		return at, nil
+	}
+	if at, err := time.Parse(time.DateOnly, v); err == nil {
+		return at, nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-12-05T10:00:00Z) or a date (2026-12-05)", v)
 }
 
 // handleContributions totals the play per operator and day, weighted by
@@ -107,24 +125,6 @@ func (s *Server) handleContributions(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		api.Errorf(api.CodeInternal, "%v", err).Write(w)
 		return
-	}
-	writeJSON(w, list)
-}
-
-// handleUsageGet lists the ledger's records: GET /v1/usage (usageFilter).
-func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
-	f, err := usageFilter(r)
-	if err != nil {
-		err.(*api.Error).Write(w)
-		return
-	}
-	list, err := s.ledger.Query(r.Context(), f)
-	if err != nil {
-		api.Errorf(api.CodeInternal, "%v", err).Write(w)
-		return
-	}
-	if list == nil {
-		list = []ledger.Entry{}
 	}
 	writeJSON(w, list)
 }

@@ -42,6 +42,11 @@ func (o *Operator) Require(h http.Handler) http.Handler {
 	})
 }
 
+// Allows says whether r carries the operator token, answering nothing: for
+// an endpoint that serves others too (a studio its own usage), and that
+// refuses the request itself when nobody's credential fits.
+func (o *Operator) Allows(r *http.Request) bool { return o.check(r) == nil }
+
 // check says why r may not act as the operator, or nil.
 func (o *Operator) check(r *http.Request) *api.Error {
 	if o.token == "" {

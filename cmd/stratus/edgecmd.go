@@ -100,6 +100,9 @@ func edgeFlags(args []string) (edgeConfig, error) {
 const testHooksEnv = "STRATUS_TEST_HOOKS"
 
 func runEdge(args []string) error {
+	if len(args) > 0 && args[0] == "status" {
+		return runEdgeStatus(args[1:])
+	}
 	cfg, err := edgeFlags(args)
 	if err != nil {
 		return err

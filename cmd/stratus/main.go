@@ -2,6 +2,7 @@
 //
 //	stratus serve    edge and signaling in one process (what `make run` starts)
 //	stratus edge     an edge node: runs players' games, gossips in its region's pool
+//	                 (stratus edge status: its operator's view, asked as the node)
 //	stratus signal   a signaling node: serves pages, routes players to edges
 //	stratus drain    takes an edge out of service, moving its players away
 //	stratus operator creates the operator token the signaling node requires
@@ -78,11 +79,11 @@ func usage() {
 
 commands:
   serve    run an edge and a signaling node in one process
-  edge     run an edge node
+  edge     run an edge node; edge status: its operator's nodes, checks and contribution, asked as the node
   signal   run a signaling node
   drain    take an edge out of service, moving its players elsewhere
   checker  check every edge from outside, as a player, and report what it measured
-  usage    the ledger's usage records (-by operator|edge|title, -format json|csv); usage verify checks their signatures
+  usage    the ledger's usage records (-from, -to, -by session|operator|edge|title|studio, -format table|json|csv, -studio-key-file for a studio's own); usage verify checks their signatures
   operator the network's credentials: token, and add, list, revoke edge operators
   gpus     list this machine's NVIDIA GPUs, their NVENC capacity and what they render
   title    a studio's titles on a signaling node: add, list, rm

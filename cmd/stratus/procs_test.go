@@ -243,7 +243,10 @@ type signalOpts struct {
 	lanIP   map[string]string // region → IP its pool binds; default 127.0.0.1
 	join    *signalNode
 	noToken bool // start it without the cluster's operator token
-	extra   []string
+	// again, when set, is this node's previous process, whose addresses
+	// the new one takes: a restart in place.
+	again *signalNode
+	extra []string
 }
 
 // startSignal starts a signaling node with a LAN pool per region and a WAN
@@ -259,6 +262,9 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 	for attempt := 1; ; attempt++ {
 		s := &signalNode{name: o.name, op: c.op, lan: map[string]string{}}
 		addr := hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.TCP))
+		if o.again != nil {
+			addr = hostOf(o.again.url)
+		}
 		s.url = "http://" + addr
 		var lan, joinLAN []string
 		for _, r := range o.regions {
@@ -267,12 +273,18 @@ func (c *testCluster) startSignal(o signalOpts) *signalNode {
 				ip = o.lanIP[r]
 			}
 			s.lan[r] = hostPort(ip, freeport.Must(c.t, ip, freeport.Both))
+			if o.again != nil {
+				s.lan[r] = o.again.lan[r]
+			}
 			lan = append(lan, r+"="+s.lan[r])
 			if o.join != nil {
 				joinLAN = append(joinLAN, r+"="+o.join.lan[r])
 			}
 		}
 		s.wan = hostPort("127.0.0.1", freeport.Must(c.t, "127.0.0.1", freeport.Both))
+		if o.again != nil {
+			s.wan = o.again.wan
+		}
 		// Every player of these tests comes from loopback: one address
 		// playing many games.
 		args := []string{c.bin, "signal", "-name", o.name, "-region", o.region, "-addr", addr,

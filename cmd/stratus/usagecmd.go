@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,7 +17,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"stratus/edge/api"
 	"stratus/ledger"
+	"stratus/signaling"
+	"stratus/trust"
 	"stratus/trust/enroll"
 )
 
@@ -28,30 +33,43 @@ func runUsage(args []string) error {
 	}
 	fs := flag.NewFlagSet("usage", flag.ContinueOnError)
 	signal := fs.String("signal", "http://127.0.0.1:8080", "signaling node that keeps the ledger")
-	from := fs.String("from", "", "sessions that ended at or after this time (RFC 3339)")
-	to := fs.String("to", "", "sessions that ended before this time (RFC 3339)")
-	by := fs.String("by", "session", "session, operator (per day, weighted by the checks), edge or title")
+	from := fs.String("from", "", "sessions that ended at or after this time (RFC 3339, or a date: 2026-12-05, UTC)")
+	to := fs.String("to", "", "sessions that ended before this time (RFC 3339, or a date)")
+	by := fs.String("by", "session", "session, operator (per day, weighted by the checks), edge, title or studio")
 	format := fs.String("format", "table", "table, json or csv")
+	studioName := fs.String("studio", "", "only this studio's titles")
+	studioKeyFile := fs.String("studio-key-file", "", "file of a studio's key: that studio's own usage, instead of the operator's view (or the key itself in "+envName("studio-key")+")")
 	var op operatorTokenFlag
 	op.add(fs, "file of the network operator's token")
 	if err := loadFlags(fs, args); err != nil {
 		return err
 	}
-	tok, err := op.token()
-	if err != nil {
-		return err
+	if !map[string]bool{"session": true, "operator": true, "edge": true, "title": true, "studio": true}[*by] {
+		return fmt.Errorf("usage: -by %q: want session, operator, edge, title or studio", *by)
 	}
-	if tok == "" {
-		return fmt.Errorf("usage: the network operator's token is needed (-operator-token-file or %s)", operatorTokenEnv)
+	if !map[string]bool{"table": true, "json": true, "csv": true}[*format] {
+		return fmt.Errorf("usage: -format %q: want table, json or csv", *format)
 	}
-	hc := operatorHTTPClient(tok, time.Minute)
 	q := url.Values{}
 	for k, v := range map[string]string{"from": *from, "to": *to} {
 		if v != "" {
+			if _, err := signaling.ParseUsageTime(v); err != nil {
+				return fmt.Errorf("usage: -%s %w", k, err)
+			}
 			q.Set(k, v)
 		}
 	}
+	if *studioName != "" {
+		q.Set("studio", *studioName)
+	}
 	base := strings.TrimRight(*signal, "/")
+	hc, asStudio, err := usageClient(&op, *studioKeyFile)
+	if err != nil {
+		return err
+	}
+	if asStudio && (verify || *by == "operator" || *by == "edge") {
+		return errors.New("usage: a studio's view has no edges, operators or signatures: -by session, title or studio, and no verify")
+	}
 	if *by == "operator" && !verify {
 		var list []ledger.Contribution
 		if err := getOperatorJSON(hc, base+"/v1/usage/contribution?"+q.Encode(), &list); err != nil {
@@ -69,6 +87,43 @@ func runUsage(args []string) error {
 	return printUsage(list, *by, *format)
 }
 
+// usageClient is the HTTP client of stratus usage: a studio's, with the
+// key in keyFile or STRATUS_STUDIO_KEY, else the operator's.
+func usageClient(op *operatorTokenFlag, keyFile string) (*http.Client, bool, error) {
+	key := ""
+	if keyFile != "" {
+		b, err := trust.ReadSecret(keyFile, "studio key", 4096)
+		if err != nil {
+			return nil, false, err
+		}
+		key = strings.TrimSpace(string(b))
+	}
+	tok, err := op.token()
+	if err != nil {
+		return nil, false, err
+	}
+	if key == "" && tok == "" {
+		key = os.Getenv(envName("studio-key"))
+	}
+	if key != "" {
+		return &http.Client{Timeout: time.Minute, Transport: studioBearer{key: key}}, true, nil
+	}
+	if tok == "" {
+		return nil, false, fmt.Errorf("usage: the network operator's token (-operator-token-file or %s) or a studio's key (-studio-key-file or %s) is needed",
+			operatorTokenEnv, envName("studio-key"))
+	}
+	return operatorHTTPClient(tok, time.Minute), false, nil
+}
+
+// studioBearer sends a studio's key with every request, on copies of them.
+type studioBearer struct{ key string }
+
+func (b studioBearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.key)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 func getOperatorJSON(hc *http.Client, u string, v any) error {
 	resp, err := hc.Get(u)
 	if err != nil {
@@ -76,6 +131,10 @@ func getOperatorJSON(hc *http.Client, u string, v any) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		var ae api.Error
+		if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&ae) == nil && ae.Code != "" {
+			return fmt.Errorf("GET %s: %s: %s: %s", u, resp.Status, ae.Code, ae.Message)
+		}
 		return fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
@@ -126,9 +185,9 @@ func printUsage(list []ledger.Entry, by, format string) error {
 			return enc.Encode(list)
 		case "csv":
 			w := csv.NewWriter(os.Stdout)
-			w.Write([]string{"session", "kind", "title", "edge", "operator", "region", "player", "start", "end", "seconds", "frames_sent", "bytes", "interrupted"})
+			w.Write([]string{"session", "kind", "title", "studio", "edge", "operator", "region", "player", "start", "end", "seconds", "frames_sent", "bytes", "interrupted"})
 			for _, e := range list {
-				w.Write([]string{e.Session, e.LedgerKind, e.Title, e.Edge, e.Operator, e.Region, e.Player, e.Start.Format(time.RFC3339),
+				w.Write([]string{e.Session, e.LedgerKind, e.Title, e.Studio, e.Edge, e.Operator, e.Region, e.Player, e.Start.Format(time.RFC3339),
 					e.End.Format(time.RFC3339), fmt.Sprintf("%.1f", e.Seconds), fmt.Sprint(e.FramesSent), fmt.Sprint(e.Bytes), fmt.Sprint(e.Interrupted)})
 			}
 			w.Flush()
@@ -156,8 +215,11 @@ func printUsage(list []ledger.Entry, by, format string) error {
 			k = e.Edge
 		case "title":
 			k = e.Title
+		case "studio":
+			// The network's own titles (testpattern) belong to no studio.
+			k = cmp.Or(e.Studio, "(network)")
 		default:
-			return fmt.Errorf("-by %q: want session, operator, edge or title", by)
+			return fmt.Errorf("-by %q: want session, operator, edge, title or studio", by)
 		}
 		t := sums[k]
 		if t == nil {
@@ -177,6 +239,16 @@ func printUsage(list []ledger.Entry, by, format string) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if format == "csv" {
+		w := csv.NewWriter(os.Stdout)
+		w.Write([]string{by, "sessions", "played_minutes", "checks", "checked_minutes"})
+		for _, k := range keys {
+			t := sums[k]
+			w.Write([]string{k, fmt.Sprint(t.Sessions), fmt.Sprintf("%.1f", t.PlayedMinutes), fmt.Sprint(t.Checks), fmt.Sprintf("%.1f", t.CheckedMinutes)})
+		}
+		w.Flush()
+		return w.Error()
+	}
 	if format == "json" {
 		out := make([]*total, 0, len(keys))
 		for _, k := range keys {
@@ -195,8 +267,18 @@ func printUsage(list []ledger.Entry, by, format string) error {
 
 // printContributions lists what each operator delivered each day.
 func printContributions(list []ledger.Contribution, format string) error {
-	if format == "json" {
+	switch format {
+	case "json":
 		return json.NewEncoder(os.Stdout).Encode(list)
+	case "csv":
+		w := csv.NewWriter(os.Stdout)
+		w.Write([]string{"operator", "day", "sessions", "played_minutes", "score", "availability", "weighted_minutes", "checks", "checked_minutes"})
+		for _, c := range list {
+			w.Write([]string{c.Operator, c.Day, fmt.Sprint(c.Sessions), fmt.Sprintf("%.2f", c.PlayedMinutes), fmt.Sprintf("%.3f", c.Score),
+				fmt.Sprintf("%.3f", c.Availability), fmt.Sprintf("%.2f", c.Weighted), fmt.Sprint(c.Checks), fmt.Sprintf("%.2f", c.CheckedMinutes)})
+		}
+		w.Flush()
+		return w.Error()
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OPERATOR\tDAY\tSESSIONS\tPLAYED MIN\tSCORE\tAVAILABILITY\tWEIGHTED MIN\tCHECKS")

@@ -47,32 +47,46 @@ func (s *Service) Handler() http.Handler {
 }
 
 // authenticate runs before routing, so that without a key nothing, not
-// even which paths exist, is revealed. An address over its failures is
-// refused before its key is even looked at (see AuthLimits).
+// even which paths exist, is revealed.
 func (s *Service) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := clientAddr(r.RemoteAddr)
-		if left, blocked := s.auth.blocked(addr); blocked {
-			secs := int((left + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeError(w, &APIError{
-				Code: "rate_limited", Status: http.StatusTooManyRequests,
-				Message: fmt.Sprintf("too many failed authentications from this address (%d within %v); try again in %d s", s.auth.lim.MaxFailures, s.auth.lim.Window, secs),
-			})
-			return
-		}
-		studio, ok := s.keys.Studio(bearer(r.Header.Get("Authorization")))
+		studio, ok := s.Authenticate(w, r)
 		if !ok {
-			if s.auth.fail(addr) {
-				s.log.Warn("studio: too many failed authentications; refusing the client for a while", "client", addr,
-					"failures", s.auth.lim.MaxFailures, "window", s.auth.lim.Window)
-			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="stratus studio"`)
-			writeError(w, &APIError{Code: "unauthorized", Message: "missing or unknown API key", Status: http.StatusUnauthorized})
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), studioKey{}, studio)))
 	})
+}
+
+// Authenticate returns the studio whose key r carries ("Authorization:
+// Bearer <key>"). Otherwise it answers r itself (401 unauthorized, or
+// 429 rate_limited) and returns false; a missing or wrong key counts
+// toward the address's failures, and an address over its failures is
+// refused before its key is even looked at (see AuthLimits). Other
+// handlers that studios call (their usage) authenticate through it, so
+// that every guess counts the same. Safe for concurrent use.
+func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
+	addr := clientAddr(r.RemoteAddr)
+	if left, blocked := s.auth.blocked(addr); blocked {
+		secs := int((left + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, &APIError{
+			Code: "rate_limited", Status: http.StatusTooManyRequests,
+			Message: fmt.Sprintf("too many failed authentications from this address (%d within %v); try again in %d s", s.auth.lim.MaxFailures, s.auth.lim.Window, secs),
+		})
+		return "", false
+	}
+	studio, ok := s.keys.Studio(bearer(r.Header.Get("Authorization")))
+	if !ok {
+		if s.auth.fail(addr) {
+			s.log.Warn("studio: too many failed authentications; refusing the client for a while", "client", addr,
+				"failures", s.auth.lim.MaxFailures, "window", s.auth.lim.Window)
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="stratus studio"`)
+		writeError(w, &APIError{Code: "unauthorized", Message: "missing or unknown API key", Status: http.StatusUnauthorized})
+		return "", false
+	}
+	return studio, true
 }
 
 func studioOf(r *http.Request) string { s, _ := r.Context().Value(studioKey{}).(string); return s }

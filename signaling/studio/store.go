@@ -237,6 +237,18 @@ func (s *Store) fresh() {
 	}
 }
 
+// Owners maps every title on record, retired ones too, to its studio: a
+// retired title's past usage is still its studio's.
+func (s *Store) Owners() map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]string, len(s.titles))
+	for _, t := range s.titles {
+		out[t.ID] = t.Studio
+	}
+	return out
+}
+
 // Revision identifies the catalog's contents: it grows with every change,
 // whichever node made it, and survives restarts. It is the time of the
 // change in Unix milliseconds (or one more than the last, should clocks

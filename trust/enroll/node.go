@@ -100,6 +100,16 @@ func Join(ctx context.Context, cfg NodeConfig, log *slog.Logger) (*cluster.Ident
 	return &cluster.Identity{Key: key, Operator: ans.Operator, Cert: ans.Cert}, ans.Network, nil
 }
 
+// ReadEnrollment is the enrollment a node keeps in dir: who it is, for
+// its operator's commands that ask the network as the node.
+func ReadEnrollment(dir string) (Enrollment, error) {
+	e, err := readEnrollment(filepath.Join(dir, "enrollment.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return e, fmt.Errorf("enroll: %s holds no enrollment: is it an enrolled node's data directory?", dir)
+	}
+	return e, err
+}
+
 func readEnrollment(path string) (Enrollment, error) {
 	var e Enrollment
 	b, err := os.ReadFile(path)

@@ -1,0 +1,120 @@
+package signaling
+
+import (
+	"net/http"
+	"slices"
+
+	"stratus/edge/api"
+	"stratus/ledger"
+)
+
+// Who reads the ledger through GET /v1/usage:
+//
+//   - the network's operator (the operator token) reads every record, and
+//     may filter by studio, operator, edge and title;
+//   - a studio (its studio key, as for the studio API) reads the records
+//     of its own titles only, retired ones included, with what it bills
+//     its players by: session, kind, title, studio, region, start, end,
+//     seconds, frames and bytes. Which edge and operator served a session,
+//     the player's identity, the encoder, the GPU and the edge's signature
+//     are the network's and come back empty. Filters by operator or edge,
+//     or by another studio, are refused.
+//
+// A request with neither credential is refused through the studio API's
+// authentication, so that a wrong key counts toward its address's failed
+// keys (studio.AuthLimits) wherever it is tried.
+
+// handleUsage serves GET /v1/usage to the operator or to a studio.
+func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
+	if s.studio == nil || s.operatorOpen() || s.operator.Allows(r) {
+		s.RequireOperator(http.HandlerFunc(s.handleUsageGet)).ServeHTTP(w, r)
+		return
+	}
+	name, ok := s.studio.Authenticate(w, r)
+	if !ok {
+		return
+	}
+	f, err := usageFilter(r)
+	if err != nil {
+		err.(*api.Error).Write(w)
+		return
+	}
+	q := r.URL.Query()
+	switch {
+	case f.Operator != "" || f.Edge != "":
+		api.Errorf(api.CodeForbidden, "a studio's usage is filtered by title and period only, not by operator or edge").Write(w)
+		return
+	case q.Get("studio") != "" && q.Get("studio") != name:
+		api.Errorf(api.CodeForbidden, "the usage of studio %q is not yours to read", q.Get("studio")).Write(w)
+		return
+	}
+	f.Titles = s.studioTitles(name)
+	list, err := s.ledger.Query(r.Context(), f)
+	if err != nil {
+		api.Errorf(api.CodeInternal, "%v", err).Write(w)
+		return
+	}
+	out := make([]ledger.Entry, 0, len(list))
+	for _, e := range list {
+		out = append(out, forStudio(e, name))
+	}
+	writeJSON(w, out)
+}
+
+// operatorOpen: a development node without an operator token, whose
+// operator endpoints are open (Config.OperatorOpen).
+func (s *Server) operatorOpen() bool { return s.cfg.OperatorOpen && s.cfg.OperatorToken == "" }
+
+// handleUsageGet lists the ledger's records to the operator: GET /v1/usage
+// (usageFilter, and studio), each with its title's studio.
+func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
+	f, err := usageFilter(r)
+	if err != nil {
+		err.(*api.Error).Write(w)
+		return
+	}
+	if st := r.URL.Query().Get("studio"); st != "" {
+		f.Titles = s.studioTitles(st)
+	}
+	list, err := s.ledger.Query(r.Context(), f)
+	if err != nil {
+		api.Errorf(api.CodeInternal, "%v", err).Write(w)
+		return
+	}
+	if list == nil {
+		list = []ledger.Entry{}
+	}
+	if s.studio != nil {
+		owners := s.studio.Store().Owners()
+		for i := range list {
+			list[i].Studio = owners[list[i].Title]
+		}
+	}
+	writeJSON(w, list)
+}
+
+// studioTitles is every title studio has on record, retired ones too:
+// never nil, so that a studio without titles selects no records.
+func (s *Server) studioTitles(studio string) []string {
+	titles := []string{}
+	if s.studio == nil {
+		return titles
+	}
+	for id, owner := range s.studio.Store().Owners() {
+		if owner == studio {
+			titles = append(titles, id)
+		}
+	}
+	slices.Sort(titles)
+	return titles
+}
+
+// forStudio is e as studio may read it (see above): the network's fields
+// left empty.
+func forStudio(e ledger.Entry, studio string) ledger.Entry {
+	r := e.Record
+	r.Studio = studio
+	r.Edge, r.Operator, r.Player, r.Encoder = "", "", "", ""
+	r.GPU, r.Signature = nil, nil
+	return ledger.Entry{Record: r, LedgerKind: e.LedgerKind}
+}
