@@ -114,8 +114,8 @@ func towardsPlayer(s netem.Shape) netem.Impairment {
 // scenarios: the phases of each, equal shares of the measurement; the
 // first phase also shapes the warm-up.
 var scenarios = map[string][]phase{
-	"clean": {{"", netem.Symmetric(netem.Shape{Delay: oneWay})}},
-	"loss3": {{"", netem.Symmetric(netem.Shape{Delay: oneWay, Loss: 0.03})}},
+	"clean":      {{"", netem.Symmetric(netem.Shape{Delay: oneWay})}},
+	"loss3":      {{"", netem.Symmetric(netem.Shape{Delay: oneWay, Loss: 0.03})}},
 	"bottleneck": {{"", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 2_000_000, Queue: 100 * time.Millisecond})}},
 	"step": {
 		{"20M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
