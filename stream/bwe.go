@@ -1,6 +1,9 @@
 package stream
 
 import (
+	"log/slog"
+	"time"
+
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 )
@@ -33,14 +36,38 @@ func (b rtxAwareBWE) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWr
 // NewPeerConnection returns, so p.bwe is set before anything reads it.
 func (p *Peer) attachBWE(est cc.BandwidthEstimator) {
 	p.bwe = est
-	est.OnTargetBitrateChange(func(int) { p.bitrateChanged() })
+	est.OnTargetBitrateChange(func(int) { p.updateRate(time.Now()) })
 }
 
-// bitrateChanged reports the encoder's share of GCC's target to OnBitrate:
+// updateRate takes GCC's delay-based target and loss after a feedback or a
+// change of the delay-based target, passes them through the loss gate and
+// reports the result. GCC's own combined target is not used: its loss side
+// reads random loss as congestion (see lossGate).
+func (p *Peer) updateRate(now time.Time) {
+	defer p.contain("rate update")
+	if p.closed.Load() {
+		return
+	}
+	st := p.bwe.GetStats()
+	delay, _ := st["delayTargetBitrate"].(int)
+	if delay <= 0 {
+		return // no feedback yet: keep the start rate
+	}
+	loss, _ := st["averageLoss"].(float64)
+	usage, _ := st["usage"].(string)
+	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse"})
+	p.target.Store(int64(t))
+	p.rateTrace.log(p.log, slog.LevelDebug, "rate",
+		"target", t, "delay", delay, "gccLoss", st["lossTargetBitrate"], "gate", p.gate.current(),
+		"loss", loss, "usage", usage, "delayEstimateMs", st["delayEstimate"])
+	p.bitrateChanged()
+}
+
+// bitrateChanged reports the encoder's share of the rate target to OnBitrate:
 // the target less what FEC adds on top, so media and FEC together stay
 // within the estimate. GCC calls it on a new
 // goroutine per change, so calls can arrive out of order: the argument is
-// ignored and the estimator's current target read instead, and a value
+// ignored and the current target read instead, and a value
 // equal to the last one reported is not repeated.
 func (p *Peer) bitrateChanged() {
 	defer p.contain("bitrate change")
@@ -49,7 +76,7 @@ func (p *Peer) bitrateChanged() {
 	}
 	p.bitrateMu.Lock()
 	defer p.bitrateMu.Unlock()
-	bps := p.mediaBitrate(p.clampBitrate(p.bwe.GetTargetBitrate()))
+	bps := p.mediaBitrate(p.clampBitrate(int(p.target.Load())))
 	if bps == p.lastBitrate {
 		return
 	}

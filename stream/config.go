@@ -29,6 +29,10 @@ type Config struct {
 	// MinBitrate, StartBitrate and MaxBitrate bound the GCC estimator that
 	// drives the encoder, in bits per second.
 	MinBitrate, StartBitrate, MaxBitrate int
+	// RandomLossMax is the loss up to which loss without delay growth is
+	// taken for random loss, repaired by FEC and NACK, and does not lower
+	// the rate; above it any loss backs the rate off.
+	RandomLossMax float64
 
 	// FECMaxOverhead caps FlexFEC: FEC packets per media packet at the
 	// worst loss. 0 turns FEC off and keeps it out of the answer.
@@ -69,6 +73,10 @@ func DefaultConfig() Config {
 		// 1080p60 baseline H.264 looks good at 15 to 20 Mbit/s; beyond that
 		// the encoder spends the player's bandwidth on nothing visible.
 		MaxBitrate: 20_000_000,
+		// GCC's own loss controller backs off only above 10 %; below it
+		// FEC at twice the loss stays within FECMaxOverhead, so the picture
+		// keeps most of the estimate.
+		RandomLossMax: 0.10,
 		// Past 15 % loss a link is congested rather than lossy, and FEC
 		// at twice that would take most of the estimate from the picture;
 		// 30 % still repairs one loss in four packets.
@@ -131,6 +139,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBitrate < c.MinBitrate {
 		bad("MaxBitrate %d is below MinBitrate %d", c.MaxBitrate, c.MinBitrate)
+	}
+	if c.RandomLossMax < 0 || c.RandomLossMax >= 1 || c.RandomLossMax != c.RandomLossMax {
+		bad("RandomLossMax %v is outside 0..1", c.RandomLossMax)
 	}
 	if c.FECMaxOverhead < 0 || c.FECMaxOverhead > 1 || c.FECMaxOverhead != c.FECMaxOverhead {
 		bad("FECMaxOverhead %v is outside 0..1 (0 disables FEC)", c.FECMaxOverhead)

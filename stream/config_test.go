@@ -30,6 +30,7 @@ func TestConfigValidate(t *testing.T) {
 		{"bitrates", func(c *Config) { c.MinBitrate = 0; c.StartBitrate = 30_000_000; c.MaxBitrate = -5 },
 			[]string{"MinBitrate 0", "StartBitrate 30000000", "MaxBitrate -5"}},
 		{"start below min", func(c *Config) { c.StartBitrate = c.MinBitrate - 1 }, []string{"StartBitrate"}},
+		{"random loss", func(c *Config) { c.RandomLossMax = 1 }, []string{"RandomLossMax 1 is outside"}},
 		{"timeouts", func(c *Config) {
 			c.DisconnectedTimeout = 0
 			c.FailedTimeout = -time.Second

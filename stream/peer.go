@@ -73,6 +73,9 @@ type Peer struct {
 
 	bitrateMu   sync.Mutex // orders bitrate reports
 	lastBitrate int
+	gate        *lossGate    // loss side of the rate control, see ratectl.go
+	target      atomic.Int64 // the rate target, bits per second
+	rateTrace   rateLog      // the rate inputs, for diagnosis at debug level
 
 	twcc        twccSeq        // transport-wide numbers, media and FEC
 	fecOverhead fecOverheadQ16 // read by the FEC sender per packet
@@ -98,11 +101,17 @@ func (e *Engine) NewPeer(cfg PeerConfig) (*Peer, error) {
 		video: newVideoOut(),
 		done:  make(chan struct{}),
 	}
-	for _, r := range []*rateLog{&p.inputLog, &p.edgeLossLog, &p.stateLossLog, &p.channelLog, &p.writeLog, &p.rtcpLog} {
+	for _, r := range []*rateLog{&p.inputLog, &p.edgeLossLog, &p.stateLossLog, &p.channelLog, &p.writeLog, &p.rtcpLog, &p.rateTrace} {
 		r.every = logEvery
 	}
 	p.keyframes = keyframeGate{interval: keyframeInterval, fire: p.fireKeyframe}
 	p.lastBitrate = e.cfg.StartBitrate
+	p.target.Store(int64(e.cfg.StartBitrate))
+	p.gate = newLossGate(lossGateConfig{
+		Min: e.cfg.MinBitrate, Max: e.cfg.MaxBitrate,
+		LowLoss: gateLowLoss, HighLoss: e.cfg.RandomLossMax,
+		DelayWindow: gateDelayWindow, Step: gateStep,
+	}, e.cfg.StartBitrate)
 
 	api, err := e.newAPI(p)
 	if err != nil {

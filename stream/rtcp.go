@@ -57,6 +57,9 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet) {
 			for _, pair := range pk.Nacks {
 				p.c.nackedPackets.Add(uint64(len(pair.PacketList())))
 			}
+		case *rtcp.TransportLayerCC:
+			// GCC below has just taken this feedback in.
+			p.updateRate(time.Now())
 		case *rtcp.ReceiverReport:
 			p.receptionReports(pk.Reports, ssrc)
 		case *rtcp.SenderReport:

@@ -114,7 +114,7 @@ func (p *Peer) Stats() Stats {
 		Panics:            c.panics.Load(),
 	}
 	if p.bwe != nil {
-		s.TargetBitrate = p.clampBitrate(p.bwe.GetTargetBitrate())
+		s.TargetBitrate = p.clampBitrate(int(p.target.Load()))
 	}
 	return s
 }

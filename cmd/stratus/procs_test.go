@@ -530,10 +530,11 @@ func waitPlaying(t *testing.T, ctx context.Context, limit time.Duration, why str
 	})
 }
 
-// openPage opens the play page in a fresh Chromium.
-func openPage(t *testing.T, url string) context.Context {
+// openPage opens the play page in a fresh Chromium, started with extra
+// options (a namespace wrapper, say).
+func openPage(t *testing.T, url string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	ctx := newBrowser(t)
+	ctx := newBrowser(t, extra...)
 	if err := clustertest.WatchErrors(ctx); err != nil {
 		t.Fatalf("watching the page's errors: %v", err)
 	}

@@ -1,0 +1,169 @@
+// Command netplay measures what a player receives over impaired networks:
+// the real server (`stratus serve`) on the host side of an impairment link
+// (internal/netem), headless Chromium inside the link's network namespace,
+// playing each title under each scenario.
+//
+//	go build -o bin/stratus ./cmd/stratus
+//	sudo go run ./benchmarks/netplay -runs 3 -duration 20s
+//
+// Scenarios (the link shapes both directions unless said):
+//
+//	clean       20 ms each way, nothing else
+//	loss3       3 % random loss and 20 ms each way
+//	bottleneck  2 Mbit/s towards the player with a 100 ms drop-tail queue
+//	step        20 Mbit/s, then 1.5 Mbit/s, then 20 Mbit/s again towards
+//	            the player, each a third of -duration (changed live)
+//
+// For each run it reports the received bitrate (Chromium's getStats
+// inbound-rtp bytesReceived), presented frames per second and freezes
+// (gaps over 100 ms between frames, from requestVideoFrameCallback), over
+// the whole measurement and, for step, per phase. Glass-to-glass is left to
+// benchmarks/latency: its barcode reader needs the testpattern title.
+//
+// It needs root (namespaces and TUN devices). The report is markdown on
+// stdout; progress goes to stderr. With -log-level debug the server's log
+// (kept with -keep) carries the rate control's inputs once a second: the
+// delay-based and loss-based targets, the loss and the detector's usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"stratus/internal/clustertest"
+	"stratus/internal/machine"
+	"stratus/internal/netem"
+)
+
+type options struct {
+	bin       string
+	titles    []string
+	scenarios []string
+	runs      int
+	duration  time.Duration
+	warmup    time.Duration
+	logLevel  string
+	keep      bool
+}
+
+func main() {
+	o := parseFlags()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "netplay:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags() options {
+	var o options
+	var titles, scen string
+	flag.StringVar(&o.bin, "bin", "bin/stratus", "the stratus binary; built into a temporary directory when missing")
+	flag.StringVar(&titles, "titles", "testpattern,rocks", "titles to play, comma-separated")
+	flag.StringVar(&scen, "scenarios", "clean,loss3,bottleneck,step", "scenarios, comma-separated (see the package doc)")
+	flag.IntVar(&o.runs, "runs", 1, "runs of each title under each scenario, each in a fresh server and browser")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "length of each measurement")
+	flag.DurationVar(&o.warmup, "warmup", 4*time.Second, "play before each measurement starts, for the rate to settle")
+	flag.StringVar(&o.logLevel, "log-level", "warn", "the server's log level (debug logs the rate control's inputs)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the server logs and say where")
+	flag.Parse()
+	o.titles, o.scenarios = strings.Split(titles, ","), strings.Split(scen, ",")
+	return o
+}
+
+func (o options) validate() error {
+	var errs []error
+	for _, s := range o.scenarios {
+		if _, ok := scenarios[s]; !ok {
+			errs = append(errs, fmt.Errorf("-scenarios: unknown %q", s))
+		}
+	}
+	if o.runs < 1 {
+		errs = append(errs, fmt.Errorf("-runs %d: must be at least 1", o.runs))
+	}
+	if o.duration < 3*time.Second {
+		errs = append(errs, fmt.Errorf("-duration %v: must be at least 3s (step has three phases)", o.duration))
+	}
+	if o.warmup < 0 {
+		errs = append(errs, fmt.Errorf("-warmup %v: must not be negative", o.warmup))
+	}
+	return errors.Join(errs...)
+}
+
+// phase is one shaping for a share of the measurement.
+type phase struct {
+	name string
+	im   netem.Impairment
+}
+
+const oneWay = 20 * time.Millisecond
+
+func towardsPlayer(s netem.Shape) netem.Impairment {
+	return netem.Impairment{ToNamespace: s, FromNamespace: netem.Shape{Delay: oneWay}}
+}
+
+// scenarios: the phases of each, equal shares of the measurement; the
+// first phase also shapes the warm-up.
+var scenarios = map[string][]phase{
+	"clean":      {{"", netem.Symmetric(netem.Shape{Delay: oneWay})}},
+	"loss3":      {{"", netem.Symmetric(netem.Shape{Delay: oneWay, Loss: 0.03})}},
+	"bottleneck": {{"", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 2_000_000, Queue: 100 * time.Millisecond})}},
+	"step": {
+		{"20M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
+		{"1.5M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 1_500_000, Queue: 100 * time.Millisecond})},
+		{"20M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
+	},
+}
+
+func run(ctx context.Context, o options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if err := netem.Available(); err != nil {
+		return err
+	}
+	load := machine.LoadAverage()
+	dir, err := os.MkdirTemp("", "stratus-netplay-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		progress("server logs kept in %s", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	bin, err := clustertest.Binary(ctx, o.bin, dir, progress)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	netem.Sweep(log) // namespaces of earlier runs that died
+	var rows []result
+	for _, sc := range o.scenarios {
+		for _, title := range o.titles {
+			for i := range o.runs {
+				progress("%s, %s, run %d of %d", sc, title, i+1, o.runs)
+				r, err := playOnce(ctx, o, bin, fmt.Sprintf("%s/%s-%s-%d", dir, sc, title, i+1), sc, title, log)
+				if err != nil {
+					return fmt.Errorf("%s %s run %d: %w", sc, title, i+1, err)
+				}
+				rows = append(rows, r)
+			}
+		}
+	}
+	report(os.Stdout, o, load, rows)
+	return nil
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "netplay: "+format+"\n", args...)
+}

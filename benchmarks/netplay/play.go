@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"stratus/internal/browser"
+	"stratus/internal/clustertest"
+	"stratus/internal/freeport"
+	"stratus/internal/netem"
+)
+
+// Limits of one run's set-up.
+const (
+	// healthTimeout: the server starts in about a second; a loaded
+	// machine may take many.
+	healthTimeout = 30 * time.Second
+	// playTimeout covers the page's join through the impaired link: ICE,
+	// DTLS and the first keyframe, each a few round trips, some lost.
+	playTimeout = 30 * time.Second
+	stopTimeout = 10 * time.Second
+)
+
+// result is one run's figures.
+type result struct {
+	scenario, title string
+	mbps, fps       float64
+	freezes         int
+	longestMs       float64
+	reconnects      int           // the page's reconnects, moves and failovers during the measurement
+	phases          []phaseResult // for scenarios with more than one phase
+}
+
+type phaseResult struct {
+	name      string
+	mbps, fps float64
+}
+
+// playOnce runs one title under one scenario in a fresh namespace, server
+// and browser, all gone when it returns.
+func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *slog.Logger) (result, error) {
+	res := result{scenario: sc, title: title}
+	phases := scenarios[sc]
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, err
+	}
+	ns, err := netem.NewNamespace(netem.NamespaceConfig{Logger: log})
+	if err != nil {
+		return res, err
+	}
+	defer ns.Close()
+	link, err := netem.NewLink(netem.LinkConfig{Namespace: ns, Impairment: phases[0].im})
+	if err != nil {
+		return res, err
+	}
+
+	base, stop, err := startServer(ctx, bin, dir, ns.HostAddr(), o.logLevel)
+	if err != nil {
+		return res, err
+	}
+	defer stop()
+
+	bctx, closeBrowser, err := browser.New(ctx, browser.Wrap(ns.CommandPrefix()...))
+	if err != nil {
+		return res, fmt.Errorf("starting Chromium: %w", err)
+	}
+	defer closeBrowser()
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/play?title="+title)); err != nil {
+		return res, err
+	}
+	if err := waitFor(ctx, playTimeout, "the page to play", func() (bool, error) {
+		ps, err := clustertest.ReadPage(bctx)
+		if err != nil {
+			return false, err
+		}
+		if ps.Error != nil {
+			return false, fmt.Errorf("page error %s: %s", ps.Error.Code, ps.Error.Message)
+		}
+		if ps.State != "playing" || ps.FramesPresented < 1 {
+			return false, nil
+		}
+		return clustertest.WatchFrames(bctx)
+	}); err != nil {
+		return res, err
+	}
+	if err := sleep(ctx, o.warmup); err != nil {
+		return res, err
+	}
+
+	share := o.duration / time.Duration(len(phases))
+	page0, err := clustertest.ReadPage(bctx)
+	if err != nil {
+		return res, err
+	}
+	first, err := clustertest.ReadReception(bctx)
+	if err != nil {
+		return res, err
+	}
+	from := first
+	for i, ph := range phases {
+		if i > 0 {
+			if err := link.Set(ph.im); err != nil {
+				return res, err
+			}
+		}
+		if err := sleep(ctx, share); err != nil {
+			return res, err
+		}
+		to, err := clustertest.ReadReception(bctx)
+		if err != nil {
+			return res, err
+		}
+		if len(phases) > 1 {
+			mbps, fps, _, _ := from.Over(to)
+			res.phases = append(res.phases, phaseResult{name: ph.name, mbps: mbps, fps: fps})
+		}
+		from = to
+	}
+	res.mbps, res.fps, res.freezes, res.longestMs = first.Over(from)
+	page1, err := clustertest.ReadPage(bctx)
+	if err != nil {
+		return res, err
+	}
+	res.reconnects = page1.Reconnects + page1.Moves + page1.Failovers - page0.Reconnects - page0.Moves - page0.Failovers
+	return res, nil
+}
+
+// startServer runs `bin serve` with its listeners and media on addr, the
+// host side of the link, and returns its base URL and how to stop it.
+func startServer(ctx context.Context, bin, dir string, addr netip.Addr, level string) (string, func(), error) {
+	ports, err := freeport.Ports(addr.String(), 2, freeport.TCP)
+	if err != nil {
+		return "", nil, err
+	}
+	http := netip.AddrPortFrom(addr, uint16(ports[0])).String()
+	args := append([]string{bin, "serve",
+		"-addr", http, "-edge-addr", netip.AddrPortFrom(addr, uint16(ports[1])).String(),
+		"-media-ip", addr.String(), "-udp-port", "0", "-tcp-port", "-1", "-log-level", level},
+		clustertest.ManyPlayers()...)
+	p, err := clustertest.Start(dir, "server", args)
+	if err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		p.Term()
+		if exited, _ := p.Wait(stopTimeout); !exited {
+			p.Kill()
+		}
+	}
+	base := "http://" + http
+	if err := p.WaitReady(ctx, clustertest.HTTPClient(), base+"/healthz", healthTimeout); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("server: %w", err)
+	}
+	return base, stop, nil
+}
+
+// waitFor polls cond every 100 ms until it holds, fails or limit passes.
+func waitFor(ctx context.Context, limit time.Duration, why string, cond func() (bool, error)) error {
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if ok {
+			return nil
+		}
+		if err != nil {
+			last = err
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("waited %v for %s; last error: %v", limit, why, last)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
