@@ -6,7 +6,11 @@
 // first frame (the part relaying can change: the allocation and the
 // connectivity checks through the relay), p50 and p99.
 //
-//	go run ./benchmarks/turnjoin [-trials 20]
+// With -blocked (root: it makes a network namespace) it measures instead
+// a player whose network blocks UDP against one whose network does not,
+// Chromium in a namespace and nothing forced (blocked.go).
+//
+//	go run ./benchmarks/turnjoin [-trials 20] [-blocked]
 package main
 
 import (
@@ -31,8 +35,15 @@ func main() {
 	// A binary older than TURN takes no -turn: -direct-only measures its
 	// direct joins, to compare with.
 	directOnly := flag.Bool("direct-only", false, "direct joins only, on a server without TURN")
+	blocked := flag.Bool("blocked", false, "Chromium in a network namespace, joins with UDP open vs blocked")
 	flag.Parse()
-	if err := run(*bin, *trials, *directOnly); err != nil {
+	err := error(nil)
+	if *blocked {
+		err = runBlocked(*bin, *trials)
+	} else {
+		err = run(*bin, *trials, *directOnly)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "turnjoin:", err)
 		os.Exit(1)
 	}
@@ -91,7 +102,7 @@ func run(binPath string, trials int, directOnly bool) error {
 			if kind != "direct" {
 				url += "&transport=" + kind
 			}
-			nav, joined, err := join(bctx, url)
+			nav, joined, _, err := joinRoute(bctx, url)
 			if err != nil {
 				return fmt.Errorf("trial %d, %s: %w", i+1, kind, err)
 			}
@@ -114,12 +125,13 @@ func run(binPath string, trials int, directOnly bool) error {
 	return nil
 }
 
-// join loads url in a fresh page state and waits for its first presented
-// frame; it leaves the page (about:blank) so the session ends before the
-// next trial.
-func join(ctx context.Context, url string) (nav, afterJoin time.Duration, err error) {
+// joinRoute loads url in a fresh page state and waits for its first
+// presented frame and for the page's stats to name the selected candidate
+// pair's local side (route); it leaves the page (about:blank) so the
+// session ends before the next trial.
+func joinRoute(ctx context.Context, url string) (nav, afterJoin time.Duration, route string, err error) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -131,11 +143,21 @@ func join(ctx context.Context, url string) (nav, afterJoin time.Duration, err er
 			break
 		}
 		if time.Now().After(deadline) {
-			return 0, 0, fmt.Errorf("no first frame within 20 s: %s", pg)
+			return 0, 0, "", fmt.Errorf("no first frame within 20 s: %s", pg)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return nav, afterJoin, chromedp.Do(ctx, chromedp.Navigate("about:blank"))
+	for route == "" {
+		route, err = chromedp.Run(ctx, chromedp.Evaluate[string](`window.stratus ? stratus.route : ""`))
+		if err != nil {
+			return 0, 0, "", err
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, "", fmt.Errorf("the page's stats named no route within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nav, afterJoin, route, chromedp.Do(ctx, chromedp.Navigate("about:blank"))
 }
 
 // pct is the p-th percentile (nearest rank) in milliseconds.

@@ -95,7 +95,7 @@ func waitFor(t *testing.T, ctx context.Context, cond, why string, limit time.Dur
 			return
 		}
 		if time.Now().After(deadline) {
-			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.stratus ? {state: stratus.state, error: stratus.error, frames: stratus.framesPresented, stats: stratus.stats} : null)`))
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.stratus ? {state: stratus.state, error: stratus.error, reason: stratus.reason, reconnects: stratus.reconnects, hist: stratus.edgeHistory, frames: stratus.framesPresented, stats: stratus.stats} : null)`))
 			t.Fatalf("waited %v for %s (%s): page state %s, last error %v", limit, why, cond, state, err)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -89,6 +89,7 @@ type Veth struct {
 	log             *slog.Logger
 	mu              sync.Mutex
 	closed, hostNFT bool
+	blocks          []Block // what Block put in the namespace's table
 }
 
 // NewVeth creates and addresses the pair.
@@ -239,7 +240,8 @@ func (v *Veth) Close() error {
 	v.closed = true
 	hostNFT := v.hostNFT
 	v.mu.Unlock()
-	var errs []error
+	// The namespace outlives the pair: its block table goes now.
+	errs := []error{v.unblockAll()}
 	if hostNFT {
 		errs = append(errs, run("nft", "delete", "table", "inet", v.table))
 	}

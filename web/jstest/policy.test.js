@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, backoffMs, stallMs, Recovery } from '../static/js/policy.js';
+import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, UNREACHABLE_MAX, backoffMs, stallMs, Recovery } from '../static/js/policy.js';
 
 test('the backoff grows and then repeats its last step', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 50].map(backoffMs), [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
@@ -57,4 +57,15 @@ test('a refusal with exclusions relaxes them until the next join', () => {
   assert.deepEqual(r.exclude(2000), [], 'every attempt until joined');
   r.joined();
   assert.deepEqual(r.exclude(2000), ['a'], 'the edge is still remembered');
+});
+
+test('joins in a row whose media never connected end in giving up', () => {
+  const r = new Recovery();
+  assert.equal(UNREACHABLE_MAX, 2);
+  assert.equal(r.mediaFailed(), false);
+  r.mediaUp();
+  assert.equal(r.mediaFailed(), false, 'a media path in between starts the count again');
+  assert.equal(r.mediaFailed(), true);
+  r.reset();
+  assert.equal(r.mediaFailed(), false, '"Try again" starts afresh');
 });

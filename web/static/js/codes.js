@@ -23,6 +23,10 @@ export const CODES = Object.freeze({
 // no game.
 export const NO_TITLE = 'no_title';
 
+// NO_MEDIA is the page's own code too: joins were answered but the media
+// never reached the page (policy.js, unreachable media).
+export const NO_MEDIA = 'media_unreachable';
+
 // WORDS say what a code means to the player when its message says nothing.
 export const WORDS = Object.freeze({
   [CODES.BAD_MESSAGE]: 'The service did not understand this page. Reloading may help.',

@@ -59,7 +59,7 @@ import { SoundMeter } from './audio.js';
 import { Capture } from './capture.js';
 import { Frames, frameWall } from './frames.js';
 import { INITIAL, next, can, inGame as inGameState, waiting as waitingState, label } from './machine.js';
-import { CODES, NO_TITLE, words } from './codes.js';
+import { CODES, NO_TITLE, NO_MEDIA, words } from './codes.js';
 import { QUEUED, place } from './queue.js';
 import { CONTROL, tokenOf, moveReason } from './control.js';
 import { Recovery, stallMs } from './policy.js';
@@ -428,6 +428,7 @@ function onEnded(reason) {
 
 function onPcState(state) {
   S.pcState = state;
+  if (state === 'connected') recovery.mediaUp();
   if (state === 'failed' || state === 'disconnected') edgeFailure(`Connection ${state}`);
 }
 
@@ -440,11 +441,41 @@ function edgeFailure(reason) {
     reconnect(reason);
     return;
   }
+  if (!conn.mediaUp) {
+    if (recovery.mediaFailed()) {
+      unreachable(conn.relays);
+      return;
+    }
+    // No media path formed: most often the player's network (a
+    // firewall), not the edge, so the edge is not excluded (with one
+    // edge in reach, excluding it would leave the rejoin waiting in line
+    // for nothing). Nothing to resume either: leave, so the session frees
+    // its place on the edge now.
+    conn.close(true);
+    reconnect(reason, { kind: 'edge' });
+    return;
+  }
   const at = Date.now();
   S.lastFailure = { edge: S.edge, region: S.region, session: S.session, at, reason };
   recovery.edgeFailed(S.edge, at);
   console.warn(`stratus: edge ${S.edge} failed: ${reason}`);
   reconnect(reason, { kind: 'edge', immediate: st.state === 'playing' });
+}
+
+// unreachable gives up: joins were answered, but no media path formed in
+// time, again and again (policy.js). Trying on would spin forever on a
+// network that blocks UDP; the player is told why instead. relays is how
+// many TURN servers the last join offered.
+function unreachable(relays) {
+  teardown(true);
+  signaling.close();
+  const message = relays
+    ? 'The game could not reach this device, not even through the relay: this network seems to block it.'
+    : 'The game could not reach this device: this network seems to block UDP, and the service offers no relay (TURN) around it.';
+  console.warn(`stratus: giving up: ${message}`);
+  S.error = { code: NO_MEDIA, message };
+  go('fail');
+  show(status.errorCard(NO_MEDIA, message, titleId, playAgain));
 }
 
 // reconnect tears the current attempt down and starts a new one: at once

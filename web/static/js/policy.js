@@ -13,6 +13,12 @@
 // exclusions is refused, the next join sends none (relax), until one is
 // joined again.
 //
+// Unreachable media. A join the edge answered whose media path never formed
+// (ICE never connected before the first-frame deadline) is a network that
+// cannot reach the service's media: one that blocks UDP, with no relay to
+// go around it. Another edge rarely fares better, so after UNREACHABLE_MAX
+// such joins in a row the page stops and says so instead of trying forever.
+//
 // Stalls. While playing, no presented frame for stallMs(fps) means the edge
 // failed: STALL_MS, or three frame times for a slow title.
 
@@ -21,6 +27,7 @@ export const STABLE_MS = 10000;
 export const EXCLUDE_MS = 60000;
 export const EXCLUDE_MAX = 16; // the protocol allows 64
 export const STALL_MS = 400;
+export const UNREACHABLE_MAX = 2;
 
 // backoffMs is the wait before an attempt after n failures in a row.
 export function backoffMs(n) {
@@ -38,6 +45,7 @@ export class Recovery {
     this.playingSince = 0;
     this.failed = new Map(); // edge → when the page failed on it (Date.now() ms)
     this.relaxed = false;
+    this.unreachable = 0; // joins in a row whose media never connected
   }
 
   // delay is the wait before the next attempt; it counts a failure.
@@ -47,6 +55,17 @@ export class Recovery {
 
   reset() {
     this.failures = 0;
+    this.unreachable = 0;
+  }
+
+  // mediaFailed counts a join whose media path never formed; true: give up.
+  mediaFailed() {
+    return ++this.unreachable >= UNREACHABLE_MAX;
+  }
+
+  // mediaUp: a media path formed, the network can reach the service.
+  mediaUp() {
+    this.unreachable = 0;
   }
 
   playing(now) {

@@ -53,6 +53,8 @@ export class Connection {
     this.sig = null;
     this.closed = false;
     this.joined = false;
+    this.relays = 0; // TURN servers the join answer offered
+    this.mediaUp = false; // the PeerConnection was connected at least once
     this.joinSent = false;
     this.joinAnswered = false; // "joined" or "error" came back
     this.info = null; // {rtt, exclude, resume} for the join
@@ -106,7 +108,11 @@ export class Connection {
       if (this.joined) this.sig.send({ type: 'candidate', candidate: c });
       else this.pendingCandidates.push(c);
     });
-    pc.addEventListener('connectionstatechange', () => !this.closed && this.h.pcState(pc.connectionState));
+    pc.addEventListener('connectionstatechange', () => {
+      if (this.closed) return;
+      if (pc.connectionState === 'connected') this.mediaUp = true;
+      this.h.pcState(pc.connectionState);
+    });
 
     // The offer becomes the local description at "joined" (step 3).
     const offer = await pc.createOffer();
@@ -141,6 +147,7 @@ export class Connection {
         try {
           let servers = msg.iceServers || [];
           if (this.iceTransport === 'relay-tcp') servers = servers.map((s) => ({ ...s, urls: [].concat(s.urls).filter(overTCP) }));
+          this.relays = servers.length;
           if (servers.length) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers });
           await this.pc.setLocalDescription(this.offerDesc);
           if (this.closed) return;
