@@ -48,6 +48,8 @@ type videoEncoder struct {
 	out    []byte
 	pts    int64
 	kbps   int
+	// threads is what the encoder was opened with, kept for Resize.
+	threads int
 
 	wantIDR     atomic.Bool
 	wantBitrate atomic.Int64
@@ -72,15 +74,28 @@ func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 	e := &videoEncoder{cfg: cfg, log: log, kbps: bps / 1000}
 	e.wantBitrate.Store(int64(bps))
 	e.handle = cgo.NewHandle(log)
-	e.st = C.stx_new()
-	if e.st == nil {
+	e.threads = threads
+	st, err := e.openState(cfg)
+	if err != nil {
 		e.handle.Delete()
+		return nil, err
+	}
+	e.st = st
+	log.Info("encoder open", "width", cfg.Width, "height", cfg.Height, "fps", cfg.FPS,
+		"bitrate", bps, "threads", threads)
+	return e, nil
+}
+
+// openState opens x264 for cfg at the current bitrate.
+func (e *videoEncoder) openState(cfg encoder.Config) (*C.stx_state, error) {
+	st := C.stx_new()
+	if st == nil {
 		return nil, errors.New("x264: out of memory")
 	}
-	rc := C.stx_open(e.st, C.int(cfg.Width), C.int(cfg.Height), C.int(cfg.FPS),
-		C.int(e.kbps), C.int(threads), C.uintptr_t(e.handle))
+	rc := C.stx_open(st, C.int(cfg.Width), C.int(cfg.Height), C.int(cfg.FPS),
+		C.int(e.kbps), C.int(e.threads), C.uintptr_t(e.handle))
 	if rc != C.STX_OK {
-		e.Close()
+		C.stx_close(st)
 		switch rc {
 		case C.STX_ERR_PRESET:
 			return nil, errors.New("x264: preset ultrafast/zerolatency rejected")
@@ -90,9 +105,32 @@ func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 			return nil, fmt.Errorf("x264: encoder open failed for %dx%d@%d", cfg.Width, cfg.Height, cfg.FPS)
 		}
 	}
-	log.Info("encoder open", "width", cfg.Width, "height", cfg.Height, "fps", cfg.FPS,
-		"bitrate", bps, "threads", threads)
-	return e, nil
+	return st, nil
+}
+
+// Resize reopens the encoder for pictures of w×h at fps, keeping the
+// bitrate. x264_encoder_reconfig cannot change the picture size, so a new
+// encoder is opened first and the old one closed only once it is: on
+// failure the encoder goes on at its old size. The first picture of the
+// new encoder is an IDR with new SPS and PPS, which is what a decoder
+// needs to follow a change of size. Called from the Encode goroutine.
+func (e *videoEncoder) Resize(w, h, fps int) error {
+	if e.st == nil {
+		return errors.New("x264: resize after close")
+	}
+	cfg := e.cfg
+	cfg.Width, cfg.Height, cfg.FPS = w, h, fps
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("x264: resize: %w", err)
+	}
+	st, err := e.openState(cfg)
+	if err != nil {
+		return err
+	}
+	C.stx_close(e.st)
+	e.st, e.cfg = st, cfg
+	e.log.Info("encoder resized", "width", w, "height", h, "fps", fps)
+	return nil
 }
 
 func (e *videoEncoder) Name() string { return "x264" }
