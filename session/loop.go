@@ -93,6 +93,7 @@ func (l *loop) run(ctx context.Context) error {
 	l.lastInput = l.start
 	l.audio = newAudio(s)
 	defer l.audio.close()
+	defer l.q.close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var frame int64

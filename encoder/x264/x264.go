@@ -48,8 +48,11 @@ type videoEncoder struct {
 	out    []byte
 	pts    int64
 	kbps   int
-	// threads is what the encoder was opened with, kept for Resize.
+	// threads and base are what the encoder was opened with, kept for
+	// PrepareResize, which may read them from another goroutine: they
+	// never change.
 	threads int
+	base    encoder.Config
 
 	wantIDR     atomic.Bool
 	wantBitrate atomic.Int64
@@ -75,7 +78,8 @@ func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 	e.wantBitrate.Store(int64(bps))
 	e.handle = cgo.NewHandle(log)
 	e.threads = threads
-	st, err := e.openState(cfg)
+	e.base = cfg
+	st, err := e.openState(cfg, e.kbps)
 	if err != nil {
 		e.handle.Delete()
 		return nil, err
@@ -86,14 +90,14 @@ func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 	return e, nil
 }
 
-// openState opens x264 for cfg at the current bitrate.
-func (e *videoEncoder) openState(cfg encoder.Config) (*C.stx_state, error) {
+// openState opens x264 for cfg at kbps.
+func (e *videoEncoder) openState(cfg encoder.Config, kbps int) (*C.stx_state, error) {
 	st := C.stx_new()
 	if st == nil {
 		return nil, errors.New("x264: out of memory")
 	}
 	rc := C.stx_open(st, C.int(cfg.Width), C.int(cfg.Height), C.int(cfg.FPS),
-		C.int(e.kbps), C.int(e.threads), C.uintptr_t(e.handle))
+		C.int(kbps), C.int(e.threads), C.uintptr_t(e.handle))
 	if rc != C.STX_OK {
 		C.stx_close(st)
 		switch rc {
@@ -108,29 +112,38 @@ func (e *videoEncoder) openState(cfg encoder.Config) (*C.stx_state, error) {
 	return st, nil
 }
 
-// Resize reopens the encoder for pictures of w×h at fps, keeping the
-// bitrate. x264_encoder_reconfig cannot change the picture size, so a new
-// encoder is opened first and the old one closed only once it is: on
-// failure the encoder goes on at its old size. The first picture of the
-// new encoder is an IDR with new SPS and PPS, which is what a decoder
-// needs to follow a change of size. Called from the Encode goroutine.
-func (e *videoEncoder) Resize(w, h, fps int) error {
-	if e.st == nil {
-		return errors.New("x264: resize after close")
-	}
-	cfg := e.cfg
+// PrepareResize opens a second encoder for pictures of w×h at fps,
+// beside the one in use: x264_encoder_reconfig cannot change the picture
+// size, and opening takes tens of milliseconds at 720p, too long to spend
+// between two frames. It reads nothing Encode writes, so it may run on any
+// goroutine while Encode runs; one at a time.
+//
+// apply, called on the Encode goroutine, closes the old encoder and makes
+// the new one current: the next picture must be w×h, and comes out an IDR
+// with new SPS and PPS, which is what a decoder needs to follow a change
+// of size. drop, called instead, closes the new one. Exactly one of them
+// must be called, once.
+func (e *videoEncoder) PrepareResize(w, h, fps int) (apply func(), drop func(), err error) {
+	cfg := e.base
 	cfg.Width, cfg.Height, cfg.FPS = w, h, fps
+	cfg.Bitrate = int(e.wantBitrate.Load())
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("x264: resize: %w", err)
+		return nil, nil, fmt.Errorf("x264: resize: %w", err)
 	}
-	st, err := e.openState(cfg)
+	kbps := cfg.Bitrate / 1000
+	st, err := e.openState(cfg, kbps)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	C.stx_close(e.st)
-	e.st, e.cfg = st, cfg
-	e.log.Info("encoder resized", "width", w, "height", h, "fps", fps)
-	return nil
+	apply = func() {
+		if e.st != nil {
+			C.stx_close(e.st)
+		}
+		e.st, e.cfg, e.kbps = st, cfg, kbps
+		e.log.Info("encoder resized", "width", w, "height", h, "fps", fps)
+	}
+	drop = func() { C.stx_close(st) }
+	return apply, drop, nil
 }
 
 func (e *videoEncoder) Name() string { return "x264" }
