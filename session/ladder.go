@@ -58,8 +58,6 @@ const (
 	stepUpMargin  = 1.3
 )
 
-// Keep says what a title keeps under pressure; see title.Keep.
-
 // Ladder picks the rung for the congestion controller's estimate.
 //
 // It is not safe for concurrent use: the session loop owns it, and reads
@@ -77,7 +75,7 @@ type Ladder struct {
 // info.FPS and keeps keep under pressure. The title's own size and rate is
 // the top rung.
 func NewLadder(info title.Info, keep title.Keep) *Ladder {
-	top := rung(info.Width, info.Height, info.Width, info.Height, info.FPS)
+	top := rung(info.Width, info.Height, info.FPS)
 	rungs := []Rung{top}
 	w, h, fps := info.Width, info.Height, info.FPS
 	lowerFPS := func() bool {
@@ -107,13 +105,15 @@ func NewLadder(info title.Info, keep title.Keep) *Ladder {
 		if !moved {
 			break
 		}
-		rungs = append(rungs, rung(info.Width, info.Height, w, h, fps))
+		rungs = append(rungs, rung(w, h, fps))
 	}
 	rungs[len(rungs)-1].Floor = 0
 	return &Ladder{rungs: rungs}
 }
 
-func rung(tw, th, w, h, fps int) Rung {
+// rung sizes a rung's floor: from the table for 16:9 pictures it lists,
+// from bitsPerPixel for any other.
+func rung(w, h, fps int) Rung {
 	floor, ok := ladderFloors[[2]int{h, fps}]
 	if !ok || w*9 != h*16 {
 		floor = int(bitsPerPixel * float64(w*h*fps))
