@@ -55,3 +55,18 @@ func TestPrepareResize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPrepareResize720p is what opening the next rung's encoder
+// costs the helper goroutine: the time a switch would stall the frame
+// schedule if it were done between two frames.
+func BenchmarkPrepareResize720p(b *testing.B) {
+	enc := open(b, testConfig(4_000_000))
+	r := enc.(resizable)
+	for b.Loop() {
+		_, drop, err := r.PrepareResize(testW, testH, testFPS)
+		if err != nil {
+			b.Fatal(err)
+		}
+		drop()
+	}
+}
