@@ -56,6 +56,7 @@ func (c *pageControl) reportStats(r *running, s *session.Session) {
 			RTTMs: float64(ps.RTT) / 1e6, LossPct: 100 * ps.FractionLost,
 			Skipped: st.Skipped, Edge: c.name, Region: c.region,
 			NACKs: ps.NACKs, FECPackets: ps.FECPackets, FECOverheadPct: 100 * ps.FECOverhead,
+			Rung: st.Rung,
 		}}
 		r.peer.SendText(msg.Text()) // dropped when the channel is not open
 	}

@@ -156,6 +156,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		ID: r.id, Title: t, Encoder: enc, Sink: peer,
 		IdleTimeout:   e.cfg.IdleTimeout,
 		MaxDuration:   desc.SessionLimit,
+		Keep:          desc.Keep,
 		SnapshotEvery: e.cfg.SnapshotEvery,
 		StallAfter:    e.cfg.StallAfter,
 		MaxFPS:        e.cfg.Misbehave.maxFPS(),
@@ -258,7 +259,8 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 	e.log.Info("session ended", "session", r.id, "title", r.title, "encoder", r.enc.Name(), "reason", err,
 		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
 		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs,
-		"nacks", ps.NACKs, "retransmits", ps.Retransmits, "fec_packets", ps.FECPackets)
+		"nacks", ps.NACKs, "retransmits", ps.Retransmits, "fec_packets", ps.FECPackets,
+		"rung", st.Rung, "rung_changes", st.RungChanges, "target_bitrate", st.TargetBitrate)
 }
 
 // free closes the session's connection and gives back its encoder and slot.

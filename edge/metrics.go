@@ -33,6 +33,7 @@ type metrics struct {
 	fps, encodeMs, bitrate, rtt, loss    *prometheus.Desc
 	frames, skipped, inputs, garbage     *prometheus.Desc
 	fecPackets, fecOverhead, nacks       *prometheus.Desc
+	rungHeight, rungFPS, rungChanges     *prometheus.Desc
 }
 
 func newMetrics(e *Edge) *metrics {
@@ -77,6 +78,10 @@ func newMetrics(e *Edge) *metrics {
 		fecOverhead: d("session_fec_overhead_ratio",
 			"FlexFEC repair packets per media packet now, sized to the measured loss (0: none needed).", "session", "title", "encoder"),
 		nacks: d("session_nacks_total", "NACK messages received from the player.", "session", "title", "encoder"),
+		rungHeight: d("session_rung_height_pixels",
+			"Picture height the quality ladder encodes at now (below the title's when the link is thin).", "session", "title", "encoder"),
+		rungFPS:     d("session_rung_fps", "Frame rate the quality ladder sends at now.", "session", "title", "encoder"),
+		rungChanges: d("session_rung_changes_total", "Times the quality ladder changed rung.", "session", "title", "encoder"),
 	}
 }
 
@@ -134,5 +139,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		k(m.fecPackets, float64(ps.FECPackets))
 		g(m.fecOverhead, ps.FECOverhead)
 		k(m.nacks, float64(ps.NACKs))
+		g(m.rungHeight, float64(ss.RungHeight))
+		g(m.rungFPS, float64(ss.RungFPS))
+		k(m.rungChanges, float64(ss.RungChanges))
 	}
 }

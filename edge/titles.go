@@ -162,7 +162,7 @@ func (t *titles) rebuild(snap catalog.Snapshot) bool {
 // descriptor when it can.
 func (t *titles) check(m manifest.Manifest, inv gpu.Inventory) entry {
 	d := title.Descriptor{ID: m.ID, Name: m.Name, Inputs: m.Inputs(), Width: m.Width, Height: m.Height, FPS: m.FPS,
-		SessionLimit: m.SessionDuration()}
+		SessionLimit: m.SessionDuration(), Keep: title.Keep(m.Keep)}
 	no := func(why string) entry {
 		info := describe(d, false, why)
 		info.Version, info.Runtime = m.Version, m.Runtime
@@ -186,6 +186,9 @@ func (t *titles) check(m manifest.Manifest, inv gpu.Inventory) entry {
 		}
 		d.New, d.Description = b.New, b.Description
 		d.Width, d.Height, d.FPS = cmp0(m.Width, b.Width), cmp0(m.Height, b.Height), cmp0(m.FPS, b.FPS)
+		if d.Keep == "" {
+			d.Keep = b.Keep
+		}
 	case manifest.RuntimeProcess:
 		if t.rt == nil || t.dir == "" {
 			return no("this edge runs no process titles (it has no titles directory)")

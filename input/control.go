@@ -50,8 +50,11 @@ type EdgeStats struct {
 	NACKs          uint64  `json:"nacks"`
 	FECPackets     uint64  `json:"fecPackets"`
 	FECOverheadPct float64 `json:"fecOverheadPct"`
-	Edge           string  `json:"edge"`
-	Region         string  `json:"region"`
+	// Rung is the quality ladder's step now ("540p60"): the size and
+	// rate the edge encodes at for the bitrate the link allows.
+	Rung   string `json:"rung,omitempty"`
+	Edge   string `json:"edge"`
+	Region string `json:"region"`
 }
 
 // Text is the message as the channel carries it.

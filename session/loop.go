@@ -19,6 +19,7 @@ type loop struct {
 	s        *Session
 	w        *watch
 	interval time.Duration
+	fps      int // the schedule's rate: the title's, or MaxFPS
 	pic      *encoder.I420
 	events   []input.Event
 	recv     input.Receiver
@@ -28,15 +29,19 @@ type loop struct {
 	lastSent  time.Time
 	lastSnap  time.Time
 	audio     *audio // nil for a silent title
+	q         *quality
 }
 
 func newLoop(s *Session) *loop {
+	fps := paced(s.info.FPS, s.cfg.MaxFPS)
 	return &loop{
 		s:        s,
 		w:        newWatch(),
-		interval: time.Second / time.Duration(paced(s.info.FPS, s.cfg.MaxFPS)),
+		interval: time.Second / time.Duration(fps),
+		fps:      fps,
 		pic:      encoder.NewI420(s.info.Width, s.info.Height),
 		events:   make([]input.Event, 0, 256),
+		q:        newQuality(s, fps),
 	}
 }
 
@@ -88,6 +93,7 @@ func (l *loop) run(ctx context.Context) error {
 	l.lastInput = l.start
 	l.audio = newAudio(s)
 	defer l.audio.close()
+	defer l.q.close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var frame int64
@@ -106,7 +112,14 @@ func (l *loop) run(ctx context.Context) error {
 		if err := l.checkLimits(now); err != nil {
 			return err
 		}
-		if err := l.frame(now, l.start.Add(time.Duration(frame)*l.interval)); err != nil {
+		// The ladder moves between pictures: a new rung reopens the
+		// encoder, so this slot's picture is the first of the new size.
+		l.q.update(s, now, int(s.stats.targetBitrate.Load()), l.fps)
+		pictured := l.q.due(frame)
+		if pictured {
+			l.q.last = frame
+		}
+		if err := l.frame(now, l.start.Add(time.Duration(frame)*l.interval), pictured); err != nil {
 			return err
 		}
 		if l.audio != nil {
@@ -141,8 +154,11 @@ func (l *loop) checkLimits(now time.Time) error {
 	return nil
 }
 
-// frame produces and sends one frame: input first, so the picture shows it.
-func (l *loop) frame(now, due time.Time) error {
+// frame applies the player's input and, when pictured, produces and sends
+// one picture: input first, so the picture shows it. A slot that the
+// ladder's frame rate leaves out still takes input, so that input is no
+// later at 30 fps than at 60.
+func (l *loop) frame(now, due time.Time, pictured bool) error {
 	s := l.s
 	if !l.w.enter(StageInput) {
 		return errLeftBehind
@@ -171,6 +187,9 @@ func (l *loop) frame(now, due time.Time) error {
 		}
 	}
 
+	if !pictured {
+		return nil
+	}
 	if !l.w.enter(StageCapture) {
 		return errLeftBehind
 	}
@@ -189,14 +208,18 @@ func (l *loop) frame(now, due time.Time) error {
 	if err := convert(l.pic, f); err != nil {
 		return fmt.Errorf("convert: %w", err)
 	}
+	pic, err := l.q.picture(l.pic)
+	if err != nil {
+		return err
+	}
 	t2 := time.Now()
-	au, err := s.cfg.Encoder.Encode(l.pic)
+	au, err := s.cfg.Encoder.Encode(pic)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
 	t3 := time.Now()
 
-	dur := l.interval
+	dur := l.interval * time.Duration(l.q.every)
 	if !l.lastSent.IsZero() {
 		dur = t3.Sub(l.lastSent)
 	}

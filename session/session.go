@@ -61,6 +61,9 @@ type Config struct {
 	// title's own rate: only an edge's test hook (edge.MisbehaveSlow) sets
 	// it, to play an edge that delivers less than its title promises.
 	MaxFPS int
+	// Keep is what the quality ladder keeps when the bitrate is too low
+	// for the title's full picture (ladder.go); empty: the frame rate.
+	Keep title.Keep
 }
 
 // stallAfter is the watchdog's deadline.
@@ -88,6 +91,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout < 0 || c.MaxDuration < 0 || c.StallAfter < 0 {
 		errs = append(errs, errors.New("session: negative timeout"))
+	}
+	if !c.Keep.Valid() {
+		errs = append(errs, fmt.Errorf("session: keep %q: want %q or %q", c.Keep, title.KeepFramerate, title.KeepResolution))
 	}
 	if c.MaxFPS < 0 {
 		errs = append(errs, fmt.Errorf("session: max fps %d: must not be negative", c.MaxFPS))

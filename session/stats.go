@@ -50,6 +50,14 @@ type Stats struct {
 	// FramesPresented sums the frames the page reported shown.
 	FramesPresented int64   `json:"frames_presented"`
 	PhaseShiftMs    float64 `json:"phase_shift_ms"`
+	// Rung is the quality ladder's current step ("540p60", ladder.go),
+	// RungWidth and RungHeight the size it encodes at, and RungChanges
+	// how often it moved.
+	Rung        string `json:"rung"`
+	RungWidth   int    `json:"rung_width"`
+	RungHeight  int    `json:"rung_height"`
+	RungFPS     int    `json:"rung_fps"`
+	RungChanges int64  `json:"rung_changes"`
 }
 
 // lateRing keeps the lateness of the last frames sent.
@@ -77,6 +85,8 @@ type statsRecorder struct {
 	report    input.Event   // the page's latest presentation report
 	presented int64         // the frames its reports say were shown
 	shifted   time.Duration // the sum of phase shifts
+	rung      Rung
+	rungs     int64 // rung changes, the first setRung not counted
 }
 
 // window accumulates one second of frames.
@@ -118,6 +128,15 @@ func (r *statsRecorder) frame(now time.Time, late, render, convert, encode time.
 		r.last, r.lastSpan = *w, now.Sub(w.start)
 		*w = window{start: now}
 	}
+}
+
+func (r *statsRecorder) setRung(g Rung) {
+	r.mu.Lock()
+	if r.rung != (Rung{}) {
+		r.rungs++
+	}
+	r.rung = g
+	r.mu.Unlock()
 }
 
 func (r *statsRecorder) present(rep input.Event, shift time.Duration) {
@@ -165,6 +184,8 @@ func (s *Session) Stats() Stats {
 	st.PresentMissed = int(r.report.Missed)
 	st.FramesPresented = r.presented
 	st.PhaseShiftMs = float64(r.shifted) / 1e6
+	st.Rung, st.RungChanges = r.rung.Name(), r.rungs
+	st.RungWidth, st.RungHeight, st.RungFPS = r.rung.Width, r.rung.Height, r.rung.FPS
 	late := append([]time.Duration(nil), r.late[:min(r.lateN, lateRing)]...)
 	slices.Sort(late)
 	if n := len(late); n > 0 {

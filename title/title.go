@@ -123,9 +123,27 @@ type Descriptor struct {
 	FPS    int      `json:"fps"`
 	// SessionLimit ends a session after this long; 0: no limit.
 	SessionLimit time.Duration `json:"-"`
+	// Keep is what the title holds on to when the link is too thin for
+	// its full size and rate.
+	Keep Keep `json:"keep,omitempty"`
 
 	New func(Options) (Title, error) `json:"-"`
 }
+
+// Keep says what a title keeps when the bitrate is too low for its full
+// picture: the frame rate (a shooter: drop resolution first) or the
+// resolution (a strategy game: drop frames first).
+type Keep string
+
+// The values of Keep; the empty Keep means KeepFramerate, because most
+// games suffer more from a halved frame rate than from a softer picture.
+const (
+	KeepFramerate  Keep = "framerate"
+	KeepResolution Keep = "resolution"
+)
+
+// Valid reports whether k is empty or one of the known values.
+func (k Keep) Valid() bool { return k == "" || k == KeepFramerate || k == KeepResolution }
 
 // ErrEnded is wrapped by Render's error when the game itself has ended (its
 // program exited). The session then ends with that error as the reason the

@@ -48,6 +48,11 @@ type videoEncoder struct {
 	out    []byte
 	pts    int64
 	kbps   int
+	// threads and base are what the encoder was opened with, kept for
+	// PrepareResize, which may read them from another goroutine: they
+	// never change.
+	threads int
+	base    encoder.Config
 
 	wantIDR     atomic.Bool
 	wantBitrate atomic.Int64
@@ -72,15 +77,29 @@ func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 	e := &videoEncoder{cfg: cfg, log: log, kbps: bps / 1000}
 	e.wantBitrate.Store(int64(bps))
 	e.handle = cgo.NewHandle(log)
-	e.st = C.stx_new()
-	if e.st == nil {
+	e.threads = threads
+	e.base = cfg
+	st, err := e.openState(cfg, e.kbps)
+	if err != nil {
 		e.handle.Delete()
+		return nil, err
+	}
+	e.st = st
+	log.Info("encoder open", "width", cfg.Width, "height", cfg.Height, "fps", cfg.FPS,
+		"bitrate", bps, "threads", threads)
+	return e, nil
+}
+
+// openState opens x264 for cfg at kbps.
+func (e *videoEncoder) openState(cfg encoder.Config, kbps int) (*C.stx_state, error) {
+	st := C.stx_new()
+	if st == nil {
 		return nil, errors.New("x264: out of memory")
 	}
-	rc := C.stx_open(e.st, C.int(cfg.Width), C.int(cfg.Height), C.int(cfg.FPS),
-		C.int(e.kbps), C.int(threads), C.uintptr_t(e.handle))
+	rc := C.stx_open(st, C.int(cfg.Width), C.int(cfg.Height), C.int(cfg.FPS),
+		C.int(kbps), C.int(e.threads), C.uintptr_t(e.handle))
 	if rc != C.STX_OK {
-		e.Close()
+		C.stx_close(st)
 		switch rc {
 		case C.STX_ERR_PRESET:
 			return nil, errors.New("x264: preset ultrafast/zerolatency rejected")
@@ -90,9 +109,41 @@ func New(cfg encoder.Config, log *slog.Logger) (encoder.Video, error) {
 			return nil, fmt.Errorf("x264: encoder open failed for %dx%d@%d", cfg.Width, cfg.Height, cfg.FPS)
 		}
 	}
-	log.Info("encoder open", "width", cfg.Width, "height", cfg.Height, "fps", cfg.FPS,
-		"bitrate", bps, "threads", threads)
-	return e, nil
+	return st, nil
+}
+
+// PrepareResize opens a second encoder for pictures of w×h at fps,
+// beside the one in use: x264_encoder_reconfig cannot change the picture
+// size, and opening takes tens of milliseconds at 720p, too long to spend
+// between two frames. It reads nothing Encode writes, so it may run on any
+// goroutine while Encode runs; one at a time.
+//
+// apply, called on the Encode goroutine, closes the old encoder and makes
+// the new one current: the next picture must be w×h, and comes out an IDR
+// with new SPS and PPS, which is what a decoder needs to follow a change
+// of size. drop, called instead, closes the new one. Exactly one of them
+// must be called, once.
+func (e *videoEncoder) PrepareResize(w, h, fps int) (apply func(), drop func(), err error) {
+	cfg := e.base
+	cfg.Width, cfg.Height, cfg.FPS = w, h, fps
+	cfg.Bitrate = int(e.wantBitrate.Load())
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("x264: resize: %w", err)
+	}
+	kbps := cfg.Bitrate / 1000
+	st, err := e.openState(cfg, kbps)
+	if err != nil {
+		return nil, nil, err
+	}
+	apply = func() {
+		if e.st != nil {
+			C.stx_close(e.st)
+		}
+		e.st, e.cfg, e.kbps = st, cfg, kbps
+		e.log.Info("encoder resized", "width", w, "height", h, "fps", fps)
+	}
+	drop = func() { C.stx_close(st) }
+	return apply, drop, nil
 }
 
 func (e *videoEncoder) Name() string { return "x264" }

@@ -21,3 +21,8 @@ func RGBAToI420(dst *encoder.I420, pix []byte, stride int) error {
 func BGRAToI420(dst *encoder.I420, pix []byte, stride int) error {
 	return fmt.Errorf("yuv: built without cgo: %w", encoder.ErrUnavailable)
 }
+
+// ScaleI420 needs libyuv, hence cgo.
+func ScaleI420(dst, src *encoder.I420) error {
+	return fmt.Errorf("yuv: built without cgo: %w", encoder.ErrUnavailable)
+}

@@ -49,6 +49,9 @@ type Manifest struct {
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 	FPS    int `json:"fps,omitempty"`
+	// Keep is what the picture keeps when the link is thin: "framerate"
+	// (the default) or "resolution".
+	Keep string `json:"keep,omitempty"`
 
 	Input Input `json:"input"`
 	Audio bool  `json:"audio,omitempty"`

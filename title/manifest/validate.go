@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"stratus/title"
 )
 
 // Limits of the picture: what the encoders and the page handle. Even sizes
@@ -263,6 +265,9 @@ func checkPicture(p *problems, m Manifest) {
 		p.add("fps", "required")
 	case m.FPS < 0 || m.FPS > maxFPS:
 		p.add("fps", fmt.Sprintf("%d out of range (want 1 to %d)", m.FPS, maxFPS))
+	}
+	if !title.Keep(m.Keep).Valid() {
+		p.add("keep", fmt.Sprintf("%q: want %q or %q", m.Keep, title.KeepFramerate, title.KeepResolution))
 	}
 }
 

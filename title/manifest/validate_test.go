@@ -24,14 +24,16 @@ func valid() Manifest {
 
 func TestValidateValid(t *testing.T) {
 	cases := map[string]func(*Manifest){
-		"as is":          func(*Manifest) {},
-		"prerelease":     func(m *Manifest) { m.Version = "0.10.0-beta.1" },
-		"no limit":       func(m *Manifest) { m.SessionLimit = "" },
-		"limits of size": func(m *Manifest) { m.Width, m.Height, m.FPS = 3840, 2160, 240 },
-		"smallest":       func(m *Manifest) { m.Width, m.Height, m.FPS = 320, 240, 1 },
-		"workdir":        func(m *Manifest) { m.Workdir = "share/data" },
-		"pointer touch":  func(m *Manifest) { m.Input = Input{Mouse: true, Touch: Touch{Layout: LayoutPointer}} },
-		"touch only":     func(m *Manifest) { m.Input = Input{Touch: Touch{Layout: LayoutPointer}} },
+		"as is":            func(*Manifest) {},
+		"prerelease":       func(m *Manifest) { m.Version = "0.10.0-beta.1" },
+		"no limit":         func(m *Manifest) { m.SessionLimit = "" },
+		"limits of size":   func(m *Manifest) { m.Width, m.Height, m.FPS = 3840, 2160, 240 },
+		"smallest":         func(m *Manifest) { m.Width, m.Height, m.FPS = 320, 240, 1 },
+		"keeps framerate":  func(m *Manifest) { m.Keep = "framerate" },
+		"keeps resolution": func(m *Manifest) { m.Keep = "resolution" },
+		"workdir":          func(m *Manifest) { m.Workdir = "share/data" },
+		"pointer touch":    func(m *Manifest) { m.Input = Input{Mouse: true, Touch: Touch{Layout: LayoutPointer}} },
+		"touch only":       func(m *Manifest) { m.Input = Input{Touch: Touch{Layout: LayoutPointer}} },
 		"pad buttons": func(m *Manifest) {
 			m.Input = Input{Gamepad: true, Touch: Touch{Layout: LayoutGamepad, Stick: StickGamepad, Buttons: []TouchButton{{Label: "A", Pad: "A"}}}}
 		},
@@ -102,6 +104,8 @@ func TestValidateInvalid(t *testing.T) {
 		{"builtin negative width", func(m *Manifest) { m.Runtime, m.Command, m.Args, m.Env, m.Width = RuntimeBuiltin, "", nil, nil, -2 }, "width", "out of range"},
 		{"fps missing", func(m *Manifest) { m.FPS = 0 }, "fps", "required"},
 		{"fps high", func(m *Manifest) { m.FPS = 241 }, "fps", "out of range"},
+		{"keep unknown", func(m *Manifest) { m.Keep = "quality" }, "keep", `want "framerate" or "resolution"`},
+		{"keep capitalised", func(m *Manifest) { m.Keep = "Framerate" }, "keep", "want"},
 		{"no input", func(m *Manifest) { m.Input = Input{} }, "input", "no input kind"},
 		{"layout unknown", func(m *Manifest) { m.Input.Touch.Layout = "joystick" }, "input.touch.layout", `unknown layout "joystick"`},
 		{"stick unknown", func(m *Manifest) { m.Input.Touch.Stick = "dpad" }, "input.touch.stick", `unknown stick "dpad"`},

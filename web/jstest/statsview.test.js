@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statsRows, probesText, failoverText, signalText, soundText, edgeStatsText, repairText } from '../static/js/statsview.js';
+import { statsRows, probesText, failoverText, signalText, soundText, edgeStatsText, repairText, qualityText } from '../static/js/statsview.js';
 import { CONTROL, STATS_FIELDS, tokenOf, moveReason } from '../static/js/control.js';
 import { emptyStats } from '../static/js/stats.js';
 
@@ -48,7 +48,7 @@ test('the rows, in order', () => {
     pcState: 'connected',
   };
   const rows = statsRows(base);
-  assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Round trip', 'Route', 'Input ping', 'Packet loss', 'Sound',
+  assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Quality', 'Round trip', 'Route', 'Input ping', 'Packet loss', 'Sound',
     'Decode', 'Jitter buffer', 'Frames', 'Repair', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Renderer', 'Session', 'Reconnects', 'Connection']);
   const got = Object.fromEntries(rows);
   assert.equal(got.Resolution, '1280×720');
@@ -58,6 +58,9 @@ test('the rows, in order', () => {
   assert.equal(got.Edge, 'e1 (eu)');
   assert.equal(got.Session, '—');
   assert.equal(got.Renderer, '—');
+  assert.equal(got.Quality, '—');
+  const thin = Object.fromEntries(statsRows({ ...base, edgeStats: { encoder: 'x264', rung: '540p60', targetKbps: 1830 } }));
+  assert.equal(thin.Quality, '540p60 (bitrate 1.8 Mbit/s)');
   assert.equal(got.Route, '—');
   assert.equal(Object.fromEntries(statsRows({ ...base, route: 'relay (tcp)' })).Route, 'relay (tcp)');
   const gpu = Object.fromEntries(statsRows({ ...base, edgeStats: { encoder: 'x264', renderer: 'NVIDIA H200/PCIe/SSE2' } }));
@@ -66,6 +69,15 @@ test('the rows, in order', () => {
   assert.equal(repairText({ nackCount: 4, fecPackets: 120 }, { fecOverheadPct: 6.04 }), '4 NACKs · 120 FEC received (6 % sent)');
   assert.equal(got.Reconnects, '1');
   assert.equal(got.Connection, 'connected');
+});
+
+test('quality: the rung and the bitrate the link allows', () => {
+  assert.equal(qualityText(null), '—');
+  assert.equal(qualityText({ encoder: 'nvenc' }), '—');
+  assert.equal(qualityText({ rung: '720p60' }), '720p60');
+  assert.equal(qualityText({ rung: '720p60', targetKbps: 0 }), '720p60');
+  assert.equal(qualityText({ rung: '360p30', targetKbps: 640.4 }), '360p30 (bitrate 640 kbit/s)');
+  assert.equal(qualityText({ rung: '540p60', targetKbps: 2000 }), '540p60 (bitrate 2.0 Mbit/s)');
 });
 
 test('control messages: types, tokens and reasons', () => {

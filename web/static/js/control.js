@@ -15,7 +15,7 @@ export const CONTROL = Object.freeze({
 });
 
 // STATS_FIELDS are the fields of a stats report the page reads.
-export const STATS_FIELDS = Object.freeze(['encoder', 'renderer', 'encodeMs', 'renderMs', 'fps', 'skipped', 'fecOverheadPct']);
+export const STATS_FIELDS = Object.freeze(['encoder', 'renderer', 'encodeMs', 'renderMs', 'fps', 'skipped', 'fecOverheadPct', 'rung', 'targetKbps']);
 
 // tokenOf is a message's resume token, or '' when it carries none.
 export function tokenOf(m) {

@@ -22,6 +22,16 @@ export function repairText(s, e) {
   return `${s.nackCount} NACKs · ${s.fecPackets} FEC received${fec}`;
 }
 
+// qualityText is the edge's quality rung (its size and frame rate, lowered
+// while the link is thin) and the bitrate the link allows it.
+export function qualityText(e) {
+  if (!e || !e.rung) return '—';
+  const k = e.targetKbps;
+  if (!Number.isFinite(k) || k <= 0) return e.rung;
+  const rate = k >= 1000 ? `${fixed(k / 1000, 1)} Mbit/s` : `${fixed(k)} kbit/s`;
+  return `${e.rung} (bitrate ${rate})`;
+}
+
 // probesText lists the nearest measured edges, up to four.
 export function probesText(rtts) {
   const list = Object.entries(rtts).sort((a, b) => a[1] - b[1]);
@@ -67,6 +77,7 @@ export function statsRows(p) {
     ['Resolution', s.width ? `${s.width}×${s.height}` : '—'],
     ['Frame rate', `${f(s.fps)} fps (decoded ${f(s.decodeFps)})`],
     ['Bitrate', rate],
+    ['Quality', qualityText(p.edgeStats)],
     ['Round trip', `${f(s.rttMs, 1)} ms`],
     ['Route', p.route || '—'],
     ['Input ping', s.pingMs ? `${f(s.pingMs, 1)} ms` : '—'],
