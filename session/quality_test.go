@@ -123,13 +123,13 @@ func TestLadderThroughX264(t *testing.T) {
 
 	pics := sk.decodeAll(t)
 	// Each size's first picture must be a keyframe, and the sizes must be
-	// the ladder's, in its order.
-	// Each size's first picture must be a keyframe, and the sizes must be
-	// the ladder's, in its order. A switch reopens the encoder on the
-	// loop: the picture after it must come within 100 ms (six slots at
-	// 60 fps) of the one before, or the player sees a freeze. Gaps away
-	// from switches are the machine's load, not the ladder's, and are
-	// not judged here.
+	// the ladder's, in its order. The next rung's encoder is opened off
+	// the loop, so a switch must not stall it: the bound is loose (a
+	// loaded test machine delays single pictures by 100 ms and more; the
+	// reopen's own cost is in BenchmarkPrepareResize720p), but a switch
+	// that waited on the encoder's open or a keyframe round trip would
+	// show. Gaps away from switches are not judged here.
+	const maxSwitchGap = 300 * time.Millisecond
 	var sizes []string
 	for i, pc := range pics {
 		size := fmt.Sprintf("%dx%d", pc.w, pc.h)
@@ -141,7 +141,7 @@ func TestLadderThroughX264(t *testing.T) {
 		}
 		sizes = append(sizes, size)
 		if i > 0 {
-			if gap := pc.at.Sub(pics[i-1].at); gap > 100*time.Millisecond {
+			if gap := pc.at.Sub(pics[i-1].at); gap > maxSwitchGap {
 				t.Errorf("picture %d, the first at %s, came %v after the one before", i, size, gap)
 			}
 		}
@@ -150,13 +150,13 @@ func TestLadderThroughX264(t *testing.T) {
 	if fmt.Sprint(sizes) != fmt.Sprint(want) {
 		t.Errorf("picture sizes went %v, want %v", sizes, want)
 	}
-	// At 360p30 the pictures come every other slot.
 	st := s.Stats()
 	if st.RungChanges != 6 {
 		t.Errorf("%d rung changes, want 6 (three down, three up)", st.RungChanges)
 	}
 	// At 360p30 the pictures come every other slot: the median gap is
-	// two slots (33 ms), where it is one (17 ms) at 60 fps.
+	// two slots (33 ms), where it is one (17 ms) at 60 fps; the upper
+	// bound only tells every other slot from every third.
 	var at30 []time.Duration
 	for i := 1; i < len(pics); i++ {
 		if pics[i].at.After(downAt) && pics[i].at.Before(downAt.Add(time.Second)) {
@@ -167,7 +167,7 @@ func TestLadderThroughX264(t *testing.T) {
 		t.Fatal("no pictures at the bottom rung")
 	}
 	slices.Sort(at30)
-	if med := at30[len(at30)/2]; med < 28*time.Millisecond || med > 40*time.Millisecond {
+	if med := at30[len(at30)/2]; med < 25*time.Millisecond || med > 45*time.Millisecond {
 		t.Errorf("pictures at 360p30 came every %v (median), want about 33 ms", med)
 	}
 }
