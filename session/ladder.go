@@ -95,7 +95,7 @@ func NewLadder(info title.Info, keep title.Keep) *Ladder {
 		}
 		return false
 	}
-	for {
+	for keep != title.KeepAll {
 		var moved bool
 		if keep == title.KeepResolution {
 			moved = lowerFPS() || lowerSize()

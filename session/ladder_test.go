@@ -28,6 +28,7 @@ func TestLadderRungs(t *testing.T) {
 		{"default keeps framerate", info720, "", []string{"720p60", "540p60", "360p60", "360p30"}},
 		{"shooter", info720, title.KeepFramerate, []string{"720p60", "540p60", "360p60", "360p30"}},
 		{"strategy", info720, title.KeepResolution, []string{"720p60", "720p30", "540p30", "360p30"}},
+		{"machine-read picture", info720, title.KeepAll, []string{"720p60"}},
 		{"30 fps title", title.Info{Width: 1280, Height: 720, FPS: 30}, "", []string{"720p30", "540p30", "360p30"}},
 		{"small title", title.Info{Width: 640, Height: 360, FPS: 60}, title.KeepResolution, []string{"360p60", "360p30"}},
 		{"tiny title", title.Info{Width: 320, Height: 240, FPS: 30}, "", []string{"240p30"}},

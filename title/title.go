@@ -140,10 +140,18 @@ type Keep string
 const (
 	KeepFramerate  Keep = "framerate"
 	KeepResolution Keep = "resolution"
+	// KeepAll turns the ladder off: for the built-in testpattern, whose
+	// picture machines read (the checker and the latency harnesses sample
+	// its barcode at fixed pixels), so a smaller picture would be misread.
+	// Studios' manifests cannot ask for it: their players would get a
+	// starved picture instead of a smaller one.
+	KeepAll Keep = "all"
 )
 
 // Valid reports whether k is empty or one of the known values.
-func (k Keep) Valid() bool { return k == "" || k == KeepFramerate || k == KeepResolution }
+func (k Keep) Valid() bool {
+	return k == "" || k == KeepFramerate || k == KeepResolution || k == KeepAll
+}
 
 // ErrEnded is wrapped by Render's error when the game itself has ended (its
 // program exited). The session then ends with that error as the reason the

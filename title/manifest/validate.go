@@ -266,7 +266,7 @@ func checkPicture(p *problems, m Manifest) {
 	case m.FPS < 0 || m.FPS > maxFPS:
 		p.add("fps", fmt.Sprintf("%d out of range (want 1 to %d)", m.FPS, maxFPS))
 	}
-	if !title.Keep(m.Keep).Valid() {
+	if k := title.Keep(m.Keep); !k.Valid() || k == title.KeepAll {
 		p.add("keep", fmt.Sprintf("%q: want %q or %q", m.Keep, title.KeepFramerate, title.KeepResolution))
 	}
 }

@@ -60,6 +60,7 @@ func Descriptor() title.Descriptor {
 		Width:       DefaultWidth,
 		Height:      DefaultHeight,
 		FPS:         DefaultFPS,
+		Keep:        title.KeepAll,
 		New: func(o title.Options) (title.Title, error) {
 			p, err := New(o)
 			if err != nil {
