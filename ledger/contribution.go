@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -39,87 +40,77 @@ type Contribution struct {
 }
 
 // Contributions totals the sessions that ended in [from, to) per operator
-// and day, weighted by its edges' checks that day.
+// and day, weighted by its edges' checks that day. The database does the
+// summing: a network's ledger holds millions of records, and reading each
+// one back to total it took most of a minute at a million.
 func (s *Store) Contributions(ctx context.Context, from, to time.Time) ([]Contribution, error) {
-	entries, err := s.Query(ctx, Filter{From: from, To: to})
-	if err != nil {
-		return nil, err
+	type edgeDay struct {
+		edge string
+		day  int64
 	}
-	// The checks of each edge and day in the period.
-	type edgeDay struct{ edge, day string }
 	type tally struct {
-		n, ok int
+		n, ok int64
 		sum   float64
 	}
-	checks := map[edgeDay]*tally{}
-	q := `SELECT edge, at_ms, score, ok FROM checks WHERE 1 = 1`
-	var args []any
-	if !from.IsZero() {
-		q += ` AND at_ms >= ?`
-		args = append(args, from.UnixMilli())
-	}
-	if !to.IsZero() {
-		q += ` AND at_ms < ?`
-		args = append(args, to.UnixMilli())
-	}
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	for rows.Next() {
-		var edge string
-		var at int64
-		var score float64
-		var ok bool
-		if err := rows.Scan(&edge, &at, &score, &ok); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		k := edgeDay{edge, day(time.UnixMilli(at))}
-		t := checks[k]
-		if t == nil {
-			t = &tally{}
+	checks := map[edgeDay]tally{}
+	err := s.grouped(ctx, `SELECT edge, at_ms / 86400000, COUNT(*), SUM(score), SUM(CASE WHEN ok THEN 1 ELSE 0 END)
+		FROM checks WHERE 1 = 1`, "at_ms", from, to, `GROUP BY edge, at_ms / 86400000`,
+		func(scan func(...any) error) error {
+			var k edgeDay
+			var t tally
+			if err := scan(&k.edge, &k.day, &t.n, &t.sum, &t.ok); err != nil {
+				return err
+			}
 			checks[k] = t
-		}
-		t.n++
-		t.sum += score
-		if ok {
-			t.ok++
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+			return nil
+		})
+	if err != nil {
 		return nil, err
 	}
 
-	type opDay struct{ op, day string }
+	type opDay struct {
+		op  string
+		day int64
+	}
 	out := map[opDay]*Contribution{}
-	edgesOf := map[opDay]map[string]bool{}
-	for _, e := range entries {
-		k := opDay{e.Operator, day(e.End)}
-		c := out[k]
-		if c == nil {
-			c = &Contribution{Operator: e.Operator, Day: k.day}
-			out[k] = c
-			edgesOf[k] = map[string]bool{}
-		}
-		edgesOf[k][e.Edge] = true
-		if e.LedgerKind == "check" {
-			c.Checks++
-			c.CheckedMinutes += e.Seconds / 60
-			continue
-		}
-		c.Sessions++
-		c.PlayedMinutes += e.Seconds / 60
+	edgesOf := map[opDay][]string{}
+	err = s.grouped(ctx, `SELECT operator, edge, end_ms / 86400000, kind, COUNT(*), SUM(seconds)
+		FROM usage WHERE 1 = 1`, "end_ms", from, to, `GROUP BY operator, edge, end_ms / 86400000, kind`,
+		func(scan func(...any) error) error {
+			var k opDay
+			var edge, kind string
+			var n int64
+			var seconds float64
+			if err := scan(&k.op, &edge, &k.day, &kind, &n, &seconds); err != nil {
+				return err
+			}
+			c := out[k]
+			if c == nil {
+				c = &Contribution{Operator: k.op, Day: day(time.UnixMilli(k.day * 86400000))}
+				out[k] = c
+			}
+			if !slices.Contains(edgesOf[k], edge) {
+				edgesOf[k] = append(edgesOf[k], edge)
+			}
+			if kind == "check" {
+				c.Checks += int(n)
+				c.CheckedMinutes += seconds / 60
+			} else {
+				c.Sessions += int(n)
+				c.PlayedMinutes += seconds / 60
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	list := make([]Contribution, 0, len(out))
 	for k, c := range out {
-		var n, ok int
+		var n, ok int64
 		var sum float64
-		for edge := range edgesOf[k] {
-			if t := checks[edgeDay{edge, k.day}]; t != nil {
-				n, ok, sum = n+t.n, ok+t.ok, sum+t.sum
-			}
+		for _, edge := range edgesOf[k] {
+			t := checks[edgeDay{edge, k.day}]
+			n, ok, sum = n+t.n, ok+t.ok, sum+t.sum
 		}
 		c.Score, c.Availability = 1, 1
 		if n > 0 {
@@ -135,6 +126,30 @@ func (s *Store) Contributions(ctx context.Context, from, to time.Time) ([]Contri
 		return list[i].Operator < list[j].Operator
 	})
 	return list, nil
+}
+
+// grouped runs a GROUP BY query, with args, over the rows whose col is in
+// [from, to) (zero: no bound), and hands each result row to each.
+func (s *Store) grouped(ctx context.Context, query, col string, from, to time.Time, groupBy string, each func(scan func(...any) error) error, args ...any) error {
+	if !from.IsZero() {
+		query += ` AND ` + col + ` >= ?`
+		args = append(args, from.UnixMilli())
+	}
+	if !to.IsZero() {
+		query += ` AND ` + col + ` < ?`
+		args = append(args, to.UnixMilli())
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query+` `+groupBy), args...)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+	}
+	return rows.Err()
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

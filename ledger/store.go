@@ -303,6 +303,38 @@ const MaxRecords = 1_000_000
 // (32766).
 const MaxTitles = 10_000
 
+// where is f's conditions on the usage table, each starting with AND;
+// none reports a filter that selects nothing (an empty Titles).
+func (f Filter) where() (where string, args []any, none bool, err error) {
+	if !f.From.IsZero() {
+		where += ` AND end_ms >= ?`
+		args = append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where += ` AND end_ms < ?`
+		args = append(args, f.To.UnixMilli())
+	}
+	for _, c := range []struct{ col, v string }{{"operator", f.Operator}, {"edge", f.Edge}, {"title", f.Title}} {
+		if c.v != "" {
+			where += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	if f.Titles != nil {
+		if len(f.Titles) == 0 {
+			return "", nil, true, nil
+		}
+		if len(f.Titles) > MaxTitles {
+			return "", nil, false, fmt.Errorf("ledger: %d titles in one query, at most %d", len(f.Titles), MaxTitles)
+		}
+		where += ` AND title IN (?` + strings.Repeat(`, ?`, len(f.Titles)-1) + `)`
+		for _, t := range f.Titles {
+			args = append(args, t)
+		}
+	}
+	return where, args, false, nil
+}
+
 // Entry is a record with the ledger's own view of it.
 type Entry struct {
 	usage.Record
@@ -312,34 +344,11 @@ type Entry struct {
 
 // Query returns the records f selects, oldest end first.
 func (s *Store) Query(ctx context.Context, f Filter) ([]Entry, error) {
-	q := `SELECT record, kind FROM usage WHERE 1 = 1`
-	var args []any
-	if !f.From.IsZero() {
-		q += ` AND end_ms >= ?`
-		args = append(args, f.From.UnixMilli())
+	where, args, none, err := f.where()
+	if err != nil || none {
+		return nil, err
 	}
-	if !f.To.IsZero() {
-		q += ` AND end_ms < ?`
-		args = append(args, f.To.UnixMilli())
-	}
-	for _, c := range []struct{ col, v string }{{"operator", f.Operator}, {"edge", f.Edge}, {"title", f.Title}} {
-		if c.v != "" {
-			q += ` AND ` + c.col + ` = ?`
-			args = append(args, c.v)
-		}
-	}
-	if f.Titles != nil {
-		if len(f.Titles) == 0 {
-			return nil, nil
-		}
-		if len(f.Titles) > MaxTitles {
-			return nil, fmt.Errorf("ledger: %d titles in one query, at most %d", len(f.Titles), MaxTitles)
-		}
-		q += ` AND title IN (?` + strings.Repeat(`, ?`, len(f.Titles)-1) + `)`
-		for _, t := range f.Titles {
-			args = append(args, t)
-		}
-	}
+	q := `SELECT record, kind FROM usage WHERE 1 = 1` + where
 	limit := f.Limit
 	if limit <= 0 || limit > MaxRecords {
 		limit = MaxRecords

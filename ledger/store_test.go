@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -84,6 +85,30 @@ func checkLedger(t *testing.T, dsn, dir string) {
 	}
 	if none, err := s.Checks(t.Context(), "e2", time.Time{}, time.Time{}, 0); err != nil || len(none) != 0 {
 		t.Errorf("checks of e2: %+v %v", none, err)
+	}
+	// Totals and contributions, summed by the database (SQL that must
+	// hold on SQLite and PostgreSQL alike).
+	byEdge, err := s.Totals(t.Context(), Filter{}, "edge")
+	want := []Total{{Key: "e1", Sessions: 1, PlayedMinutes: 1, Checks: 1, CheckedMinutes: 1}, {Key: "e2", Sessions: 1, PlayedMinutes: 1}}
+	if err != nil || fmt.Sprint(byEdge) != fmt.Sprint(want) {
+		t.Errorf("totals by edge: %+v %v, want %+v", byEdge, err, want)
+	}
+	if none, err := s.Totals(t.Context(), Filter{Titles: []string{}}, "title"); err != nil || len(none) != 0 {
+		t.Errorf("totals of no titles: %+v %v", none, err)
+	}
+	if _, err := s.Totals(t.Context(), Filter{}, "player"); err == nil {
+		t.Error("totals by player: no error")
+	}
+	contrib, err := s.Contributions(t.Context(), time.Time{}, time.Time{})
+	var sessions, checked int
+	for _, c := range contrib {
+		sessions, checked = sessions+c.Sessions, checked+c.Checks
+		if c.Score < 0 || c.Score > 1 || c.Availability < 0 || c.Availability > 1 {
+			t.Errorf("contribution %+v: score or availability out of [0, 1]", c)
+		}
+	}
+	if err != nil || sessions != 2 || checked != 1 {
+		t.Errorf("contributions: %+v %v: %d sessions, %d checks, want 2 and 1", contrib, err, sessions, checked)
 	}
 	// Reopened: the schema is not applied twice, the records are there.
 	s.Close()

@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 
@@ -49,6 +50,14 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Titles = s.studioTitles(name)
+	if g := q.Get("group"); g != "" {
+		if g == "edge" {
+			api.Errorf(api.CodeForbidden, "a studio's usage has no edges: group by title or studio").Write(w)
+			return
+		}
+		s.writeTotals(w, r, f, g)
+		return
+	}
 	list, err := s.ledger.Query(r.Context(), f)
 	if err != nil {
 		api.Errorf(api.CodeInternal, "%v", err).Write(w)
@@ -76,6 +85,10 @@ func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
 	if st := r.URL.Query().Get("studio"); st != "" {
 		f.Titles = s.studioTitles(st)
 	}
+	if g := r.URL.Query().Get("group"); g != "" {
+		s.writeTotals(w, r, f, g)
+		return
+	}
 	list, err := s.ledger.Query(r.Context(), f)
 	if err != nil {
 		api.Errorf(api.CodeInternal, "%v", err).Write(w)
@@ -89,6 +102,47 @@ func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
 		for i := range list {
 			list[i].Studio = owners[list[i].Title]
 		}
+	}
+	writeJSON(w, list)
+}
+
+// writeTotals answers GET /v1/usage?group=edge|title|studio with the play
+// and checks of each group, summed by the database: a report over a
+// network's millions of records would otherwise carry every one of them.
+// By studio folds the titles' totals by owner; the network's own titles
+// (testpattern) belong to no studio.
+func (s *Server) writeTotals(w http.ResponseWriter, r *http.Request, f ledger.Filter, group string) {
+	by := group
+	switch group {
+	case "edge", "title":
+	case "studio":
+		by = "title"
+	default:
+		api.Errorf(api.CodeBadMessage, "group %q: want edge, title or studio", group).Write(w)
+		return
+	}
+	list, err := s.ledger.Totals(r.Context(), f, by)
+	if err != nil {
+		api.Errorf(api.CodeInternal, "%v", err).Write(w)
+		return
+	}
+	if group == "studio" {
+		owners := map[string]string{}
+		if s.studio != nil {
+			owners = s.studio.Store().Owners()
+		}
+		sums := map[string]*ledger.Total{}
+		for _, t := range list {
+			k := cmp.Or(owners[t.Key], "(network)")
+			sum := sums[k]
+			if sum == nil {
+				sum = &ledger.Total{Key: k}
+				sums[k] = sum
+			}
+			sum.Add("play", t.Sessions, t.PlayedMinutes*60)
+			sum.Add("check", t.Checks, t.CheckedMinutes*60)
+		}
+		list = ledger.SortTotals(sums)
 	}
 	writeJSON(w, list)
 }

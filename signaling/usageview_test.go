@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,6 +172,44 @@ func TestUsageViews(t *testing.T) {
 	}
 	if status, body := w.get(t, "/v1/usage", "Bearer "+acmeKey); status != http.StatusTooManyRequests {
 		t.Errorf("after five wrong keys: %d %s, want 429", status, body)
+	}
+}
+
+// Totals are summed by the node, per edge, title or studio, in each
+// reader's view.
+func TestUsageTotals(t *testing.T) {
+	w := newUsageWorld(t)
+	operator := "Bearer " + string(testOperatorToken)
+	for _, c := range []struct {
+		name, path, auth string
+		status           int
+		want             string // key:sessions:played minutes, in order
+	}{
+		{"by edge", "/v1/usage?group=edge", operator, 200, "eu-1:2:4 us-1:1:2"},
+		{"by title, one studio", "/v1/usage?group=title&studio=globex", operator, 200, "globex-game:1:2"},
+		{"by studio", "/v1/usage?group=studio", operator, 200, "(network):1:2 acme:1:2 globex:1:2"},
+		{"by studio, the day after", "/v1/usage?group=studio&from=2026-12-05", operator, 200, ""},
+		{"by player", "/v1/usage?group=player", operator, 400, ""},
+		{"a studio, by studio", "/v1/usage?group=studio", "Bearer " + acmeKey, 200, "acme:1:2"},
+		{"a studio, by edge", "/v1/usage?group=edge", "Bearer " + acmeKey, 403, ""},
+	} {
+		status, body := w.get(t, c.path, c.auth)
+		if status != c.status {
+			t.Errorf("%s: %d %s, want %d", c.name, status, body, c.status)
+			continue
+		}
+		if status != 200 {
+			continue
+		}
+		var list []ledger.Total
+		json.Unmarshal(body, &list)
+		var got []string
+		for _, tot := range list {
+			got = append(got, fmt.Sprintf("%s:%d:%g", tot.Key, tot.Sessions, tot.PlayedMinutes))
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%s: %q, want %q", c.name, strings.Join(got, " "), c.want)
+		}
 	}
 }
 

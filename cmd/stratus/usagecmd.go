@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -77,6 +75,16 @@ func runUsage(args []string) error {
 		}
 		return printContributions(list, *format)
 	}
+	if !verify && *by != "session" {
+		// The node sums the groups: a network's ledger is too long to
+		// fetch whole for a total.
+		q.Set("group", *by)
+		var totals []ledger.Total
+		if err := getOperatorJSON(hc, base+"/v1/usage?"+q.Encode(), &totals); err != nil {
+			return err
+		}
+		return printTotals(totals, *by, *format)
+	}
 	var list []ledger.Entry
 	if err := getOperatorJSON(hc, base+"/v1/usage?"+q.Encode(), &list); err != nil {
 		return err
@@ -84,7 +92,7 @@ func runUsage(args []string) error {
 	if verify {
 		return verifyUsage(hc, *signal, list)
 	}
-	return printUsage(list, *by, *format)
+	return printSessions(list, *format)
 }
 
 // usageClient is the HTTP client of stratus usage: a studio's, with the
@@ -174,93 +182,50 @@ func verifyUsage(hc *http.Client, signal string, list []ledger.Entry) error {
 	return nil
 }
 
-// printUsage lists the records, or their totals by operator, edge or
-// title; checks are listed apart and never counted as play.
-func printUsage(list []ledger.Entry, by, format string) error {
-	if by == "session" {
-		switch format {
-		case "json":
-			enc := json.NewEncoder(os.Stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(list)
-		case "csv":
-			w := csv.NewWriter(os.Stdout)
-			w.Write([]string{"session", "kind", "title", "studio", "edge", "operator", "region", "player", "start", "end", "seconds", "frames_sent", "bytes", "interrupted"})
-			for _, e := range list {
-				w.Write([]string{e.Session, e.LedgerKind, e.Title, e.Studio, e.Edge, e.Operator, e.Region, e.Player, e.Start.Format(time.RFC3339),
-					e.End.Format(time.RFC3339), fmt.Sprintf("%.1f", e.Seconds), fmt.Sprint(e.FramesSent), fmt.Sprint(e.Bytes), fmt.Sprint(e.Interrupted)})
-			}
-			w.Flush()
-			return w.Error()
-		}
-		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SESSION\tKIND\tTITLE\tEDGE\tOPERATOR\tEND\tSECONDS\tFRAMES")
+// printSessions lists the records one per line; checks are listed with
+// their kind and never counted as play.
+func printSessions(list []ledger.Entry, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	case "csv":
+		w := csv.NewWriter(os.Stdout)
+		w.Write([]string{"session", "kind", "title", "studio", "edge", "operator", "region", "player", "start", "end", "seconds", "frames_sent", "bytes", "interrupted"})
 		for _, e := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%d\n", e.Session, e.LedgerKind, e.Title, e.Edge, e.Operator, e.End.Format(time.RFC3339), e.Seconds, e.FramesSent)
+			w.Write([]string{e.Session, e.LedgerKind, e.Title, e.Studio, e.Edge, e.Operator, e.Region, e.Player, e.Start.Format(time.RFC3339),
+				e.End.Format(time.RFC3339), fmt.Sprintf("%.1f", e.Seconds), fmt.Sprint(e.FramesSent), fmt.Sprint(e.Bytes), fmt.Sprint(e.Interrupted)})
 		}
-		return tw.Flush()
+		w.Flush()
+		return w.Error()
 	}
-	type total struct {
-		Key            string  `json:"key"`
-		Sessions       int     `json:"sessions"`
-		PlayedMinutes  float64 `json:"played_minutes"`
-		Checks         int     `json:"checks"`
-		CheckedMinutes float64 `json:"checked_minutes"`
-	}
-	sums := map[string]*total{}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SESSION\tKIND\tTITLE\tEDGE\tOPERATOR\tEND\tSECONDS\tFRAMES")
 	for _, e := range list {
-		var k string
-		switch by {
-		case "edge":
-			k = e.Edge
-		case "title":
-			k = e.Title
-		case "studio":
-			// The network's own titles (testpattern) belong to no studio.
-			k = cmp.Or(e.Studio, "(network)")
-		default:
-			return fmt.Errorf("-by %q: want session, operator, edge, title or studio", by)
-		}
-		t := sums[k]
-		if t == nil {
-			t = &total{Key: k}
-			sums[k] = t
-		}
-		if e.LedgerKind == "check" {
-			t.Checks++
-			t.CheckedMinutes += e.Seconds / 60
-		} else {
-			t.Sessions++
-			t.PlayedMinutes += e.Seconds / 60
-		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%d\n", e.Session, e.LedgerKind, e.Title, e.Edge, e.Operator, e.End.Format(time.RFC3339), e.Seconds, e.FramesSent)
 	}
-	keys := make([]string, 0, len(sums))
-	for k := range sums {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	return tw.Flush()
+}
+
+// printTotals lists the node's sums per edge, title or studio.
+func printTotals(list []ledger.Total, by, format string) error {
 	if format == "csv" {
 		w := csv.NewWriter(os.Stdout)
 		w.Write([]string{by, "sessions", "played_minutes", "checks", "checked_minutes"})
-		for _, k := range keys {
-			t := sums[k]
-			w.Write([]string{k, fmt.Sprint(t.Sessions), fmt.Sprintf("%.1f", t.PlayedMinutes), fmt.Sprint(t.Checks), fmt.Sprintf("%.1f", t.CheckedMinutes)})
+		for _, t := range list {
+			w.Write([]string{t.Key, fmt.Sprint(t.Sessions), fmt.Sprintf("%.1f", t.PlayedMinutes), fmt.Sprint(t.Checks), fmt.Sprintf("%.1f", t.CheckedMinutes)})
 		}
 		w.Flush()
 		return w.Error()
 	}
 	if format == "json" {
-		out := make([]*total, 0, len(keys))
-		for _, k := range keys {
-			out = append(out, sums[k])
-		}
-		return json.NewEncoder(os.Stdout).Encode(out)
+		return json.NewEncoder(os.Stdout).Encode(list)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s\tSESSIONS\tPLAYED MIN\tCHECKS\tCHECKED MIN\n", strings.ToUpper(by))
-	for _, k := range keys {
-		t := sums[k]
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%.1f\n", k, t.Sessions, t.PlayedMinutes, t.Checks, t.CheckedMinutes)
+	for _, t := range list {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%.1f\n", t.Key, t.Sessions, t.PlayedMinutes, t.Checks, t.CheckedMinutes)
 	}
 	return tw.Flush()
 }
