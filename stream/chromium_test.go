@@ -57,18 +57,7 @@ func TestChromium(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
-	eval := func(js string, out any) {
-		t.Helper()
-		raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("evaluate: %v\n%s", err, js)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatalf("result %s: %v", raw, err)
-			}
-		}
-	}
+	eval := evaluator(t, ctx)
 	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
@@ -236,4 +225,21 @@ func encodeTestVideo(t *testing.T) [][]byte {
 		t.Fatalf("split %d access units, want 60", len(aus))
 	}
 	return aus
+}
+
+// evaluator runs scripts in the tab of ctx, awaiting their promises, and
+// decodes each result into out (nil: ignored); a failure ends the test.
+func evaluator(t *testing.T, ctx context.Context) func(js string, out any) {
+	return func(js string, out any) {
+		t.Helper()
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("evaluate: %v\n%s", err, js)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatalf("result %s: %v", raw, err)
+			}
+		}
+	}
 }

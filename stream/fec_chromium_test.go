@@ -117,18 +117,7 @@ func playLossy(t *testing.T, fec bool, flags []chromedp.ExecAllocatorOption, wat
 		t.Skipf("chromium: %v", err)
 	}
 	defer cancel()
-	eval := func(js string, out any) {
-		t.Helper()
-		raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("evaluate: %v\n%s", err, js)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatalf("result %s: %v", raw, err)
-			}
-		}
-	}
+	eval := evaluator(t, ctx)
 	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}

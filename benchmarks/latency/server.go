@@ -69,10 +69,8 @@ func (s *server) waitHealthy(ctx context.Context) error {
 // stop asks the server to drain and exit (SIGTERM, as a service manager
 // would) and kills it if it has not exited within stopTimeout.
 func (s *server) stop() {
-	s.proc.Term()
-	if exited, _ := s.proc.Wait(stopTimeout); !exited {
-		progress("server did not stop within %v; killing it", stopTimeout)
-		s.proc.Kill()
+	if !s.proc.Stop(stopTimeout) {
+		progress("server did not stop within %v; killed it", stopTimeout)
 	}
 }
 

@@ -147,12 +147,7 @@ func startServer(ctx context.Context, bin, dir string, addr netip.Addr, level st
 	if err != nil {
 		return "", nil, err
 	}
-	stop := func() {
-		p.Term()
-		if exited, _ := p.Wait(stopTimeout); !exited {
-			p.Kill()
-		}
-	}
+	stop := func() { p.Stop(stopTimeout) }
 	base := "http://" + http
 	if err := p.WaitReady(ctx, clustertest.HTTPClient(), base+"/healthz", healthTimeout); err != nil {
 		stop()

@@ -79,12 +79,7 @@ func run(binPath string, trials int, directOnly bool) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		p.Term()
-		if exited, _ := p.Wait(10 * time.Second); !exited {
-			p.Kill()
-		}
-	}()
+	defer p.Stop(10 * time.Second)
 	if err := p.WaitReady(ctx, clustertest.HTTPClient(), base+"/healthz", 30*time.Second); err != nil {
 		return err
 	}

@@ -31,18 +31,7 @@ func TestClusterChecker(t *testing.T) {
 	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
 
-	add, err := (enroll.Client{HTTP: c.op, URL: s.url}).Add(t.Context(), enroll.NetworkOperator, cluster.RoleChecker)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokenFile := filepath.Join(t.TempDir(), "checker.enroll")
-	if err := os.WriteFile(tokenFile, []byte(add.Token), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := hostPort("127.0.0.1", freeport.Must(t, "127.0.0.1", freeport.TCP))
-	ck := startProc(t, "checker-1", []string{c.bin, "checker", "-name", "checker-1", "-signal", s.url, "-addr", addr,
-		"-check-every", "6s", "-watch", "2s", "-operator-token-file", c.tokenFile,
-		"-data-dir", t.TempDir(), "-enroll-token-file", tokenFile})
+	ck, addr := c.startChecker(s, "6s")
 	var reports []qos.Report
 	poll(t, 60*time.Second, "the checker to report both edges measured", func() (bool, string) {
 		if ck.Exited() {
@@ -138,4 +127,25 @@ func forgedReports(t *testing.T, s *signalNode, edgeDir string) {
 			t.Errorf("%s: %s, want 403", c.name, resp.Status)
 		}
 	}
+}
+
+// startChecker enrolls checker-1 with the network's operator and starts it
+// against s, checking each edge every every; it returns the process and
+// the address of its results and metrics.
+func (c *testCluster) startChecker(s *signalNode, every string) (*proc, string) {
+	t := c.t
+	t.Helper()
+	add, err := (enroll.Client{HTTP: c.op, URL: s.url}).Add(t.Context(), enroll.NetworkOperator, cluster.RoleChecker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(t.TempDir(), "checker.enroll")
+	if err := os.WriteFile(tokenFile, []byte(add.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := hostPort("127.0.0.1", freeport.Must(t, "127.0.0.1", freeport.TCP))
+	ck := startProc(t, "checker-1", []string{c.bin, "checker", "-name", "checker-1", "-signal", s.url, "-addr", addr,
+		"-check-every", every, "-watch", "2s", "-operator-token-file", c.tokenFile,
+		"-data-dir", t.TempDir(), "-enroll-token-file", tokenFile})
+	return ck, addr
 }

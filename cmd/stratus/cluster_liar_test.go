@@ -5,19 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"stratus/checker/qos"
-	"stratus/cluster"
-	"stratus/internal/freeport"
 	play "stratus/internal/player"
 	"stratus/signaling"
 	"stratus/signaling/route"
-	"stratus/trust/enroll"
 )
 
 // TestClusterSlowEdgeLoses: an edge that delivers 20 fps while its title
@@ -88,18 +83,7 @@ func liarCluster(t *testing.T, misbehave string) *signalNode {
 	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s})
 	waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
 
-	add, err := (enroll.Client{HTTP: c.op, URL: s.url}).Add(t.Context(), enroll.NetworkOperator, cluster.RoleChecker)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokenFile := filepath.Join(t.TempDir(), "checker.enroll")
-	if err := os.WriteFile(tokenFile, []byte(add.Token), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := hostPort("127.0.0.1", freeport.Must(t, "127.0.0.1", freeport.TCP))
-	startProc(t, "checker-1", []string{c.bin, "checker", "-name", "checker-1", "-signal", s.url, "-addr", addr,
-		"-check-every", "3s", "-watch", "2s", "-operator-token-file", c.tokenFile,
-		"-data-dir", t.TempDir(), "-enroll-token-file", tokenFile})
+	c.startChecker(s, "3s")
 	return s
 }
 

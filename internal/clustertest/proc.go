@@ -136,6 +136,18 @@ func (p *Process) Term() {
 	}
 }
 
+// Stop asks the process to drain and exit (SIGTERM, as a service manager
+// would), kills it if it has not exited within limit, and reports whether
+// it exited by itself.
+func (p *Process) Stop(limit time.Duration) bool {
+	p.Term()
+	exited, _ := p.Wait(limit)
+	if !exited {
+		p.Kill()
+	}
+	return exited
+}
+
 // Wait waits up to limit for the process to exit, and returns whether it
 // did and its exit status.
 func (p *Process) Wait(limit time.Duration) (bool, error) {
