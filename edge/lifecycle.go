@@ -260,6 +260,7 @@ func (e *Edge) finish(ctx context.Context, r *running, s *session.Session, err e
 		"duration", time.Since(r.started).Round(time.Millisecond), "frames", st.Frames, "skipped", st.Skipped,
 		"render_ms", st.RenderMs, "convert_ms", st.ConvertMs, "encode_ms", st.EncodeMs,
 		"nacks", ps.NACKs, "retransmits", ps.Retransmits, "fec_packets", ps.FECPackets,
+		"fec_used", st.FECUsed, "freezes", st.Freezes, "freeze_ms", st.FreezeMs, "longest_freeze_ms", st.LongestFreezeMs,
 		"rung", st.Rung, "rung_changes", st.RungChanges, "target_bitrate", st.TargetBitrate)
 }
 

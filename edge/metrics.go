@@ -34,6 +34,9 @@ type metrics struct {
 	frames, skipped, inputs, garbage     *prometheus.Desc
 	fecPackets, fecOverhead, nacks       *prometheus.Desc
 	rungHeight, rungFPS, rungChanges     *prometheus.Desc
+	target, freezes, freezeSecs, fecUsed *prometheus.Desc
+	// endedFreezes counts the freezes the pages of ended sessions reported.
+	endedFreezes prometheus.Counter
 }
 
 func newMetrics(e *Edge) *metrics {
@@ -61,6 +64,7 @@ func newMetrics(e *Edge) *metrics {
 		refused:      c("sessions_refused_total", "Joins refused because the edge was full."),
 		endedFrames:  c("ended_frames_total", "Frames sent by sessions that have ended."),
 		endedSkipped: c("ended_frames_skipped_total", "Frames skipped by sessions that have ended."),
+		endedFreezes: c("ended_freezes_total", "Freezes (no new frame for over 100 ms) the players of ended sessions saw."),
 		active:       d("sessions_active", "Sessions admitted and running."),
 		capacity:     d("sessions_capacity", "Sessions the edge admits at most."),
 		titles:       d("titles", "Titles in the edge's catalog, by whether it can run them.", "runnable"),
@@ -82,12 +86,20 @@ func newMetrics(e *Edge) *metrics {
 			"Picture height the quality ladder encodes at now (below the title's when the link is thin).", "session", "title", "encoder"),
 		rungFPS:     d("session_rung_fps", "Frame rate the quality ladder sends at now.", "session", "title", "encoder"),
 		rungChanges: d("session_rung_changes_total", "Times the quality ladder changed rung.", "session", "title", "encoder"),
+		target: d("session_target_bitrate_bps",
+			"Bitrate the congestion controller allows now: its estimate of the link.", "session", "title", "encoder"),
+		freezes: d("session_freezes_total",
+			"Freezes the player's page saw: no new frame for over 100 ms.", "session", "title", "encoder"),
+		freezeSecs: d("session_freeze_seconds_total", "Time the player's picture stood still in those freezes.", "session", "title", "encoder"),
+		fecUsed: d("session_fec_used_total",
+			"FlexFEC packets the player's browser used to repair a loss (received less discarded).", "session", "title", "encoder"),
 	}
 }
 
 func (m *metrics) ended(st session.Stats) {
 	m.endedFrames.Add(float64(st.Frames))
 	m.endedSkipped.Add(float64(st.Skipped))
+	m.endedFreezes.Add(float64(st.Freezes))
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
@@ -96,7 +108,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.started.Collect(ch)
-	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.fallbacks, m.panicked, m.stalled} {
+	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.endedFreezes, m.fallbacks, m.panicked, m.stalled} {
 		ch <- c
 	}
 	ch <- m.leftBehind
@@ -142,5 +154,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		g(m.rungHeight, float64(ss.RungHeight))
 		g(m.rungFPS, float64(ss.RungFPS))
 		k(m.rungChanges, float64(ss.RungChanges))
+		g(m.target, float64(ss.TargetBitrate))
+		k(m.freezes, float64(ss.Freezes))
+		k(m.freezeSecs, ss.FreezeMs/1000)
+		k(m.fecUsed, float64(ss.FECUsed))
 	}
 }

@@ -88,6 +88,11 @@ func decodeOne(k Kind, b []byte) Event {
 		e.WaitP50 = time.Duration(le.Uint16(b[4:])) * presentUnit
 		e.Frames = le.Uint16(b[6:])
 		e.Missed = le.Uint16(b[8:])
+	case KindReceive:
+		e.Freezes = le.Uint16(b)
+		e.FreezeTime = time.Duration(le.Uint32(b[2:])) * time.Millisecond
+		e.LongestFreeze = time.Duration(le.Uint32(b[6:])) * time.Millisecond
+		e.FECUsed = le.Uint32(b[10:])
 	}
 	return e
 }
@@ -152,6 +157,11 @@ func Append(dst []byte, e Event) []byte {
 		le.PutUint16(b[4:], presentWire(e.WaitP50, presentUnit))
 		le.PutUint16(b[6:], e.Frames)
 		le.PutUint16(b[8:], e.Missed)
+	case KindReceive:
+		le.PutUint16(b, e.Freezes)
+		le.PutUint32(b[2:], uint32(min(max(e.FreezeTime/time.Millisecond, 0), math.MaxUint32)))
+		le.PutUint32(b[6:], uint32(min(max(e.LongestFreeze/time.Millisecond, 0), math.MaxUint32)))
+		le.PutUint32(b[10:], e.FECUsed)
 	}
 	return dst
 }

@@ -19,6 +19,7 @@ func TestRoundTrip(t *testing.T) {
 		{Kind: KindTouch, TouchID: 4, Phase: TouchEnd, X: 30000, Y: 200},
 		{Kind: KindPing, PingID: 99, ClientMs: 1234.5},
 		{Kind: KindPresent, Refresh: 16667 * time.Microsecond, WaitP10: 1230 * time.Microsecond, WaitP50: 9870 * time.Microsecond, Frames: 60, Missed: 2},
+		{Kind: KindReceive, Freezes: 65535, FreezeTime: 4294967295 * time.Millisecond, LongestFreeze: 1234 * time.Millisecond, FECUsed: 77},
 	}
 	for _, e := range events {
 		t.Run(e.Kind.String(), func(t *testing.T) {

@@ -33,6 +33,8 @@
 //	type 0x09 Present      [0x09][refresh u16 µs][waitP10 u16][waitP50 u16]
 //	                             [frames u16][missed u16]                   11 bytes
 //	type 0x0A Clock        [0x0A][id u32][clientMs f64]                      13 bytes
+//	type 0x0B Receive      [0x0B][freezes u16][freezeMs u32][longestMs u32]
+//	                             [fecUsed u32]                             15 bytes
 //
 // Key codes are the Windows virtual-key codes that browsers report as
 // KeyboardEvent.keyCode (A = 65, ArrowLeft = 37, Space = 32, …). mods is a
@@ -74,8 +76,18 @@
 // and 50th percentiles of how long a decoded frame waited for the display
 // refresh (units of 10 µs), and how many frames were presented and how many
 // were never shown. The edge shifts its frame schedule so that frames are
-// ready just before the refresh (see package session). Neither Ping, Clock
-// nor Present is player input: titles never see them.
+// ready just before the refresh (see package session).
+//
+// Receive follows each Present on "motion" in a message of its own (an edge
+// that does not know it refuses the message whole): the page's running
+// counts, since its session's stream began, of freezes (no new frame for
+// over FreezeGap), their total and longest milliseconds, and the FEC
+// packets its browser used. Running counts make a lost report cost nothing
+// but a second's delay; counts saturate at their width. The edge keeps them
+// for the session's stats, metrics and its end-of-session log line.
+//
+// None of Ping, Clock, Present and Receive is player input: titles never
+// see them.
 //
 // Sequence numbers on "motion" are per message type and wrap; the receiver
 // keeps the last applied number and drops a message that is not newer

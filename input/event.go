@@ -19,6 +19,7 @@ const (
 	KindPing        Kind = 0x08
 	KindPresent     Kind = 0x09
 	KindClock       Kind = 0x0A
+	KindReceive     Kind = 0x0B
 )
 
 // sizes holds the fixed encoded length of each kind, type byte included.
@@ -33,6 +34,7 @@ var sizes = [...]int{
 	KindPing:        13,
 	KindPresent:     11,
 	KindClock:       13,
+	KindReceive:     15,
 }
 
 // Size is the encoded length of an event of kind k, or 0 for an unknown kind.
@@ -65,6 +67,8 @@ func (k Kind) String() string {
 		return "clock"
 	case KindPresent:
 		return "present"
+	case KindReceive:
+		return "receive"
 	}
 	return fmt.Sprintf("kind(0x%02x)", uint8(k))
 }
@@ -168,14 +172,29 @@ type Event struct {
 	// Frames were presented and Missed never shown.
 	Refresh, WaitP10, WaitP50 time.Duration
 	Frames, Missed            uint16
+
+	// Receive: the page's running counts since its session's stream
+	// began. Freezes are gaps of over FreezeGap between presented frames,
+	// FreezeTime their sum and LongestFreeze the longest; FECUsed counts
+	// the FlexFEC packets the browser kept to repair a loss (received
+	// less discarded).
+	Freezes                   uint16
+	FreezeTime, LongestFreeze time.Duration
+	FECUsed                   uint32
 }
+
+// FreezeGap is how long without a new frame the page counts as a freeze:
+// six frames at 60 fps, which a player sees as a hitch.
+const FreezeGap = 100 * time.Millisecond
 
 // Pressed reports whether standard gamepad button b is held.
 func (e Event) Pressed(b int) bool { return e.Buttons&(1<<uint(b)) != 0 }
 
 // Counts reports whether the event is one that a title counts as player
 // input: everything except pings and presentation reports.
-func (e Event) Counts() bool { return e.Kind != KindPing && e.Kind != KindPresent }
+func (e Event) Counts() bool {
+	return e.Kind != KindPing && e.Kind != KindPresent && e.Kind != KindReceive
+}
 
 func (e Event) String() string {
 	switch e.Kind {
@@ -201,6 +220,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("clock %d", e.PingID)
 	case KindPresent:
 		return fmt.Sprintf("present %d frames, %d missed, wait p10 %v", e.Frames, e.Missed, e.WaitP10)
+	case KindReceive:
+		return fmt.Sprintf("receive %d freezes (%v, longest %v), %d FEC used", e.Freezes, e.FreezeTime, e.LongestFreeze, e.FECUsed)
 	}
 	return e.Kind.String()
 }

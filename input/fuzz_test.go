@@ -1,6 +1,9 @@
 package input
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // FuzzDecode feeds arbitrary bytes to the decoder: it must never panic, must
 // add nothing on error, and whatever it accepts must re-encode to the same
@@ -11,6 +14,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(Append(nil, Event{Kind: KindGamepad, Buttons: 0x1ffff, Axes: [4]int16{1, -1, 2, -2}}))
 	f.Add(Append(nil, Event{Kind: KindPing, PingID: 1, ClientMs: 2}))
 	f.Add([]byte{0x09})
+	f.Add(Append(Append(nil, Event{Kind: KindPresent, Frames: 60}), Event{Kind: KindReceive, Freezes: 2, FreezeTime: 350 * time.Millisecond, FECUsed: 9}))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		evs, err := Decode(nil, msg)

@@ -165,8 +165,12 @@ func (l *loop) frame(now, due time.Time, pictured bool) error {
 	}
 	l.events = s.cfg.Sink.ReadInput(l.events[:0])
 	for _, ev := range l.events {
-		if ev.Kind == input.KindPresent {
+		switch ev.Kind {
+		case input.KindPresent:
 			l.shiftPhase(ev)
+			continue
+		case input.KindReceive:
+			s.stats.receive(ev)
 			continue
 		}
 		ev, ok := l.recv.Accept(ev)

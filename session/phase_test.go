@@ -50,3 +50,22 @@ func TestPresentReportsMoveSchedule(t *testing.T) {
 		t.Fatal("a presentation report reached the title")
 	}
 }
+
+// TestReceiveReportsInStats: the page's running receive counts reach the
+// session's stats, never the title, and a late report arriving after a
+// newer one moves no count back.
+func TestReceiveReportsInStats(t *testing.T) {
+	s, sk, _, p := newTest(t, 0, nil)
+	go s.Run(t.Context())
+	waitUntil(t, 5*time.Second, "frames", func() bool { return len(sk.sent()) > 5 })
+	sk.push(input.Event{Kind: input.KindReceive, Freezes: 3, FreezeTime: 450 * time.Millisecond, LongestFreeze: 200 * time.Millisecond, FECUsed: 17})
+	sk.push(input.Event{Kind: input.KindReceive, Freezes: 2, FreezeTime: 300 * time.Millisecond, LongestFreeze: 200 * time.Millisecond, FECUsed: 9})
+	waitUntil(t, 2*time.Second, "the report in the stats", func() bool { return s.Stats().Freezes > 0 })
+	st := s.Stats()
+	if st.Freezes != 3 || st.FreezeMs != 450 || st.LongestFreezeMs != 200 || st.FECUsed != 17 || st.Inputs != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if p.Inputs() != 0 {
+		t.Fatal("a receive report reached the title")
+	}
+}

@@ -58,6 +58,13 @@ type Stats struct {
 	RungHeight  int    `json:"rung_height"`
 	RungFPS     int    `json:"rung_fps"`
 	RungChanges int64  `json:"rung_changes"`
+	// From the page's latest receive report (input.KindReceive): its
+	// freezes (no new frame for over input.FreezeGap), how long they
+	// lasted in all and the longest, and the FEC packets it used.
+	Freezes         int     `json:"freezes"`
+	FreezeMs        float64 `json:"freeze_ms"`
+	LongestFreezeMs float64 `json:"longest_freeze_ms"`
+	FECUsed         int64   `json:"fec_used"`
 }
 
 // lateRing keeps the lateness of the last frames sent.
@@ -83,6 +90,7 @@ type statsRecorder struct {
 	late      [lateRing]time.Duration
 	lateN     int
 	report    input.Event   // the page's latest presentation report
+	recv      input.Event   // the highest of its receive reports' counts
 	presented int64         // the frames its reports say were shown
 	shifted   time.Duration // the sum of phase shifts
 	rung      Rung
@@ -139,6 +147,18 @@ func (r *statsRecorder) setRung(g Rung) {
 	r.mu.Unlock()
 }
 
+// receive keeps the page's running counts. Reports come on the unordered
+// channel, so each count keeps the highest it has seen: a late report
+// never moves one back.
+func (r *statsRecorder) receive(rep input.Event) {
+	r.mu.Lock()
+	r.recv.Freezes = max(r.recv.Freezes, rep.Freezes)
+	r.recv.FreezeTime = max(r.recv.FreezeTime, rep.FreezeTime)
+	r.recv.LongestFreeze = max(r.recv.LongestFreeze, rep.LongestFreeze)
+	r.recv.FECUsed = max(r.recv.FECUsed, rep.FECUsed)
+	r.mu.Unlock()
+}
+
 func (r *statsRecorder) present(rep input.Event, shift time.Duration) {
 	r.mu.Lock()
 	r.report = rep
@@ -186,6 +206,8 @@ func (s *Session) Stats() Stats {
 	st.PhaseShiftMs = float64(r.shifted) / 1e6
 	st.Rung, st.RungChanges = r.rung.Name(), r.rungs
 	st.RungWidth, st.RungHeight, st.RungFPS = r.rung.Width, r.rung.Height, r.rung.FPS
+	st.Freezes, st.FECUsed = int(r.recv.Freezes), int64(r.recv.FECUsed)
+	st.FreezeMs, st.LongestFreezeMs = float64(r.recv.FreezeTime)/1e6, float64(r.recv.LongestFreeze)/1e6
 	late := append([]time.Duration(nil), r.late[:min(r.lateN, lateRing)]...)
 	slices.Sort(late)
 	if n := len(late); n > 0 {

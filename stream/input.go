@@ -97,7 +97,7 @@ func (q *inputQueue) drain(dst []input.Event) []input.Event {
 // next one makes up for a lost one.
 func isEdge(e input.Event) bool {
 	switch e.Kind {
-	case input.KindMouseMove, input.KindGamepad, input.KindPresent:
+	case input.KindMouseMove, input.KindGamepad, input.KindPresent, input.KindReceive:
 		return false
 	case input.KindTouch:
 		return e.Phase != input.TouchMove

@@ -239,6 +239,7 @@ const out = [
   p.touch(4, p.TOUCH_MOVE, 100, 65535),
   p.ping(4000000000, 1234.5),
   p.present(16.667, 1.23, 9.87, 60, 2),
+  p.receive(70000, 1234.4, 250.6, 5e9),
 ];
 console.log(out.map(hex).join('\n'));
 `
@@ -268,6 +269,8 @@ console.log(out.map(hex).join('\n'));
 		{Kind: input.KindTouch, TouchID: 4, Phase: input.TouchMove, X: 100, Y: 65535},
 		{Kind: input.KindPing, PingID: 4000000000, ClientMs: 1234.5},
 		{Kind: input.KindPresent, Refresh: 16667 * time.Microsecond, WaitP10: 1230 * time.Microsecond, WaitP50: 9870 * time.Microsecond, Frames: 60, Missed: 2},
+		// Counts saturate at their width.
+		{Kind: input.KindReceive, Freezes: 65535, FreezeTime: 1234 * time.Millisecond, LongestFreeze: 251 * time.Millisecond, FECUsed: math.MaxUint32},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("node printed %d encodings, want %d:\n%s", len(got), len(want), outb)

@@ -142,6 +142,29 @@ func TestPlayInBrowser(t *testing.T) {
 	if fps < 50 {
 		t.Fatalf("frame rate %.1f fps, want at least 50", fps)
 	}
+	// The page's presentation and receive reports reach the edge whole:
+	// none of its messages was garbage, and the freeze counts are in the
+	// session's stats.
+	var sessions []struct {
+		Stats struct {
+			Session map[string]any                `json:"session"`
+			Stream  struct{ InputGarbage uint64 } `json:"stream"`
+		} `json:"stats"`
+	}
+	op := clustertest.OperatorClient(stackOperatorToken)
+	var edges []edgeView
+	if err := clustertest.GetJSON(op, base+"/v1/edges", &edges); err != nil || len(edges) != 1 {
+		t.Fatalf("edges %+v: %v", edges, err)
+	}
+	if err := clustertest.GetJSON(op, edges[0].API+"/v1/sessions", &sessions); err != nil || len(sessions) != 1 {
+		t.Fatalf("the edge's sessions %+v: %v", sessions, err)
+	}
+	ss := sessions[0].Stats
+	if _, ok := ss.Session["freezes"]; !ok || ss.Stream.InputGarbage != 0 || ss.Session["frames_presented"] == 0.0 {
+		t.Errorf("edge's session stats: %d garbage messages, freezes %v, frames presented %v", ss.Stream.InputGarbage, ss.Session["freezes"], ss.Session["frames_presented"])
+	}
+	t.Logf("the edge's view of the page: %v frames presented, %v freezes (%v ms), %v FEC packets used",
+		ss.Session["frames_presented"], ss.Session["freezes"], ss.Session["freeze_ms"], ss.Session["fec_used"])
 
 	// Input: the testpattern's counter (row 1 of its cells) must move.
 	before := eval[float64](t, ctx, `stratus.readPattern().inputs`)

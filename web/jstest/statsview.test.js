@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statsRows, probesText, failoverText, signalText, soundText, edgeStatsText, repairText, qualityText } from '../static/js/statsview.js';
+import { statsRows, probesText, failoverText, signalText, soundText, edgeStatsText, repairText, qualityText, freezeText } from '../static/js/statsview.js';
 import { CONTROL, STATS_FIELDS, tokenOf, moveReason } from '../static/js/control.js';
 import { emptyStats } from '../static/js/stats.js';
 
@@ -49,7 +49,7 @@ test('the rows, in order', () => {
   };
   const rows = statsRows(base);
   assert.deepEqual(rows.map(([k]) => k), ['Resolution', 'Frame rate', 'Bitrate', 'Quality', 'Round trip', 'Route', 'Input ping', 'Packet loss', 'Sound',
-    'Decode', 'Jitter buffer', 'Frames', 'Repair', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Renderer', 'Session', 'Reconnects', 'Connection']);
+    'Decode', 'Jitter buffer', 'Frames', 'Freezes', 'Repair', 'Codec', 'Edge', 'Probes', 'Failovers', 'Signaling', 'Encoder', 'Renderer', 'Session', 'Reconnects', 'Connection']);
   const got = Object.fromEntries(rows);
   assert.equal(got.Resolution, '1280×720');
   assert.equal(got.Bitrate, '2.50 Mbit/s');
@@ -65,8 +65,10 @@ test('the rows, in order', () => {
   assert.equal(Object.fromEntries(statsRows({ ...base, route: 'relay (tcp)' })).Route, 'relay (tcp)');
   const gpu = Object.fromEntries(statsRows({ ...base, edgeStats: { encoder: 'x264', renderer: 'NVIDIA H200/PCIe/SSE2' } }));
   assert.equal(gpu.Renderer, 'NVIDIA H200/PCIe/SSE2');
-  assert.equal(got.Repair, '0 NACKs · 0 FEC received');
-  assert.equal(repairText({ nackCount: 4, fecPackets: 120 }, { fecOverheadPct: 6.04 }), '4 NACKs · 120 FEC received (6 % sent)');
+  assert.equal(got.Repair, '0 NACKs · 0 FEC received, 0 used');
+  assert.equal(repairText({ nackCount: 4, fecPackets: 120, fecDiscarded: 100 }, { fecOverheadPct: 6.04 }), '4 NACKs · 120 FEC received, 20 used (6 % sent)');
+  assert.equal(got.Freezes, 'none');
+  assert.equal(freezeText({ freezes: 2, freezeMs: 350.4, longestFreezeMs: 210.2 }), '2 · longest 210 ms · 350 ms in all');
   assert.equal(got.Reconnects, '1');
   assert.equal(got.Connection, 'connected');
 });

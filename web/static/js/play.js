@@ -100,7 +100,9 @@ const prober = new Prober({
 });
 const meter = new SoundMeter(); // started by the first click or tap
 const link = new InputLink();
-const presenter = new PresentReporter(link);
+// The FEC packets Chromium used are those it received and did not discard.
+const presenter = new PresentReporter(link, () => Math.max(0, S.stats.fecPackets - S.stats.fecDiscarded));
+document.addEventListener('visibilitychange', () => document.hidden && presenter.pause());
 const frames = new Frames(video, onFrame);
 const measurer = new Measurer(video, { fps: () => (titleInfo && titleInfo.fps) || 0, probe: () => capture.keyboard.probe() });
 const signaling = new SignalLink({
@@ -244,6 +246,7 @@ function connect() {
   S.pc = c.pc || null;
   if (c.input) link.attach(c.input, c.motion);
   sampler.reset();
+  presenter.reset();
   deadline(JOIN_TIMEOUT_MS, 'The service did not answer in time');
   prepareJoin(c, s);
 }
@@ -575,6 +578,9 @@ setInterval(async () => {
   statsBusy = true;
   try {
     S.stats = await sampler.sample(pc, S.framesPresented, link.pingMs);
+    S.stats.freezes = presenter.freezes;
+    S.stats.freezeMs = presenter.freezeMs;
+    S.stats.longestFreezeMs = presenter.longestFreezeMs;
     S.route = sampler.route;
     // An audio track exists whenever the offer has an audio section (and
     // its mute state is not reliable across browsers); there is sound to

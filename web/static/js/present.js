@@ -4,18 +4,42 @@
 // refresh (session/phase.go). Without this, the wait for the refresh is
 // set by chance when a session starts and costs up to a whole refresh of
 // latency.
+//
+// Each report is followed by the session's running receive counts (type
+// Receive): freezes, which only the player's side can see, and the FEC
+// packets its browser used, for the edge's stats, metrics and log.
 
 import * as proto from './proto.js';
 
 export const REPORT_EVERY_MS = 1000;
+// FREEZE_MS: no new frame for longer than this is a freeze
+// (input.FreezeGap).
+export const FREEZE_MS = 100;
 
 export class PresentReporter {
-  constructor(link) {
+  // fecUsed() is the FEC packets the browser used so far in this session.
+  constructor(link, fecUsed = () => 0) {
     this.link = link;
+    this.fecUsed = fecUsed;
     this.reset();
   }
 
+  // reset starts a new session's counts.
   reset() {
+    this.freezes = 0;
+    this.freezeMs = 0;
+    this.longestFreezeMs = 0;
+    this.lastShown = 0;
+    this.restart();
+  }
+
+  // pause forgets the latest frame: a hidden page shows none, and the gap
+  // until it shows again is no freeze.
+  pause() {
+    this.lastShown = 0;
+  }
+
+  restart() {
     this.waits = [];
     this.intervals = [];
     this.missed = 0;
@@ -29,6 +53,13 @@ export class PresentReporter {
   // when the display will show it.
   onFrame(meta) {
     if (!meta || !(meta.expectedDisplayTime > 0) || !(meta.presentationTime > 0)) return;
+    const gap = this.lastShown > 0 ? meta.expectedDisplayTime - this.lastShown : 0;
+    if (gap > FREEZE_MS) {
+      this.freezes++;
+      this.freezeMs += gap;
+      this.longestFreezeMs = Math.max(this.longestFreezeMs, gap);
+    }
+    this.lastShown = meta.expectedDisplayTime;
     const wait = meta.expectedDisplayTime - meta.presentationTime;
     if (wait >= 0 && wait < 100) this.waits.push(wait);
     if (this.lastExpected > 0) {
@@ -55,6 +86,7 @@ export class PresentReporter {
       const refresh = iv[iv.length >> 1];
       this.link.state(proto.present(refresh, w[Math.floor(n / 10)], w[n >> 1], n, this.missed));
     }
+    this.link.state(proto.receive(this.freezes, this.freezeMs, this.longestFreezeMs, this.fecUsed()));
     this.waits = [];
     this.intervals = [];
     this.missed = 0;

@@ -15,10 +15,12 @@ export const TOUCH = 0x07; //    [type][id u8][phase u8][x u16][y u16]          
 export const PING = 0x08; //     [type][id u32][clientMs f64]                       13 bytes
 export const PRESENT = 0x09; //  [type][refresh u16 µs][waitP10 u16][waitP50 u16][frames u16][missed u16] 11 bytes
 // 0x0A Clock (the edge's time) is asked by checkers, never by the page.
+export const RECEIVE = 0x0B; //  [type][freezes u16][freezeMs u32][longestMs u32][fecUsed u32] 15 bytes
 
 export const SIZE = {
   [KEY_DOWN]: 4, [KEY_UP]: 4, [MOUSE_BUTTON]: 3, [MOUSE_MOVE]: 15,
   [WHEEL]: 5, [GAMEPAD]: 18, [TOUCH]: 7, [PING]: 13, [PRESENT]: 11,
+  [RECEIVE]: 15,
 };
 
 // Modifier bits of key events.
@@ -120,6 +122,17 @@ export function putPresent(dv, off, refreshMs, waitP10Ms, waitP50Ms, frames, mis
   return off + 11;
 }
 
+// putReceive writes the page's running receive counts (input/doc.go):
+// freezes, their total and longest milliseconds, FEC packets used.
+export function putReceive(dv, off, freezes, freezeMs, longestMs, fecUsed) {
+  dv.setUint8(off, RECEIVE);
+  dv.setUint16(off + 1, clampInt(freezes, 0, 65535), LE);
+  dv.setUint32(off + 3, clampInt(freezeMs, 0, 0xffffffff), LE);
+  dv.setUint32(off + 7, clampInt(longestMs, 0, 0xffffffff), LE);
+  dv.setUint32(off + 11, clampInt(fecUsed, 0, 0xffffffff), LE);
+  return off + 15;
+}
+
 // one allocates a message for a single event and fills it with put.
 function one(kind, put) {
   const buf = new ArrayBuffer(SIZE[kind]);
@@ -136,6 +149,8 @@ export const touch = (id, phase, x, y) => one(TOUCH, (dv) => putTouch(dv, 0, id,
 export const ping = (id, clientMs) => one(PING, (dv) => putPing(dv, 0, id, clientMs));
 export const present = (refreshMs, p10, p50, frames, missed) =>
   one(PRESENT, (dv) => putPresent(dv, 0, refreshMs, p10, p50, frames, missed));
+export const receive = (freezes, freezeMs, longestMs, fecUsed) =>
+  one(RECEIVE, (dv) => putReceive(dv, 0, freezes, freezeMs, longestMs, fecUsed));
 
 // parsePing reads an echoed Ping; it returns null for anything else.
 export function parsePing(data) {

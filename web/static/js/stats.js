@@ -18,6 +18,9 @@ export function emptyStats() {
     framesDecoded: 0, framesDropped: 0, packetsLost: 0,
     freezeCount: 0, nackCount: 0, pliCount: 0,
     fecPackets: 0, // FlexFEC repair packets received (the edge sizes them to the loss)
+    fecDiscarded: 0, // of those, the ones that repaired nothing
+    // Freezes this session (present.js): no new frame for over 100 ms.
+    freezes: 0, freezeMs: 0, longestFreezeMs: 0,
     pingMs: 0, // input-path round trip (Ping echo on "input")
     audioPackets: 0, // audio RTP packets received (0: no sound yet)
     framesPresented: 0,
@@ -83,6 +86,7 @@ export class StatsSampler {
       s.nackCount = video.nackCount || 0;
       s.pliCount = video.pliCount || 0;
       s.fecPackets = video.fecPacketsReceived || 0;
+      s.fecDiscarded = video.fecPacketsDiscarded || 0;
     }
     if (pair && typeof pair.currentRoundTripTime === 'number') s.rttMs = pair.currentRoundTripTime * 1000;
 

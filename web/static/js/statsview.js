@@ -15,11 +15,19 @@ export function edgeStatsText(e) {
 }
 
 // repairText says how lost packets were repaired: NACKs the page sent, FEC
-// packets it received, and the FEC share the edge sends now. Browsers do
-// not count the packets FEC rebuilt.
+// packets it received and used (not discarded), and the FEC share the edge
+// sends now. Browsers do not count the packets FEC rebuilt.
 export function repairText(s, e) {
   const fec = e && Number.isFinite(e.fecOverheadPct) ? ` (${fixed(e.fecOverheadPct)} % sent)` : '';
-  return `${s.nackCount} NACKs · ${s.fecPackets} FEC received${fec}`;
+  const used = Math.max(0, s.fecPackets - (s.fecDiscarded || 0));
+  return `${s.nackCount} NACKs · ${s.fecPackets} FEC received, ${used} used${fec}`;
+}
+
+// freezeText counts the session's freezes (no new frame for over 100 ms),
+// the longest, and how long the picture stood still in all.
+export function freezeText(s) {
+  if (!s.freezes) return 'none';
+  return `${s.freezes} · longest ${fixed(s.longestFreezeMs)} ms · ${fixed(s.freezeMs)} ms in all`;
 }
 
 // qualityText is the edge's quality rung (its size and frame rate, lowered
@@ -86,6 +94,7 @@ export function statsRows(p) {
     ['Decode', `${f(s.decodeMs, 2)} ms/frame`],
     ['Jitter buffer', `${f(s.jitterBufferMs, 1)} ms`],
     ['Frames', `${s.framesDecoded} decoded, ${s.framesDropped} dropped`],
+    ['Freezes', freezeText(s)],
     ['Repair', repairText(s, p.edgeStats)],
     ['Codec', [p.codec.replace('video/', ''), p.decoder].filter(Boolean).join(' · ') || '—'],
     ['Edge', p.edge || '—'],
