@@ -56,6 +56,8 @@ func decodeOne(k Kind, b []byte) Event {
 	case KindMouseButton:
 		e.Button = b[0]
 		e.Down = b[1] != 0
+	case KindBeat:
+		e.Seq = le.Uint16(b)
 	case KindMouseMove:
 		e.Seq = le.Uint16(b)
 		e.X = le.Uint16(b[2:])
@@ -125,6 +127,8 @@ func Append(dst []byte, e Event) []byte {
 		if e.Down {
 			b[1] = 1
 		}
+	case KindBeat:
+		le.PutUint16(b, e.Seq)
 	case KindMouseMove:
 		le.PutUint16(b, e.Seq)
 		le.PutUint16(b[2:], e.X)

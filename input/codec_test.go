@@ -20,6 +20,7 @@ func TestRoundTrip(t *testing.T) {
 		{Kind: KindPing, PingID: 99, ClientMs: 1234.5},
 		{Kind: KindPresent, Refresh: 16667 * time.Microsecond, WaitP10: 1230 * time.Microsecond, WaitP50: 9870 * time.Microsecond, Frames: 60, Missed: 2},
 		{Kind: KindReceive, Freezes: 65535, FreezeTime: 4294967295 * time.Millisecond, LongestFreeze: 1234 * time.Millisecond, FECUsed: 77},
+		{Kind: KindBeat, Seq: 65535},
 	}
 	for _, e := range events {
 		t.Run(e.Kind.String(), func(t *testing.T) {

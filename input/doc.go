@@ -35,6 +35,7 @@
 //	type 0x0A Clock        [0x0A][id u32][clientMs f64]                      13 bytes
 //	type 0x0B Receive      [0x0B][freezes u16][freezeMs u32][longestMs u32]
 //	                             [fecUsed u32]                             15 bytes
+//	type 0x0C Beat         [0x0C][seq u16]                                    3 bytes
 //
 // Key codes are the Windows virtual-key codes that browsers report as
 // KeyboardEvent.keyCode (A = 65, ArrowLeft = 37, Space = 32, …). mods is a
@@ -86,8 +87,14 @@
 // but a second's delay; counts saturate at their width. The edge keeps them
 // for the session's stats, metrics and its end-of-session log line.
 //
-// None of Ping, Clock, Present and Receive is player input: titles never
-// see them.
+// Beat goes the other way: the edge's heartbeat to the page on "motion",
+// once a frame time while the session's connection lives, whether or not a
+// picture goes with it (stream/beat.go). The page takes an edge that sends
+// neither beats nor frames for a short while as dead. An edge ignores a
+// Beat sent to it.
+//
+// None of Ping, Clock, Present, Receive and Beat is player input: titles
+// never see them.
 //
 // Sequence numbers on "motion" are per message type and wrap; the receiver
 // keeps the last applied number and drops a message that is not newer

@@ -20,6 +20,7 @@ const (
 	KindPresent     Kind = 0x09
 	KindClock       Kind = 0x0A
 	KindReceive     Kind = 0x0B
+	KindBeat        Kind = 0x0C
 )
 
 // sizes holds the fixed encoded length of each kind, type byte included.
@@ -35,6 +36,7 @@ var sizes = [...]int{
 	KindPresent:     11,
 	KindClock:       13,
 	KindReceive:     15,
+	KindBeat:        3,
 }
 
 // Size is the encoded length of an event of kind k, or 0 for an unknown kind.
@@ -69,6 +71,8 @@ func (k Kind) String() string {
 		return "present"
 	case KindReceive:
 		return "receive"
+	case KindBeat:
+		return "beat"
 	}
 	return fmt.Sprintf("kind(0x%02x)", uint8(k))
 }
@@ -193,7 +197,11 @@ func (e Event) Pressed(b int) bool { return e.Buttons&(1<<uint(b)) != 0 }
 // Counts reports whether the event is one that a title counts as player
 // input: everything except pings and presentation reports.
 func (e Event) Counts() bool {
-	return e.Kind != KindPing && e.Kind != KindPresent && e.Kind != KindReceive
+	switch e.Kind {
+	case KindPing, KindClock, KindPresent, KindReceive, KindBeat:
+		return false
+	}
+	return true
 }
 
 func (e Event) String() string {

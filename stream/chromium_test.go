@@ -73,7 +73,12 @@ func TestChromium(t *testing.T) {
 		const motion = pc.createDataChannel('motion', {ordered: false, maxRetransmits: 0});
 		for (const dc of [input, motion]) {
 			dc.binaryType = 'arraybuffer';
-			dc.onmessage = (m) => window.echoes.push(Array.from(new Uint8Array(m.data)));
+			window.beats = 0;
+			dc.onmessage = (m) => {
+				const b = new Uint8Array(m.data);
+				if (b.length === 3 && b[0] === 0x0c) window.beats++; // the edge's heartbeat
+				else window.echoes.push(Array.from(b));
+			};
 		}
 		window.input = input;
 		pc.ontrack = (ev) => {

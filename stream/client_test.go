@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"stratus/input"
 )
 
 // The tests play the browser with a Pion PeerConnection: it offers one
@@ -80,7 +83,8 @@ type client struct {
 	motion *webrtc.DataChannel
 
 	packets   chan received
-	echoes    chan []byte // messages the edge sent on either channel
+	echoes    chan []byte // messages the edge sent on either channel, but beats
+	beats     atomic.Int64
 	opened    chan struct{}
 	mu        sync.Mutex
 	playoutID uint8
@@ -156,6 +160,10 @@ func newClient(t *testing.T, o clientOptions) *client {
 	for _, dc := range []*webrtc.DataChannel{c.input, c.motion} {
 		dc.OnOpen(func() { c.opened <- struct{}{} })
 		dc.OnMessage(func(m webrtc.DataChannelMessage) {
+			if len(m.Data) == input.KindBeat.Size() && input.Kind(m.Data[0]) == input.KindBeat {
+				c.beats.Add(1)
+				return
+			}
 			select {
 			case c.echoes <- m.Data:
 			default:

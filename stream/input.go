@@ -139,6 +139,8 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 			log.Warn("input channel is not reliable and ordered; key releases may be lost")
 		}
 		p.control.Store(dc)
+	} else {
+		p.startBeats(dc)
 	}
 	var scratch []input.Event
 	dc.OnMessage(func(m webrtc.DataChannelMessage) {
@@ -221,7 +223,11 @@ func (p *Peer) handleInput(r replier, log *slog.Logger, msg []byte, scratch []in
 	off := 0
 	for _, e := range evs {
 		n := e.Kind.Size()
-		if e.Kind == input.KindPing || e.Kind == input.KindClock {
+		switch {
+		case e.Kind == input.KindBeat:
+			// The edge's own message, sent back: nothing to apply.
+			p.c.inputIgnored.Add(1)
+		case e.Kind == input.KindPing || e.Kind == input.KindClock:
 			echo := append([]byte(nil), msg[off:off+n]...)
 			if e.Kind == input.KindClock {
 				echo = input.AppendClockReply(nil, e, time.Now())
@@ -231,7 +237,7 @@ func (p *Peer) handleInput(r replier, log *slog.Logger, msg []byte, scratch []in
 			} else {
 				p.c.pingsEchoed.Add(1)
 			}
-		} else {
+		default:
 			kept = append(kept, e)
 		}
 		off += n

@@ -64,6 +64,7 @@ type Peer struct {
 	in         inputQueue
 	keyframes  keyframeGate
 	control    atomic.Pointer[webrtc.DataChannel] // the page's "input" channel, once opened
+	beats      atomic.Pointer[webrtc.DataChannel] // the "motion" channel the heartbeat goes on
 	channels   atomic.Int32                       // data channels accepted, against maxDataChannels
 	candidates atomic.Int32                       // candidates trickled, against MaxCandidates
 

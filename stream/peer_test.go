@@ -336,6 +336,26 @@ func TestPeer(t *testing.T) {
 		}
 	})
 
+	t.Run("the edge beats on the motion channel at frame rate", func(t *testing.T) {
+		b0, at := c.beats.Load(), time.Now()
+		waitFor(t, 5*time.Second, "beats for half a second", func() bool { return time.Since(at) > 500*time.Millisecond })
+		n := c.beats.Load() - b0
+		rate := float64(n) / time.Since(at).Seconds()
+		t.Logf("%d beats in %v: %.0f a second", n, time.Since(at).Round(time.Millisecond), rate)
+		if rate < 30 || rate > 70 {
+			t.Errorf("%.0f beats a second, want about 60", rate)
+		}
+		// A beat sent back is ignored, never queued as input.
+		before := p.Stats().InputIgnored
+		if err := c.motion.Send(input.Append(nil, input.Event{Kind: input.KindBeat, Seq: 1})); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the echoed beat to be ignored", func() bool { return p.Stats().InputIgnored > before })
+		if got := p.ReadInput(nil); len(got) != 0 {
+			t.Errorf("ReadInput after a beat from the page: %v", got)
+		}
+	})
+
 	t.Run("clock requests are answered with the edge's time", func(t *testing.T) {
 		before := float64(time.Now().UnixNano()) / 1e6
 		if err := c.input.Send(input.Append(nil, input.Event{Kind: input.KindClock, PingID: 5, ClientMs: 42})); err != nil {

@@ -49,9 +49,14 @@ type Stats struct {
 
 	// InputEvents counts events queued for ReadInput; InputGarbage malformed
 	// messages (dropped whole); InputDropped events lost to a full queue;
-	// InputIgnored messages on data channels other than input and motion;
+	// InputIgnored messages on data channels other than input and motion,
+	// and beats a page sent back;
 	// PingsEchoed pings answered.
 	InputEvents, InputGarbage, InputDropped, InputIgnored, PingsEchoed uint64
+
+	// Beats counts heartbeats sent on the motion channel (beat.go);
+	// BeatsSkipped those left out because the channel was backed up.
+	Beats, BeatsSkipped uint64
 
 	// ChannelsRefused counts data channels the peer closed on arrival
 	// (unknown label, or over maxDataChannels); CandidatesRefused trickled
@@ -71,6 +76,7 @@ type counters struct {
 	inputEvents, inputGarbage           atomic.Uint64
 	inputDropped, inputIgnored          atomic.Uint64
 	pingsEchoed                         atomic.Uint64
+	beats, beatsSkipped                 atomic.Uint64
 	audioSent, audioDropped             atomic.Uint64
 	channelsRefused, candidatesRefused  atomic.Uint64
 	panics                              atomic.Uint64
@@ -106,6 +112,8 @@ func (p *Peer) Stats() Stats {
 		InputDropped:     c.inputDropped.Load(),
 		InputIgnored:     c.inputIgnored.Load(),
 		PingsEchoed:      c.pingsEchoed.Load(),
+		Beats:            c.beats.Load(),
+		BeatsSkipped:     c.beatsSkipped.Load(),
 		AudioSent:        c.audioSent.Load(),
 		AudioDropped:     c.audioDropped.Load(),
 

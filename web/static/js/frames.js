@@ -4,6 +4,7 @@
 // currentTime per animation frame is a coarse stand-in.
 
 const CHECK_MS = 50; // how often the stall watchdog looks
+const ON_TIME_MS = 25; // a tick later than this may have kept beats waiting
 
 export class Frames {
   // onFrame(now, meta) runs for every presented frame (meta is null when
@@ -53,22 +54,31 @@ export class Frames {
   }
 
   // watch runs the stall watchdog: while playing(), no frame for limitMs()
-  // calls onStall, and otherwise onSteady(now). A tick that comes late means
+  // calls onStall, no frame and no beat from the edge for deadMs (silentMs
+  // (now) is how long the edge has not beaten: 0 until its first beat)
+  // calls onDead, and otherwise onSteady(now). A tick that comes late means
   // the page itself was not running (a long task, a frozen tab); frames
-  // could not be presented either, so the wait starts over instead of
-  // blaming the edge. Hidden pages present no frames; that is no stall.
-  watch({ playing, limitMs, onStall, onSteady }) {
+  // could not be presented, nor beats heard, either, so the wait starts
+  // over instead of blaming the edge. The short rule waits for a tick on
+  // time. Hidden pages present no frames; that is no stall.
+  watch({ playing, limitMs, deadMs, silentMs, onStall, onDead, onSteady }) {
     let lastCheck = performance.now();
     setInterval(() => {
       const now = performance.now();
-      const late = now - lastCheck > CHECK_MS + 200;
+      const lag = now - lastCheck - CHECK_MS;
       lastCheck = now;
       if (!playing()) return;
-      if (late) {
+      if (lag > 200) {
         this.lastAt = Math.max(this.lastAt, now);
         return;
       }
-      if (!document.hidden && now - this.lastAt > limitMs()) onStall();
+      if (document.hidden) {
+        onSteady(now);
+        return;
+      }
+      const gap = now - this.lastAt;
+      if (gap > limitMs()) onStall();
+      else if (lag < ON_TIME_MS && gap > deadMs && silentMs(now) > deadMs) onDead();
       else onSteady(now);
     }, CHECK_MS);
   }

@@ -10,7 +10,8 @@
 //     channel is not open they are simply dropped: the next one supersedes it.
 //
 // It also sends a Ping on "input" once a second and measures the echo, the
-// round trip through the edge's input path.
+// round trip through the edge's input path, and hears the edge's beats on
+// "motion" (silentMs).
 //
 // Text on "input" is the edge talking to the page (control.js): "stats"
 // (kept as edgeStats) and the control messages (snapshot, move, ended),
@@ -36,6 +37,7 @@ export class InputLink {
     this.sent = { edges: 0, states: 0, dropped: 0 };
     this.edgeStats = null;
     this.onControl = null; // (message) for text other than stats
+    this.lastBeatAt = 0; // performance.now() of the attached edge's latest beat
   }
 
   // attach adopts the channels of a new connection.
@@ -47,6 +49,10 @@ export class InputLink {
     for (const ch of [reliable, motion]) ch.binaryType = 'arraybuffer';
     reliable.addEventListener('open', () => reliable === this.reliable && this.flush());
     reliable.addEventListener('message', (e) => reliable === this.reliable && this.onMessage(e));
+    this.lastBeatAt = 0;
+    motion.addEventListener('message', (e) => {
+      if (motion === this.motion && proto.isBeat(e.data)) this.lastBeatAt = performance.now();
+    });
     if (reliable.readyState === 'open') this.flush();
     this.pingTimer = setInterval(() => this.sendPing(), PING_EVERY_MS);
   }
@@ -58,6 +64,12 @@ export class InputLink {
     this.pingTimer = 0;
     this.reliable = null;
     this.motion = null;
+  }
+
+  // silentMs is how long the attached edge has not beaten; 0 before its
+  // first beat (an edge that does not beat is judged by its frames alone).
+  silentMs(now) {
+    return this.lastBeatAt > 0 ? now - this.lastBeatAt : 0;
   }
 
   get open() {

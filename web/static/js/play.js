@@ -62,7 +62,7 @@ import { INITIAL, next, can, inGame as inGameState, waiting as waitingState, lab
 import { CODES, NO_TITLE, NO_MEDIA, words } from './codes.js';
 import { QUEUED, place } from './queue.js';
 import { CONTROL, tokenOf, moveReason } from './control.js';
-import { Recovery, stallMs } from './policy.js';
+import { Recovery, stallMs, BEAT_DEAD_MS } from './policy.js';
 import * as status from './status.js';
 import { overlay, hints, toast } from './view.js';
 import { StatsPanel } from './statsview.js';
@@ -564,7 +564,10 @@ function startPlaying() {
 frames.watch({
   playing: () => st.state === 'playing',
   limitMs: () => stallMs((titleInfo && titleInfo.fps) || 0),
+  deadMs: BEAT_DEAD_MS,
+  silentMs: (now) => link.silentMs(now),
   onStall: () => edgeFailure('The video stopped'),
+  onDead: () => edgeFailure('The edge stopped answering'),
   onSteady: (now) => recovery.steady(now),
 });
 

@@ -20,13 +20,18 @@
 // such joins in a row the page stops and says so instead of trying forever.
 //
 // Stalls. While playing, no presented frame for stallMs(fps) means the edge
-// failed: STALL_MS, or three frame times for a slow title.
+// failed: STALL_MS, or three frame times for a slow title. An edge that
+// beats (stream/beat.go: a heartbeat each frame time on the motion channel,
+// whether or not a picture goes with it) is taken for dead sooner: neither
+// a beat nor a frame for BEAT_DEAD_MS, twelve beats in a row, which loss
+// alone does not take (3 % loss loses twelve in a row once in 10^18).
 
 export const BACKOFF_MS = Object.freeze([250, 500, 1000, 2000, 4000, 5000]);
 export const STABLE_MS = 10000;
 export const EXCLUDE_MS = 60000;
 export const EXCLUDE_MAX = 16; // the protocol allows 64
 export const STALL_MS = 400;
+export const BEAT_DEAD_MS = 200;
 export const UNREACHABLE_MAX = 2;
 
 // backoffMs is the wait before an attempt after n failures in a row.

@@ -16,11 +16,12 @@ export const PING = 0x08; //     [type][id u32][clientMs f64]                   
 export const PRESENT = 0x09; //  [type][refresh u16 µs][waitP10 u16][waitP50 u16][frames u16][missed u16] 11 bytes
 // 0x0A Clock (the edge's time) is asked by checkers, never by the page.
 export const RECEIVE = 0x0B; //  [type][freezes u16][freezeMs u32][longestMs u32][fecUsed u32] 15 bytes
+export const BEAT = 0x0C; //     [type][seq u16], the edge's heartbeat to the page 3 bytes
 
 export const SIZE = {
   [KEY_DOWN]: 4, [KEY_UP]: 4, [MOUSE_BUTTON]: 3, [MOUSE_MOVE]: 15,
   [WHEEL]: 5, [GAMEPAD]: 18, [TOUCH]: 7, [PING]: 13, [PRESENT]: 11,
-  [RECEIVE]: 15,
+  [RECEIVE]: 15, [BEAT]: 3,
 };
 
 // Modifier bits of key events.
@@ -151,6 +152,11 @@ export const present = (refreshMs, p10, p50, frames, missed) =>
   one(PRESENT, (dv) => putPresent(dv, 0, refreshMs, p10, p50, frames, missed));
 export const receive = (freezes, freezeMs, longestMs, fecUsed) =>
   one(RECEIVE, (dv) => putReceive(dv, 0, freezes, freezeMs, longestMs, fecUsed));
+
+// isBeat tells the edge's heartbeat from other messages.
+export function isBeat(data) {
+  return data instanceof ArrayBuffer && data.byteLength === SIZE[BEAT] && new DataView(data).getUint8(0) === BEAT;
+}
 
 // parsePing reads an echoed Ping; it returns null for anything else.
 export function parsePing(data) {
