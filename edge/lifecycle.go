@@ -3,11 +3,9 @@ package edge
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"stratus/edge/api"
-	"stratus/encoder"
 	"stratus/internal/panics"
 	"stratus/session"
 	"stratus/stream"
@@ -70,111 +68,6 @@ func (e *Edge) Start(req api.CreateRequest) (api.CreateResponse, error) {
 		e.run(e.tasks.ctx, r)
 	}
 	return api.CreateResponse{ID: r.id, Edge: e.cfg.Name, Region: e.cfg.Region, Answer: answer, Resumed: r.resumed}, nil
-}
-
-// setUp builds the title, encoder, peer and session of one player and
-// registers it. On error it closes whatever it had built.
-func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, answer string, err error) {
-	// r outlives a failed set-up inside the peer's callbacks, so it is never
-	// reset to nil.
-	// The offer is checked before anything is started for it: a garbage
-	// offer must not cost a game process or an encoder.
-	if err := stream.CheckOffer(req.Offer); err != nil {
-		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
-	}
-	r := newRunning(newID(), desc.ID)
-	r.player = req.Player
-	var closers []func() error
-	defer func() {
-		if err != nil {
-			for i := len(closers) - 1; i >= 0; i-- {
-				closers[i]()
-			}
-		}
-	}()
-	// Runs before the closers: a panic (a title's constructor, say) becomes
-	// the error that closes what was built, and Start gives the slot back.
-	defer func() {
-		if pe := panics.From(recover()); pe != nil {
-			pe.Log(e.log, "session set-up panicked", "session", r.id, "title", desc.ID)
-			err = pe
-		}
-	}()
-
-	t, err := desc.New(title.Options{Session: r.id})
-	if err != nil {
-		return nil, "", fmt.Errorf("starting title: %w", err)
-	}
-	closers = append(closers, t.Close)
-	if req.Resume != "" {
-		// A token that does not check out costs the player their saved
-		// state, not their game: the title starts afresh.
-		if err := e.resume(r, t, desc.ID, req.Resume); err != nil {
-			e.log.Warn("not resuming", "title", desc.ID, "err", err)
-		} else {
-			r.resumed = true
-		}
-	}
-	info := t.Info()
-	r.renderer = info.Renderer
-	enc, g, err := e.encoders.Open(r.id, encoder.Config{
-		Width: info.Width, Height: info.Height, FPS: info.FPS,
-		Bitrate: e.cfg.Bitrate, Threads: e.cfg.EncoderThreads,
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("opening encoder: %w", err)
-	}
-	r.enc, r.gpu = enc, g
-	// Closers run last first: the slot is released after the encoder
-	// has let go of its GPU.
-	closers = append(closers, func() error { e.encoders.Release(r.id); return nil }, enc.Close)
-
-	peer, err := e.engine.NewPeer(stream.PeerConfig{
-		ID: r.id,
-		OnKeyframeRequest: func() {
-			if s := r.sess.Load(); s != nil {
-				s.ForceIDR()
-			}
-		},
-		OnBitrate: func(bps int) {
-			if s := r.sess.Load(); s != nil {
-				s.SetBitrate(bps)
-			}
-		},
-		OnState: func(st stream.State) { r.peerState(st, e.cfg.DisconnectGrace) },
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("creating peer: %w", err)
-	}
-	r.peer = peer
-	closers = append(closers, peer.Close)
-	answer, err = peer.Answer(req.Offer)
-	if err != nil {
-		return nil, "", api.Errorf(api.CodeBadMessage, "offer: %v", err)
-	}
-	sess, err := session.New(session.Config{
-		ID: r.id, Title: t, Encoder: enc, Sink: peer,
-		IdleTimeout:   e.cfg.IdleTimeout,
-		MaxDuration:   desc.SessionLimit,
-		Keep:          desc.Keep,
-		SnapshotEvery: e.cfg.SnapshotEvery,
-		StallAfter:    e.cfg.StallAfter,
-		MaxFPS:        e.cfg.Misbehave.maxFPS(),
-		OnLeftBehind:  func(d int) { e.metrics.leftBehind.Add(float64(d)) },
-		OnSnapshot: func(state []byte) {
-			r.snapshot.Store(&state)
-			e.page.snapshot(r, state)
-		},
-	}, e.log)
-	if err != nil {
-		return nil, "", err
-	}
-	r.sess.Store(sess)
-	e.sessions.add(r)
-	if e.usage != nil {
-		e.usage.start(r)
-	}
-	return r, answer, nil
 }
 
 // run drives one session from start to end, until ctx (the edge's) ends at

@@ -13,6 +13,7 @@ package testpattern
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"stratus/input"
@@ -50,8 +51,11 @@ const (
 	maxSide             = 8192
 )
 
-// Descriptor is the catalog entry for the test pattern.
+// Descriptor is the catalog entry for the test pattern. Its instances
+// share their background (read only), drawn once per size: drawing it is
+// most of an instance's start, which a player's join waits for.
 func Descriptor() title.Descriptor {
+	bars := &barsCache{}
 	return title.Descriptor{
 		ID:          "testpattern",
 		Name:        "Test pattern",
@@ -62,7 +66,7 @@ func Descriptor() title.Descriptor {
 		FPS:         DefaultFPS,
 		Keep:        title.KeepAll,
 		New: func(o title.Options) (title.Title, error) {
-			p, err := New(o)
+			p, err := start(o, bars)
 			if err != nil {
 				return nil, err // not a typed nil inside the interface
 			}
@@ -93,7 +97,11 @@ type Pattern struct {
 // New starts a test pattern. Options.Now is not consulted: everything the
 // pattern shows derives from the time passed to Render, which is what the
 // cells must carry.
-func New(o title.Options) (*Pattern, error) {
+func New(o title.Options) (*Pattern, error) { return start(o, nil) }
+
+// start starts a test pattern whose background comes from bars (nil:
+// drawn for it alone).
+func start(o title.Options, bars *barsCache) (*Pattern, error) {
 	w, h, fps := o.Width, o.Height, o.FPS
 	if w == 0 {
 		w = DefaultWidth
@@ -115,7 +123,7 @@ func New(o title.Options) (*Pattern, error) {
 		info:    title.Info{ID: "testpattern", Name: "Test pattern", Width: w, Height: h, FPS: fps},
 		canvas:  c,
 		frame:   title.Frame{Format: title.RGBA, Width: w, Height: h, Stride: c.Stride, Pix: c.Pix},
-		bars:    makeBars(w, h),
+		bars:    bars.get(w, h),
 		header:  fmt.Sprintf("STRATUS TEST PATTERN  %dx%d @ %d fps", w, h, fps),
 		last:    "none yet",
 		scratch: make([]byte, 0, 64),
@@ -158,4 +166,36 @@ func (p *Pattern) Render(now time.Time) (*title.Frame, error) {
 	p.drawPanel(now)
 	p.drawCells(uint32(ms), p.inputs)
 	return &p.frame, nil
+}
+
+// barsCache keeps the backgrounds drawn so far, by size, for instances to
+// share: Render only reads them. Its methods may be called from any
+// goroutine, and on a nil cache (which draws every time).
+type barsCache struct {
+	mu sync.Mutex
+	by map[[2]int][]byte
+}
+
+// maxCachedBars bounds the sizes kept: a catalog runs the pattern at its
+// one size, tests at a few more.
+const maxCachedBars = 4
+
+func (c *barsCache) get(w, h int) []byte {
+	if c == nil {
+		return makeBars(w, h)
+	}
+	k := [2]int{w, h}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.by[k]; ok {
+		return b
+	}
+	b := makeBars(w, h)
+	if c.by == nil {
+		c.by = map[[2]int][]byte{}
+	}
+	if len(c.by) < maxCachedBars {
+		c.by[k] = b
+	}
+	return b
 }

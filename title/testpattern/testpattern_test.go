@@ -250,3 +250,29 @@ func BenchmarkDecode(b *testing.B) {
 		Decode(f.Pix, f.Stride)
 	}
 }
+
+// TestSharedBackground: the catalog's instances of one size share one
+// background, drawn once, and still draw their own frames.
+func TestSharedBackground(t *testing.T) {
+	d := Descriptor()
+	var ps []*Pattern
+	for range 2 {
+		tt, err := d.New(title.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, tt.(*Pattern))
+	}
+	if &ps[0].bars[0] != &ps[1].bars[0] {
+		t.Error("two instances of one size drew their background twice")
+	}
+	f0, _ := ps[0].Render(time.UnixMilli(1000))
+	f1, _ := ps[1].Render(time.UnixMilli(2000))
+	if &f0.Pix[0] == &f1.Pix[0] {
+		t.Error("two instances share a frame buffer")
+	}
+	ps[0].Close()
+	if _, err := ps[1].Render(time.UnixMilli(3000)); err != nil || ps[1].bars == nil {
+		t.Errorf("closing one instance took the other's background: %v", err)
+	}
+}
