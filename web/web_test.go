@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -334,7 +335,7 @@ func runNode(t *testing.T, node, dir, script string) []byte {
 // hang or fail left out without holding the join past the budget.
 func TestProbeJS(t *testing.T) {
 	node, dir := nodeModules(t, "probe")
-	var fastHits atomic.Int32
+	var fastHits, slowHits atomic.Int32
 	probe := func(delay time.Duration, code int, hits *atomic.Int32) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if hits != nil {
@@ -353,7 +354,7 @@ func TestProbeJS(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/fast/v1/probe", probe(0, http.StatusNoContent, &fastHits))
-	mux.Handle("/slow/v1/probe", probe(60*time.Millisecond, http.StatusNoContent, nil))
+	mux.Handle("/slow/v1/probe", probe(60*time.Millisecond, http.StatusNoContent, &slowHits))
 	mux.Handle("/hang/v1/probe", probe(10*time.Second, http.StatusNoContent, nil))
 	mux.Handle("/broken/v1/probe", probe(0, http.StatusInternalServerError, nil))
 	srv := httptest.NewServer(mux)
@@ -378,7 +379,18 @@ const p = new Prober({ budgetMs: 300 });
 const before = { fresh: p.fresh(), measured: p.measured() };
 await p.measure(probes.slice(0, 2));
 const after = { fresh: p.fresh(), measured: p.measured(), join: p.forJoin() };
-console.log(JSON.stringify({ rtts, elapsed, regions: withRegions(rtts, { fast: 'eu', slow: 'eu' }), before, after }));
+// The next page finds the results, unless they are old or garbage.
+const mem = (init) => { const m = new Map(init); return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => m.set(k, v), m }; };
+const store = mem();
+const q = new Prober({ budgetMs: 300, storage: store });
+await q.measure(probes.slice(0, 2));
+const next = new Prober({ storage: store });
+const carried = { carried: next.carried, measured: next.measured(), join: next.forJoin() };
+const old = mem([['stratus.rtts', JSON.stringify({ at: Date.now() - 11 * 60 * 1000, rtts: { fast: 1 } })]]);
+const junk = mem([['stratus.rtts', JSON.stringify({ at: Date.now(), rtts: { fast: 'near', x: -1 } })]]);
+const future = mem([['stratus.rtts', JSON.stringify({ at: 1e99, rtts: { fast: 1 } })]]);
+const refused = [old, junk, future, mem([['stratus.rtts', '{']])].map((storage) => new Prober({ storage }).carried);
+console.log(JSON.stringify({ rtts, elapsed, regions: withRegions(rtts, { fast: 'eu', slow: 'eu' }), before, after, carried, refused }));
 `
 	var got struct {
 		RTTs    map[string]float64 `json:"rtts"`
@@ -389,6 +401,11 @@ console.log(JSON.stringify({ rtts, elapsed, regions: withRegions(rtts, { fast: '
 			Fresh, Measured bool
 			Join            map[string]float64
 		}
+		Carried struct {
+			Carried, Measured bool
+			Join              map[string]float64
+		}
+		Refused []bool
 	}
 	out := runNode(t, node, dir, script)
 	if err := json.Unmarshal(out, &got); err != nil {
@@ -417,10 +434,19 @@ console.log(JSON.stringify({ rtts, elapsed, regions: withRegions(rtts, { fast: '
 	if got.Regions["region:eu"] != fast || len(got.Regions) != 3 {
 		t.Errorf("with regions %v: want region:eu = fast's %v", got.Regions, fast)
 	}
-	// Three sequential samples against fast from measure, three from the
-	// Prober's run.
-	if n := fastHits.Load(); n != 6 {
-		t.Errorf("fast probe fetched %d times, want 3 per run (6)", n)
+	// Three sequential samples against fast in each of the three runs;
+	// one against slow, which is far (over NEAR_FACTOR of fast) after it.
+	if n := fastHits.Load(); n != 9 {
+		t.Errorf("fast probe fetched %d times, want 3 per run (9)", n)
+	}
+	if n := slowHits.Load(); n != 3 {
+		t.Errorf("slow probe fetched %d times, want once per run (3): a far edge needs no more samples", n)
+	}
+	if !got.Carried.Carried || !got.Carried.Measured || got.Carried.Join["fast"] == 0 || got.Carried.Join["region:eu"] == 0 {
+		t.Errorf("a later page's Prober: %+v, want the kept results, regions included", got.Carried)
+	}
+	if slices.Contains(got.Refused, true) || len(got.Refused) != 4 {
+		t.Errorf("carried old, malformed, future or broken results: %v", got.Refused)
 	}
 	if got.Before.Fresh || got.Before.Measured || !got.After.Fresh || !got.After.Measured {
 		t.Errorf("Prober freshness before %+v after %+v", got.Before, got.After)

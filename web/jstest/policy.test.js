@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, UNREACHABLE_MAX, backoffMs, stallMs, Recovery } from '../static/js/policy.js';
+import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, UNREACHABLE_MAX, BEAT_DEAD_MS, backoffMs, stallMs, deadMs, Recovery } from '../static/js/policy.js';
 
 test('the backoff grows and then repeats its last step', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 50].map(backoffMs), [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
@@ -68,4 +68,11 @@ test('joins in a row whose media never connected end in giving up', () => {
   assert.equal(r.mediaFailed(), true);
   r.reset();
   assert.equal(r.mediaFailed(), false, '"Try again" starts afresh');
+});
+
+test('an edge is dead after a few missed beats, later when its beats run late', () => {
+  assert.equal(deadMs(0), BEAT_DEAD_MS);
+  assert.equal(deadMs(17), BEAT_DEAD_MS); // beats on time
+  assert.equal(deadMs(100), 300); // a loaded edge's beats: three of its gaps
+  assert.equal(deadMs(1000), STALL_MS); // never later than the frames' rule
 });

@@ -54,7 +54,7 @@ export class Frames {
   }
 
   // watch runs the stall watchdog: while playing(), no frame for limitMs()
-  // calls onStall, no frame and no beat from the edge for deadMs (silentMs
+  // calls onStall, no frame and no beat from the edge for deadMs() (silentMs
   // (now) is how long the edge has not beaten: 0 until its first beat)
   // calls onDead, and otherwise onSteady(now). A tick that comes late means
   // the page itself was not running (a long task, a frozen tab); frames
@@ -78,7 +78,7 @@ export class Frames {
       }
       const gap = now - this.lastAt;
       if (gap > limitMs()) onStall();
-      else if (lag < ON_TIME_MS && gap > deadMs && silentMs(now) > deadMs) onDead();
+      else if (lag < ON_TIME_MS && gap > deadMs() && silentMs(now) > deadMs()) onDead();
       else onSteady(now);
     }, CHECK_MS);
   }

@@ -25,6 +25,7 @@ const QUEUE_MAX = 128; // events; a human cannot press more keys than this durin
 const QUEUE_MAX_AGE_MS = 2000; // older edges would replay as surprising late input
 const MOTION_MAX_BUFFERED = 16 << 10; // bytes; beyond this motion is late anyway
 const PING_EVERY_MS = 1000;
+const BEAT_GAP_MAX_MS = 1000; // a longer gap (a page hidden a while) says nothing of the edge
 
 export class InputLink {
   constructor() {
@@ -38,6 +39,7 @@ export class InputLink {
     this.edgeStats = null;
     this.onControl = null; // (message) for text other than stats
     this.lastBeatAt = 0; // performance.now() of the attached edge's latest beat
+    this.beatGapMs = 0; // the longest gap between its beats lately (decaying)
   }
 
   // attach adopts the channels of a new connection.
@@ -50,8 +52,9 @@ export class InputLink {
     reliable.addEventListener('open', () => reliable === this.reliable && this.flush());
     reliable.addEventListener('message', (e) => reliable === this.reliable && this.onMessage(e));
     this.lastBeatAt = 0;
+    this.beatGapMs = 0;
     motion.addEventListener('message', (e) => {
-      if (motion === this.motion && proto.isBeat(e.data)) this.lastBeatAt = performance.now();
+      if (motion === this.motion && proto.isBeat(e.data)) this.beat(performance.now());
     });
     if (reliable.readyState === 'open') this.flush();
     this.pingTimer = setInterval(() => this.sendPing(), PING_EVERY_MS);
@@ -64,6 +67,16 @@ export class InputLink {
     this.pingTimer = 0;
     this.reliable = null;
     this.motion = null;
+  }
+
+  // beat notes a beat at now. The gap decays by half in about 350 beats
+  // (six seconds): a slow spell is remembered for a while, not for ever.
+  beat(now) {
+    if (this.lastBeatAt > 0) {
+      const gap = Math.min(now - this.lastBeatAt, BEAT_GAP_MAX_MS);
+      this.beatGapMs = Math.max(gap, this.beatGapMs * 0.998);
+    }
+    this.lastBeatAt = now;
   }
 
   // silentMs is how long the attached edge has not beaten; 0 before its

@@ -62,7 +62,7 @@ import { INITIAL, next, can, inGame as inGameState, waiting as waitingState, lab
 import { CODES, NO_TITLE, NO_MEDIA, words } from './codes.js';
 import { QUEUED, place } from './queue.js';
 import { CONTROL, tokenOf, moveReason } from './control.js';
-import { Recovery, stallMs, BEAT_DEAD_MS } from './policy.js';
+import { Recovery, stallMs, deadMs } from './policy.js';
 import * as status from './status.js';
 import { overlay, hints, toast } from './view.js';
 import { StatsPanel } from './statsview.js';
@@ -93,6 +93,13 @@ const tokens = {}; // title → latest resume token
 const recovery = new Recovery();
 
 const prober = new Prober({
+  storage: (() => {
+    try {
+      return window.localStorage;
+    } catch {
+      return null; // storage blocked by the browser's settings
+    }
+  })(),
   onResult: (r) => {
     S.rtts = r;
     stats.refresh();
@@ -117,6 +124,7 @@ const S = hooks(titleId, {
   token: () => tokens[titleId],
 });
 S.transport = iceTransport;
+if (prober.carried) S.rtts = { ...prober.rtts }; // an earlier page's, until measured here
 
 // go moves the state machine; an event it does not allow here is a bug in
 // this module, logged and ignored.
@@ -254,14 +262,16 @@ function connect() {
 // prepareJoin waits for the node's greeting (or HELLO_WAIT_MS without one)
 // and for round-trip results, then hands the Connection what to join with.
 // A first join measures (at most PROBE_BUDGET_MS) unless results are
-// fresh; a rejoin never waits when it has any results: it sends them and
-// refreshes them in the background.
+// fresh or an earlier page kept some; a rejoin never waits when it has any
+// results: it sends them and refreshes them in the background.
 async function prepareJoin(c, s) {
   await s.waitHello();
   if (c !== conn) return;
   const rejoin = st.state === 'reconnecting';
-  if (prober.fresh() || (rejoin && prober.measured())) {
-    if (rejoin && probes.length) prober.refresh(probes);
+  // A rejoin, and a first join with an earlier page's results, go at once.
+  const known = rejoin || prober.carried;
+  if (prober.fresh() || (known && prober.measured())) {
+    if (known && probes.length) prober.refresh(probes);
   } else if (probes.length) {
     if (!rejoin) show(status.stageCard(st, status.CONNECTING, status.MEASURING));
     await prober.measure(probes);
@@ -564,7 +574,7 @@ function startPlaying() {
 frames.watch({
   playing: () => st.state === 'playing',
   limitMs: () => stallMs((titleInfo && titleInfo.fps) || 0),
-  deadMs: BEAT_DEAD_MS,
+  deadMs: () => deadMs(link.beatGapMs),
   silentMs: (now) => link.silentMs(now),
   onStall: () => edgeFailure('The video stopped'),
   onDead: () => edgeFailure('The edge stopped answering'),

@@ -23,8 +23,11 @@
 // failed: STALL_MS, or three frame times for a slow title. An edge that
 // beats (stream/beat.go: a heartbeat each frame time on the motion channel,
 // whether or not a picture goes with it) is taken for dead sooner: neither
-// a beat nor a frame for BEAT_DEAD_MS, twelve beats in a row, which loss
-// alone does not take (3 % loss loses twelve in a row once in 10^18).
+// a beat nor a frame for deadMs(gap), BEAT_DEAD_MS (twelve beats in a row,
+// which loss alone does not take: 3 % loss loses twelve in a row once in
+// 10^18) or BEAT_GAP_FACTOR times the longest gap between its beats lately
+// (gap), up to STALL_MS: an edge whose beats run late (a loaded machine)
+// is given the time it has shown it needs, not failed over.
 
 export const BACKOFF_MS = Object.freeze([250, 500, 1000, 2000, 4000, 5000]);
 export const STABLE_MS = 10000;
@@ -32,6 +35,7 @@ export const EXCLUDE_MS = 60000;
 export const EXCLUDE_MAX = 16; // the protocol allows 64
 export const STALL_MS = 400;
 export const BEAT_DEAD_MS = 200;
+export const BEAT_GAP_FACTOR = 3;
 export const UNREACHABLE_MAX = 2;
 
 // backoffMs is the wait before an attempt after n failures in a row.
@@ -42,6 +46,12 @@ export function backoffMs(n) {
 // stallMs is how long a playing stream may go without a frame.
 export function stallMs(fps) {
   return Math.max(STALL_MS, 3000 / (fps || 60));
+}
+
+// deadMs is how long an edge whose beats lately came at most gapMs apart
+// may go without a beat or a frame.
+export function deadMs(gapMs) {
+  return Math.min(STALL_MS, Math.max(BEAT_DEAD_MS, BEAT_GAP_FACTOR * (gapMs || 0)));
 }
 
 export class Recovery {

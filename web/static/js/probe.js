@@ -5,9 +5,12 @@
 // fact rather than on paper.
 //
 // Each probe URL (edge/probe.go) answers GET with 204, CORS * and
-// Timing-Allow-Origin *. An edge is fetched PROBE_SAMPLES times in a row
-// (the first request also pays for the TCP connection); all edges are
-// measured at once, and the smallest time per edge is kept. Where the
+// Timing-Allow-Origin *. An edge is fetched up to PROBE_SAMPLES times in a
+// row (the first request also pays for the TCP connection); all edges are
+// measured at once, and the smallest time per edge is kept. An edge already
+// measured at over NEAR_FACTOR times the best edge's time gets no more
+// samples: more could only make it less far, not nearest, and waiting for
+// them (three round trips to the farthest edge) would hold up the join. Where the
 // browser's Resource Timing entry for the request has timings (it does,
 // thanks to Timing-Allow-Origin), responseStart − requestStart is one round
 // trip without DNS, TCP and queueing; without them, the entry's duration or
@@ -19,7 +22,11 @@
 //
 // Prober keeps the latest results. They count as fresh for PROBE_FRESH_MS;
 // a rejoin after a failure never waits for a new run but sends the latest
-// results and refreshes them in the background.
+// results and refreshes them in the background. It also keeps them in the
+// browser's storage, where the next page load finds them (for PROBE_KEEP_MS)
+// and joins with them at once, measuring in the background as a rejoin
+// does: a player's distances to the edges change when they move, rarely
+// between two games.
 
 export const PROBE_SAMPLES = 3;
 export const PROBE_BUDGET_MS = 600;
@@ -27,6 +34,10 @@ export const PROBE_FRESH_MS = 30000;
 // A background refresh is skipped when the results are younger than this:
 // a burst of rejoins needs one refresh, not one each.
 export const PROBE_MIN_REFRESH_MS = 5000;
+export const NEAR_FACTOR = 1.5;
+export const PROBE_KEEP_MS = 10 * 60 * 1000;
+const STORE_KEY = 'stratus.rtts';
+const MAX_EDGES = 64; // the protocol's bound on a join's rtt entries
 const MAX_MS = 60000; // the protocol's bound on one rtt value
 
 // measure probes every edge in probes and resolves, within budgetMs (plus
@@ -43,8 +54,12 @@ export async function measure(probes, { budgetMs = PROBE_BUDGET_MS, samples = PR
       resolve();
     }, budgetMs);
   });
+  const far = (name) => {
+    const best = Math.min(...Object.values(out));
+    return out[name] > NEAR_FACTOR * best;
+  };
   const edge = async (p) => {
-    for (let i = 0; i < samples && !ctrl.signal.aborted; i++) {
+    for (let i = 0; i < samples && !ctrl.signal.aborted && !far(p.edge); i++) {
       const ms = await probeOnce(p.url, ctrl.signal);
       if (ms === null) {
         if (ctrl.signal.aborted) return;
@@ -145,15 +160,48 @@ export function withRegions(rtts, regions) {
 // Prober runs measurements one at a time and keeps the latest results.
 export class Prober {
   // onResult(rtts) is called after every completed run.
-  constructor({ budgetMs = PROBE_BUDGET_MS, freshMs = PROBE_FRESH_MS, onResult = null, measureFn = measure } = {}) {
+  // storage (localStorage, or null) carries the results to the next page.
+  constructor({ budgetMs = PROBE_BUDGET_MS, freshMs = PROBE_FRESH_MS, onResult = null, measureFn = measure, storage = null } = {}) {
     this.budgetMs = budgetMs;
     this.freshMs = freshMs;
     this.onResult = onResult;
     this.measureFn = measureFn;
+    this.storage = storage;
     this.rtts = {}; // edge → ms, from the latest run
     this.regions = {}; // edge → region, from the probes list
     this.at = 0; // Date.now() when the latest run finished; 0: never
     this.running = null; // the run in flight
+    // carried: the results are an earlier page's, not measured here yet.
+    this.carried = this.load();
+  }
+
+  // load takes the results an earlier page kept, when they are recent and
+  // well formed; it reports whether it did.
+  load() {
+    let saved;
+    try {
+      saved = JSON.parse(this.storage ? this.storage.getItem(STORE_KEY) || 'null' : 'null');
+    } catch {
+      return false; // blocked storage, or not JSON
+    }
+    const age = saved && typeof saved === 'object' ? Date.now() - saved.at : NaN;
+    if (!(age >= 0 && age < PROBE_KEEP_MS)) return false; // old, from the future, or no time
+    const rtts = {}, regions = {};
+    for (const [edge, ms] of Object.entries(saved.rtts || {}).slice(0, MAX_EDGES)) {
+      if (typeof ms === 'number' && ms >= 0 && ms <= MAX_MS && edge) rtts[edge] = ms;
+    }
+    for (const [edge, region] of Object.entries(saved.regions || {}).slice(0, MAX_EDGES)) {
+      if (edge in rtts && typeof region === 'string') regions[edge] = region;
+    }
+    if (!Object.keys(rtts).length) return false;
+    Object.assign(this, { rtts, regions, at: saved.at });
+    return true;
+  }
+
+  save() {
+    try {
+      if (this.storage) this.storage.setItem(STORE_KEY, JSON.stringify({ at: this.at, rtts: this.rtts, regions: this.regions }));
+    } catch { /* full or blocked: the next page measures */ }
   }
 
   get age() {
@@ -184,6 +232,8 @@ export class Prober {
         // must not keep looking near.
         this.rtts = r;
         this.at = Date.now();
+        this.carried = false;
+        this.save();
         if (this.onResult) this.onResult({ ...r });
         return { ...r };
       } catch (err) {
