@@ -2,14 +2,11 @@ package signaling
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
 	"stratus/checker/qos"
-	"stratus/cluster"
 	"stratus/edge/api"
-	"stratus/trust/enroll"
 )
 
 // The QoS book's settings: the last five checks of an edge make its score,
@@ -32,14 +29,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		api.Errorf(api.CodeBadMessage, "signed report: %v", err).Write(w)
 		return
 	}
-	node, operator, err := s.registry.Node(in.Checker)
-	if err == nil && (node.Role != cluster.RoleChecker || operator != enroll.NetworkOperator) {
-		err = errors.New(in.Checker + " is not one of the network's checkers")
-	}
-	var rep qos.Report
-	if err == nil {
-		rep, err = in.Open(node.Key)
-	}
+	rep, err := openCheck(s.registry, in)
 	if err != nil {
 		s.log.Warn("check report refused", "checker", in.Checker, "from", r.RemoteAddr, "err", err)
 		api.Errorf(api.CodeForbidden, "%v", err).Write(w)
@@ -54,6 +44,10 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	if rep.Skipped == "" {
 		if err := s.ledger.PutCheck(r.Context(), rep.Edge, in.Checker, rep.At, qos.Score(rep, qosFPS), rep.OK); err != nil {
 			s.log.Warn("ledger: recording a check", "edge", rep.Edge, "err", err)
+		}
+		// For the nodes that share the ledger (shared.go).
+		if err := s.shared.took(r.Context(), in); err != nil {
+			s.log.Warn("ledger: sharing a check", "edge", rep.Edge, "err", err)
 		}
 	}
 	s.refusals.settle()
