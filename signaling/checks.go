@@ -2,11 +2,14 @@ package signaling
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"stratus/checker/qos"
+	"stratus/cluster"
 	"stratus/edge/api"
+	"stratus/trust/enroll"
 )
 
 // The QoS book's settings: the last five checks of an edge make its score,
@@ -62,5 +65,33 @@ func (s *Server) rescore(edge string) {
 	s.choice.edges.SetQoS(edge, shortfall, why)
 	if st, ok := s.judge.standing(edge); ok {
 		s.metrics.qos.WithLabelValues(edge).Set(st.Score)
+	}
+}
+
+// openCheck returns the report in a checker's signed report, when it is
+// signed by a checker the network enrolled (role checker, operator
+// network, not revoked).
+func openCheck(reg *enroll.Registry, in qos.Signed) (qos.Report, error) {
+	node, operator, err := reg.Node(in.Checker)
+	if err != nil {
+		return qos.Report{}, notEnrolled{err}
+	}
+	if node.Role != cluster.RoleChecker || operator != enroll.NetworkOperator {
+		return qos.Report{}, errors.New(in.Checker + " is not one of the network's checkers")
+	}
+	return in.Open(node.Key)
+}
+
+// checkedElsewhere takes in a report another node took.
+func (s *Server) checkedElsewhere(checker string, rep qos.Report) {
+	s.qos.Add(checker, rep)
+	s.rescore(rep.Edge)
+}
+
+// judgedRefusal counts a refusal this node judged, and shares a lie.
+func (s *Server) judgedRefusal(edge string, at time.Time, lied bool) {
+	s.metrics.refusal(edge, lied)
+	if lied {
+		s.shared.judged(edge, at)
 	}
 }

@@ -51,6 +51,12 @@ const (
 	// sharedPending bounds the verdicts waiting to be written while the
 	// ledger is out of reach; beyond it the oldest are dropped.
 	sharedPending = 1000
+	// sharedRecheck is how long a row whose signer is not enrolled here
+	// is held and checked again: the registry reads what another node
+	// enrolled within its poll (2 s by default), the check or verdict may
+	// be quicker. sharedHeld bounds the rows held.
+	sharedRecheck = 30 * time.Second
+	sharedHeld    = 1000
 	// sharedWarnings bounds the refused rows one poll logs one by one; a
 	// count says how many more.
 	sharedWarnings = 10
@@ -83,6 +89,11 @@ type sharer struct {
 	// later ones are known already).
 	cursor, ownUpTo ledger.SharedCursor
 	pruned          time.Time
+	// held are rows signed by nodes not enrolled here yet, checked
+	// again each poll until sharedRecheck after they were read.
+	held []sharedRow
+	// refused counts the rows refused in this poll.
+	refused int
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -180,6 +191,13 @@ func (sh *sharer) poll() error {
 	if err := sh.flush(ctx); err != nil {
 		return err
 	}
+	sh.refused = 0
+	defer func() {
+		if sh.refused > sharedWarnings {
+			sh.log.Warn("more rows shared through the ledger refused", "rows", sh.refused-sharedWarnings)
+		}
+	}()
+	sh.recheck()
 	for range sharedBursts {
 		more, err := sh.follow(ctx)
 		if err != nil {
@@ -229,49 +247,94 @@ func (sh *sharer) follow(ctx context.Context) (more bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	refused := 0
-	for _, row := range checks {
-		sh.cursor.Checks = row.ID
-		if row.Node == sh.name && row.ID > sh.ownUpTo.Checks {
-			continue
-		}
-		in := qos.Signed{Checker: row.Checker, Report: row.Report, Sig: row.Sig}
-		rep, err := openCheck(sh.registry, in)
-		if err != nil {
-			if refused++; refused <= sharedWarnings {
-				sh.log.Warn("a shared check report refused", "id", row.ID, "node", row.Node, "checker", row.Checker, "err", err)
-			}
-			continue
-		}
-		sh.checked(row.Checker, rep)
-	}
 	verdicts, err := sh.db.RefusalsAfter(ctx, sh.cursor.Refusals, sharedBatch)
 	if err != nil {
 		return false, err
 	}
 	now := sh.now()
+	for _, row := range checks {
+		sh.cursor.Checks = row.ID
+		if row.Node != sh.name || row.ID <= sh.ownUpTo.Checks {
+			sh.handle(sharedRow{check: &row, until: now.Add(sharedRecheck)}, now)
+		}
+	}
 	for _, row := range verdicts {
 		sh.cursor.Refusals = row.ID
-		if row.Node == sh.name && row.ID > sh.ownUpTo.Refusals {
-			continue
+		if row.Node != sh.name || row.ID <= sh.ownUpTo.Refusals {
+			sh.handle(sharedRow{verdict: &row, until: now.Add(sharedRecheck)}, now)
 		}
-		if err := sh.verify(row); err != nil {
-			if refused++; refused <= sharedWarnings {
-				sh.log.Warn("a shared refusal verdict refused", "id", row.ID, "node", row.Node, "edge", row.Edge, "err", err)
-			}
-			continue
-		}
-		at := row.At
-		if at.After(now) {
-			at = now // a clock ahead of this one must not stretch the window
-		}
-		sh.lied(row.Edge, at)
-	}
-	if refused > sharedWarnings {
-		sh.log.Warn("more shared rows refused", "rows", refused-sharedWarnings)
 	}
 	return len(checks) == sharedBatch || len(verdicts) == sharedBatch, nil
 }
+
+// sharedRow is a row another node wrote: a report or a verdict.
+type sharedRow struct {
+	check   *ledger.CheckReport
+	verdict *ledger.Refusal
+	// until is how long a row whose signer is not enrolled here yet is
+	// held to be checked again.
+	until time.Time
+}
+
+func (r sharedRow) attrs() []any {
+	if r.check != nil {
+		return []any{"report", r.check.ID, "node", r.check.Node, "checker", r.check.Checker}
+	}
+	return []any{"verdict", r.verdict.ID, "node", r.verdict.Node, "edge", r.verdict.Edge}
+}
+
+// recheck tries the held rows again.
+func (sh *sharer) recheck() {
+	held := sh.held
+	sh.held = nil
+	now := sh.now()
+	for _, r := range held {
+		sh.handle(r, now)
+	}
+}
+
+// handle takes in r when its signature is believed, holds it when its
+// signer may yet be enrolled here, and refuses it otherwise.
+func (sh *sharer) handle(r sharedRow, now time.Time) {
+	err := sh.take(r, now)
+	var ne notEnrolled
+	switch {
+	case err == nil:
+	case errors.As(err, &ne) && now.Before(r.until) && len(sh.held) < sharedHeld:
+		sh.held = append(sh.held, r)
+	default:
+		if sh.refused++; sh.refused <= sharedWarnings {
+			sh.log.Warn("a row shared through the ledger refused", append(r.attrs(), "err", err)...)
+		}
+	}
+}
+
+// take believes r and takes it in, or says why not.
+func (sh *sharer) take(r sharedRow, now time.Time) error {
+	if r.check != nil {
+		rep, err := openCheck(sh.registry, qos.Signed{Checker: r.check.Checker, Report: r.check.Report, Sig: r.check.Sig})
+		if err != nil {
+			return err
+		}
+		sh.checked(r.check.Checker, rep)
+		return nil
+	}
+	if err := sh.verify(*r.verdict); err != nil {
+		return err
+	}
+	at := r.verdict.At
+	if at.After(now) {
+		at = now // a clock ahead of this one must not stretch the window
+	}
+	sh.lied(r.verdict.Edge, at)
+	return nil
+}
+
+// notEnrolled is a registry's answer that a row's signer is not enrolled,
+// which another node's registry may have learnt a moment before this one.
+type notEnrolled struct{ error }
+
+func (e notEnrolled) Unwrap() error { return e.error }
 
 // verify checks a verdict's signature against the key the registry
 // enrolled for its node, which must be one of the network's signaling
@@ -279,7 +342,7 @@ func (sh *sharer) follow(ctx context.Context) (more bool, err error) {
 func (sh *sharer) verify(r ledger.Refusal) error {
 	node, operator, err := sh.registry.Node(r.Node)
 	if err != nil {
-		return err
+		return notEnrolled{err}
 	}
 	if node.Role != cluster.RoleSignal || operator != enroll.NetworkOperator {
 		return errors.New(r.Node + " is not one of the network's signaling nodes")
@@ -300,32 +363,4 @@ func refusalMessage(r ledger.Refusal) []byte {
 		b = append(b, part...)
 	}
 	return binary.BigEndian.AppendUint64(b, uint64(r.At.UnixMilli()))
-}
-
-// openCheck returns the report in a checker's signed report, when it is
-// signed by a checker the network enrolled (role checker, operator
-// network, not revoked).
-func openCheck(reg *enroll.Registry, in qos.Signed) (qos.Report, error) {
-	node, operator, err := reg.Node(in.Checker)
-	if err != nil {
-		return qos.Report{}, err
-	}
-	if node.Role != cluster.RoleChecker || operator != enroll.NetworkOperator {
-		return qos.Report{}, errors.New(in.Checker + " is not one of the network's checkers")
-	}
-	return in.Open(node.Key)
-}
-
-// checkedElsewhere takes in a report another node took.
-func (s *Server) checkedElsewhere(checker string, rep qos.Report) {
-	s.qos.Add(checker, rep)
-	s.rescore(rep.Edge)
-}
-
-// judgedRefusal counts a refusal this node judged, and shares a lie.
-func (s *Server) judgedRefusal(edge string, at time.Time, lied bool) {
-	s.metrics.refusal(edge, lied)
-	if lied {
-		s.shared.judged(edge, at)
-	}
 }
