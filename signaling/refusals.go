@@ -29,7 +29,8 @@ import (
 // the refusals it judged lies, signed with its node key, and counts those
 // the others wrote beside its own. A liar whose refusals spread over
 // several nodes, too few on any one of them, is convicted all the same, on
-// every node, within about a second of the lie that completes the count.
+// every node, within a couple of seconds of the lie that completes the
+// count (a poll to write it, one to read it).
 // Only lies travel: whether a refusal was a race is for the node that saw
 // the edge's gossip around it to say, and the count is what convicts.
 const (
