@@ -11,5 +11,6 @@
 //
 // The same database keeps the studio catalog (catalog.go, used by package
 // signaling/studio), so that signaling nodes sharing one PostgreSQL share
-// one catalog as they share one ledger.
+// one catalog as they share one ledger, and the checkers' signed reports
+// and the refusal verdicts those nodes share with each other (shared.go).
 package ledger

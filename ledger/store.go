@@ -65,6 +65,19 @@ var migrations = []string{
 	// edge's in a ledger of a million (benchmarks/README.md).
 	`CREATE INDEX usage_edge ON usage (edge, end_ms)`,
 	`CREATE INDEX usage_title ON usage (title, end_ms)`,
+	// What signaling nodes sharing the ledger tell each other (see
+	// shared.go): the checkers' signed reports each took and the
+	// refusals each judged lies, numbered from shared_seq so that ids
+	// commit in order.
+	`CREATE TABLE shared_seq (name TEXT PRIMARY KEY, n BIGINT NOT NULL)`,
+	`INSERT INTO shared_seq (name, n) VALUES ('check_reports', 0), ('refusals', 0)`,
+	`CREATE TABLE check_reports (id BIGINT PRIMARY KEY, node TEXT NOT NULL, checker TEXT NOT NULL,
+		at_ms BIGINT NOT NULL, report TEXT NOT NULL, sig TEXT NOT NULL)`,
+	`CREATE UNIQUE INDEX check_reports_sig ON check_reports (sig)`,
+	`CREATE INDEX check_reports_at ON check_reports (at_ms)`,
+	`CREATE TABLE refusals (id BIGINT PRIMARY KEY, edge TEXT NOT NULL, node TEXT NOT NULL,
+		at_ms BIGINT NOT NULL, sig TEXT NOT NULL)`,
+	`CREATE INDEX refusals_at ON refusals (at_ms)`,
 }
 
 // Open opens the ledger dsn names, bringing its schema up to date: a

@@ -32,14 +32,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		api.Errorf(api.CodeBadMessage, "signed report: %v", err).Write(w)
 		return
 	}
-	node, operator, err := s.registry.Node(in.Checker)
-	if err == nil && (node.Role != cluster.RoleChecker || operator != enroll.NetworkOperator) {
-		err = errors.New(in.Checker + " is not one of the network's checkers")
-	}
-	var rep qos.Report
-	if err == nil {
-		rep, err = in.Open(node.Key)
-	}
+	rep, err := openCheck(s.registry, in)
 	if err != nil {
 		s.log.Warn("check report refused", "checker", in.Checker, "from", r.RemoteAddr, "err", err)
 		api.Errorf(api.CodeForbidden, "%v", err).Write(w)
@@ -55,6 +48,10 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		if err := s.ledger.PutCheck(r.Context(), rep.Edge, in.Checker, rep.At, qos.Score(rep, qosFPS), rep.OK); err != nil {
 			s.log.Warn("ledger: recording a check", "edge", rep.Edge, "err", err)
 		}
+		// For the nodes that share the ledger (shared.go).
+		if err := s.shared.took(r.Context(), in); err != nil {
+			s.log.Warn("ledger: sharing a check", "edge", rep.Edge, "err", err)
+		}
 	}
 	s.refusals.settle()
 	s.rescore(rep.Edge)
@@ -68,5 +65,33 @@ func (s *Server) rescore(edge string) {
 	s.choice.edges.SetQoS(edge, shortfall, why)
 	if st, ok := s.judge.standing(edge); ok {
 		s.metrics.qos.WithLabelValues(edge).Set(st.Score)
+	}
+}
+
+// openCheck returns the report in a checker's signed report, when it is
+// signed by a checker the network enrolled (role checker, operator
+// network, not revoked).
+func openCheck(reg *enroll.Registry, in qos.Signed) (qos.Report, error) {
+	node, operator, err := reg.Node(in.Checker)
+	if err != nil {
+		return qos.Report{}, notEnrolled{err}
+	}
+	if node.Role != cluster.RoleChecker || operator != enroll.NetworkOperator {
+		return qos.Report{}, errors.New(in.Checker + " is not one of the network's checkers")
+	}
+	return in.Open(node.Key)
+}
+
+// checkedElsewhere takes in a report another node took.
+func (s *Server) checkedElsewhere(checker string, rep qos.Report) {
+	s.qos.Add(checker, rep)
+	s.rescore(rep.Edge)
+}
+
+// judgedRefusal counts a refusal this node judged, and shares a lie.
+func (s *Server) judgedRefusal(edge string, at time.Time, lied bool) {
+	s.metrics.refusal(edge, lied)
+	if lied {
+		s.shared.judged(edge, at)
 	}
 }

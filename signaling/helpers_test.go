@@ -30,6 +30,12 @@ type node struct {
 // configuration. Node and network close with the test.
 func newNode(t *testing.T, net *edgenet.Net, change ...func(*signaling.Config)) *node {
 	t.Helper()
+	return newNodeLog(t, net, testLog(t), change...)
+}
+
+// newNodeLog is newNode logging to log.
+func newNodeLog(t *testing.T, net *edgenet.Net, log *slog.Logger, change ...func(*signaling.Config)) *node {
+	t.Helper()
 	cfg := signaling.DefaultConfig()
 	cfg.Name, cfg.Region, cfg.JoinTimeout = "sig-test", "eu", 5*time.Second
 	cfg.OperatorToken = testOperatorToken
@@ -41,7 +47,7 @@ func newNode(t *testing.T, net *edgenet.Net, change ...func(*signaling.Config)) 
 		f(&cfg)
 	}
 	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "the play page") })
-	s, err := signaling.NewOn(cfg, net, web, testLog(t))
+	s, err := signaling.NewOn(cfg, net, web, log)
 	if err != nil {
 		srv.Close()
 		t.Fatal(err)
@@ -59,6 +65,14 @@ func newNode(t *testing.T, net *edgenet.Net, change ...func(*signaling.Config)) 
 // (Goroutines may still log as the test ends, which t.Log forbids.)
 func testLog(t *testing.T) *slog.Logger {
 	t.Helper()
+	log, _ := watchLog(t)
+	return log
+}
+
+// watchLog is testLog, with a function that says whether the log holds
+// substr.
+func watchLog(t *testing.T) (*slog.Logger, func(substr string) bool) {
+	t.Helper()
 	var mu sync.Mutex
 	var buf bytes.Buffer
 	t.Cleanup(func() {
@@ -73,7 +87,12 @@ func testLog(t *testing.T) *slog.Logger {
 		defer mu.Unlock()
 		return buf.Write(p)
 	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	holds := func(substr string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return bytes.Contains(buf.Bytes(), []byte(substr))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})), holds
 }
 
 type writerFunc func([]byte) (int, error)

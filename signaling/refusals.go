@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -23,6 +24,15 @@ import (
 // a slot taken and freed within the grace), so an edge is convicted only
 // when refusalsToConvict of them fall within refusalWindow: its QoS score
 // is then 0, and /v1/route says it "refuses advertised slots".
+//
+// Nodes that share a ledger share their verdicts (shared.go): each writes
+// the refusals it judged lies, signed with its node key, and counts those
+// the others wrote beside its own. A liar whose refusals spread over
+// several nodes, too few on any one of them, is convicted all the same, on
+// every node, within a couple of seconds of the lie that completes the
+// count (a poll to write it, one to read it).
+// Only lies travel: whether a refusal was a race is for the node that saw
+// the edge's gossip around it to say, and the count is what convicts.
 const (
 	// refusalGrace is how long gossip may lag an edge's count: thirty LAN
 	// gossip intervals, and the checker waits as long before it calls a
@@ -47,10 +57,11 @@ const (
 // called without the book's lock held.
 type refusalBook struct {
 	now func() time.Time
-	// judged is told, as the book settles, each refusal judged: lied
-	// when it was against advertised slots, false for an honest race;
-	// changed then once per edge whose count of refusals changed.
-	judged  func(edge string, lied bool)
+	// judged is told, as the book settles, each refusal judged (at is
+	// when the edge refused): lied when it was against advertised slots,
+	// false for an honest race; changed then once per edge whose count
+	// of refusals changed, here or by a lie judged elsewhere.
+	judged  func(edge string, at time.Time, lied bool)
 	changed func(edge string)
 
 	mu sync.Mutex
@@ -61,11 +72,12 @@ type refusalLog struct {
 	// fullAt is when this node last saw the edge advertise no free slot.
 	fullAt time.Time
 	// pending are refusals younger than refusalGrace, not judged yet;
-	// counted those judged against advertised slots, oldest first.
+	// counted those judged against advertised slots, here or by another
+	// node, oldest first.
 	pending, counted []time.Time
 }
 
-func newRefusalBook(now func() time.Time, judged func(edge string, lied bool), changed func(edge string)) *refusalBook {
+func newRefusalBook(now func() time.Time, judged func(edge string, at time.Time, lied bool), changed func(edge string)) *refusalBook {
 	return &refusalBook{now: now, judged: judged, changed: changed, by: map[string]*refusalLog{}}
 }
 
@@ -113,14 +125,14 @@ func (b *refusalBook) settle() {
 	}
 	type change struct {
 		edge          string
-		lied, honest  int
+		lied, honest  []time.Time
 		countsChanged bool
 	}
 	var changes []change
 	now := b.now()
 	b.mu.Lock()
 	for edge, l := range b.by {
-		lied, honest := 0, 0
+		var lied, honest []time.Time
 		n := 0
 		for _, at := range l.pending {
 			switch {
@@ -128,10 +140,10 @@ func (b *refusalBook) settle() {
 				l.pending[n] = at
 				n++
 			case !l.fullAt.IsZero() && l.fullAt.After(at.Add(-refusalGrace)):
-				honest++
+				honest = append(honest, at)
 			default:
-				lied++
-				l.counted = appendKept(l.counted, at)
+				lied = append(lied, at)
+				l.counted = insertKept(l.counted, at)
 			}
 		}
 		l.pending = l.pending[:n]
@@ -140,8 +152,8 @@ func (b *refusalBook) settle() {
 			drop++
 		}
 		l.counted = l.counted[drop:]
-		if lied > 0 || honest > 0 || drop > 0 {
-			changes = append(changes, change{edge, lied, honest, lied > 0 || drop > 0})
+		if len(lied) > 0 || len(honest) > 0 || drop > 0 {
+			changes = append(changes, change{edge, lied, honest, len(lied) > 0 || drop > 0})
 		}
 		if len(l.pending) == 0 && len(l.counted) == 0 && now.Sub(l.fullAt) > refusalWindow {
 			delete(b.by, edge)
@@ -149,11 +161,11 @@ func (b *refusalBook) settle() {
 	}
 	b.mu.Unlock()
 	for _, c := range changes {
-		for range c.lied {
-			b.judged(c.edge, true)
+		for _, at := range c.lied {
+			b.judged(c.edge, at, true)
 		}
-		for range c.honest {
-			b.judged(c.edge, false)
+		for _, at := range c.honest {
+			b.judged(c.edge, at, false)
 		}
 		if c.countsChanged {
 			b.changed(c.edge)
@@ -175,9 +187,37 @@ func (b *refusalBook) counted(edge string) int {
 	return 0
 }
 
+// liedElsewhere counts a refusal of edge's, at at, that another node
+// judged a lie. One older than the window is not counted.
+func (b *refusalBook) liedElsewhere(edge string, at time.Time) {
+	if b == nil || b.now().Sub(at) > refusalWindow {
+		return
+	}
+	b.mu.Lock()
+	l := b.logOf(edge)
+	if l != nil {
+		l.counted = insertKept(l.counted, at)
+	}
+	b.mu.Unlock()
+	if l != nil {
+		b.changed(edge)
+	}
+}
+
 // appendKept appends at, dropping the oldest beyond refusalsKept.
 func appendKept(list []time.Time, at time.Time) []time.Time {
 	list = append(list, at)
+	if len(list) > refusalsKept {
+		list = list[len(list)-refusalsKept:]
+	}
+	return list
+}
+
+// insertKept inserts at in order, dropping the oldest beyond
+// refusalsKept: verdicts from other nodes arrive out of order.
+func insertKept(list []time.Time, at time.Time) []time.Time {
+	i, _ := slices.BinarySearchFunc(list, at, time.Time.Compare)
+	list = slices.Insert(list, i, at)
 	if len(list) > refusalsKept {
 		list = list[len(list)-refusalsKept:]
 	}

@@ -10,10 +10,13 @@ import (
 // races; convictions lapse after the window.
 func TestRefusalBook(t *testing.T) {
 	type step struct {
-		after    time.Duration // since the previous step
-		full     bool          // gossip says the edge is full
-		refuse   bool          // the edge refuses a join it advertised room for
-		wantLied int           // counted refusals after settling
+		after  time.Duration // since the previous step
+		full   bool          // gossip says the edge is full
+		refuse bool          // the edge refuses a join it advertised room for
+		// elsewhere are the ages of lies another node judged, heard of
+		// now.
+		elsewhere []time.Duration
+		wantLied  int // counted refusals after settling
 	}
 	tests := []struct {
 		name  string
@@ -32,6 +35,14 @@ func TestRefusalBook(t *testing.T) {
 		{"full long before is no excuse", []step{
 			{full: true}, {after: 2 * refusalGrace, refuse: true}, {after: 2 * refusalGrace, wantLied: 1},
 		}},
+		{"lies judged elsewhere count beside this node's", []step{
+			{refuse: true}, {after: refusalGrace, elsewhere: []time.Duration{time.Minute}, wantLied: 2},
+			{elsewhere: []time.Duration{2 * time.Minute}, wantLied: 3},
+			{after: refusalWindow - 30*time.Second, wantLied: 1}, // the one judged here is the newest
+		}},
+		{"a lie elsewhere older than the window is not counted", []step{
+			{elsewhere: []time.Duration{refusalWindow + time.Second}},
+		}},
 		{"counts lapse after the window", []step{
 			{refuse: true}, {after: refusalGrace, wantLied: 1}, {after: refusalWindow},
 		}},
@@ -41,7 +52,7 @@ func TestRefusalBook(t *testing.T) {
 			now := time.Unix(1_000_000, 0)
 			lied, races, changes := 0, 0, 0
 			b := newRefusalBook(func() time.Time { return now },
-				func(edge string, l bool) {
+				func(edge string, _ time.Time, l bool) {
 					if l {
 						lied++
 					} else {
@@ -58,6 +69,9 @@ func TestRefusalBook(t *testing.T) {
 				if s.refuse {
 					b.refused("e", 2)
 				}
+				for _, age := range s.elsewhere {
+					b.liedElsewhere("e", now.Add(-age))
+				}
 				b.settle()
 				if got := b.counted("e"); got != s.wantLied {
 					t.Fatalf("step %d: %d counted, want %d (lied %d, races %d)", i, got, s.wantLied, lied, races)
@@ -69,6 +83,7 @@ func TestRefusalBook(t *testing.T) {
 	var nilBook *refusalBook
 	nilBook.refused("e", 1)
 	nilBook.settle()
+	nilBook.liedElsewhere("e", time.Now())
 	if nilBook.counted("e") != 0 {
 		t.Fatal("a nil book counted")
 	}

@@ -84,7 +84,7 @@ func (s *Server) openRegistry(cfg Config) (Config, error) {
 		reg.Close()
 		return cfg, err
 	}
-	s.registry = reg
+	s.registry, s.nodeKey = reg, key
 	network := reg.Network()
 	cfg.LAN = slices.Clone(cfg.LAN)
 	for i := range cfg.LAN {
@@ -100,6 +100,7 @@ func (s *Server) openRegistry(cfg Config) (Config, error) {
 }
 
 func (s *Server) closeRegistry() {
+	s.shared.close()
 	if s.registry != nil {
 		s.registry.Close()
 	}

@@ -19,6 +19,7 @@ package signaling
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -64,6 +65,10 @@ type Server struct {
 	refusals *refusalBook     // edges' refusals of advertised slots; nil without a registry
 	judge    judge            // scores edges from both; zero without a registry
 	ledger   *ledger.Store    // the edges' usage records; nil without a registry
+	shared   *sharer          // checks and verdicts shared with nodes on the ledger; nil without a registry
+	// nodeKey is this node's key, which the registry certified; nil
+	// without a registry.
+	nodeKey ed25519.PrivateKey
 	// nodeAuth believes requests its enrolled nodes sign; nil without a
 	// registry.
 	nodeAuth *nodeauth.Verifier
@@ -139,13 +144,15 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 			s.closeRegistry()
 			return nil, err
 		}
-		s.refusals = newRefusalBook(time.Now, s.metrics.refusal, s.rescore)
+		s.refusals = newRefusalBook(time.Now, s.judgedRefusal, s.rescore)
 		s.judge = judge{Registry: s.registry, book: s.qos, refusals: s.refusals}
 		s.cfg, g = cfg, s.judge
 		if s.nodeAuth, err = s.newNodeVerifier(); err != nil {
 			s.closeRegistry()
 			return nil, err
 		}
+		s.shared = &sharer{log: s.log, db: s.ledger, registry: s.registry, name: cfg.Name, key: s.nodeKey, now: time.Now,
+			settle: s.refusals.settle, checked: s.checkedElsewhere, lied: s.refusals.liedElsewhere}
 	}
 	var rev uint64
 	if cfg.Studio != nil {
@@ -193,6 +200,20 @@ func newServer(cfg Config, web http.Handler, reg prometheus.Registerer, log *slo
 	if s.studio != nil && pub != nil {
 		s.catalog = newCatalogAnnouncer(s.studio.Store(), pub)
 	}
+	// Last: its first rows may move edges in the chooser.
+	if s.shared != nil {
+		if err := startSharer(s.shared); err != nil {
+			s.cancel()
+			s.signals.close()
+			if s.catalog != nil {
+				s.catalog.close()
+			}
+			dir.Close()
+			s.closeStudio()
+			s.closeRegistry()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -220,6 +241,7 @@ func (s *Server) Close() error {
 		s.cancel()
 		s.conns.Wait()
 		s.signals.close()
+		s.shared.close()
 		if s.catalog != nil {
 			s.catalog.close()
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"stratus/checker/qos"
+	"stratus/internal/pgtest"
 	play "stratus/internal/player"
 	"stratus/signaling"
 	"stratus/signaling/route"
@@ -70,6 +71,39 @@ func TestClusterRefusingEdgeCaught(t *testing.T) {
 	if !strings.Contains(string(body), `stratus_signal_edge_refusals_total{edge="eu-west-1",verdict="lied"}`) {
 		t.Errorf("no refusal counter for eu-west-1 in the signaling node's metrics")
 	}
+}
+
+// TestClusterSharedRefusals: two signaling processes on one PostgreSQL
+// (-db); the checker reports to signal-1 only, so its refused checks are
+// judged there, and signal-2, through which no check and no join went,
+// scores both edges and convicts the refusing one from what signal-1
+// shared through the ledger.
+func TestClusterSharedRefusals(t *testing.T) {
+	dsn := pgtest.Start(t)
+	c := newCluster(t)
+	s1 := c.startSignal(signalOpts{name: "signal-1", extra: []string{"-db", dsn}})
+	s2 := c.startSignal(signalOpts{name: "signal-2", join: s1, extra: []string{"-db", dsn}})
+	c.startEdge(edgeOpts{name: "eu-west-1", region: "eu-west", join: s1,
+		env: []string{testHooksEnv + "=1"}, extra: []string{"-test-misbehave", "refuse"}})
+	c.startEdge(edgeOpts{name: "eu-west-2", region: "eu-west", join: s1})
+	for _, s := range []*signalNode{s1, s2} {
+		waitEdges(t, s, 15*time.Second, []string{"eu-west-1", "eu-west-2"}, okEdge)
+	}
+	c.startChecker(s1, "3s")
+	var liar, honest *qos.Standing
+	poll(t, 40*time.Second, "signal-2 to convict the refusing edge on signal-1's verdicts", func() (bool, string) {
+		var err error
+		if liar, honest, err = standings(s2); err != nil {
+			return false, err.Error()
+		}
+		if liar == nil || honest == nil {
+			return false, fmt.Sprintf("refusing %+v, honest %+v", liar, honest)
+		}
+		return liar.Refused >= 3 && liar.Score == 0 && honest.Checker == "checker-1",
+			fmt.Sprintf("refused %d, score %.2f", liar.Refused, liar.Score)
+	})
+	t.Logf("on signal-2: refusing edge %d refusals, score %.2f; honest edge score %.2f", liar.Refused, liar.Score, honest.Score)
+	routedAway(t, s2, "refuses advertised slots")
 }
 
 // liarCluster starts a signaling node, eu-west-1 misbehaving as told,
