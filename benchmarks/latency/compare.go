@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"strings"
 	"time"
 
 	"stratus/checker"
@@ -16,6 +17,9 @@ import (
 // one, for the CPU it spends anyway (its HTTP servers, timers, the runtime),
 // which a session's figure leaves out.
 const idleWindow = 3 * time.Second
+
+// maxAttempts bounds how often one session of a run is tried.
+const maxAttempts = 3
 
 // sessionCost is what one session cost the server process, net of its idle
 // rate.
@@ -52,19 +56,21 @@ type comparer struct {
 	meter   *cpuMeter
 	o       options
 	log     *slog.Logger
+	// failures are the sessions that failed and were played again.
+	failures []string
 }
 
 // compare runs o.runs pairs, alternating which player goes first, so that a
 // warmer server or a load that changes over the runs favours neither.
-func compare(ctx, bctx context.Context, srv *server, o options) ([]pairResult, error) {
+func compare(ctx, bctx context.Context, srv *server, o options) (results []pairResult, failures []string, err error) {
 	meter, err := startCPUMeter(ctx, srv.proc.Cmd.Process.Pid)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer meter.stop()
 	c := &comparer{srv: srv, browser: bctx, meter: meter, o: o,
 		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	results := make([]pairResult, 0, o.runs)
+	results = make([]pairResult, 0, o.runs)
 	for i := range o.runs {
 		r := pairResult{checkerFirst: i%2 == 0}
 		steps := []func() error{
@@ -75,15 +81,31 @@ func compare(ctx, bctx context.Context, srv *server, o options) ([]pairResult, e
 			steps[0], steps[1] = steps[1], steps[0]
 		}
 		for _, step := range steps {
-			if err := step(); err != nil {
-				return results, fmt.Errorf("run %d: %w", i+1, err)
+			if err := c.retry(ctx, i, step); err != nil {
+				return results, c.failures, fmt.Errorf("run %d: %w", i+1, err)
 			}
 		}
 		progress("run %d of %d: g2g p50 checker %.1f ms, Chromium %.1f ms; edge CPU checker %.2f s, Chromium %.2f s",
 			i+1, o.runs, r.checker.g2gP50, r.chromium.g2gP50, r.checker.cost.cpu, r.chromium.cost.cpu)
 		results = append(results, r)
 	}
-	return results, nil
+	return results, c.failures, nil
+}
+
+// retry plays a session up to maxAttempts times: on two shared cores a
+// neighbour's burst can stall a session into a reconnect, which would end
+// the whole comparison. Each failure is kept for the report.
+func (c *comparer) retry(ctx context.Context, run int, play func() error) error {
+	var err error
+	for range maxAttempts {
+		if err = play(); err == nil || ctx.Err() != nil {
+			return err
+		}
+		progress("run %d: %v; playing it again", run+1, err)
+		// One line each: a page's error carries the script's stack.
+		c.failures = append(c.failures, strings.Join(strings.Fields(fmt.Sprintf("run %d: %v", run+1, err)), " "))
+	}
+	return fmt.Errorf("%d attempts failed, the last: %w", maxAttempts, err)
 }
 
 // probe plays one checker probe: a watch of o.duration, with a key press

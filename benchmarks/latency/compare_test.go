@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,4 +151,17 @@ func TestPageJoinMs(t *testing.T) {
 // same compares floats with NaN equal to NaN.
 func same(a, b float64) bool {
 	return a == b || (math.IsNaN(a) && math.IsNaN(b))
+}
+
+func TestBrief(t *testing.T) {
+	long := strings.Repeat("x", briefLen+5)
+	for _, tt := range []struct{ js, want string }{
+		{"stratus.session", "stratus.session"},
+		{"(async () => {\n  return 1;\n})()", "(async () => {…"},
+		{long, long[:briefLen] + "…"},
+	} {
+		if got := brief(tt.js); got != tt.want {
+			t.Errorf("brief(%q) = %q, want %q", tt.js, got, tt.want)
+		}
+	}
 }

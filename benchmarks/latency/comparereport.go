@@ -11,7 +11,7 @@ import (
 // writeCompareReport prints the comparison as markdown: the setting, a row
 // per player and run, and the p50 across runs of each figure with the
 // checker's over Chromium's.
-func writeCompareReport(w io.Writer, env environment, o options, rs []pairResult, loadAfter string) {
+func writeCompareReport(w io.Writer, env environment, o options, rs []pairResult, failures []string, loadAfter string) {
 	fmt.Fprintf(w, "# The checker against headless Chromium, %s\n\n", env.date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- Machine: %s, nproc %d, load average %s before the start, %s at the end\n", env.cpu, env.nproc, env.load, loadAfter)
 	fmt.Fprintf(w, "- Chromium: %s (headless)\n", env.chromium)
@@ -43,6 +43,14 @@ func writeCompareReport(w io.Writer, env environment, o options, rs []pairResult
 		sum = append(sum, []string{m.name, m.format(ck), m.format(cr), f2(ratio(ck, cr))})
 	}
 	table(w, []string{"figure", "checker", "Chromium", "checker ÷ Chromium"}, sum)
+
+	if len(failures) > 0 {
+		fmt.Fprintf(w, "## Sessions played again (%d)\n\n", len(failures))
+		for _, f := range failures {
+			fmt.Fprintf(w, "- %s\n", f)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // figureRow is one player's row of the per-run table.

@@ -183,11 +183,11 @@ func run(ctx context.Context, o options) error {
 	}
 
 	if o.checker {
-		pairs, err := compare(ctx, bctx, srv, o)
+		pairs, failures, err := compare(ctx, bctx, srv, o)
 		if err != nil {
 			return err
 		}
-		writeCompareReport(os.Stdout, env, o, pairs, machine.LoadAverage())
+		writeCompareReport(os.Stdout, env, o, pairs, failures, machine.LoadAverage())
 		return nil
 	}
 	results := make([]runResult, 0, o.runs)
