@@ -46,6 +46,17 @@
 // The trace decodes each frame's cells a second time, which costs the page a
 // little CPU; the headline figures are best taken without it.
 //
+// With -checker the harness compares the checker (package checker, the
+// probe `stratus checker` runs) with Chromium on the same server: each run
+// plays a checker probe watching -duration and a Chromium measurement of
+// -duration one after the other, the order alternating from run to run,
+// and reports for both the join time, fps, glass-to-glass p50 and p99 and
+// input-to-display p50, and what each session cost the server process in
+// CPU (utime+stime from /proc/<pid>/stat, less the rate of the idle server
+// measured just before). The checker's glass-to-glass ends when it has
+// decoded a frame; Chromium's when the frame is expected on screen, so it
+// includes the wait for the display refresh. -runs defaults to 5 there.
+//
 // -runs N repeats the measurement N times against the same server, each in
 // a fresh tab (a fresh session), one table row per run, so that run-to-run
 // spread is visible. The report is markdown on stdout; progress goes to
@@ -77,6 +88,7 @@ type options struct {
 	probeEvery time.Duration
 	trace      bool
 	traceJSON  string
+	checker    bool
 }
 
 func main() {
@@ -103,8 +115,19 @@ func parseFlags() options {
 	flag.DurationVar(&o.probeEvery, "probe-every", 250*time.Millisecond, "interval between key probes (each is awaited)")
 	flag.BoolVar(&o.trace, "trace", false, "record per-frame timing and print where the time goes")
 	flag.StringVar(&o.traceJSON, "trace-json", "", "with -trace, also write every run's per-frame timing to this file as JSON")
+	flag.BoolVar(&o.checker, "checker", false, "compare the checker's probe with Chromium, and what each costs the server in CPU (-runs defaults to 5)")
 	flag.Parse()
+	if o.checker && !flagSet("runs") {
+		o.runs = 5 // a p50 across runs wants more than one or two
+	}
 	return o
+}
+
+// flagSet says whether the command line set the flag.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func (o options) validate() error {
@@ -120,6 +143,9 @@ func (o options) validate() error {
 	}
 	if o.probeEvery <= 0 {
 		errs = append(errs, fmt.Errorf("-probe-every %v: must be positive", o.probeEvery))
+	}
+	if o.checker && o.trace {
+		errs = append(errs, errors.New("-checker and -trace: the comparison takes no trace"))
 	}
 	return errors.Join(errs...)
 }
@@ -156,6 +182,14 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
+	if o.checker {
+		pairs, failures, err := compare(ctx, bctx, srv, o)
+		if err != nil {
+			return err
+		}
+		writeCompareReport(os.Stdout, env, o, pairs, failures, machine.LoadAverage())
+		return nil
+	}
 	results := make([]runResult, 0, o.runs)
 	for i := range o.runs {
 		progress("run %d of %d: %v", i+1, o.runs, o.duration)

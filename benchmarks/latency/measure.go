@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"stratus/internal/clustertest"
 )
 
 // idleTimeout bounds the wait for the previous run's session to end; the
@@ -19,6 +21,11 @@ type runResult struct {
 	samples            []sessionStats // once a second during the measurement
 	rtcStart, rtcEnd   rtcStats
 	trace              []traceFrame // with -trace only
+	// measureFrom and measureTo bound the page's measurement.
+	measureFrom, measureTo time.Time
+	// joined is the page's edgeHistory entry of the session, for its
+	// join time.
+	joined clustertest.HistoryEntry
 }
 
 // measure plays the title in a fresh tab, warms up, and records one
@@ -83,6 +90,7 @@ func (r *runResult) begin(ctx context.Context, p *page, edge edgeClient, trace b
 	if r.edgeStart, err = edge.session(ctx, r.session); err != nil {
 		return err
 	}
+	r.measureFrom = time.Now()
 	return p.startMeasure()
 }
 
@@ -92,6 +100,12 @@ func (r *runResult) end(ctx context.Context, p *page, edge edgeClient, trace boo
 	if r.pageMeasure, err = p.stopMeasure(); err != nil {
 		return err
 	}
+	r.measureTo = time.Now()
+	ps, err := clustertest.ReadPage(p.ctx)
+	if err != nil {
+		return err
+	}
+	r.joined = ps.Last()
 	if trace {
 		if r.trace, err = p.stopTrace(); err != nil {
 			return err

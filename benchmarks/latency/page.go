@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -37,9 +38,25 @@ func eval[T any](p *page, js string) (T, error) {
 	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("evaluating %s: %w", js, err)
+		return zero, fmt.Errorf("evaluating %s: %w", brief(js), err)
 	}
 	return v, nil
+}
+
+// briefLen bounds how much of a script an error quotes: its start names it.
+const briefLen = 60
+
+// brief is the first line of a script, cut to briefLen bytes, so that an
+// error names the script without printing all of it.
+func brief(js string) string {
+	line, _, more := strings.Cut(js, "\n")
+	if len(line) > briefLen {
+		line, more = line[:briefLen], true
+	}
+	if more {
+		line += "…"
+	}
+	return line
 }
 
 // waitFor polls a JavaScript condition until it holds, or fails after limit

@@ -49,6 +49,7 @@ type HistoryEntry struct {
 	Edge         string   `json:"edge"`
 	Region       string   `json:"region"`
 	Session      string   `json:"session"`
+	JoinSentAt   *float64 `json:"joinSentAt"`
 	JoinedAt     float64  `json:"joinedAt"`
 	FirstFrameAt *float64 `json:"firstFrameAt"`
 }

@@ -25,7 +25,8 @@
 //   moves ("move" requests followed),
 //   lastFailure ({edge, region, session, at: Date.now() ms when detected,
 //     reason} | null),
-//   edgeHistory ([{edge, region, session, joinedAt: Date.now() ms of
+//   edgeHistory ([{edge, region, session, joinSentAt: wall ms the join
+//     went to the signaling node | null, joinedAt: Date.now() ms of
 //     "joined", firstFrameAt: wall ms of the session's first presented
 //     frame (performance.timeOrigin + rVFC presentationTime) | null}]),
 //   resumeToken (true when the page holds a resume token for the title),
@@ -74,7 +75,7 @@ export function hooks(title, { video, state, frames, token, meter, link, signali
     failovers: 0, // edge failures recovered
     moves: 0, // "move" requests followed
     lastFailure: null, // {edge, region, session, at, reason}
-    edgeHistory: [], // {edge, region, session, joinedAt, firstFrameAt}
+    edgeHistory: [], // {edge, region, session, joinSentAt, joinedAt, firstFrameAt}
     pcState: 'new',
     route: '',
     transport: 'all',

@@ -362,7 +362,10 @@ function onJoined(m) {
   S.region = m.region || '';
   S.session = m.session || '';
   recovery.joined();
-  const h = { edge: S.edge, region: S.region, session: S.session, joinedAt: Date.now(), firstFrameAt: null };
+  // The join's own send time, for a join time comparable with a non-browser
+  // player's (join sent → first frame), without the page load and RTT probes.
+  const sentAt = conn && conn.joinSentAt ? performance.timeOrigin + conn.joinSentAt : null;
+  const h = { edge: S.edge, region: S.region, session: S.session, joinSentAt: sentAt, joinedAt: Date.now(), firstFrameAt: null };
   conn.history = h;
   S.edgeHistory.push(h);
   if (S.edgeHistory.length > HISTORY_MAX) S.edgeHistory.splice(0, S.edgeHistory.length - HISTORY_MAX);
