@@ -12,4 +12,5 @@ import (
 func TestPostgres(t *testing.T) {
 	dsn := pgtest.Start(t)
 	checkLedger(t, dsn, t.TempDir())
+	checkEach(t, pgtest.NewDatabase(t, dsn, "each"), t.TempDir())
 }
