@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // PageRows is how many records Each reads from the database at a time.
@@ -54,6 +55,15 @@ func (s *Store) EachRaw(ctx context.Context, f Filter, fn func(Raw) error) error
 	// row of the one before: each starts at its place in the index
 	// instead of skipping the rows already listed.
 	first := s.q(`SELECT record, kind, title, end_ms, session FROM usage WHERE 1 = 1` + where + ` ORDER BY end_ms, session LIMIT ?`)
+	if f.Titles != nil && !s.pg {
+		// A list of titles: SQLite would take each title's records
+		// through usage_title and sort all that remain for every page,
+		// a studio of 700,000 records sorting 140 times. The first page
+		// keeps that plan, quickest when one page holds them all; the
+		// others walk usage_end in order from the last row, the unary +
+		// keeping title off its index, once over the period in all.
+		where = strings.Replace(where, ` AND title IN (`, ` AND +title IN (`, 1)
+	}
 	next := s.q(`SELECT record, kind, title, end_ms, session FROM usage WHERE 1 = 1` + where +
 		` AND end_ms >= ? AND (end_ms > ? OR session > ?) ORDER BY end_ms, session LIMIT ?`)
 	var lastEnd int64

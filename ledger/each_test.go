@@ -53,6 +53,8 @@ func checkEach(t *testing.T, dsn, dir string) {
 		{"from a time", Filter{From: t0.Add(time.Duration(n/3-10) * time.Millisecond)}, 0, n - 3*(n/3-10), nil},
 		{"stopped by the caller", Filter{}, PageRows + 3, PageRows + 3, stop},
 		{"no titles", Filter{Titles: []string{}}, 0, 0, nil},
+		{"a list of titles", Filter{Titles: []string{"other", "rocks"}}, 0, n, nil},
+		{"a list of titles, from a time", Filter{Titles: []string{"rocks"}, From: t0.Add(time.Duration(n/3-10) * time.Millisecond)}, 0, n - 3*(n/3-10), nil},
 	} {
 		got := 0
 		var lastEnd time.Time

@@ -216,6 +216,7 @@ func queries(ctx context.Context, s *ledger.Store, w world, runs int) error {
 		{"Each (one edge)", ledger.Filter{Edge: w.edges[0].name}},
 		{"Each (one title)", ledger.Filter{Title: w.titles[0]}},
 		{"Each (a quiet title, last day)", ledger.Filter{Title: w.titles[len(w.titles)-1], From: lastDay}},
+		{"Each (the 30 most played titles: a big studio's)", ledger.Filter{Titles: w.titles[:30]}},
 		{"EachRaw (all): no decoding, the operator's listing", ledger.Filter{}},
 	} {
 		var ts []time.Duration
