@@ -13,4 +13,5 @@ func TestPostgres(t *testing.T) {
 	dsn := pgtest.Start(t)
 	checkLedger(t, dsn, t.TempDir())
 	checkShared(t, dsn, t.TempDir())
+	checkEach(t, pgtest.NewDatabase(t, dsn, "each"), t.TempDir())
 }

@@ -307,8 +307,8 @@ type Filter struct {
 	Limit int
 }
 
-// MaxRecords bounds one query's answer: a million records is some
-// 500 MB of JSON, the most one answer should ever hold.
+// MaxRecords bounds one listing: a million records is some 500 MB of
+// JSON, the most one answer should ever carry, streamed or not.
 const MaxRecords = 1_000_000
 
 // MaxTitles bounds Filter.Titles: far more than one studio's catalog
@@ -355,37 +355,15 @@ type Entry struct {
 	LedgerKind string `json:"ledger_kind"`
 }
 
-// Query returns the records f selects, oldest end first.
+// Query returns the records f selects, oldest end first, all at once:
+// for a few. Each walks any number of them.
 func (s *Store) Query(ctx context.Context, f Filter) ([]Entry, error) {
-	where, args, none, err := f.where()
-	if err != nil || none {
-		return nil, err
-	}
-	q := `SELECT record, kind FROM usage WHERE 1 = 1` + where
-	limit := f.Limit
-	if limit <= 0 || limit > MaxRecords {
-		limit = MaxRecords
-	}
-	q += fmt.Sprintf(` ORDER BY end_ms, session LIMIT %d`, limit)
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	defer rows.Close()
 	var out []Entry
-	for rows.Next() {
-		var raw, kind string
-		if err := rows.Scan(&raw, &kind); err != nil {
-			return nil, err
-		}
-		var e Entry
-		if err := json.Unmarshal([]byte(raw), &e.Record); err != nil {
-			return nil, fmt.Errorf("ledger: a stored record: %w", err)
-		}
-		e.LedgerKind = kind
+	err := s.Each(ctx, f, func(e Entry) error {
 		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // Close closes the database.

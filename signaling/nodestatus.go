@@ -108,12 +108,7 @@ func (s *Server) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.Operator = caller.Operator
-	entries, err := s.ledger.Query(r.Context(), f)
-	if err != nil {
-		api.Errorf(api.CodeInternal, "%v", err).Write(w)
-		return
-	}
-	for _, e := range entries {
+	err = s.ledger.Each(r.Context(), f, func(e ledger.Entry) error {
 		n := byName[e.Edge]
 		switch {
 		case n == nil: // a node no longer enrolled: in the contribution only
@@ -124,6 +119,11 @@ func (s *Server) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
 			n.Sessions++
 			n.PlayedMinutes += e.Seconds / 60
 		}
+		return nil
+	})
+	if err != nil {
+		api.Errorf(api.CodeInternal, "%v", err).Write(w)
+		return
 	}
 	all, err := s.ledger.Contributions(r.Context(), f.From, f.To)
 	if err != nil {

@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"bufio"
 	"cmp"
 	"net/http"
 	"slices"
@@ -58,16 +59,11 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 		s.writeTotals(w, r, f, g)
 		return
 	}
-	list, err := s.ledger.Query(r.Context(), f)
-	if err != nil {
-		api.Errorf(api.CodeInternal, "%v", err).Write(w)
-		return
-	}
-	out := make([]ledger.Entry, 0, len(list))
-	for _, e := range list {
-		out = append(out, forStudio(e, name))
-	}
-	writeJSON(w, out)
+	// The studio's view is decoded: its network fields are blanked.
+	st := newUsageStream(w, usageChunkLimit)
+	s.finishUsage(st, s.ledger.Each(r.Context(), f, func(e ledger.Entry) error {
+		return st.record(func(b *bufio.Writer) error { return writeEntry(b, forStudio(e, name)) })
+	}))
 }
 
 // operatorOpen: a development node without an operator token, whose
@@ -75,7 +71,8 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) operatorOpen() bool { return s.cfg.OperatorOpen && s.cfg.OperatorToken == "" }
 
 // handleUsageGet lists the ledger's records to the operator: GET /v1/usage
-// (usageFilter, and studio), each with its title's studio.
+// (usageFilter, and studio), each with its title's studio, streamed
+// (usagestream.go).
 func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
 	f, err := usageFilter(r)
 	if err != nil {
@@ -89,21 +86,14 @@ func (s *Server) handleUsageGet(w http.ResponseWriter, r *http.Request) {
 		s.writeTotals(w, r, f, g)
 		return
 	}
-	list, err := s.ledger.Query(r.Context(), f)
-	if err != nil {
-		api.Errorf(api.CodeInternal, "%v", err).Write(w)
-		return
-	}
-	if list == nil {
-		list = []ledger.Entry{}
-	}
+	owners := map[string]string{}
 	if s.studio != nil {
-		owners := s.studio.Store().Owners()
-		for i := range list {
-			list[i].Studio = owners[list[i].Title]
-		}
+		owners = s.studio.Store().Owners()
 	}
-	writeJSON(w, list)
+	st := newUsageStream(w, usageChunkLimit)
+	s.finishUsage(st, s.ledger.EachRaw(r.Context(), f, func(raw ledger.Raw) error {
+		return st.record(func(b *bufio.Writer) error { return writeOperatorRecord(b, raw, owners[raw.Title]) })
+	}))
 }
 
 // writeTotals answers GET /v1/usage?group=edge|title|studio with the play

@@ -9,7 +9,9 @@
 // It starts one signaling node (bin/stratus, built into a temporary
 // directory when -bin is missing) on a free loopback port with a fresh
 // operator token, enrolls -operators × -edges edges with its registry as
-// an operator would, and fills the node's SQLite ledger through the
+// an operator would, and fills the node's ledger (SQLite in its data
+// directory, or with -db pg a PostgreSQL server started for the run
+// through internal/pgtest, which the node is given with -db) through the
 // ledger package with records made and signed as edges make them
 // (edge/usage), so that `stratus usage verify` checks real signatures.
 // Each command then runs -runs times; the report gives the median and the
@@ -29,10 +31,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"stratus/internal/clustertest"
 	"stratus/internal/freeport"
+	"stratus/internal/pgtest"
 	"stratus/ledger"
 	"stratus/trust/enroll"
 )
@@ -46,10 +50,15 @@ func main() {
 	days := flag.Int("days", 90, "days the sessions ended over, up to now")
 	runs := flag.Int("runs", 3, "runs of each command")
 	cli := flag.Bool("cli", true, "time the commands; false: only the ledger's calls")
+	db := flag.String("db", "sqlite", "the ledger's database: sqlite, or pg for a PostgreSQL server started for the run")
 	flag.Parse()
+	if *db != "sqlite" && *db != "pg" {
+		fmt.Fprintf(os.Stderr, "usage: -db %q: want sqlite or pg\n", *db)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *bin, *records, *operators, *edges, *titles, *days, *runs, *cli); err != nil {
+	if err := run(ctx, *bin, *db == "pg", *records, *operators, *edges, *titles, *days, *runs, *cli); err != nil {
 		fmt.Fprintln(os.Stderr, "usage:", err)
 		os.Exit(1)
 	}
@@ -57,7 +66,7 @@ func main() {
 
 func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
-func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, days, runs int, cli bool) error {
+func run(ctx context.Context, binPath string, pg bool, n, operators, edgesPer, titles, days, runs int, cli bool) error {
 	if n < 1 || operators < 1 || edgesPer < 1 || titles < 2 || days < 1 || runs < 1 {
 		return fmt.Errorf("-records, -operators, -edges, -days and -runs must be at least 1, -titles at least 2")
 	}
@@ -88,11 +97,20 @@ func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, da
 		return err
 	}
 	data, registry := filepath.Join(dir, "signal"), filepath.Join(dir, "registry")
+	dsn := ""
+	if pg {
+		srv, err := pgtest.Run(ctx)
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		dsn = srv.DSN
+	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	// An edge that never answers: routing is not what is measured.
 	sig, err := clustertest.Start(dir, "signal", []string{bin, "signal", "-addr", fmt.Sprintf("127.0.0.1:%d", port),
 		"-edges", "http://127.0.0.1:9", "-data-dir", data, "-registry", registry, "-operator-token-file", tokenFile,
-		"-name", "signal-1", "-region", "eu", "-cluster-key-file", keyFile, "-lan", fmt.Sprintf("eu=127.0.0.1:%d", ports[1])})
+		"-name", "signal-1", "-region", "eu", "-cluster-key-file", keyFile, "-lan", fmt.Sprintf("eu=127.0.0.1:%d", ports[1]), "-db", dsn})
 	if err != nil {
 		return err
 	}
@@ -118,7 +136,7 @@ func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, da
 	for i := range titles {
 		w.titles = append(w.titles, fmt.Sprintf("title-%03d", i))
 	}
-	store, err := ledger.Open(ctx, "", data)
+	store, err := ledger.Open(ctx, dsn, data)
 	if err != nil {
 		return err
 	}
@@ -136,8 +154,8 @@ func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, da
 		return queries(ctx, store, w, runs)
 	}
 	from := w.end.Add(-time.Duration(days+1) * 24 * time.Hour).Format(time.RFC3339)
-	fmt.Println("| command | median | slowest | output | load |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| command | median | slowest | output | max RSS | load |")
+	fmt.Println("|---|---|---|---|---|---|")
 	for _, args := range [][]string{
 		{"usage", "-by", "session", "-format", "json"},
 		{"usage", "-by", "session", "-format", "table"},
@@ -149,7 +167,7 @@ func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, da
 		{"usage", "-by", "operator", "-format", "table", "-from", from},
 	} {
 		var ts []time.Duration
-		var out int64
+		var out, rss int64
 		failed := ""
 		for range runs {
 			cmd := exec.CommandContext(ctx, bin, append(args, "-signal", url, "-operator-token-file", tokenFile)...)
@@ -161,6 +179,9 @@ func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, da
 			err := cmd.Run()
 			ts = append(ts, time.Since(t))
 			out = cw.n
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				rss = max(rss, ru.Maxrss<<10) // KiB on Linux
+			}
 			if err != nil {
 				// A failure is a finding too: say how and go on.
 				lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
@@ -169,10 +190,10 @@ func run(ctx context.Context, binPath string, n, operators, edgesPer, titles, da
 			}
 		}
 		if failed != "" {
-			fmt.Printf("| `stratus %s` | %s | | | %s |\n", strings.Join(args, " "), failed, load())
+			fmt.Printf("| `stratus %s` | %s | | | | %s |\n", strings.Join(args, " "), failed, load())
 			continue
 		}
-		fmt.Printf("| `stratus %s` | %s | %s | %s | %s |\n", strings.Join(args, " "), med(ts), slices.Max(ts).Round(time.Millisecond), size(out), load())
+		fmt.Printf("| `stratus %s` | %s | %s | %s | %s | %s |\n", strings.Join(args, " "), med(ts), slices.Max(ts).Round(time.Millisecond), size(out), size(rss), load())
 	}
 	fmt.Println()
 	return queries(ctx, store, w, runs)
@@ -189,23 +210,31 @@ func queries(ctx context.Context, s *ledger.Store, w world, runs int) error {
 		name string
 		f    ledger.Filter
 	}{
-		{"Query (all)", ledger.Filter{}},
-		{"Query (last day)", ledger.Filter{From: lastDay}},
-		{"Query (one operator)", ledger.Filter{Operator: w.edges[0].operator}},
-		{"Query (one edge)", ledger.Filter{Edge: w.edges[0].name}},
-		{"Query (one title)", ledger.Filter{Title: w.titles[0]}},
-		{"Query (a quiet title, last day)", ledger.Filter{Title: w.titles[len(w.titles)-1], From: lastDay}},
+		{"Each (all)", ledger.Filter{}},
+		{"Each (last day)", ledger.Filter{From: lastDay}},
+		{"Each (one operator)", ledger.Filter{Operator: w.edges[0].operator}},
+		{"Each (one edge)", ledger.Filter{Edge: w.edges[0].name}},
+		{"Each (one title)", ledger.Filter{Title: w.titles[0]}},
+		{"Each (a quiet title, last day)", ledger.Filter{Title: w.titles[len(w.titles)-1], From: lastDay}},
+		{"Each (the 30 most played titles: a big studio's)", ledger.Filter{Titles: w.titles[:30]}},
+		{"EachRaw (all): no decoding, the operator's listing", ledger.Filter{}},
 	} {
 		var ts []time.Duration
 		rows := 0
 		for range runs {
 			t := time.Now()
-			list, err := s.Query(ctx, q.f)
+			rows = 0
+			count := func() error { rows++; return nil }
+			var err error
+			if strings.HasPrefix(q.name, "EachRaw") {
+				err = s.EachRaw(ctx, q.f, func(ledger.Raw) error { return count() })
+			} else {
+				err = s.Each(ctx, q.f, func(ledger.Entry) error { return count() })
+			}
 			if err != nil {
 				return err
 			}
 			ts = append(ts, time.Since(t))
-			rows = len(list)
 		}
 		fmt.Printf("| %s | %s | %s | %d | %s |\n", q.name, med(ts), slices.Max(ts).Round(time.Millisecond), rows, load())
 	}

@@ -86,7 +86,7 @@ func (o *operatorTokenFlag) token() (trust.Token, error) {
 }
 
 // operatorHTTPClient is a client that acts as the operator, bounded by
-// timeout.
+// timeout (0: unbounded, for callers that bound their requests themselves).
 func operatorHTTPClient(token trust.Token, timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: trust.BearerTransport{Token: token}}
 }

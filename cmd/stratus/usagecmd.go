@@ -1,21 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/ed25519"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
-	"stratus/edge/api"
 	"stratus/ledger"
 	"stratus/signaling"
 	"stratus/trust"
@@ -68,9 +67,10 @@ func runUsage(args []string) error {
 	if asStudio && (verify || *by == "operator" || *by == "edge") {
 		return errors.New("usage: a studio's view has no edges, operators or signatures: -by session, title or studio, and no verify")
 	}
+	g := usageGetter{hc: hc, headerLimit: usageHeaderLimit, idle: usageIdleLimit}
 	if *by == "operator" && !verify {
 		var list []ledger.Contribution
-		if err := getOperatorJSON(hc, base+"/v1/usage/contribution?"+q.Encode(), &list); err != nil {
+		if err := g.getJSON(base+"/v1/usage/contribution?"+q.Encode(), &list); err != nil {
 			return err
 		}
 		return printContributions(list, *format)
@@ -80,23 +80,60 @@ func runUsage(args []string) error {
 		// fetch whole for a total.
 		q.Set("group", *by)
 		var totals []ledger.Total
-		if err := getOperatorJSON(hc, base+"/v1/usage?"+q.Encode(), &totals); err != nil {
+		if err := g.getJSON(base+"/v1/usage?"+q.Encode(), &totals); err != nil {
 			return err
 		}
 		return printTotals(totals, *by, *format)
 	}
-	var list []ledger.Entry
-	if err := getOperatorJSON(hc, base+"/v1/usage?"+q.Encode(), &list); err != nil {
+	var keys map[string]ed25519.PublicKey
+	if verify {
+		// The keys first: the listing is checked as it comes.
+		if keys, err = registryKeys(hc, *signal); err != nil {
+			return err
+		}
+	}
+	body, err := g.get(base + "/v1/usage?" + q.Encode())
+	if err != nil {
 		return err
 	}
-	if verify {
-		return verifyUsage(hc, *signal, list)
+	defer body.Close()
+	if !verify {
+		return printSessions(os.Stdout, body, *format)
 	}
-	return printSessions(list, *format)
+	out := bufio.NewWriterSize(os.Stdout, usageOutBuffer)
+	defer out.Flush()
+	total, bad, err := verifyRecords(out, keys, body, usageWorkers())
+	fmt.Fprintf(out, "%d records, %d verified, %d failed\n", total, total-bad, bad)
+	switch {
+	case err != nil:
+		return err
+	case bad > 0:
+		return fmt.Errorf("%d records failed verification", bad)
+	}
+	return nil
+}
+
+// registryKeys is the key of every node the registry enrolled, by name.
+func registryKeys(hc *http.Client, signal string) (map[string]ed25519.PublicKey, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), usageHeaderLimit)
+	defer cancel()
+	ops, err := (enroll.Client{HTTP: hc, URL: signal}).List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]ed25519.PublicKey{}
+	for _, op := range ops {
+		for _, n := range op.Nodes {
+			keys[n.Name] = n.Key
+		}
+	}
+	return keys, nil
 }
 
 // usageClient is the HTTP client of stratus usage: a studio's, with the
-// key in keyFile or STRATUS_STUDIO_KEY, else the operator's.
+// key in keyFile or STRATUS_STUDIO_KEY, else the operator's. It has no
+// timeout of its own: a listing may rightly take minutes, and usageGetter
+// bounds its start and its silences instead.
 func usageClient(op *operatorTokenFlag, keyFile string) (*http.Client, bool, error) {
 	key := ""
 	if keyFile != "" {
@@ -114,13 +151,13 @@ func usageClient(op *operatorTokenFlag, keyFile string) (*http.Client, bool, err
 		key = os.Getenv(envName("studio-key"))
 	}
 	if key != "" {
-		return &http.Client{Timeout: time.Minute, Transport: studioBearer{key: key}}, true, nil
+		return &http.Client{Transport: studioBearer{key: key}}, true, nil
 	}
 	if tok == "" {
 		return nil, false, fmt.Errorf("usage: the network operator's token (-operator-token-file or %s) or a studio's key (-studio-key-file or %s) is needed",
 			operatorTokenEnv, envName("studio-key"))
 	}
-	return operatorHTTPClient(tok, time.Minute), false, nil
+	return operatorHTTPClient(tok, 0), false, nil
 }
 
 // studioBearer sends a studio's key with every request, on copies of them.
@@ -130,82 +167,6 @@ func (b studioBearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.key)
 	return http.DefaultTransport.RoundTrip(r)
-}
-
-func getOperatorJSON(hc *http.Client, u string, v any) error {
-	resp, err := hc.Get(u)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var ae api.Error
-		if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&ae) == nil && ae.Code != "" {
-			return fmt.Errorf("GET %s: %s: %s: %s", u, resp.Status, ae.Code, ae.Message)
-		}
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-// verifyUsage checks every record's signature against its edge's key in
-// the registry and names each that fails.
-func verifyUsage(hc *http.Client, signal string, list []ledger.Entry) error {
-	ops, err := (enroll.Client{HTTP: hc, URL: signal}).List(context.Background())
-	if err != nil {
-		return err
-	}
-	keys := map[string]enroll.Node{}
-	for _, op := range ops {
-		for _, n := range op.Nodes {
-			keys[n.Name] = n
-		}
-	}
-	bad := 0
-	for _, e := range list {
-		n, ok := keys[e.Edge]
-		var err error
-		if !ok {
-			err = errors.New("its edge is not in the registry")
-		} else {
-			err = e.Verify(n.Key)
-		}
-		if err != nil {
-			bad++
-			fmt.Printf("FAIL %s (edge %s): %v\n", e.Session, e.Edge, err)
-		}
-	}
-	fmt.Printf("%d records, %d verified, %d failed\n", len(list), len(list)-bad, bad)
-	if bad > 0 {
-		return fmt.Errorf("%d records failed verification", bad)
-	}
-	return nil
-}
-
-// printSessions lists the records one per line; checks are listed with
-// their kind and never counted as play.
-func printSessions(list []ledger.Entry, format string) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
-	case "csv":
-		w := csv.NewWriter(os.Stdout)
-		w.Write([]string{"session", "kind", "title", "studio", "edge", "operator", "region", "player", "start", "end", "seconds", "frames_sent", "bytes", "interrupted"})
-		for _, e := range list {
-			w.Write([]string{e.Session, e.LedgerKind, e.Title, e.Studio, e.Edge, e.Operator, e.Region, e.Player, e.Start.Format(time.RFC3339),
-				e.End.Format(time.RFC3339), fmt.Sprintf("%.1f", e.Seconds), fmt.Sprint(e.FramesSent), fmt.Sprint(e.Bytes), fmt.Sprint(e.Interrupted)})
-		}
-		w.Flush()
-		return w.Error()
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SESSION\tKIND\tTITLE\tEDGE\tOPERATOR\tEND\tSECONDS\tFRAMES")
-	for _, e := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%d\n", e.Session, e.LedgerKind, e.Title, e.Edge, e.Operator, e.End.Format(time.RFC3339), e.Seconds, e.FramesSent)
-	}
-	return tw.Flush()
 }
 
 // printTotals lists the node's sums per edge, title or studio.
