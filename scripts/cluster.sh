@@ -109,9 +109,12 @@ start() { # name, args...
 	echo "started $name (log $dir/$name.log)"
 }
 
+# checker-1 plays from 127.0.0.1 too, almost without a pause (three edges
+# every 10 s): counted as the same player as the person trying the demo,
+# it would take their one session (-sessions-per-player) most of the time.
 start signal-1 signal -name signal-1 -region eu-west -location 50.1,8.7 -addr 127.0.0.1:$web -cluster-key-file "$key_file" \
 	-lan eu-west=127.0.0.1:$((7946 + o)),us-east=127.0.0.1:$((7947 + o)) -wan 127.0.0.1:$((7950 + o)) \
-	-operator-token-file "$token_file" -data-dir "$dir/signal-1" -registry "$dir/registry"
+	-operator-token-file "$token_file" -data-dir "$dir/signal-1" -registry "$dir/registry" -sessions-per-player 3
 
 # enrollToken makes the token a not yet enrolled node starts with, once the
 # signaling node answers.
