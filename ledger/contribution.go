@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
@@ -140,6 +141,11 @@ func (s *Store) grouped(ctx context.Context, query, col string, from, to time.Ti
 		args = append(args, to.UnixMilli())
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query+` `+groupBy), args...)
+	return eachRow(rows, err, each)
+}
+
+// eachRow hands each row of a query's result to each, then closes it.
+func eachRow(rows *sql.Rows, err error, each func(scan func(...any) error) error) error {
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}

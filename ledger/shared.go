@@ -138,16 +138,7 @@ func (s *Store) readShared(ctx context.Context, query string, after int64, limit
 		return fmt.Errorf("ledger: a batch of %d rows, want 1 to %d", limit, MaxSharedBatch)
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query+fmt.Sprintf(` WHERE id > ? ORDER BY id LIMIT %d`, limit)), after)
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows.Scan); err != nil {
-			return fmt.Errorf("ledger: %w", err)
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, err, each)
 }
 
 // SharedCursor is a position in both shared tables: the last id read of
