@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, UNREACHABLE_MAX, BEAT_DEAD_MS, backoffMs, stallMs, deadMs, Recovery } from '../static/js/policy.js';
+import { BACKOFF_MS, STABLE_MS, EXCLUDE_MS, EXCLUDE_MAX, STALL_MS, UNREACHABLE_MAX, BEAT_DEAD_MS, FLOWING_MS, CONGESTED_MAX_MS, backoffMs, stallMs, deadMs, silence, Recovery } from '../static/js/policy.js';
 
 test('the backoff grows and then repeats its last step', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 50].map(backoffMs), [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
@@ -75,4 +75,22 @@ test('an edge is dead after a few missed beats, later when its beats run late', 
   assert.equal(deadMs(17), BEAT_DEAD_MS); // beats on time
   assert.equal(deadMs(100), 300); // a loaded edge's beats: three of its gaps
   assert.equal(deadMs(1000), STALL_MS); // never later than the frames' rule
+});
+
+test('a silence while video packets still arrive is congestion, up to CONGESTED_MAX_MS', () => {
+  const cases = [
+    // A killed edge: nothing for longer than the dead rule waited.
+    { gapMs: 250, stalled: false, packetAgeMs: 250, want: 'dead' },
+    { gapMs: 450, stalled: true, packetAgeMs: 450, want: 'stalled' },
+    { gapMs: 250, stalled: false, packetAgeMs: Infinity, want: 'dead', why: 'no video packet ever' },
+    // A full or lossy link: packets arrive, frames do not.
+    { gapMs: 250, stalled: false, packetAgeMs: 3, want: 'congested' },
+    { gapMs: 450, stalled: true, packetAgeMs: FLOWING_MS, want: 'congested' },
+    { gapMs: 450, stalled: true, packetAgeMs: FLOWING_MS + 1, want: 'stalled' },
+    { gapMs: CONGESTED_MAX_MS, stalled: true, packetAgeMs: 0, want: 'congested' },
+    { gapMs: CONGESTED_MAX_MS + 1, stalled: true, packetAgeMs: 0, want: 'stalled', why: 'waited long enough' },
+  ];
+  for (const c of cases) {
+    assert.equal(silence(c), c.want, JSON.stringify(c));
+  }
 });

@@ -54,15 +54,37 @@ export class Frames {
   }
 
   // watch runs the stall watchdog: while playing(), no frame for limitMs()
-  // calls onStall, no frame and no beat from the edge for deadMs() (silentMs
-  // (now) is how long the edge has not beaten: 0 until its first beat)
-  // calls onDead, and otherwise onSteady(now). A tick that comes late means
-  // the page itself was not running (a long task, a frozen tab); frames
-  // could not be presented, nor beats heard, either, so the wait starts
-  // over instead of blaming the edge. The short rule waits for a tick on
-  // time. Hidden pages present no frames; that is no stall.
-  watch({ playing, limitMs, deadMs, silentMs, onStall, onDead, onSteady }) {
+  // is a stall, and no frame and no beat from the edge for deadMs()
+  // (silentMs(now) is how long the edge has not beaten: 0 until its first
+  // beat) a dead edge. Before it calls onStall or onDead it asks
+  // packetAge() how long ago the browser got its latest video packet, and
+  // judge (policy.js silence) may call it congestion instead: onCongested
+  // (now), asked again on the next look. Otherwise it calls onSteady(now).
+  // A tick that comes late means the page itself was not running (a long
+  // task, a frozen tab); frames could not be presented, nor beats heard,
+  // either, so the wait starts over instead of blaming the edge. The short
+  // rule waits for a tick on time. Hidden pages present no frames; that is
+  // no stall.
+  watch({ playing, limitMs, deadMs, silentMs, packetAge, judge, onStall, onDead, onCongested, onSteady }) {
     let lastCheck = performance.now();
+    let asking = false; // one packetAge question at a time
+    const suspect = (stalled) => {
+      if (asking) return;
+      asking = true;
+      const since = this.lastAt;
+      packetAge()
+        .catch(() => Infinity)
+        .then((packetAgeMs) => {
+          asking = false;
+          // A frame while the browser answered: nothing to judge.
+          if (!playing() || this.lastAt !== since) return;
+          const now = performance.now();
+          const v = judge({ gapMs: now - this.lastAt, stalled, packetAgeMs });
+          if (v === 'congested') onCongested(now);
+          else if (v === 'stalled') onStall();
+          else onDead();
+        });
+    };
     setInterval(() => {
       const now = performance.now();
       const lag = now - lastCheck - CHECK_MS;
@@ -77,8 +99,8 @@ export class Frames {
         return;
       }
       const gap = now - this.lastAt;
-      if (gap > limitMs()) onStall();
-      else if (lag < ON_TIME_MS && gap > deadMs() && silentMs(now) > deadMs()) onDead();
+      if (gap > limitMs()) suspect(true);
+      else if (lag < ON_TIME_MS && gap > deadMs() && silentMs(now) > deadMs()) suspect(false);
       else onSteady(now);
     }, CHECK_MS);
   }

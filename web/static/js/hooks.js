@@ -23,6 +23,8 @@
 //     "region:<name>" entries with each region's best),
 //   failovers (edge failures recovered: video played again after one),
 //   moves ("move" requests followed),
+//   congestions (silences the page waited out because video packets still
+//     arrived: a full or lossy link, not a dead edge; policy.js),
 //   lastFailure ({edge, region, session, at: Date.now() ms when detected,
 //     reason} | null),
 //   edgeHistory ([{edge, region, session, joinSentAt: wall ms the join
@@ -74,6 +76,7 @@ export function hooks(title, { video, state, frames, token, meter, link, signali
     rtts: {}, // edge → ms, the latest probe results
     failovers: 0, // edge failures recovered
     moves: 0, // "move" requests followed
+    congestions: 0, // silences waited out while video still arrived
     lastFailure: null, // {edge, region, session, at, reason}
     edgeHistory: [], // {edge, region, session, joinSentAt, joinedAt, firstFrameAt}
     pcState: 'new',

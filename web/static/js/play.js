@@ -52,7 +52,7 @@ import { SignalLink } from './siglink.js';
 import { Prober, validProbes } from './probe.js';
 import { InputLink } from './link.js';
 import { STATS_KEY_LABEL } from './keyboard.js';
-import { StatsSampler, STATS_EVERY_MS } from './stats.js';
+import { StatsSampler, STATS_EVERY_MS, videoPacketAge } from './stats.js';
 import { PresentReporter } from './present.js';
 import { Measurer } from './measure.js';
 import { SoundMeter } from './audio.js';
@@ -62,7 +62,7 @@ import { INITIAL, next, can, inGame as inGameState, waiting as waitingState, lab
 import { CODES, NO_TITLE, NO_MEDIA, words } from './codes.js';
 import { QUEUED, place } from './queue.js';
 import { CONTROL, tokenOf, moveReason } from './control.js';
-import { Recovery, stallMs, deadMs } from './policy.js';
+import { Recovery, stallMs, deadMs, silence } from './policy.js';
 import * as status from './status.js';
 import { overlay, hints, toast } from './view.js';
 import { StatsPanel } from './statsview.js';
@@ -574,13 +574,24 @@ function startPlaying() {
   if (recovered && S.edge) toast(`Now playing on ${where()}`);
 }
 
+let congestedAt = -1; // frames.lastAt of the silence the page last waited out
 frames.watch({
   playing: () => st.state === 'playing',
   limitMs: () => stallMs((titleInfo && titleInfo.fps) || 0),
   deadMs: () => deadMs(link.beatGapMs),
   silentMs: (now) => link.silentMs(now),
+  packetAge: () => (conn && conn.pc ? videoPacketAge(conn.pc) : Promise.resolve(Infinity)),
+  judge: silence,
   onStall: () => edgeFailure('The video stopped'),
   onDead: () => edgeFailure('The edge stopped answering'),
+  // One toast per silence: the watchdog asks again every look while it
+  // lasts, and a frame ends it.
+  onCongested: () => {
+    if (congestedAt === frames.lastAt) return;
+    congestedAt = frames.lastAt;
+    S.congestions++;
+    toast('Poor connection: waiting for the picture…');
+  },
   onSteady: (now) => recovery.steady(now),
 });
 

@@ -28,6 +28,15 @@
 // 10^18) or BEAT_GAP_FACTOR times the longest gap between its beats lately
 // (gap), up to STALL_MS: an edge whose beats run late (a loaded machine)
 // is given the time it has shown it needs, not failed over.
+//
+// Congestion. Before either rule fails an edge over, the page asks its
+// browser when the latest video packet arrived (silence). Packets that
+// still arrive mean the edge lives and the path is full or lossy: a link
+// that dropped to a fraction of the rate, a burst of loss. Another edge
+// would not mend the player's own link, and a rejoin would throw away the
+// session's place and picture, so the page waits for the picture to come
+// back (the browser asks the edge for a keyframe itself) for up to
+// CONGESTED_MAX_MS without a frame, and only then fails over.
 
 export const BACKOFF_MS = Object.freeze([250, 500, 1000, 2000, 4000, 5000]);
 export const STABLE_MS = 10000;
@@ -37,6 +46,8 @@ export const STALL_MS = 400;
 export const BEAT_DEAD_MS = 200;
 export const BEAT_GAP_FACTOR = 3;
 export const UNREACHABLE_MAX = 2;
+export const FLOWING_MS = 100;
+export const CONGESTED_MAX_MS = 3000;
 
 // backoffMs is the wait before an attempt after n failures in a row.
 export function backoffMs(n) {
@@ -52,6 +63,15 @@ export function stallMs(fps) {
 // may go without a beat or a frame.
 export function deadMs(gapMs) {
   return Math.min(STALL_MS, Math.max(BEAT_DEAD_MS, BEAT_GAP_FACTOR * (gapMs || 0)));
+}
+
+// silence judges a stream that went without frames for gapMs once the
+// browser said how long ago its latest video packet arrived (packetAgeMs;
+// Infinity when it has none): 'congested' (media still arrives, wait),
+// 'stalled' (the stall rule, stalled true, fired) or 'dead' (the beat rule).
+export function silence({ gapMs, stalled, packetAgeMs }) {
+  if (packetAgeMs <= FLOWING_MS && gapMs <= CONGESTED_MAX_MS) return 'congested';
+  return stalled ? 'stalled' : 'dead';
 }
 
 export class Recovery {

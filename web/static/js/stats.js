@@ -108,3 +108,19 @@ export class StatsSampler {
     return s;
   }
 }
+
+// videoPacketAge is how long before now (ms) the browser received its
+// latest video packet on pc, from getStats; Infinity when it has none. The
+// report's own timestamp is the reference, so the clocks agree whatever
+// base a browser uses for them.
+export async function videoPacketAge(pc) {
+  const report = await pc.getStats();
+  let age = Infinity;
+  report.forEach((r) => {
+    if (r.type !== 'inbound-rtp' || (r.kind !== 'video' && r.mediaType !== 'video')) return;
+    if (r.lastPacketReceivedTimestamp > 0 && r.timestamp > 0) {
+      age = Math.min(age, Math.max(0, r.timestamp - r.lastPacketReceivedTimestamp));
+    }
+  });
+  return age;
+}
