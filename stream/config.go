@@ -37,8 +37,8 @@ type Config struct {
 	// FECMaxOverhead caps FlexFEC: FEC packets per media packet at the
 	// worst loss. 0 turns FEC off and keeps it out of the answer.
 	// FECMinLoss is the measured loss below which no FEC is sent, and
-	// FECInterval how often the overhead follows the measured loss (about
-	// twice the loss, see fecOverheadFor).
+	// FECInterval how often the overhead follows the measured loss (five
+	// times the loss, see fecOverheadFor).
 	FECMaxOverhead, FECMinLoss float64
 	FECInterval                time.Duration
 
@@ -74,12 +74,11 @@ func DefaultConfig() Config {
 		// the encoder spends the player's bandwidth on nothing visible.
 		MaxBitrate: 20_000_000,
 		// GCC's own loss controller backs off only above 10 %; below it
-		// FEC at twice the loss stays within FECMaxOverhead, so the picture
-		// keeps most of the estimate.
+		// FEC and NACK repair the loss.
 		RandomLossMax: 0.10,
-		// Past 15 % loss a link is congested rather than lossy, and FEC
-		// at twice that would take most of the estimate from the picture;
-		// 30 % still repairs one loss in four packets.
+		// FEC past 30 % would take most of the estimate from the picture,
+		// and loss that needs more is congestion FEC would only feed; 30 %
+		// still repairs one loss in four packets.
 		FECMaxOverhead: 0.3,
 		// Under half a percent NACK repairs the odd loss within a round
 		// trip, and FEC would cost more than the rare freeze it saves.
