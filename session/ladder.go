@@ -58,6 +58,17 @@ const (
 	stepUpMargin  = 1.3
 )
 
+// A step up that the path could not carry shows as a step down within
+// upHeld. The rate control lets the estimate grow some way past what the
+// path has carried, so a step up is how the path is probed; each failed
+// probe doubles the wait before the next, up to maxUpBackoff doublings,
+// so that a path at its limit is not overrun every few seconds. A step up
+// that holds for upHeld clears the count.
+const (
+	upHeld       = 5 * time.Second
+	maxUpBackoff = 3
+)
+
 // Ladder picks the rung for the congestion controller's estimate.
 //
 // It is not safe for concurrent use: the session loop owns it, and reads
@@ -69,6 +80,8 @@ type Ladder struct {
 	// the next move (below the floor, or above the next rung's margin);
 	// zero while it is on the side that keeps the rung.
 	downSince, upSince time.Time
+	upAt               time.Time // the latest step up
+	failedUps          int       // step ups undone within upHeld, in a row
 }
 
 // NewLadder builds the ladder of a title that is info.Width×info.Height at
@@ -136,12 +149,20 @@ func (l *Ladder) Update(now time.Time, bps int) (Rung, bool) {
 		return l.Current(), false
 	}
 	cur := l.rungs[l.cur]
+	held := !l.upAt.IsZero() && now.Sub(l.upAt) >= upHeld
+	if held {
+		l.failedUps, l.upAt = 0, time.Time{}
+	}
 	if bps < cur.Floor {
 		l.upSince = time.Time{}
 		if l.downSince.IsZero() {
 			l.downSince = now
 		}
 		if now.Sub(l.downSince) >= stepDownAfter {
+			if !l.upAt.IsZero() {
+				l.failedUps = min(l.failedUps+1, maxUpBackoff)
+				l.upAt = time.Time{}
+			}
 			l.cur++
 			l.downSince = time.Time{}
 			return l.Current(), true
@@ -156,9 +177,15 @@ func (l *Ladder) Update(now time.Time, bps int) (Rung, bool) {
 	if l.upSince.IsZero() {
 		l.upSince = now
 	}
-	if now.Sub(l.upSince) >= stepUpAfter {
+	if now.Sub(l.upSince) >= stepUpAfter<<l.failedUps {
+		// As many rungs as the estimate has the margin for: a path that
+		// came back whole gets the whole picture back in one step, not
+		// one rung per stepUpAfter.
 		l.cur--
-		l.upSince = time.Time{}
+		for l.cur > 0 && float64(bps) >= stepUpMargin*float64(l.rungs[l.cur-1].Floor) {
+			l.cur--
+		}
+		l.upSince, l.upAt = time.Time{}, now
 		return l.Current(), true
 	}
 	return cur, false

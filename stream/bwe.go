@@ -39,26 +39,47 @@ func (p *Peer) attachBWE(est cc.BandwidthEstimator) {
 	est.OnTargetBitrateChange(func(int) { p.updateRate(time.Now()) })
 }
 
-// updateRate takes GCC's delay-based target and loss after a feedback or a
-// change of the delay-based target, passes them through the loss gate and
-// reports the result. GCC's own combined target is not used: its loss side
-// reads random loss as congestion (see lossGate).
+// standingQueue and standingFor: queueing (ackedRate.queueing) over
+// standingQueue in every report for standingFor is taken for congestion
+// whatever GCC's detector says. A full drop-tail queue grows no more, so
+// the detector reads it as normal while every packet waits in it and the
+// overflow is lost. 30 ms is more than the jitter of a report's least
+// delay on Wi-Fi and keeps a bottleneck's cost to glass-to-glass within
+// the players' 80 ms; 200 ms is longer than a keyframe's burst takes to
+// drain through a link of a few Mbit/s.
+const (
+	standingQueue = 30 * time.Millisecond
+	standingFor   = 200 * time.Millisecond
+)
+
+// updateRate takes GCC's detector signal and loss after a feedback,
+// sets the delay-based rate from them and the acknowledged rate (aimd.go),
+// passes it through the loss gate and reports the result. GCC's own
+// targets are only logged: its loss side reads random loss as congestion
+// (see lossGate) and its delay side falls short on a changing link (see
+// aimd).
 func (p *Peer) updateRate(now time.Time) {
 	defer p.contain("rate update")
 	if p.closed.Load() {
 		return
 	}
 	st := p.bwe.GetStats()
-	delay, _ := st["delayTargetBitrate"].(int)
-	if delay <= 0 {
+	if pion, _ := st["delayTargetBitrate"].(int); pion <= 0 {
 		return // no feedback yet: keep the start rate
 	}
 	loss, _ := st["averageLoss"].(float64)
 	usage, _ := st["usage"].(string)
-	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse"})
+	acked := p.acked.rate()
+	queue, standing := p.acked.queueing(now)
+	p.rateMu.Lock()
+	delay := p.delayRate.update(now, delaySignal{Usage: usage, Standing: standing, Acked: acked})
+	p.rateMu.Unlock()
+	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse" || standing, Acked: acked.Busy})
 	p.target.Store(int64(t))
 	p.rateTrace.log(p.log, slog.LevelDebug, "rate",
-		"target", t, "delay", delay, "gccLoss", st["lossTargetBitrate"], "gate", p.gate.current(),
+		"target", t, "delay", delay, "acked", acked.Rate, "busy", acked.Busy, "keptUp", acked.KeptUp,
+		"queueMs", queue.Milliseconds(), "standing", standing,
+		"gccDelay", st["delayTargetBitrate"], "gccLoss", st["lossTargetBitrate"], "gate", p.gate.current(),
 		"loss", loss, "usage", usage, "delayEstimateMs", st["delayEstimate"])
 	p.bitrateChanged()
 }

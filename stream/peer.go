@@ -75,6 +75,9 @@ type Peer struct {
 	bitrateMu   sync.Mutex // orders bitrate reports
 	lastBitrate int
 	gate        *lossGate    // loss side of the rate control, see ratectl.go
+	rateMu      sync.Mutex   // orders delay-side updates
+	delayRate   *aimd        // delay side of the rate control, see aimd.go
+	acked       *ackedRate   // what the player's feedback acknowledges
 	target      atomic.Int64 // the rate target, bits per second
 	rateTrace   rateLog      // the rate inputs, for diagnosis at debug level
 
@@ -83,6 +86,7 @@ type Peer struct {
 	fecOn       atomic.Bool    // the answer negotiated FlexFEC
 	fecMu       sync.Mutex     // orders FEC updates
 	fecAt       time.Time      // last FEC update
+	fecLoss     float64        // the loss FEC is sized to, see updateFEC
 
 	inputLog, edgeLossLog, stateLossLog, channelLog, writeLog, rtcpLog rateLog
 
@@ -113,6 +117,9 @@ func (e *Engine) NewPeer(cfg PeerConfig) (*Peer, error) {
 		LowLoss: gateLowLoss, HighLoss: e.cfg.RandomLossMax,
 		DelayWindow: gateDelayWindow, Step: gateStep,
 	}, e.cfg.StartBitrate)
+	p.delayRate = newAIMD(e.cfg.MinBitrate, e.cfg.StartBitrate, e.cfg.MaxBitrate)
+	p.acked = newAckedRate(time.Now())
+	p.twcc.acked = p.acked
 
 	api, err := e.newAPI(p)
 	if err != nil {

@@ -480,7 +480,9 @@ func TestPeer(t *testing.T) {
 	})
 
 	t.Run("GCC drives the bitrate and reports arrive", func(t *testing.T) {
-		// Feed a steady stream so transport-cc feedback flows.
+		// Feed a steady stream so transport-cc feedback flows, of
+		// pictures large enough (20 KB, 9.6 Mbit/s) that the rate control
+		// sees the encoder using its target and raises it.
 		stop := make(chan struct{})
 		done := make(chan struct{})
 		go func() {
@@ -492,7 +494,7 @@ func TestPeer(t *testing.T) {
 				case <-stop:
 					return
 				case <-tick.C:
-					if err := p.WriteVideo(delta(i%50), false, frameDur); err != nil {
+					if err := p.WriteVideo(annexB(slice(0x41, i%50, 20_000)), false, frameDur); err != nil {
 						t.Error(err)
 						return
 					}

@@ -63,6 +63,12 @@ type rateSample struct {
 	Delay   int     // delay-based target, bits per second
 	Loss    float64 // average transport-wide loss, 0..1
 	Overuse bool    // the delay gradient says a queue is growing
+	// Acked is the rate the player acknowledged lately (0: unknown). A
+	// loss-driven decrease stops at aimdBeta of it: the loss average
+	// trails the event by a second, and cutting by it every Step took the
+	// rate from what the path carried to the floor when a link dropped
+	// from 20 to 1.5 Mbit/s.
+	Acked int
 }
 
 // gateDecrease is the GCC draft's decrease rule (section 6): on
@@ -85,7 +91,8 @@ func (g *lossGate) update(now time.Time, s rateSample) int {
 		delayGrowth := !g.lastOveruse.IsZero() && now.Sub(g.lastOveruse) < g.cfg.DelayWindow
 		switch {
 		case s.Loss > g.cfg.HighLoss || (s.Loss >= g.cfg.LowLoss && delayGrowth):
-			g.rate = int(float64(min(g.rate, s.Delay)) * (1 - gateDecrease*s.Loss))
+			cut := int(float64(min(g.rate, s.Delay)) * (1 - gateDecrease*s.Loss))
+			g.rate = min(g.rate, max(cut, int(aimdBeta*float64(s.Acked))))
 			g.lastChange = now
 		default: // low loss, or random loss: no queue is growing
 			// Release the ceiling to the delay-based target, which has

@@ -59,7 +59,9 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet) {
 			}
 		case *rtcp.TransportLayerCC:
 			// GCC below has just taken this feedback in.
-			p.updateRate(time.Now())
+			now := time.Now()
+			p.acked.feedback(now, pk)
+			p.updateRate(now)
 		case *rtcp.ReceiverReport:
 			p.receptionReports(pk.Reports, ssrc)
 		case *rtcp.SenderReport:

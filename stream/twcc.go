@@ -2,6 +2,7 @@ package stream
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
@@ -15,16 +16,28 @@ import (
 // stamping (they must protect media packets exactly as sent, number
 // included) and still need numbers from the same sequence, or GCC refuses
 // to send them.
-type twccSeq struct{ next atomic.Uint32 }
+// The sizes of numbered packets go to acked, when set, for the rate the
+// feedback acknowledges.
+type twccSeq struct {
+	next  atomic.Uint32
+	acked *ackedRate
+}
 
-// stamp sets the next number on h under extension id.
-func (s *twccSeq) stamp(h *rtp.Header, id uint8) error {
+// stamp sets the next number on h under extension id, for a packet with
+// payloadLen bytes of payload.
+func (s *twccSeq) stamp(h *rtp.Header, id uint8, payloadLen int) error {
 	n := uint16(s.next.Add(1) - 1)
 	b, err := (&rtp.TransportCCExtension{TransportSequence: n}).Marshal()
 	if err != nil {
 		return err
 	}
-	return h.SetExtension(id, b)
+	if err := h.SetExtension(id, b); err != nil {
+		return err
+	}
+	if s.acked != nil {
+		s.acked.onSent(n, h.MarshalSize()+payloadLen, time.Now())
+	}
+	return nil
 }
 
 // twccFactory builds the interceptor that numbers every packet of a
@@ -46,7 +59,7 @@ func (s *twccStamper) BindLocalStream(info *interceptor.StreamInfo, w intercepto
 		return w
 	}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if err := s.seq.stamp(h, id); err != nil {
+		if err := s.seq.stamp(h, id, len(payload)); err != nil {
 			return 0, err
 		}
 		return w.Write(h, payload, a)

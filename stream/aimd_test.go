@@ -1,0 +1,184 @@
+package stream
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+)
+
+// runAIMD gives the controller one sample per feedback interval for d and
+// returns the last target.
+func runAIMD(c *aimd, now *time.Time, d time.Duration, s delaySignal) int {
+	const feedback = 100 * time.Millisecond
+	t := 0
+	for end := now.Add(d); now.Before(end); *now = now.Add(feedback) {
+		t = c.update(*now, s)
+	}
+	return t
+}
+
+func TestAIMD(t *testing.T) {
+	type phase struct {
+		usage string
+		acked int // 0: unknown
+		dur   time.Duration
+		// keptUp is the share of the sending pace the path kept (0
+		// means 0.5: a congested path, unless the case says otherwise);
+		// standing, a queue that stood.
+		keptUp   float64
+		standing bool
+	}
+	for _, c := range []struct {
+		name            string
+		start           int
+		phases          []phase
+		atLeast, atMost int
+	}{
+		{"overuse backs off to 0.85 of what arrived", 9_000_000,
+			[]phase{{usage: "overuse", acked: 1_500_000, dur: 100 * time.Millisecond}}, 1_275_000, 1_275_000},
+		{"overuse never raises the target", 1_000_000,
+			[]phase{{usage: "overuse", acked: 4_000_000, dur: time.Second}}, 1_000_000, 1_000_000},
+		// Three feedbacks of overuse with nothing measured: one halving
+		// per 200 ms, not one per feedback.
+		{"blind overuse halves at most every 200 ms", 8_000_000,
+			[]phase{{usage: "overuse", acked: 0, dur: 300 * time.Millisecond}}, 2_000_000, 2_000_000},
+		// The path carried all that was sent, at the pace it was sent:
+		// the queue was a keyframe's, and the encoder's low rate says
+		// nothing of the link.
+		{"a burst's queue holds", 3_000_000,
+			[]phase{{usage: "overuse", acked: 800_000, dur: time.Second, keptUp: 0.95}}, 3_000_000, 3_000_000},
+		{"a standing queue backs off even when the detector sees none", 3_000_000,
+			[]phase{{usage: "normal", acked: 2_000_000, dur: 100 * time.Millisecond, keptUp: 0.95, standing: true}}, 1_700_000, 1_700_000},
+		{"underuse holds", 3_000_000,
+			[]phase{{usage: "underuse", acked: 3_000_000, dur: 2 * time.Second}}, 3_000_000, 3_000_000},
+		// Away from any congestion: about ×1.5 a second.
+		{"far from congestion: fast", 1_000_000,
+			[]phase{{usage: "normal", acked: 1_000_000, dur: 2 * time.Second}}, 2_000_000, 2_400_000},
+		// Right after a decrease: fast back to within 10 % of the rate it
+		// happened at (1.8 Mbit/s), then GCC's 8 % a second, where fast
+		// all the way would be past 3.5.
+		{"near the last congestion: slow", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}}, 1_800_000, 2_200_000},
+		// Once the congestion is old, the path may have grown back: fast
+		// again, up to the headroom over what arrives.
+		{"old congestion forgotten", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 10 * time.Second}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}},
+			4_700_000, 4_700_000},
+		// The path delivers 1.5 times what it did at the congestion: it
+		// grew, and is probed fast at once.
+		{"a path that grew is probed fast", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 3_000_000, dur: 2 * time.Second}},
+			3_500_000, 4_000_000},
+		// Too little sent to measure: nothing to congest, so fast.
+		{"unmeasured is probed fast", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 0, dur: 2 * time.Second}},
+			3_500_000, 4_000_000},
+		// An encoder that sends little may still leave room for the
+		// ladder's top rung, but not for ever more.
+		{"headroom over what arrives", 1_000_000,
+			[]phase{{usage: "normal", acked: 300_000, dur: 20 * time.Second}}, 3_300_000, 3_300_000},
+		{"never over the maximum", 10_000_000,
+			[]phase{{usage: "normal", acked: 15_000_000, dur: 20 * time.Second}}, 20_000_000, 20_000_000},
+		{"never under the minimum", 1_000_000,
+			[]phase{{usage: "overuse", acked: 100_000, dur: time.Second}}, 500_000, 500_000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := newAIMD(500_000, c.start, 20_000_000)
+			now := time.Unix(1000, 0)
+			got := 0
+			for _, p := range c.phases {
+				kept := p.keptUp
+				if kept == 0 {
+					kept = 0.5
+				}
+				acked := ackedSample{Rate: p.acked, Busy: p.acked, KeptUp: kept, Known: p.acked > 0}
+				got = runAIMD(a, &now, p.dur, delaySignal{Usage: p.usage, Standing: p.standing, Acked: acked})
+			}
+			if got < c.atLeast || got > c.atMost {
+				t.Fatalf("target %d, want %d..%d", got, c.atLeast, c.atMost)
+			}
+		})
+	}
+}
+
+// tccFeedback reports packets base.. as received every gap (received[i]
+// true) or lost, in one transport-cc report.
+func tccFeedback(base uint16, received []bool, gap time.Duration) *rtcp.TransportLayerCC {
+	fb := &rtcp.TransportLayerCC{BaseSequenceNumber: base, PacketStatusCount: uint16(len(received)), ReferenceTime: 100}
+	for _, r := range received {
+		sym := uint16(rtcp.TypeTCCPacketNotReceived)
+		if r {
+			sym = rtcp.TypeTCCPacketReceivedSmallDelta
+			fb.RecvDeltas = append(fb.RecvDeltas, &rtcp.RecvDelta{Type: sym, Delta: gap.Microseconds()})
+		}
+		fb.PacketChunks = append(fb.PacketChunks, &rtcp.RunLengthChunk{PacketStatusSymbol: sym, RunLength: 1})
+	}
+	return fb
+}
+
+func TestAckedRate(t *testing.T) {
+	all := func(n int) []bool {
+		r := make([]bool, n)
+		for i := range r {
+			r[i] = true
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name     string
+		received []bool
+		twice    bool // the same report arrives again
+		want     int  // bits per second, 0: not known
+	}{
+		// 50 packets of 1,000 bytes 5 ms apart: 400 kbit over 245 ms,
+		// spread over at least half the window.
+		{"every packet", all(50), false, 1_600_000},
+		{"a report repeated counts once", all(50), true, 1_600_000},
+		{"lost packets carry nothing", append(all(50), make([]bool, 50)...), false, 1_600_000},
+		{"too few packets to say", all(5), false, 0},
+		{"too short a span to say", all(12)[:12], false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := newAckedRate(time.Unix(999, 0))
+			for i := range c.received {
+				a.onSent(uint16(65500+i), 1000, time.Unix(1000, 0)) // across the wrap of the numbers
+			}
+			gap := 5 * time.Millisecond
+			if c.name == "too short a span to say" {
+				gap = time.Millisecond
+			}
+			fb := tccFeedback(65500, c.received, gap)
+			a.feedback(time.Unix(1001, 0), fb)
+			if c.twice {
+				a.feedback(time.Unix(1001, 0), fb)
+			}
+			r := a.rate()
+			if r.Rate != c.want || r.Known != (c.want > 0) {
+				t.Fatalf("rate %d (known %v), want %d", r.Rate, r.Known, c.want)
+			}
+		})
+	}
+}
+
+// TestAckedRateBusy: an encoder that sent little for most of the window,
+// then a burst the path delivered as fast as it could. The window's rate
+// says what was sent; Busy says what the path carries.
+func TestAckedRateBusy(t *testing.T) {
+	a := newAckedRate(time.Unix(999, 0))
+	fb := &rtcp.TransportLayerCC{BaseSequenceNumber: 0, PacketStatusCount: 40, ReferenceTime: 100}
+	for i := range 40 {
+		a.onSent(uint16(i), 1000, time.Unix(1000, 0))
+		gap := 20 * time.Millisecond
+		if i >= 20 {
+			gap = 5 * time.Millisecond
+		}
+		fb.RecvDeltas = append(fb.RecvDeltas, &rtcp.RecvDelta{Type: rtcp.TypeTCCPacketReceivedLargeDelta, Delta: gap.Microseconds()})
+		fb.PacketChunks = append(fb.PacketChunks, &rtcp.RunLengthChunk{PacketStatusSymbol: rtcp.TypeTCCPacketReceivedLargeDelta, RunLength: 1})
+	}
+	a.feedback(time.Unix(1001, 0), fb)
+	r := a.rate()
+	if !r.Known || r.Rate > 800_000 || r.Busy < 1_500_000 || r.Busy > 1_800_000 {
+		t.Fatalf("rate %d, busy %d (known %v), want under 0.8 and about 1.6 Mbit/s", r.Rate, r.Busy, r.Known)
+	}
+}
