@@ -81,6 +81,10 @@ func (c *conn) apply(m Message) {
 	case TypeActivate:
 		c.activate(m)
 	case TypeLeave:
+		if m.Standby {
+			c.dropStandby()
+			return
+		}
 		c.leave()
 	}
 }

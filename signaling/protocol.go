@@ -27,6 +27,7 @@ import (
 //	{"type":"join","standby":true,"title":"rocks","sdp":"<offer>","rtt":{…},"exclude":[…]}
 //	{"type":"candidate","standby":true,"candidate":{…}}
 //	{"type":"activate","session":"<standby's id>"}
+//	{"type":"leave","standby":true}
 //
 // and receives:
 //
@@ -46,7 +47,8 @@ import (
 // too. When the serving edge dies the page activates the standby on the
 // standby's own data channel (package input) and then tells this node
 // with activate, which makes the standby the connection's session (the
-// old one is ended on its edge). Errors about a standby carry
+// old one is ended on its edge). A leave marked standby ends the standby
+// only (the page lost it, or its edge closed it). Errors about a standby carry
 // "standby":true, so the page does not take them for its game's.
 //
 // with the codes of package edge/api (codes.go).

@@ -15,15 +15,13 @@ import (
 // to the first frame presented from the new edge.
 const inRegionFailoverLimit = 3 * time.Second
 
-// killAndFollow kills the edge the page plays on with kill -9 and waits
-// until the page plays on another edge; it returns that edge and the time
-// from the kill to the first frame the page presented from it.
+// killAndFollow waits until the page holds a warm standby, kills the edge
+// the page plays on with kill -9 and waits until the page plays on another
+// edge; it checks that the standby took over, and returns that edge and
+// the time from the kill to the first frame the page presented from it.
 func killAndFollow(t *testing.T, ctx context.Context, c *testCluster, wantRegion string, failoversBefore int) (string, time.Duration) {
 	t.Helper()
-	before, err := clustertest.ReadPage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := waitStandby(t, ctx, 10*time.Second)
 	victim := c.edges[before.Edge]
 	if victim == nil {
 		t.Fatalf("page plays on %q, which is not one of the test's edges", before.Edge)
@@ -56,15 +54,39 @@ func killAndFollow(t *testing.T, ctx context.Context, c *testCluster, wantRegion
 	if ps.LastFailure == nil || ps.LastFailure.Edge != victim.name {
 		t.Errorf("stratus.lastFailure = %+v, want the killed edge %s", ps.LastFailure, victim.name)
 	}
+	// The page resumed on its standby rather than rejoining.
+	if ps.StandbyActivations != before.StandbyActivations+1 || ps.Edge != before.Standby.Edge || ps.Session != before.Standby.Session {
+		t.Errorf("after the kill the page plays session %s on %s with %d standby activations; want its standby's %s on %s, and %d activations",
+			ps.Session, ps.Edge, ps.StandbyActivations, before.Standby.Session, before.Standby.Edge, before.StandbyActivations+1)
+	}
 	// Frames keep coming from the new edge.
 	framesGrow(t, ctx, 60, 10*time.Second)
 	return ps.Edge, took
 }
 
-// TestClusterFailover: Chromium plays on an eu-west edge; kill -9 of that
-// edge moves the page to the other eu-west edge within the acceptance
-// threshold, and kill -9 of that one to us-east-1, with frames flowing
-// after each move.
+// waitStandby waits until the page plays and holds a warm standby on
+// another edge than the one it plays on, and returns the page then.
+func waitStandby(t *testing.T, ctx context.Context, limit time.Duration) clustertest.Page {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		ps, err := clustertest.ReadPage(ctx)
+		if err == nil && ps.State == "playing" && ps.Standby != nil && ps.Standby.Edge != "" && ps.Standby.Edge != ps.Edge {
+			t.Logf("page plays on %s, standby on %s", ps.Edge, ps.Standby.Edge)
+			return ps
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no standby on the page within %v (page %s, err %v)", limit, ps, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestClusterFailover: Chromium plays on an eu-west edge with a warm
+// standby on the other; kill -9 of its edge moves the page to the standby
+// (the other eu-west edge) within the acceptance threshold, and kill -9 of
+// that one to its next standby, us-east-1, with frames flowing after each
+// move.
 func TestClusterFailover(t *testing.T) {
 	c, s := startStandardCluster(t)
 	ctx := openPage(t, s.url+"/play?title=testpattern")

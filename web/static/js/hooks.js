@@ -23,6 +23,9 @@
 //     "region:<name>" entries with each region's best),
 //   failovers (edge failures recovered: video played again after one),
 //   moves ("move" requests followed),
+//   standby ({edge, region, session} of the warm standby the page holds,
+//     once joined; null without one), standbyActivations (edge failures
+//     taken over by the standby, as its edge confirmed: standby.js),
 //   lastFailure ({edge, region, session, at: Date.now() ms when detected,
 //     reason} | null),
 //   edgeHistory ([{edge, region, session, joinSentAt: wall ms the join
@@ -74,6 +77,8 @@ export function hooks(title, { video, state, frames, token, meter, link, signali
     rtts: {}, // edge → ms, the latest probe results
     failovers: 0, // edge failures recovered
     moves: 0, // "move" requests followed
+    standby: null, // {edge, region, session} of the warm standby, once joined
+    standbyActivations: 0, // failovers the standby took over
     lastFailure: null, // {edge, region, session, at, reason}
     edgeHistory: [], // {edge, region, session, joinSentAt, joinedAt, firstFrameAt}
     pcState: 'new',
