@@ -4,7 +4,8 @@
 //
 // An Edge is a composition of rooms, each with one job and its own lock:
 // admission (the slots, and when a drain is over), the session registry,
-// page control (what each player's page is told), the GPU watch, the
+// the warm standbys (standby.go: connections held ready to take a failed
+// edge's player over, activated from their own data channel), page control (what each player's page is told), the GPU watch, the
 // encoders, the titles and their catalog follower, and the gossip
 // publisher. Every goroutine belongs to the edge's tasks and ends with
 // Close.

@@ -608,7 +608,8 @@ function askStandby() {
     track: (e) => c === conn && onTrack(e),
   });
   c.start(s);
-  standby = new Standby(c);
+  const sb = new Standby(c, () => standby === sb && dropStandby('its edge closed it', { retry: true }));
+  standby = sb;
   c.join({ rtt: prober.forJoin(), exclude: [S.edge, ...recovery.exclude(Date.now())] });
 }
 

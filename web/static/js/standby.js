@@ -29,9 +29,11 @@ const BEAT_FRESH_MS = 1000;
 
 export class Standby {
   // conn is a Connection made with standby: true and started, so that its
-  // channels exist.
-  constructor(conn) {
+  // channels exist; onLost is called when its channel closes while it
+  // stands by (the edge closed it: idle, draining, shutting down).
+  constructor(conn, onLost = () => {}) {
     this.conn = conn;
+    this.activating = false;
     this.token = '';
     this.edge = '';
     this.region = '';
@@ -42,6 +44,9 @@ export class Standby {
       if (proto.isBeat(e.data)) this.lastBeatAt = performance.now();
     });
     conn.input.addEventListener('open', () => this.sendState());
+    conn.input.addEventListener('close', () => {
+      if (!this.activating && !conn.closed) onLost();
+    });
     this.keepTimer = setInterval(() => this.send({ type: STANDBY.KEEP }), KEEP_EVERY_MS);
   }
 
@@ -85,6 +90,7 @@ export class Standby {
   // activate asks the standby edge to start the game from token (the
   // freshest the page holds); false when the message could not go.
   activate(token) {
+    this.activating = true;
     clearInterval(this.keepTimer);
     this.keepTimer = 0;
     const m = { type: STANDBY.ACTIVATE };
