@@ -87,7 +87,7 @@ const FIRST_FRAME_TIMEOUT_MS = 10000; // "joined" → first presented frame
 const HISTORY_MAX = 100; // entries kept in window.stratus.edgeHistory
 const STANDBY_AFTER_MS = 300; // playing → the standby's join, clear of the start's work
 const STANDBY_RETRY_MS = 5000; // a standby lost or refused → the next one
-const STANDBY_WAIT_MS = 1000; // activation → the standby edge's answer
+const STANDBY_WAIT_MS = 500; // activation → the standby edge's answer (tens of ms when alive)
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
