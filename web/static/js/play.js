@@ -621,7 +621,9 @@ function onStandbyMessage(m) {
     standby.forward(tokens[titleId]);
   } else if (m.type === 'error') {
     console.info(`stratus: no standby: ${m.code}: ${m.message}`);
-    dropStandby(m.code, { retry: true, tell: false });
+    // not_joined: this socket's node does not know the session (the page
+    // moved to it while playing); asking again would not change that.
+    dropStandby(m.code, { retry: m.code !== CODES.NOT_JOINED, tell: false });
   }
 }
 
