@@ -85,13 +85,29 @@ func TestStandby(t *testing.T) {
 	if m, err := p.Await(ctx, signaling.TypeError); err != nil || m.Code != api.CodeForbidden {
 		t.Fatalf("second activation: %+v, %v; want forbidden", m, err)
 	}
-	// A new standby avoids the serving edge, now eu-2; a rejoin ends it.
+	// A new standby avoids the serving edge, now eu-2; a leave marked
+	// standby ends it alone, and the page may ask again.
+	if err := p.Send(standbyJoin); err != nil {
+		t.Fatal(err)
+	}
+	sb1, err := p.Await(ctx, signaling.TypeJoined, signaling.TypeError)
+	if err != nil || !sb1.Standby || sb1.Edge != "eu-1" {
+		t.Fatalf("standby after activation: %+v, %v; want one on eu-1", sb1, err)
+	}
+	if err := p.Send(signaling.Message{Type: signaling.TypeLeave, Standby: true}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the standby ended by its leave", func() bool { return slices.Contains(eu1.Deleted(), sb1.Session) })
+	if slices.Contains(eu2.Deleted(), sb.Session) {
+		t.Fatal("a leave marked standby ended the session too")
+	}
+	// Another, which a rejoin ends.
 	if err := p.Send(standbyJoin); err != nil {
 		t.Fatal(err)
 	}
 	sb2, err := p.Await(ctx, signaling.TypeJoined, signaling.TypeError)
 	if err != nil || !sb2.Standby || sb2.Edge != "eu-1" {
-		t.Fatalf("standby after activation: %+v, %v; want one on eu-1", sb2, err)
+		t.Fatalf("standby after a leave: %+v, %v; want one on eu-1", sb2, err)
 	}
 	if _, err := p.JoinAndWait(ctx, player.Join{Title: "rocks", Exclude: []string{"eu-2"}}); err != nil {
 		t.Fatal(err)
