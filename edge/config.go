@@ -75,6 +75,14 @@ type Config struct {
 	// development.
 	TicketKey     []byte
 	OperatorToken trust.Token
+	// Standbys is the most standby connections the edge holds at once
+	// (standby.go): each is a peer connection and its beat, no title and
+	// no encoder, so they do not count against Capacity. 0 takes none.
+	Standbys int
+	// StandbyIdle closes a standby whose page has sent nothing on it for
+	// this long (pages send each new resume token, and keep it alive
+	// every few seconds).
+	StandbyIdle time.Duration
 	// DrainTimeout bounds a drain: players not gone by then are ended.
 	DrainTimeout time.Duration
 	// StallAfter ends a session whose game or encoder has not answered
@@ -148,6 +156,10 @@ func DefaultConfig() Config {
 		// frozen game frees its slot before its player gives up.
 		StallAfter:  session.DefaultStallAfter,
 		CatalogWait: 10 * time.Second,
+		// A few players' failover per slot: standbys cost a connection each.
+		Standbys: 8,
+		// Pages keep their standby alive every 5 s; three missed is gone.
+		StandbyIdle: 15 * time.Second,
 	}
 }
 
@@ -177,6 +189,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout < 0 || c.DisconnectGrace < 0 || c.ProbeDelay < 0 || c.SnapshotEvery < 0 || c.DrainTimeout < 0 || c.StallAfter < 0 {
 		errs = append(errs, errors.New("edge: timeouts must not be negative"))
+	}
+	if c.Standbys < 0 || (c.Standbys > 0 && c.StandbyIdle <= 0) {
+		errs = append(errs, fmt.Errorf("edge: standbys %d, standby idle %v: standbys must not be negative, and need an idle limit", c.Standbys, c.StandbyIdle))
 	}
 	if c.CatalogWait < 0 || c.CatalogWait > catalog.MaxWait {
 		errs = append(errs, fmt.Errorf("edge: catalog wait %v: must be between 0 and %v", c.CatalogWait, catalog.MaxWait))

@@ -31,6 +31,9 @@ func (e *Edge) startDrain() {
 // beginDrain closes admission, and says so once.
 func (e *Edge) beginDrain() {
 	if e.admit.drain() {
+		// Standbys are refused while draining; those held go, so that
+		// their pages find another edge for them.
+		e.closeStandbys(false, "edge draining")
 		e.log.Info("draining", "sessions", e.sessions.len())
 		e.publish()
 	}

@@ -4,7 +4,8 @@
 //
 // An Edge is a composition of rooms, each with one job and its own lock:
 // admission (the slots, and when a drain is over), the session registry,
-// page control (what each player's page is told), the GPU watch, the
+// the warm standbys (standby.go: connections held ready to take a failed
+// edge's player over, activated from their own data channel), page control (what each player's page is told), the GPU watch, the
 // encoders, the titles and their catalog follower, and the gossip
 // publisher. Every goroutine belongs to the edge's tasks and ends with
 // Close.
@@ -57,6 +58,7 @@ type Edge struct {
 
 	admit    *admission
 	sessions *registry
+	standbys *standbys
 	page     *pageControl
 
 	// pool and pub are the gossip membership, when configured (member.go);
@@ -132,6 +134,7 @@ func newEdge(cfg Config, builtin *title.Catalog, reg prometheus.Registerer, log 
 	e.gpus.read()
 	e.titles = newTitles(builtin, cfg.Runtime, e.render, cfg.TitlesDir, cfg.Region, e.gpus.inventory, log)
 	e.admit = newAdmission(cfg.Name, e.capacity)
+	e.standbys = newStandbys(cfg.Name, cfg.Standbys)
 	if cfg.UsageDir != "" {
 		j, err := usage.Open(cfg.UsageDir, cfg.UsageKey, log)
 		if err != nil {
@@ -217,6 +220,7 @@ func (e *Edge) Close() error {
 	if !e.admit.close() {
 		return nil
 	}
+	e.closeStandbys(true, "edge shutting down")
 	e.sessions.stopAll("edge shutting down")
 	var err error
 	if g, ok := e.cfg.Runtime.(gameEnder); ok {
@@ -269,6 +273,10 @@ func newID() string {
 
 // Stop ends a session on request (the player left).
 func (e *Edge) Stop(id string) error {
+	if sb, ok := e.standbys.get(id); ok {
+		e.dropStandby(sb, "player left")
+		return nil
+	}
 	r, ok := e.sessions.get(id)
 	if !ok {
 		return api.Errorf(api.CodeNotFound, "no session %q", id)
@@ -279,11 +287,16 @@ func (e *Edge) Stop(id string) error {
 
 // AddCandidate passes a player's trickled ICE candidate to their peer.
 func (e *Edge) AddCandidate(id string, c api.Candidate) error {
-	r, ok := e.sessions.get(id)
-	if !ok {
+	var peer *stream.Peer
+	if sb, ok := e.standbys.get(id); ok {
+		peer = sb.conn()
+	} else if r, ok := e.sessions.get(id); ok {
+		peer = r.peer
+	}
+	if peer == nil {
 		return api.Errorf(api.CodeNotFound, "no session %q", id)
 	}
-	err := r.peer.AddCandidate(toICE(c))
+	err := peer.AddCandidate(toICE(c))
 	switch {
 	case errors.Is(err, stream.ErrTooManyCandidates):
 		// Rate limited, not a bad message: each candidate is well formed,

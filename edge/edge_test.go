@@ -295,11 +295,12 @@ func TestConfigValidate(t *testing.T) {
 	cfg.Name, cfg.Region, cfg.Capacity, cfg.Bitrate = "", "", 0, 10
 	cfg.Stream.UDPPort = -5
 	cfg.GPUSessions = -1
+	cfg.Standbys, cfg.StandbyIdle = 2, 0
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"name", "region", "capacity", "bitrate", "port", "gpu sessions"} {
+	for _, want := range []string{"name", "region", "capacity", "bitrate", "port", "gpu sessions", "standby idle"} {
 		if !strings.Contains(strings.ToLower(err.Error()), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}

@@ -55,6 +55,7 @@ func healthz(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }
 func (e *Edge) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/titles", e.handleTitles)
 	mux.HandleFunc("POST /v1/sessions", e.handleCreate)
+	mux.HandleFunc("POST /v1/standbys", e.handleStandby)
 	mux.HandleFunc("GET /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Status().Sessions)
 	})
@@ -102,6 +103,26 @@ func (e *Edge) handleCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, resp)
 }
 
+// handleStandby admits a standby. Its ticket names /v1/standbys, so a
+// signaling node's ticket for a join cannot be turned into a standby, nor
+// one for a standby into a played session.
+func (e *Edge) handleStandby(w http.ResponseWriter, r *http.Request) {
+	var req api.CreateRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if subject, ok := trust.TicketSubject(r.Context()); ok && subject != req.Title {
+		writeError(w, api.Errorf(api.CodeForbidden, "ticket is for title %q, not %q", subject, req.Title))
+		return
+	}
+	resp, err := e.StartStandby(req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
 func (e *Edge) handleCandidate(w http.ResponseWriter, r *http.Request) {
 	var c api.Candidate
 	if !readJSON(w, r, &c) {
@@ -134,7 +155,7 @@ func (e *Edge) Status() api.Status {
 	capacity := e.capacity()
 	st := api.Status{
 		Name: e.cfg.Name, Region: e.cfg.Region, Health: string(health), HealthReason: why,
-		Capacity: capacity, Active: reserved, Free: max(capacity-reserved, 0),
+		Capacity: capacity, Active: reserved, Free: max(capacity-reserved, 0), Standbys: e.standbys.len(),
 		Encoders: []string{"x264"}, Started: e.started, Probe: e.probeURL(),
 		Sessions: make([]api.SessionInfo, 0, len(rs)),
 		GPUs:     e.gpuStatus(),

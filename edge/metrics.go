@@ -35,6 +35,10 @@ type metrics struct {
 	fecPackets, fecOverhead, nacks       *prometheus.Desc
 	rungHeight, rungFPS, rungChanges     *prometheus.Desc
 	target, freezes, freezeSecs, fecUsed *prometheus.Desc
+	// standbys counts standbys admitted and standbysRefused those over a
+	// limit; activations counts standbys that became sessions and
+	// activationsRefused those refused (twice, full, shutting down).
+	standbys, standbysRefused, activations, activationsRefused prometheus.Counter
 	// endedFreezes counts the freezes the pages of ended sessions reported.
 	endedFreezes prometheus.Counter
 }
@@ -53,12 +57,16 @@ func newMetrics(e *Edge) *metrics {
 	started.WithLabelValues("x264")
 	started.WithLabelValues("nvenc")
 	return &metrics{
-		e:         e,
-		started:   started,
-		fallbacks: c("encoder_fallbacks_total", "Sessions whose NVENC encoder was lost and that went on with x264."),
-		failed:    c("sessions_failed_total", "Sessions whose set-up failed."),
-		panicked:  c("sessions_panicked_total", "Sessions ended by a panic in their game, encoder or connection; the edge went on."),
-		stalled:   c("sessions_stalled_total", "Sessions ended because their game or encoder stopped responding (the session watchdog)."),
+		e:                  e,
+		started:            started,
+		fallbacks:          c("encoder_fallbacks_total", "Sessions whose NVENC encoder was lost and that went on with x264."),
+		failed:             c("sessions_failed_total", "Sessions whose set-up failed."),
+		standbys:           c("standbys_total", "Standby connections admitted."),
+		standbysRefused:    c("standbys_refused_total", "Standby connections refused: the edge's or the player's limit, or a drain."),
+		activations:        c("standby_activations_total", "Standbys activated into played sessions."),
+		activationsRefused: c("standby_activations_refused_total", "Standby activations refused: activated already, no slot, or the set-up failed."),
+		panicked:           c("sessions_panicked_total", "Sessions ended by a panic in their game, encoder or connection; the edge went on."),
+		stalled:            c("sessions_stalled_total", "Sessions ended because their game or encoder stopped responding (the session watchdog)."),
 		leftBehind: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "stratus", Subsystem: "edge", Name: "stalled_calls_left_behind",
 			Help: "Calls into a game or encoder that stalled, whose session ended without them, and that have not returned yet."}),
 		refused:      c("sessions_refused_total", "Joins refused because the edge was full."),
@@ -108,7 +116,8 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.started.Collect(ch)
-	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.endedFreezes, m.fallbacks, m.panicked, m.stalled} {
+	for _, c := range []prometheus.Counter{m.failed, m.refused, m.endedFrames, m.endedSkipped, m.endedFreezes, m.fallbacks, m.panicked, m.stalled,
+		m.standbys, m.standbysRefused, m.activations, m.activationsRefused} {
 		ch <- c
 	}
 	ch <- m.leftBehind

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -68,7 +69,7 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	encoded := make(chan builtEncoder, 1)
 	go func() { encoded <- e.openEncoder(r.id, desc.Width, desc.Height, desc.FPS) }()
 	answered := make(chan builtPeer, 1)
-	go func() { answered <- e.answerPeer(r, req.Offer) }()
+	go func() { answered <- e.answerPeer(r, req.Offer, nil) }()
 	t, titleErr := newTitle(desc, r.id)
 	titleAt := time.Since(start)
 	// Both are awaited whatever became of the title, so that nothing
@@ -82,10 +83,24 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	case bp.err != nil:
 		return nil, "", bp.err
 	}
-	if req.Resume != "" {
+	r.peer, answer = bp.peer, bp.answer
+	if err := e.assemble(r, desc, t, &be, req.Resume); err != nil {
+		return nil, "", err
+	}
+	e.log.Debug("session set up", "session", r.id, "title_ms", millis(titleAt), "encoder_ms", millis(be.took),
+		"answer_ms", millis(bp.took), "total_ms", millis(time.Since(start)))
+	return r, answer, nil
+}
+
+// assemble makes the session of r, whose peer is set, over title t and
+// encoder be (reopened for the size the title reports, when the catalog
+// said another), resuming from token when it checks out, and registers
+// it. On error what be holds is the caller's to close.
+func (e *Edge) assemble(r *running, desc title.Descriptor, t title.Title, be *builtEncoder, token string) error {
+	if token != "" {
 		// A token that does not check out costs the player their saved
 		// state, not their game: the title starts afresh.
-		if err := e.resume(r, t, desc.ID, req.Resume); err != nil {
+		if err := e.resume(r, t, desc.ID, token); err != nil {
 			e.log.Warn("not resuming", "title", desc.ID, "err", err)
 		} else {
 			r.resumed = true
@@ -95,16 +110,13 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 	r.renderer = info.Renderer
 	if info.Width != desc.Width || info.Height != desc.Height || info.FPS != desc.FPS {
 		be.close()
-		if be = e.openEncoder(r.id, info.Width, info.Height, info.FPS); be.err != nil {
-			return nil, "", fmt.Errorf("opening encoder: %w", be.err)
+		if *be = e.openEncoder(r.id, info.Width, info.Height, info.FPS); be.err != nil {
+			return fmt.Errorf("opening encoder: %w", be.err)
 		}
 	}
-	r.enc, r.gpu, r.peer, answer = be.enc, be.gpu, bp.peer, bp.answer
-	e.log.Debug("session set up", "session", r.id, "title_ms", millis(titleAt), "encoder_ms", millis(be.took),
-		"answer_ms", millis(bp.took), "total_ms", millis(time.Since(start)))
-
+	r.enc, r.gpu = be.enc, be.gpu
 	sess, err := session.New(session.Config{
-		ID: r.id, Title: t, Encoder: be.enc, Sink: bp.peer,
+		ID: r.id, Title: t, Encoder: be.enc, Sink: r.peer,
 		IdleTimeout:   e.cfg.IdleTimeout,
 		MaxDuration:   desc.SessionLimit,
 		Keep:          desc.Keep,
@@ -118,14 +130,14 @@ func (e *Edge) setUp(desc title.Descriptor, req api.CreateRequest) (_ *running, 
 		},
 	}, e.log)
 	if err != nil {
-		return nil, "", err
+		return err
 	}
 	r.sess.Store(sess)
 	e.sessions.add(r)
 	if e.usage != nil {
 		e.usage.start(r)
 	}
-	return r, answer, nil
+	return nil
 }
 
 // newTitle starts an instance of desc; a panic in its constructor is an
@@ -184,8 +196,10 @@ type builtPeer struct {
 }
 
 // answerPeer creates r's connection and answers offer. Its callbacks find
-// the session through r once it exists.
-func (e *Edge) answerPeer(r *running, offer string) (b builtPeer) {
+// the session through r once it exists. sb, when set, is the standby the
+// connection is for: its page's text messages go to it, and it closes when
+// the connection does.
+func (e *Edge) answerPeer(r *running, offer string, sb *standby) (b builtPeer) {
 	start := time.Now()
 	defer func() {
 		if pe := panics.From(recover()); pe != nil {
@@ -196,7 +210,7 @@ func (e *Edge) answerPeer(r *running, offer string) (b builtPeer) {
 		}
 		b.took = time.Since(start)
 	}()
-	peer, err := e.engine.NewPeer(stream.PeerConfig{
+	cfg := stream.PeerConfig{
 		ID: r.id,
 		OnKeyframeRequest: func() {
 			if s := r.sess.Load(); s != nil {
@@ -209,7 +223,18 @@ func (e *Edge) answerPeer(r *running, offer string) (b builtPeer) {
 			}
 		},
 		OnState: func(st stream.State) { r.peerState(st, e.cfg.DisconnectGrace) },
-	})
+	}
+	if sb != nil {
+		cfg.OnText = func(msg string) { e.standbyText(sb, msg) }
+		cfg.OnState = func(st stream.State) {
+			r.peerState(st, e.cfg.DisconnectGrace)
+			if st == stream.StateFailed || st == stream.StateClosed {
+				// Not from here: a callback must not close its peer.
+				e.tasks.start(func(context.Context) { e.dropStandby(sb, "connection "+st.String()) })
+			}
+		}
+	}
+	peer, err := e.engine.NewPeer(cfg)
 	if err != nil {
 		return builtPeer{err: fmt.Errorf("creating peer: %w", err)}
 	}

@@ -11,6 +11,8 @@ import "encoding/json"
 //	{"type":"ended","reason":"…"}             the game ended for good (exited, idle, time up)
 //	{"type":"stats",…EdgeStats}               once a second, for the stats overlay
 //
+// and, on a standby's channel, "activated" and "refused" (standby.go).
+//
 // The page's half is web/static/js/control.js, which web's tests check
 // against these names.
 const (
@@ -25,6 +27,9 @@ type Control struct {
 	Type   string `json:"type"`
 	Token  string `json:"token,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Resumed is set on "activated": the game continues from the page's
+	// resume token rather than afresh.
+	Resumed bool `json:"resumed,omitempty"`
 	// EdgeStats is set on "stats" messages; its fields sit beside Type.
 	*EdgeStats
 }

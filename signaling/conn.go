@@ -83,6 +83,10 @@ type conn struct {
 	// uses them.
 	session string
 	edge    *api.Client
+	// edgeName and title are the session's edge and game, for its standby.
+	edgeName, title string
+	// sb is the session's standby, if any (standby.go).
+	sb standbyConn
 	// slot says whether the connection holds one of player's session
 	// slots (Limits.SessionsPerPlayer): from a join's start until it fails
 	// or the session is left. player is who the latest join was for.

@@ -63,6 +63,18 @@ type placement struct {
 // before it is asked; create is what each is asked, but for the title,
 // which is req's.
 func (p *placer) place(ctx context.Context, req route.Request, create api.CreateRequest, status func(edge string)) (placement, route.Decision, error) {
+	return p.placeAs(ctx, req, create, status, false)
+}
+
+// placeStandby is place for a standby (standby.go): the edges are asked
+// for one on /v1/standbys, and since a standby takes no slot, it counts
+// against none here and an edge that refuses it as full has not lied about
+// its free slots.
+func (p *placer) placeStandby(ctx context.Context, req route.Request, create api.CreateRequest) (placement, route.Decision, error) {
+	return p.placeAs(ctx, req, create, func(string) {}, true)
+}
+
+func (p *placer) placeAs(ctx context.Context, req route.Request, create api.CreateRequest, status func(edge string), standby bool) (placement, route.Decision, error) {
 	create.Title = req.Title
 	req.TopK = maxAttempts
 	// Refusals judged since the last join move their edges before this
@@ -86,7 +98,7 @@ func (p *placer) place(ctx context.Context, req route.Request, create api.Create
 		if !ok {
 			continue // gone from the view since the decision
 		}
-		pl, err := p.try(ctx, c.Edge, meta, create, status)
+		pl, err := p.try(ctx, c.Edge, meta, create, status, standby)
 		if err == nil {
 			return pl, d, nil
 		}
@@ -99,6 +111,9 @@ func (p *placer) place(ctx context.Context, req route.Request, create api.Create
 		case api.CodeNoEdge:
 			p.choice.failed(c.Edge)
 		case api.CodeEdgeFull:
+			if standby {
+				break
+			}
 			// c.Free is what gossip advertised less what this node had
 			// in flight there: room the edge claimed and then refused.
 			p.refusals.refused(c.Edge, c.Free)
@@ -141,10 +156,17 @@ func (p *placer) decide(ctx context.Context, req route.Request) (route.Decision,
 // try asks one edge, as meta describes it, to start the session, counting
 // the join against its slots while it is in flight and, once admitted,
 // until gossip counts it.
-func (p *placer) try(ctx context.Context, edge string, meta cluster.Meta, req api.CreateRequest, status func(edge string)) (placement, error) {
+func (p *placer) try(ctx context.Context, edge string, meta cluster.Meta, req api.CreateRequest, status func(edge string), standby bool) (placement, error) {
 	cl, err := p.clients.get(edge, meta.API)
 	if err != nil {
 		return placement{}, err
+	}
+	if standby {
+		resp, err := cl.CreateStandby(ctx, req)
+		if err != nil {
+			return placement{}, err
+		}
+		return placement{resp: resp, client: cl}, nil
 	}
 	status(edge)
 	p.choice.reserve(edge, 1)

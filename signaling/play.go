@@ -67,10 +67,24 @@ func (c *conn) apply(m Message) {
 	case TypeTitles:
 		c.titles()
 	case TypeJoin:
+		if m.Standby {
+			c.joinStandby(m)
+			return
+		}
 		c.join(m)
 	case TypeCandidate:
+		if m.Standby {
+			c.standbyCandidate(m)
+			return
+		}
 		c.candidate(m)
+	case TypeActivate:
+		c.activate(m)
 	case TypeLeave:
+		if m.Standby {
+			c.dropStandby()
+			return
+		}
 		c.leave()
 	}
 }
@@ -157,7 +171,7 @@ func (c *conn) join(m Message) {
 		c.sendError(err)
 		return
 	}
-	c.session, c.edge = p.resp.ID, p.client
+	c.session, c.edge, c.edgeName, c.title = p.resp.ID, p.client, p.resp.Edge, m.Title
 	spent()
 	c.s.metrics.joins.WithLabelValues("ok").Inc()
 	c.log.Info("player joined", "session", p.resp.ID, "title", m.Title, "edge", p.resp.Edge, "region", p.resp.Region,
@@ -268,6 +282,7 @@ func (c *conn) relay(cand api.Candidate) {
 // the dead edge's answer. The connection waits for it before it ends.
 func (c *conn) leave() {
 	c.releaseSlot()
+	c.dropStandby()
 	if c.session == "" {
 		return
 	}

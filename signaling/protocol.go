@@ -24,6 +24,10 @@ import (
 //	 "token":"<JWT>"}
 //	{"type":"candidate","candidate":{"candidate":"…","sdpMid":"0","sdpMLineIndex":0}}
 //	{"type":"leave"}
+//	{"type":"join","standby":true,"title":"rocks","sdp":"<offer>","rtt":{…},"exclude":[…]}
+//	{"type":"candidate","standby":true,"candidate":{…}}
+//	{"type":"activate","session":"<standby's id>"}
+//	{"type":"leave","standby":true}
 //
 // and receives:
 //
@@ -34,6 +38,18 @@ import (
 //	 "iceServers":[{"urls":["turn:…?transport=udp",…],"username":"<expiry>:<session>","credential":"…"}]}
 //	{"type":"candidate","candidate":{…}}
 //	{"type":"error","code":"<code>","message":"<for the player>"}
+//	{"type":"joined","standby":true,"session":"<id>","edge":…,"region":…,"sdp":"<answer>","iceServers":[…]}
+//	{"type":"activated","session":"<id>","edge":…,"region":…}
+//
+// A join marked standby, sent while playing, asks for a warm standby on
+// the next-best edge (standby.go): routed as a join with the serving edge
+// excluded, on the edge's /v1/standbys. Its candidates are marked standby
+// too. When the serving edge dies the page activates the standby on the
+// standby's own data channel (package input) and then tells this node
+// with activate, which makes the standby the connection's session (the
+// old one is ended on its edge). A leave marked standby ends the standby
+// only (the page lost it, or its edge closed it). Errors about a standby carry
+// "standby":true, so the page does not take them for its game's.
 //
 // with the codes of package edge/api (codes.go).
 //
@@ -97,6 +113,8 @@ const (
 	TypeError     = "error"
 	TypeHello     = "hello"
 	TypeQueued    = "queued"
+	TypeActivate  = "activate"
+	TypeActivated = "activated"
 )
 
 // MaxProbes bounds the edges a page is asked to measure: enough to tell
@@ -132,6 +150,9 @@ type Message struct {
 	Resume  string             `json:"resume,omitempty"`
 	RTT     map[string]float64 `json:"rtt,omitempty"`
 	Exclude []string           `json:"exclude,omitempty"`
+	// Standby marks a join, its candidates, its answer and its errors as
+	// the standby's (standby.go).
+	Standby bool `json:"standby,omitempty"`
 	// Token is never logged: it is as good as the player's sign-in.
 	Token string `json:"token,omitempty"`
 
@@ -201,6 +222,10 @@ func ParseClient(data []byte) (Message, error) {
 			if v < 0 || v > 60_000 || k == "" {
 				return m, badMessage("join: rtt %q = %v ms out of range", k, v)
 			}
+		}
+	case TypeActivate:
+		if m.Session == "" {
+			return m, badMessage("activate: missing session")
 		}
 	case TypeCandidate:
 		if m.Candidate == nil {

@@ -148,6 +148,10 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 		if p.closed.Load() {
 			return
 		}
+		if m.IsString && label == labelInput && p.cfg.OnText != nil {
+			p.cfg.OnText(string(m.Data))
+			return
+		}
 		if m.IsString {
 			// The protocol is binary; text is garbage even if it decodes.
 			p.c.inputGarbage.Add(1)

@@ -41,6 +41,11 @@ type PeerConfig struct {
 	// OnState reports each connection state change, in order, ending with
 	// StateClosed (delivered before Close returns).
 	OnState func(State)
+	// OnText, when set, takes the text messages the page sends on its
+	// reliable "input" channel (a standby's control messages, see
+	// package input); without it text is garbage, as for a played
+	// session. It runs on that channel's goroutine, one message at a time.
+	OnText func(msg string)
 }
 
 // Peer is one player's connection: video out, input in.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -75,6 +76,32 @@ console.log(JSON.stringify({ codes: Object.values(CODES), words: Object.keys(WOR
 	}
 }
 
+// TestStandbyMatchesGo checks static/js/standby.js's messages against
+// input's standby messages.
+func TestStandbyMatchesGo(t *testing.T) {
+	node, dir := nodeModules(t, "standby", "proto")
+	src, err := os.ReadFile(filepath.Join(dir, "standby.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The module imports proto.js; under test it is proto.mjs.
+	fixed := strings.ReplaceAll(string(src), "'./proto.js'", "'./proto.mjs'")
+	if err := os.WriteFile(filepath.Join(dir, "standby.mjs"), []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := runNode(t, node, dir, `
+import { STANDBY } from './standby.mjs';
+console.log(JSON.stringify(Object.values(STANDBY)));
+`)
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node output %q: %v", out, err)
+	}
+	if want := []string{input.StandbyState, input.StandbyKeep, input.StandbyActivate}; !sameSet(got, want) {
+		t.Errorf("standby.js types %q, input %q", got, want)
+	}
+}
+
 // TestControlMatchesGo checks static/js/control.js against input's control
 // messages: the same types, and stats fields that input.EdgeStats has.
 func TestControlMatchesGo(t *testing.T) {
@@ -87,7 +114,7 @@ console.log(JSON.stringify({ types: Object.values(CONTROL), fields: STATS_FIELDS
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("node output %q: %v", out, err)
 	}
-	want := []string{input.ControlSnapshot, input.ControlMove, input.ControlEnded, input.ControlStats}
+	want := []string{input.ControlSnapshot, input.ControlMove, input.ControlEnded, input.ControlStats, input.ControlActivated, input.ControlRefused}
 	if !sameSet(got.Types, want) {
 		t.Errorf("control.js types %q, input %q", got.Types, want)
 	}

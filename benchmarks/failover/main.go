@@ -20,12 +20,18 @@
 //     presented (stratus.edgeHistory[0].firstFrameAt, the wall-clock time
 //     of the frame's presentation from requestVideoFrameCallback), split at
 //     the "joined" message (joinedAt);
-//  2. wait for steady play (-settle, and frames presented meanwhile);
+//  2. wait for steady play (-settle, and frames presented meanwhile), and
+//     up to -standby-wait more for the page's warm standby (a build
+//     without standbys never shows one: it then waits that long for
+//     nothing, outside the measurement);
 //  3. kill -9 the edge serving the page and take the wall-clock time;
 //  4. wait until the page plays on another edge: the failover time is the
 //     kill to the first frame presented from the new edge (the new
 //     edgeHistory entry's firstFrameAt), split at the page's detection of
-//     the failure (lastFailure.at) and its "joined" (joinedAt);
+//     the failure (lastFailure.at) and its "joined" (joinedAt; for a
+//     failover to the standby, when the page sent the activation); the
+//     report says which failovers the standby took over
+//     (stratus.standbyActivations);
 //  5. start the killed edge again on the same addresses and wait until the
 //     signaling node lists it healthy, so that every trial starts with two
 //     eu-west edges.
@@ -63,7 +69,9 @@ type options struct {
 	trials int
 	title  string
 	settle time.Duration
-	keep   bool
+	// standbyWait bounds the wait for the page's standby before a kill.
+	standbyWait time.Duration
+	keep        bool
 }
 
 // trial is one page load and one failover.
@@ -79,6 +87,7 @@ type trial struct {
 	detect        time.Duration // kill → the page noticed
 	rejoined      time.Duration // kill → "joined" from the new edge
 	failover      time.Duration // kill → first frame from the new edge
+	viaStandby    bool          // the page's standby took the game over
 	load          string
 }
 
@@ -88,6 +97,7 @@ func main() {
 	flag.IntVar(&o.trials, "trials", 10, "page loads, each followed by a kill -9 of its edge")
 	flag.StringVar(&o.title, "title", "testpattern", "title to play")
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "steady play before each kill")
+	flag.DurationVar(&o.standbyWait, "standby-wait", 3*time.Second, "longest wait after -settle for the page's warm standby before a kill")
 	flag.BoolVar(&o.keep, "keep", false, "keep the nodes' logs (their directory is printed)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -116,6 +126,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 func run(ctx context.Context, o options) error {
 	if o.trials < 1 {
 		return fmt.Errorf("-trials %d: must be at least 1", o.trials)
+	}
+	if o.standbyWait < 0 {
+		return fmt.Errorf("-standby-wait %v: must not be negative", o.standbyWait)
 	}
 	if o.settle < 0 {
 		return fmt.Errorf("-settle %v: must not be negative", o.settle)
@@ -161,8 +174,8 @@ func run(ctx context.Context, o options) error {
 			}
 			return fmt.Errorf("trial %d: %w", i, err)
 		}
-		progress("trial %d: joined %s, first frame %v after navigation; killed %s → %s (%s): detected %v, joined %v, first frame %v (load %s)",
-			i, t.joinEdge, t.navToFrame.Round(time.Millisecond), t.killed, t.moved, t.movedRegion,
+		progress("trial %d: joined %s, first frame %v after navigation; killed %s → %s (%s, standby %v): detected %v, joined %v, first frame %v (load %s)",
+			i, t.joinEdge, t.navToFrame.Round(time.Millisecond), t.killed, t.moved, t.movedRegion, t.viaStandby,
 			t.detect.Round(time.Millisecond), t.rejoined.Round(time.Millisecond), t.failover.Round(time.Millisecond), t.load)
 		trials = append(trials, t)
 	}
@@ -215,6 +228,11 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 	if err != nil {
 		return t, err
 	}
+	if sb, err := waitPage(bctx, o.standbyWait, "a standby", func(q clustertest.Page) bool {
+		return q.State == "playing" && q.Standby != nil && q.Standby.Edge != ""
+	}); err == nil {
+		before = sb
+	}
 	victim := c.edges[before.Edge]
 	if victim == nil {
 		return t, fmt.Errorf("the page plays on %q, not one of the cluster's edges", before.Edge)
@@ -234,6 +252,7 @@ func runTrial(ctx, bctx context.Context, c *cluster, o options, n int) (trial, e
 	t.moved, t.movedRegion = e.Edge, e.Region
 	t.rejoined = ms(e.JoinedAt, killedAt)
 	t.failover = ms(*e.FirstFrameAt, killedAt)
+	t.viaStandby = after.StandbyActivations > before.StandbyActivations
 	if f := after.LastFailure; f != nil && f.Edge == victim.name {
 		t.detect = ms(f.At, killedAt)
 	}
@@ -271,16 +290,19 @@ func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter strin
 		}
 		return out
 	}
-	inRegion := 0
+	inRegion, viaStandby := 0, 0
 	for _, t := range ts {
 		if t.movedRegion == "eu-west" {
 			inRegion++
+		}
+		if t.viaStandby {
+			viaStandby++
 		}
 	}
 	fmt.Fprintf(w, "Command: `%s` (binary %s)\n\n", machine.Invocation("./benchmarks/failover"), bin)
 	fmt.Fprintf(w, "Machine: %d CPUs, %s, %s; Chromium %s; %s. One-minute load average %s before, %s after.\n\n",
 		runtime.NumCPU(), machine.CPUModel(), memTotal(), chromium, runtime.Version(), loadBefore, loadAfter)
-	fmt.Fprintf(w, "%d trials, %d of them moved within eu-west.\n\n", len(ts), inRegion)
+	fmt.Fprintf(w, "%d trials, %d of them moved within eu-west, %d taken over by the page's warm standby.\n\n", len(ts), inRegion, viaStandby)
 	fmt.Fprintln(w, "| measure | n | p50 | p99 | min | max |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	row := func(name string, ds []time.Duration) {
@@ -294,11 +316,15 @@ func report(w io.Writer, o options, ts []trial, bin, loadBefore, loadAfter strin
 	row("navigation start → joined", col(func(t trial) time.Duration { return t.navToJoined }))
 	row("joined → first frame", col(func(t trial) time.Duration { return t.joinedToFrame }))
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| trial | joined | navigation → first frame | killed → moved to | detected | joined | first frame | load |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| trial | joined | navigation → first frame | killed → moved to | via | detected | joined | first frame | load |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, t := range ts {
-		fmt.Fprintf(w, "| %d | %s | %s | %s → %s | %s | %s | %s | %s |\n", t.n, t.joinEdge, msStr(t.navToFrame),
-			t.killed, t.moved, msStr(t.detect), msStr(t.rejoined), msStr(t.failover), t.load)
+		via := "rejoin"
+		if t.viaStandby {
+			via = "standby"
+		}
+		fmt.Fprintf(w, "| %d | %s | %s | %s → %s | %s | %s | %s | %s | %s |\n", t.n, t.joinEdge, msStr(t.navToFrame),
+			t.killed, t.moved, via, msStr(t.detect), msStr(t.rejoined), msStr(t.failover), t.load)
 	}
 }
 

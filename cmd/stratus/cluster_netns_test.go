@@ -211,6 +211,6 @@ func TestClusterNetns(t *testing.T) {
 	if ps.Region == "us-east" {
 		other = "eu-west"
 	}
-	next, took := killAndFollow(t, ctx, c, other, 0)
+	next, took := killAndFollow(t, ctx, c, other, 0, viaStandby)
 	t.Logf("failover between namespaces to %s took %v from kill to first new frame", next, took.Round(time.Millisecond))
 }

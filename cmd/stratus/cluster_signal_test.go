@@ -56,7 +56,9 @@ func TestClusterSignalLoss(t *testing.T) {
 	}
 
 	// An edge failure now goes through signal-2.
-	next, took := killAndFollow(t, ctx, c, "eu-west", 0)
+	// The page's standby went with signal-1 (a node ends a standby with its
+	// socket, and signal-2 never saw the session): it rejoins.
+	next, took := killAndFollow(t, ctx, c, "eu-west", 0, viaRejoin)
 	t.Logf("failover through signal-2 to %s took %v from kill to first new frame", next, took.Round(time.Millisecond))
 	if !s2.LogContains("player joined") || !strings.Contains(lastLine(s2.proc, "player joined"), "edge="+next) {
 		t.Errorf("signal-2 did not place the failed-over player on %s: %q", next, lastLine(s2.proc, "player joined"))

@@ -104,6 +104,8 @@ func addEdgeFlags(fs *flag.FlagSet, c *edge.Config) {
 		"most FlexFEC repair packets per media packet, sent at twice the measured loss from 0.5% loss on (0: no FEC)")
 	fs.IntVar(&c.EncoderThreads, "encoder-threads", c.EncoderThreads, "x264 threads per session (0: automatic)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions without input for this long")
+	fs.IntVar(&c.Standbys, "standbys", c.Standbys, "most warm standby connections held at once (no title, no encoder, no slot; 0: none)")
+	fs.DurationVar(&c.StandbyIdle, "standby-idle", c.StandbyIdle, "close a standby whose page has been silent this long")
 	fs.StringVar(&c.Stream.ListenIP, "media-ip", c.Stream.ListenIP, "IP the media sockets bind to")
 	fs.IntVar(&c.Stream.UDPPort, "udp-port", c.Stream.UDPPort, "UDP port shared by all players' media (0: any)")
 	fs.IntVar(&c.Stream.TCPPort, "tcp-port", c.Stream.TCPPort, "ICE-TCP fallback port (0: any, -1: off)")

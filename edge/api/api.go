@@ -5,6 +5,10 @@
 //	GET    /v1/titles                       → []Title it can run; ?all=1: every
 //	                                          catalog title, with why not
 //	POST   /v1/sessions                     CreateRequest → 201 CreateResponse
+//	POST   /v1/standbys                     CreateRequest → 201 CreateResponse: a
+//	                                          standby (no title runs until the page
+//	                                          activates it on its data channel); its
+//	                                          id takes candidates and DELETE as a session's
 //	POST   /v1/sessions/{id}/candidates     Candidate → 204
 //	DELETE /v1/sessions/{id}                → 204
 //	GET    /v1/sessions                     → []SessionInfo
@@ -111,9 +115,11 @@ type Status struct {
 	// HealthReason says why Health is not "ok" (a lost GPU, say).
 	HealthReason string `json:"health_reason,omitempty"`
 	// Capacity counts software and NVENC sessions (see GPUs).
-	Capacity int           `json:"capacity"`
-	Active   int           `json:"active"`
-	Free     int           `json:"free"`
+	Capacity int `json:"capacity"`
+	Active   int `json:"active"`
+	Free     int `json:"free"`
+	// Standbys counts the standby connections held (they take no slot).
+	Standbys int           `json:"standbys"`
 	MediaUDP string        `json:"media_udp"`
 	MediaTCP string        `json:"media_tcp,omitempty"`
 	Encoders []string      `json:"encoders"`

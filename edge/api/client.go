@@ -64,6 +64,13 @@ func (c *Client) CreateSession(ctx context.Context, req CreateRequest) (CreateRe
 	return out, c.do(ctx, http.MethodPost, "/v1/sessions", req.Title, req, &out)
 }
 
+// CreateStandby admits a standby for a player of req.Title
+// (req.Resume is not used: the page forwards its tokens to the standby).
+func (c *Client) CreateStandby(ctx context.Context, req CreateRequest) (CreateResponse, error) {
+	var out CreateResponse
+	return out, c.do(ctx, http.MethodPost, "/v1/standbys", req.Title, req, &out)
+}
+
 // AddCandidate passes on a player's ICE candidate.
 func (c *Client) AddCandidate(ctx context.Context, id string, cand Candidate) error {
 	return c.do(ctx, http.MethodPost, "/v1/sessions/"+url.PathEscape(id)+"/candidates", id, cand, nil)

@@ -13,22 +13,29 @@ import (
 // window.stratus, which web/static/js/hooks.js documents and play.js keeps
 // up to date.
 type Page struct {
-	State           string         `json:"state"`
-	Edge            string         `json:"edge"`
-	Region          string         `json:"region"`
-	Session         string         `json:"session"`
-	Node            string         `json:"node"`
-	Signal          string         `json:"signal"`
-	Signals         []string       `json:"signals"`
-	FramesPresented float64        `json:"framesPresented"`
-	Failovers       int            `json:"failovers"`
-	Moves           int            `json:"moves"`
-	Reconnects      int            `json:"reconnects"`
-	Reason          string         `json:"reason"`
-	Error           *PageError     `json:"error"`
-	RTTs            map[string]any `json:"rtts"`
-	EdgeHistory     []HistoryEntry `json:"edgeHistory"`
-	LastFailure     *struct {
+	State           string   `json:"state"`
+	Edge            string   `json:"edge"`
+	Region          string   `json:"region"`
+	Session         string   `json:"session"`
+	Node            string   `json:"node"`
+	Signal          string   `json:"signal"`
+	Signals         []string `json:"signals"`
+	FramesPresented float64  `json:"framesPresented"`
+	Failovers       int      `json:"failovers"`
+	Moves           int      `json:"moves"`
+	// Standby is the warm standby the page holds, once joined; nil
+	// without one. StandbyActivations counts the failovers it took over.
+	Standby *struct {
+		Edge    string `json:"edge"`
+		Session string `json:"session"`
+	} `json:"standby"`
+	StandbyActivations int            `json:"standbyActivations"`
+	Reconnects         int            `json:"reconnects"`
+	Reason             string         `json:"reason"`
+	Error              *PageError     `json:"error"`
+	RTTs               map[string]any `json:"rtts"`
+	EdgeHistory        []HistoryEntry `json:"edgeHistory"`
+	LastFailure        *struct {
 		Edge   string  `json:"edge"`
 		At     float64 `json:"at"`
 		Reason string  `json:"reason"`
@@ -60,6 +67,7 @@ const pageJS = `JSON.stringify(window.stratus ? {
 	state: stratus.state, edge: stratus.edge, region: stratus.region, session: stratus.session,
 	node: stratus.node, signal: stratus.signal, signals: stratus.signals,
 	framesPresented: stratus.framesPresented, failovers: stratus.failovers, moves: stratus.moves,
+	standby: stratus.standby, standbyActivations: stratus.standbyActivations,
 	reconnects: stratus.reconnects, reason: stratus.reason, error: stratus.error, rtts: stratus.rtts,
 	edgeHistory: stratus.edgeHistory, lastFailure: stratus.lastFailure,
 	timeOrigin: performance.timeOrigin} : {missing: {href: location.href, ready: document.readyState,

@@ -71,6 +71,7 @@ type Edge struct {
 	status     api.Status
 	titles     []api.Title
 	creates    []api.CreateRequest
+	standbys   []api.CreateRequest
 	sessions   []api.SessionInfo
 	admitted   int                        // sessions ever admitted
 	candidates map[string][]api.Candidate // by session ID
@@ -186,6 +187,14 @@ func (e *Edge) Creates() []api.CreateRequest {
 	return slices.Clone(e.creates)
 }
 
+// Standbys lists the standbys the edge was asked for, in order; it
+// admits each (a standby takes no slot).
+func (e *Edge) Standbys() []api.CreateRequest {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.standbys)
+}
+
 // Candidates lists the candidates given for the session, in order.
 func (e *Edge) Candidates(session string) []api.Candidate {
 	e.mu.Lock()
@@ -246,6 +255,19 @@ func (e *Edge) handler() http.Handler {
 			return
 		}
 		reply(w, http.StatusCreated, resp, nil)
+	})
+	mux.HandleFunc("POST /v1/standbys", func(w http.ResponseWriter, r *http.Request) {
+		var req api.CreateRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			reply(w, 0, nil, api.Errorf(api.CodeBadMessage, "%v", err))
+			return
+		}
+		e.mu.Lock()
+		e.standbys = append(e.standbys, req)
+		e.admitted++
+		id := fmt.Sprintf("%s-standby-%d", e.name, e.admitted)
+		e.mu.Unlock()
+		reply(w, http.StatusCreated, api.CreateResponse{ID: id, Edge: e.name, Region: e.region, Answer: "v=0 (fake standby answer of " + e.name + ")"}, nil)
 	})
 	mux.HandleFunc("GET /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
 		if e.listing != nil {

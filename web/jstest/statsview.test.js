@@ -83,7 +83,7 @@ test('quality: the rung and the bitrate the link allows', () => {
 });
 
 test('control messages: types, tokens and reasons', () => {
-  assert.deepEqual(Object.values(CONTROL), ['snapshot', 'move', 'ended', 'stats']);
+  assert.deepEqual(Object.values(CONTROL), ['snapshot', 'move', 'ended', 'stats', 'activated', 'refused']);
   assert.ok(STATS_FIELDS.includes('encoder'));
   assert.equal(tokenOf({ type: 'snapshot', token: 'abc' }), 'abc');
   assert.equal(tokenOf({ type: 'snapshot', token: 7 }), '');

@@ -6,12 +6,16 @@
 //   move      {reason, token}  the edge goes out of service: rejoin elsewhere
 //   ended     {reason}         the game ended for good
 //   stats     {…EdgeStats}     once a second, for the stats overlay (link.js)
+//   activated {resumed}        a standby took the game over (standby.js)
+//   refused   {reason}         a standby refused to: rejoin instead
 
 export const CONTROL = Object.freeze({
   SNAPSHOT: 'snapshot',
   MOVE: 'move',
   ENDED: 'ended',
   STATS: 'stats',
+  ACTIVATED: 'activated',
+  REFUSED: 'refused',
 });
 
 // STATS_FIELDS are the fields of a stats report the page reads.

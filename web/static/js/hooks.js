@@ -25,6 +25,9 @@
 //   moves ("move" requests followed),
 //   congestions (silences the page waited out because video packets still
 //     arrived: a full or lossy link, not a dead edge; policy.js),
+//   standby ({edge, region, session} of the warm standby the page holds,
+//     once joined; null without one), standbyActivations (edge failures
+//     taken over by the standby, as its edge confirmed: standby.js),
 //   lastFailure ({edge, region, session, at: Date.now() ms when detected,
 //     reason} | null),
 //   edgeHistory ([{edge, region, session, joinSentAt: wall ms the join
@@ -77,6 +80,8 @@ export function hooks(title, { video, state, frames, token, meter, link, signali
     failovers: 0, // edge failures recovered
     moves: 0, // "move" requests followed
     congestions: 0, // silences waited out while video still arrived
+    standby: null, // {edge, region, session} of the warm standby, once joined
+    standbyActivations: 0, // failovers the standby took over
     lastFailure: null, // {edge, region, session, at, reason}
     edgeHistory: [], // {edge, region, session, joinSentAt, joinedAt, firstFrameAt}
     pcState: 'new',

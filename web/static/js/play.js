@@ -34,6 +34,19 @@
  * an error (queue_timeout, shown for good). Only a lost socket moves the
  * page, to another node, where the join waits anew.
  *
+ * Warm standby (standby.js). Once the game plays, the page asks the same
+ * socket for a standby on the next-best edge (a join marked standby,
+ * excluding the serving edge), connects it, and forwards it each new
+ * resume token. When the serving edge dies (onDead, a failed connection)
+ * and the standby is connected and beating, the page activates it instead
+ * of rejoining: video and input switch to the standby's connection, the
+ * node is told ("activate") once the standby edge confirms, and a new
+ * standby is asked for once video plays. A standby that is not ready,
+ * refuses, or does not answer within STANDBY_WAIT_MS falls back to the
+ * rejoin above. A standby lost or refused is asked for again after
+ * STANDBY_RETRY_MS; a lost signaling socket takes its standby with it (the
+ * next join's socket has one again once the game plays).
+ *
  * Signaling loss. The socket moves between signaling nodes (siglink.js).
  * Lost while the game plays, it does not stop the game (media flows from
  * the edge directly): the page finds another node in the background,
@@ -63,6 +76,7 @@ import { CODES, NO_TITLE, NO_MEDIA, words } from './codes.js';
 import { QUEUED, place } from './queue.js';
 import { CONTROL, tokenOf, moveReason } from './control.js';
 import { Recovery, stallMs, deadMs, silence } from './policy.js';
+import { Standby } from './standby.js';
 import * as status from './status.js';
 import { overlay, hints, toast } from './view.js';
 import { StatsPanel } from './statsview.js';
@@ -71,6 +85,9 @@ import { hooks } from './hooks.js';
 const JOIN_TIMEOUT_MS = 15000; // start of an attempt → "joined"
 const FIRST_FRAME_TIMEOUT_MS = 10000; // "joined" → first presented frame
 const HISTORY_MAX = 100; // entries kept in window.stratus.edgeHistory
+const STANDBY_AFTER_MS = 300; // playing → the standby's join, clear of the start's work
+const STANDBY_RETRY_MS = 5000; // a standby lost or refused → the next one
+const STANDBY_WAIT_MS = 500; // activation → the standby edge's answer (tens of ms when alive)
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -89,6 +106,8 @@ let stageTimer = 0; // deadline of the current stage
 let leaving = false;
 let sigLostWhilePlaying = false;
 let probes = []; // the latest greeting's edges to measure
+let standby = null; // the warm standby (standby.js), while held
+let standbyTimer = 0; // the next standby's join
 const tokens = {}; // title → latest resume token
 const recovery = new Recovery();
 
@@ -195,14 +214,20 @@ function onSignalMessage(s, m) {
       s.titlesPending = false;
       onTitles(m);
       return;
+    case 'activated':
+      return; // the node's note of a standby activation the page made
     case 'error':
-      if (s.titlesPending) {
+      if (!m.standby && s.titlesPending) {
         // The titles request failed; the page plays without the entry.
         s.titlesPending = false;
         console.warn('stratus: titles:', m.code, m.message);
         return;
       }
       break;
+  }
+  if (m.standby) {
+    if (standby && standby.conn.sig === s) standby.conn.onMessage(m);
+    return;
   }
   if (conn && conn.sig === s) conn.onMessage(m);
 }
@@ -217,6 +242,8 @@ function onHello(m) {
 }
 
 function onSignalClose(s, rounds) {
+  // The node ends a standby with its socket.
+  if (standby && standby.conn.sig === s) dropStandby('signaling lost', { tell: false });
   if (leaving || !waitingState(st)) return; // nothing needs signaling now
   if (conn && conn.sig === s) {
     if (conn.joined && st.state === 'playing') {
@@ -240,6 +267,8 @@ function connect() {
   retryTimer = 0;
   if (conn) conn.close(false);
   conn = null;
+  // A join ends the socket's standby on the node too.
+  dropStandby('rejoining', { tell: false });
   const s = signaling.forJoin();
   const c = new Connection({ title: titleId, iceTransport }, {
     message: (m) => c === conn && onMessage(m),
@@ -292,6 +321,8 @@ function teardown(leave) {
   clearTimeout(retryTimer);
   stageTimer = retryTimer = 0;
   capture.releaseAll();
+  // A leave ends the standby on the node; a rejoin (connect) does too.
+  dropStandby('teardown', { tell: false });
   if (conn) conn.close(leave);
   conn = null;
   link.detach();
@@ -475,6 +506,7 @@ function edgeFailure(reason) {
   S.lastFailure = { edge: S.edge, region: S.region, session: S.session, at, reason };
   recovery.edgeFailed(S.edge, at);
   console.warn(`stratus: edge ${S.edge} failed: ${reason}`);
+  if (st.state === 'playing' && useStandby(reason)) return;
   reconnect(reason, { kind: 'edge', immediate: st.state === 'playing' });
 }
 
@@ -528,6 +560,11 @@ function onTrack(e) {
 link.onControl = (m) => {
   if (m.type === CONTROL.SNAPSHOT) {
     if (tokenOf(m)) tokens[titleId] = tokenOf(m);
+    if (standby) standby.forward(tokens[titleId]);
+  } else if (m.type === CONTROL.ACTIVATED) {
+    onActivated(m);
+  } else if (m.type === CONTROL.REFUSED) {
+    onStandbyFailed(`The standby edge refused: ${m.reason || 'no reason given'}`);
   } else if (m.type === CONTROL.MOVE) {
     onMove(m);
   } else if (m.type === CONTROL.ENDED) {
@@ -546,6 +583,140 @@ function onMove(m) {
   console.info(`stratus: edge ${S.edge} asks to move: ${reason}`);
   toast(`Moving you to another edge (${reason})…`);
   reconnect(reason, { kind: 'move', immediate: true });
+}
+
+// ---- standby -------------------------------------------------------------
+
+// scheduleStandby asks for a standby after ms, unless one is held or asked.
+function scheduleStandby(ms) {
+  if (standby || standbyTimer || leaving) return;
+  standbyTimer = setTimeout(askStandby, ms);
+}
+
+// askStandby joins a standby on the playing session's socket.
+function askStandby() {
+  standbyTimer = 0;
+  if (standby || leaving || st.state !== 'playing' || !conn || !conn.joined || !S.edge) return;
+  const s = conn.sig;
+  if (!s || !s.open) return;
+  const c = new Connection({ title: titleId, iceTransport, standby: true }, {
+    message: (m) => (c === conn ? onMessage(m) : standby && standby.conn === c && onStandbyMessage(m)),
+    pcState: (state) => {
+      if (c === conn) onPcState(state);
+      else if (standby && standby.conn === c && (state === 'failed' || state === 'closed')) dropStandby(`connection ${state}`, { retry: true });
+    },
+    track: (e) => c === conn && onTrack(e),
+  });
+  c.start(s);
+  const sb = new Standby(c, () => standby === sb && dropStandby('its edge closed it', { retry: true }));
+  standby = sb;
+  c.join({ rtt: prober.forJoin(), exclude: [S.edge, ...recovery.exclude(Date.now())] });
+}
+
+// onStandbyMessage takes the node's answers about the standby.
+function onStandbyMessage(m) {
+  if (m.type === 'joined') {
+    standby.joined(m);
+    S.standby = { edge: standby.edge, region: standby.region, session: standby.session };
+    standby.forward(tokens[titleId]);
+  } else if (m.type === 'error') {
+    console.info(`stratus: no standby: ${m.code}: ${m.message}`);
+    // not_joined: this socket's node does not know the session (the page
+    // moved to it while playing); asking again would not change that.
+    dropStandby(m.code, { retry: m.code !== CODES.NOT_JOINED, tell: false });
+  }
+}
+
+// dropStandby closes the standby; tell asks the node to end it on its
+// edge (a socket closed or a join replaces it there anyway), retry asks
+// for another later.
+function dropStandby(why, { tell = true, retry = false } = {}) {
+  clearTimeout(standbyTimer);
+  standbyTimer = 0;
+  if (!standby) return;
+  const sb = standby;
+  standby = null;
+  S.standby = null;
+  if (tell && sb.conn.sig && sb.conn.sig.open) sb.conn.sig.send({ type: 'leave', standby: true });
+  sb.close();
+  console.info(`stratus: standby dropped: ${why}`);
+  if (retry) scheduleStandby(STANDBY_RETRY_MS);
+}
+
+// useStandby moves the game to the standby, if it is ready: the page
+// switches video and input to the standby's connection and asks its edge
+// to take over; false leaves the failure to the rejoin.
+function useStandby(reason) {
+  const sb = standby;
+  if (!sb) return false;
+  if (!sb.ready(performance.now())) {
+    dropStandby('not ready when the serving edge failed');
+    return false;
+  }
+  standby = null;
+  S.standby = null;
+  clearTimeout(standbyTimer);
+  clearTimeout(stageTimer);
+  standbyTimer = stageTimer = 0;
+  S.reconnects++;
+  S.reason = reason;
+  go('reconnect', { kind: 'edge' });
+  show(status.reconnectCard(st, reason));
+  capture.releaseAll();
+  const old = conn;
+  conn = sb.conn;
+  old.close(false);
+  // From now on its candidates are the session's.
+  conn.standby = false;
+  link.attach(conn.input, conn.motion);
+  S.pc = conn.pc;
+  sampler.reset();
+  presenter.reset();
+  go('attempt');
+  S.edge = sb.edge;
+  S.region = sb.region;
+  S.session = sb.session;
+  const now = Date.now();
+  const h = { edge: S.edge, region: S.region, session: S.session, joinSentAt: now, joinedAt: now, firstFrameAt: null, standby: true };
+  conn.history = h;
+  S.edgeHistory.push(h);
+  if (S.edgeHistory.length > HISTORY_MAX) S.edgeHistory.splice(0, S.edgeHistory.length - HISTORY_MAX);
+  go('joined', { on: where() });
+  // The standby's tracks arrived while it stood by: play them now.
+  video.srcObject = conn.stream;
+  for (const t of conn.stream.getAudioTracks()) meter.attach(t);
+  video.play().catch(() => {});
+  frames.arm();
+  if (!sb.activate(tokens[titleId])) {
+    onStandbyFailed('The standby could not be reached');
+    return true;
+  }
+  console.info(`stratus: edge failed; the standby on ${S.edge} takes over`);
+  stageTimer = setTimeout(() => onStandbyFailed('The standby edge did not answer'), STANDBY_WAIT_MS);
+  return true;
+}
+
+// onActivated: the standby edge runs the game; the node is told, so that
+// it ends the dead session and counts the player on the new edge.
+function onActivated(m) {
+  if (!conn || !conn.history || !conn.history.standby || conn.activated) return;
+  conn.activated = true;
+  S.standbyActivations++;
+  recovery.joined();
+  if (conn.sig && conn.sig.open) conn.sig.send({ type: 'activate', session: S.session });
+  console.info(`stratus: standby on ${S.edge} activated${m.resumed ? ', resumed' : ''}`);
+  deadline(FIRST_FRAME_TIMEOUT_MS, 'No video arrived from the edge', true);
+}
+
+// onStandbyFailed falls back to the rejoin when the standby did not take
+// over: the failed edge stays excluded, and so is the standby's.
+function onStandbyFailed(reason) {
+  if (!conn || !conn.history || !conn.history.standby || conn.activated) return;
+  console.warn(`stratus: standby failed: ${reason}`);
+  clearTimeout(stageTimer);
+  stageTimer = 0;
+  recovery.edgeFailed(S.edge, Date.now());
+  reconnect(reason, { kind: 'edge', immediate: true });
 }
 
 // ---- frames ------------------------------------------------------------
@@ -569,6 +740,7 @@ function startPlaying() {
   S.error = null;
   recovery.playing(performance.now());
   show(null);
+  scheduleStandby(STANDBY_AFTER_MS);
   // Video is back after an edge failed or asked the player to move.
   const recovered = was.state === 'reconnecting' && (was.failover || was.kind === 'move');
   if (recovered && S.edge) toast(`Now playing on ${where()}`);

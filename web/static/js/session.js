@@ -45,9 +45,13 @@ function signInToken() {
 export class Connection {
   // handlers: {message(msg), pcState(state), track(event)}
   // iceTransport 'relay' uses the TURN relays alone, 'relay-tcp' those
-  // reached over TCP or TLS alone (diagnostics, tests).
-  constructor({ title, iceTransport = 'all' }, handlers) {
+  // reached over TCP or TLS alone (diagnostics, tests). standby joins as
+  // the page's warm standby (standby.js): its join and candidates are
+  // marked so, and closing it neither leaves nor dirties the socket; the
+  // page clears it once the standby has become the session.
+  constructor({ title, iceTransport = 'all', standby = false }, handlers) {
     this.title = title;
+    this.standby = standby;
     this.iceTransport = iceTransport;
     this.h = handlers;
     this.sig = null;
@@ -105,7 +109,7 @@ export class Connection {
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed || !e.candidate || !e.candidate.candidate) return;
       const c = { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex };
-      if (this.joined) this.sig.send({ type: 'candidate', candidate: c });
+      if (this.joined) this.sendCandidate(c);
       else this.pendingCandidates.push(c);
     });
     pc.addEventListener('connectionstatechange', () => {
@@ -128,9 +132,14 @@ export class Connection {
     const { rtt, exclude, resume } = this.info;
     if (rtt && Object.keys(rtt).length) msg.rtt = rtt;
     if (exclude && exclude.length) msg.exclude = exclude;
-    if (resume) msg.resume = resume;
-    const token = signInToken();
-    if (token) msg.token = token;
+    if (this.standby) {
+      // The node knows the player from the session's join.
+      msg.standby = true;
+    } else {
+      if (resume) msg.resume = resume;
+      const token = signInToken();
+      if (token) msg.token = token;
+    }
     this.joinSent = this.sig.send(msg);
     if (this.joinSent) this.joinSentAt = performance.now();
   }
@@ -159,7 +168,7 @@ export class Connection {
           return;
         }
         if (this.closed) return;
-        for (const c of this.pendingCandidates) this.sig.send({ type: 'candidate', candidate: c });
+        for (const c of this.pendingCandidates) this.sendCandidate(c);
         this.pendingCandidates = [];
         for (const c of this.remoteCandidates) this.addRemote(c);
         this.remoteCandidates = [];
@@ -178,6 +187,12 @@ export class Connection {
     }
   }
 
+  sendCandidate(c) {
+    const m = { type: 'candidate', candidate: c };
+    if (this.standby) m.standby = true;
+    this.sig.send(m);
+  }
+
   addRemote(c) {
     this.pc.addIceCandidate(c).catch((err) => console.warn('stratus: remote candidate', err));
   }
@@ -190,7 +205,7 @@ export class Connection {
   close(leave = true) {
     if (this.closed) return;
     this.closed = true;
-    if (this.sig) {
+    if (this.sig && !this.standby) {
       if (this.joinSent && !this.joinAnswered) this.sig.dirty = true;
       // A join refused with an error left no session to leave.
       const refused = this.joinAnswered && !this.joined;
