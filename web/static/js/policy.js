@@ -23,9 +23,9 @@
 // failed: STALL_MS, or three frame times for a slow title. An edge that
 // beats (stream/beat.go: a heartbeat each frame time on the motion channel,
 // whether or not a picture goes with it) is taken for dead sooner: neither
-// a beat nor a frame for deadMs(gap), BEAT_DEAD_MS (twelve beats in a row,
-// which loss alone does not take: 3 % loss loses twelve in a row once in
-// 10^18) or BEAT_GAP_FACTOR times the longest gap between its beats lately
+// a beat nor a frame for deadMs(gap), BEAT_DEAD_MS (nine beats in a row,
+// which loss alone does not take: 3 % loss loses nine in a row once in
+// 10^13) or BEAT_GAP_FACTOR times the longest gap between its beats lately
 // (gap), up to STALL_MS: an edge whose beats run late (a loaded machine)
 // is given the time it has shown it needs, not failed over.
 //
@@ -43,10 +43,10 @@ export const STABLE_MS = 10000;
 export const EXCLUDE_MS = 60000;
 export const EXCLUDE_MAX = 16; // the protocol allows 64
 export const STALL_MS = 400;
-export const BEAT_DEAD_MS = 200;
+export const BEAT_DEAD_MS = 150;
 export const BEAT_GAP_FACTOR = 3;
 export const UNREACHABLE_MAX = 2;
-export const FLOWING_MS = 100;
+export const FLOWING_MS = 80;
 export const CONGESTED_MAX_MS = 3000;
 
 // backoffMs is the wait before an attempt after n failures in a row.

@@ -25,10 +25,10 @@ export const STANDBY = Object.freeze({
 const KEEP_EVERY_MS = 5000;
 // A standby whose edge has not beaten for this long is not trusted with a
 // failover: the page rejoins instead. The beat comes every frame time, and
-// the serving edge is declared dead after at least 200 ms of silence
+// the serving edge is declared dead after at least 150 ms of silence
 // (policy.js), so a standby that died with it (one rack, one network) is
 // already past this when the failover starts.
-const BEAT_FRESH_MS = 150;
+const BEAT_FRESH_MS = 100;
 
 export class Standby {
   // conn is a Connection made with standby: true and started, so that its
