@@ -30,6 +30,7 @@ type loop struct {
 	lastSnap  time.Time
 	audio     *audio // nil for a silent title
 	q         *quality
+	phase     *phaseLock
 }
 
 func newLoop(s *Session) *loop {
@@ -42,6 +43,7 @@ func newLoop(s *Session) *loop {
 		pic:      encoder.NewI420(s.info.Width, s.info.Height),
 		events:   make([]input.Event, 0, 256),
 		q:        newQuality(s, fps),
+		phase:    newPhaseLock(),
 	}
 }
 
@@ -265,7 +267,7 @@ func (l *loop) snapshot(now time.Time) error {
 // (see phase.go). Moving start moves every later slot; run's scheduling
 // arithmetic stays the same.
 func (l *loop) shiftPhase(r input.Event) {
-	d := phaseShift(r, l.interval)
-	l.s.stats.present(r, d)
+	d := l.phase.shift(r, l.interval)
+	l.s.stats.present(r, d, l.phase.margin)
 	l.start = l.start.Add(d)
 }
