@@ -57,3 +57,41 @@ test('each report is followed by the running receive counts', () => {
   assert.equal(rec.byteLength, 15);
   assert.deepEqual([rec.getUint16(1, true), rec.getUint32(3, true), rec.getUint32(7, true), rec.getUint32(11, true)], [1, 300, 300, 42]);
 });
+
+// slotted presents n frames rendered one slot apart from rtp (90 kHz
+// ticks), each shown refreshMs after its render, or a refresh later for the
+// frames whose index is in late.
+function slotted(r, at, rtp, n, late = new Set()) {
+  const step = 1000 / 60;
+  for (let i = 0; i < n; i++) {
+    at += step;
+    rtp = (rtp + 1500) >>> 0;
+    const shown = at + (late.has(i) ? step : 0);
+    r.onFrame({ expectedDisplayTime: shown, presentationTime: shown - 2, presentedFrames: i + 1, rtpTimestamp: rtp });
+  }
+  return { at, rtp };
+}
+
+// missedOf is the missed count of the latest presentation report.
+const missedOf = (sent) => sent.filter((dv) => dv.getUint8(0) === PRESENT).at(-1).getUint16(9, true);
+
+test('a frame shown a refresh after its slot counts as missed, one on time does not', () => {
+  const cases = [
+    { name: 'all on time', late: [], want: 0 },
+    { name: 'two shown a refresh late', late: [10, 40], want: 2 },
+    { name: 'the RTP clock wraps in between', late: [30], want: 1, rtp: 0xffffffff - 20 * 1500 },
+  ];
+  for (const c of cases) {
+    const { r, sent } = reporter();
+    slotted(r, 1000, c.rtp ?? 1234, 60, new Set(c.late));
+    r.send();
+    assert.equal(missedOf(sent), c.want, c.name);
+  }
+});
+
+test('without RTP timestamps only skipped frames count as missed', () => {
+  const { r, sent } = reporter();
+  frames(r, 1000, 60, 1000 / 60);
+  r.send();
+  assert.equal(missedOf(sent), 0);
+});
