@@ -26,7 +26,7 @@ type loop struct {
 
 	start     time.Time
 	lastInput time.Time
-	lastDue   time.Time // the slot of the latest frame sent
+	lastSent  time.Time
 	lastSnap  time.Time
 	audio     *audio // nil for a silent title
 	q         *quality
@@ -225,15 +225,11 @@ func (l *loop) frame(now, due time.Time, pictured bool) error {
 	}
 	t3 := time.Now()
 
-	// The RTP clock follows the slots, not the sending: a frame's
-	// timestamp then says when it was rendered, whatever its encode took,
-	// so the page can tell a frame that missed its refresh from one that
-	// was on time (present.js).
 	dur := l.interval * time.Duration(l.q.every)
-	if d := due.Sub(l.lastDue); !l.lastDue.IsZero() && d > 0 {
-		dur = d
+	if !l.lastSent.IsZero() {
+		dur = t3.Sub(l.lastSent)
 	}
-	l.lastDue = due
+	l.lastSent = t3
 	if !l.w.enter(StageSend) {
 		return errLeftBehind
 	}

@@ -15,8 +15,6 @@ export const REPORT_EVERY_MS = 1000;
 // FREEZE_MS: no new frame for longer than this is a freeze
 // (input.FreezeGap).
 export const FREEZE_MS = 100;
-// RTP_CLOCK_KHZ: the video RTP clock, in ticks per millisecond.
-const RTP_CLOCK_KHZ = 90;
 
 export class PresentReporter {
   // fecUsed() is the FEC packets the browser used so far in this session.
@@ -44,9 +42,6 @@ export class PresentReporter {
   restart() {
     this.waits = [];
     this.intervals = [];
-    this.lags = [];
-    this.lastRtp = -1;
-    this.rtpMs = 0;
     this.missed = 0;
     this.lastFrames = -1;
     this.lastExpected = 0;
@@ -72,46 +67,13 @@ export class PresentReporter {
       if (d > 0 && d < 100) this.intervals.push(d);
     }
     this.lastExpected = meta.expectedDisplayTime;
-    // A new stream restarts the count and the RTP clock.
-    if (meta.presentedFrames < this.lastFrames) {
-      this.lastFrames = -1;
-      this.lastRtp = -1;
-      this.lags = [];
-    }
-    this.noteLag(meta);
+    // A new stream restarts the count.
+    if (meta.presentedFrames < this.lastFrames) this.lastFrames = -1;
     if (this.lastFrames >= 0 && meta.presentedFrames > this.lastFrames + 1) {
       this.missed += meta.presentedFrames - this.lastFrames - 1;
     }
     this.lastFrames = meta.presentedFrames;
     if (performance.now() - this.since >= REPORT_EVERY_MS) this.send();
-  }
-
-  // noteLag keeps how long after its RTP timestamp each frame is shown.
-  // The edge stamps frames with their render slot (session/loop.go), so
-  // within a second that lag is the same for every frame the display shows
-  // on time, and one refresh more for a frame that missed its refresh and
-  // was shown at the next one. Such a frame was not skipped, so
-  // presentedFrames does not count it, yet it is the latency tail all the
-  // same.
-  noteLag(meta) {
-    if (typeof meta.rtpTimestamp !== 'number') return;
-    const ts = meta.rtpTimestamp >>> 0;
-    if (this.lastRtp >= 0) {
-      // 32-bit ticks, wrapping: the step is the signed difference.
-      this.rtpMs += ((ts - this.lastRtp) | 0) / RTP_CLOCK_KHZ;
-    }
-    this.lastRtp = ts;
-    this.lags.push(meta.expectedDisplayTime - this.rtpMs);
-  }
-
-  // late counts the frames shown at least half a refresh after the
-  // second's usual lag, its 5th percentile: most frames are on time.
-  late(refresh) {
-    const n = this.lags.length;
-    if (n < 10) return 0;
-    const sorted = this.lags.slice().sort((a, b) => a - b);
-    const usual = sorted[Math.floor(n / 20)];
-    return sorted.filter((lag) => lag > usual + refresh / 2).length;
   }
 
   send() {
@@ -122,14 +84,11 @@ export class PresentReporter {
       // The refresh interval is the smallest common gap between displayed
       // frames: the median of the gaps, when most refreshes show a frame.
       const refresh = iv[iv.length >> 1];
-      // Missed: frames never shown, and frames shown a refresh late.
-      const missed = this.missed + this.late(refresh);
-      this.link.state(proto.present(refresh, w[Math.floor(n / 10)], w[n >> 1], n, missed));
+      this.link.state(proto.present(refresh, w[Math.floor(n / 10)], w[n >> 1], n, this.missed));
     }
     this.link.state(proto.receive(this.freezes, this.freezeMs, this.longestFreezeMs, this.fecUsed()));
     this.waits = [];
     this.intervals = [];
-    this.lags = [];
     this.missed = 0;
     this.since = performance.now();
   }
