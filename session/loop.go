@@ -30,7 +30,6 @@ type loop struct {
 	lastSnap  time.Time
 	audio     *audio // nil for a silent title
 	q         *quality
-	phase     *phaseLock
 }
 
 func newLoop(s *Session) *loop {
@@ -43,7 +42,6 @@ func newLoop(s *Session) *loop {
 		pic:      encoder.NewI420(s.info.Width, s.info.Height),
 		events:   make([]input.Event, 0, 256),
 		q:        newQuality(s, fps),
-		phase:    newPhaseLock(),
 	}
 }
 
@@ -267,7 +265,7 @@ func (l *loop) snapshot(now time.Time) error {
 // (see phase.go). Moving start moves every later slot; run's scheduling
 // arithmetic stays the same.
 func (l *loop) shiftPhase(r input.Event) {
-	d := l.phase.shift(r, l.interval)
-	l.s.stats.present(r, d, l.phase.margin)
+	d := phaseShift(r, l.interval)
+	l.s.stats.present(r, d)
 	l.start = l.start.Add(d)
 }

@@ -50,9 +50,6 @@ type Stats struct {
 	// FramesPresented sums the frames the page reported shown.
 	FramesPresented int64   `json:"frames_presented"`
 	PhaseShiftMs    float64 `json:"phase_shift_ms"`
-	// PhaseMarginMs is how long before the refresh the schedule now
-	// aims to have frames ready (phase.go).
-	PhaseMarginMs float64 `json:"phase_margin_ms"`
 	// Rung is the quality ladder's current step ("540p60", ladder.go),
 	// RungWidth and RungHeight the size it encodes at, and RungChanges
 	// how often it moved.
@@ -96,7 +93,6 @@ type statsRecorder struct {
 	recv      input.Event   // the highest of its receive reports' counts
 	presented int64         // the frames its reports say were shown
 	shifted   time.Duration // the sum of phase shifts
-	margin    time.Duration // the phase lock's margin after the latest report
 	rung      Rung
 	rungs     int64 // rung changes, the first setRung not counted
 }
@@ -163,12 +159,11 @@ func (r *statsRecorder) receive(rep input.Event) {
 	r.mu.Unlock()
 }
 
-func (r *statsRecorder) present(rep input.Event, shift, margin time.Duration) {
+func (r *statsRecorder) present(rep input.Event, shift time.Duration) {
 	r.mu.Lock()
 	r.report = rep
 	r.presented += int64(rep.Frames)
 	r.shifted += shift
-	r.margin = margin
 	r.mu.Unlock()
 }
 
@@ -209,7 +204,6 @@ func (s *Session) Stats() Stats {
 	st.PresentMissed = int(r.report.Missed)
 	st.FramesPresented = r.presented
 	st.PhaseShiftMs = float64(r.shifted) / 1e6
-	st.PhaseMarginMs = float64(r.margin) / 1e6
 	st.Rung, st.RungChanges = r.rung.Name(), r.rungs
 	st.RungWidth, st.RungHeight, st.RungFPS = r.rung.Width, r.rung.Height, r.rung.FPS
 	st.Freezes, st.FECUsed = int(r.recv.Freezes), int64(r.recv.FECUsed)
