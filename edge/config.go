@@ -47,9 +47,11 @@ type Config struct {
 	// Nice is the scheduling priority the edge's process asks for (-20 to
 	// 19, lower runs first; 0 leaves it as started). An edge's frame loop,
 	// encoder and packet sending are on every frame's path, and a frame
-	// that waits for a core behind other work misses its display refresh:
-	// on a busy machine that is the latency tail. A negative value needs
-	// CAP_SYS_NICE; without it the edge says so and runs as it is.
+	// that waits for a core behind other work can miss its display
+	// refresh. Off by default: on a two-core machine shared with the
+	// browser, -10 did not measurably shorten the latency tail
+	// (benchmarks/README.md). A negative value needs CAP_SYS_NICE; without
+	// it the edge says so and runs as it is.
 	Nice int
 	// IdleTimeout ends sessions without player input for this long.
 	IdleTimeout time.Duration
@@ -149,10 +151,7 @@ func DefaultConfig() Config {
 		GPUSessions:   gl.SessionsPerGPU,
 		GPUSessionMiB: int(gl.MemoryPerSession >> 20),
 		// Start where the congestion controller starts.
-		Bitrate: sc.StartBitrate,
-		// Ahead of ordinary work (0), well short of the most (-20) that
-		// the machine's own services may need.
-		Nice:            -10,
+		Bitrate:         sc.StartBitrate,
 		IdleTimeout:     10 * time.Minute,
 		DisconnectGrace: 5 * time.Second,
 		Stream:          sc,

@@ -2,8 +2,9 @@ package main
 
 import "testing"
 
-// TestNiceFlag: the edge asks for nice -10 unless told otherwise, and a
-// value Linux would refuse is refused before anything starts.
+// TestNiceFlag: the edge leaves its priority as started unless told
+// otherwise, and a value Linux would refuse is refused before anything
+// starts.
 func TestNiceFlag(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -11,8 +12,8 @@ func TestNiceFlag(t *testing.T) {
 		want    int
 		wantErr bool
 	}{
-		{"default", nil, -10, false},
-		{"as started", []string{"-nice", "0"}, 0, false},
+		{"default: as started", nil, 0, false},
+		{"ahead of other work", []string{"-nice", "-10"}, -10, false},
 		{"lower priority", []string{"-nice", "5"}, 5, false},
 		{"out of range", []string{"-nice", "-21"}, 0, true},
 	}
