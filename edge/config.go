@@ -44,6 +44,15 @@ type Config struct {
 	Bitrate int
 	// EncoderThreads bounds x264 threads per session; 0 lets x264 choose.
 	EncoderThreads int
+	// Nice is the scheduling priority the edge's process asks for (-20 to
+	// 19, lower runs first; 0 leaves it as started). An edge's frame loop,
+	// encoder and packet sending are on every frame's path, and a frame
+	// that waits for a core behind other work can miss its display
+	// refresh. Off by default: on a two-core machine shared with the
+	// browser, -10 did not measurably shorten the latency tail
+	// (benchmarks/README.md). A negative value needs CAP_SYS_NICE; without
+	// it the edge says so and runs as it is.
+	Nice int
 	// IdleTimeout ends sessions without player input for this long.
 	IdleTimeout time.Duration
 	// DisconnectGrace is how long a session whose connection dropped is
@@ -183,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.Bitrate < 100_000 {
 		errs = append(errs, fmt.Errorf("edge: bitrate %d: must be at least 100000", c.Bitrate))
+	}
+	if c.Nice < -20 || c.Nice > 19 {
+		errs = append(errs, fmt.Errorf("edge: nice %d: want -20 to 19", c.Nice))
 	}
 	if c.EncoderThreads < 0 {
 		errs = append(errs, fmt.Errorf("edge: encoder threads %d: must not be negative", c.EncoderThreads))

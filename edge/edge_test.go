@@ -296,11 +296,12 @@ func TestConfigValidate(t *testing.T) {
 	cfg.Stream.UDPPort = -5
 	cfg.GPUSessions = -1
 	cfg.Standbys, cfg.StandbyIdle = 2, 0
+	cfg.Nice = -21
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"name", "region", "capacity", "bitrate", "port", "gpu sessions", "standby idle"} {
+	for _, want := range []string{"name", "region", "capacity", "bitrate", "port", "gpu sessions", "standby idle", "nice"} {
 		if !strings.Contains(strings.ToLower(err.Error()), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}

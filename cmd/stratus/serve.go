@@ -103,6 +103,7 @@ func addEdgeFlags(fs *flag.FlagSet, c *edge.Config) {
 	fs.Float64Var(&c.Stream.FECMaxOverhead, "fec-max-overhead", c.Stream.FECMaxOverhead,
 		"most FlexFEC repair packets per media packet, sent at twice the measured loss from 0.5% loss on (0: no FEC)")
 	fs.IntVar(&c.EncoderThreads, "encoder-threads", c.EncoderThreads, "x264 threads per session (0: automatic)")
+	fs.IntVar(&c.Nice, "nice", c.Nice, "scheduling priority of the edge's process, -20 (first) to 19 (0: as started; below 0 needs CAP_SYS_NICE)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions without input for this long")
 	fs.IntVar(&c.Standbys, "standbys", c.Standbys, "most warm standby connections held at once (no title, no encoder, no slot; 0: none)")
 	fs.DurationVar(&c.StandbyIdle, "standby-idle", c.StandbyIdle, "close a standby whose page has been silent this long")
