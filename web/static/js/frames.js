@@ -76,9 +76,10 @@ export class Frames {
         .catch(() => Infinity)
         .then((packetAgeMs) => {
           asking = false;
-          // A frame while the browser answered: nothing to judge.
-          if (!playing() || this.lastAt !== since) return;
+          // A frame, or for the beat rule a beat, while the browser
+          // answered: nothing to judge.
           const now = performance.now();
+          if (!playing() || this.lastAt !== since || (!stalled && silentMs(now) <= deadMs())) return;
           const v = judge({ gapMs: now - this.lastAt, stalled, packetAgeMs });
           if (v === 'congested') onCongested(now);
           else if (v === 'stalled') onStall();
