@@ -85,6 +85,19 @@ func (e *Edge) handleTitles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Edge) handleCreate(w http.ResponseWriter, r *http.Request) {
+	e.createFrom(w, r, e.Start)
+}
+
+// handleStandby admits a standby. Its ticket names /v1/standbys, so a
+// signaling node's ticket for a join cannot be turned into a standby, nor
+// one for a standby into a played session.
+func (e *Edge) handleStandby(w http.ResponseWriter, r *http.Request) {
+	e.createFrom(w, r, e.StartStandby)
+}
+
+// createFrom reads a create request and starts it with start, a session or a
+// standby.
+func (e *Edge) createFrom(w http.ResponseWriter, r *http.Request, start func(api.CreateRequest) (api.CreateResponse, error)) {
 	var req api.CreateRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -95,27 +108,7 @@ func (e *Edge) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.Errorf(api.CodeForbidden, "ticket is for title %q, not %q", subject, req.Title))
 		return
 	}
-	resp, err := e.Start(req)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, resp)
-}
-
-// handleStandby admits a standby. Its ticket names /v1/standbys, so a
-// signaling node's ticket for a join cannot be turned into a standby, nor
-// one for a standby into a played session.
-func (e *Edge) handleStandby(w http.ResponseWriter, r *http.Request) {
-	var req api.CreateRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	if subject, ok := trust.TicketSubject(r.Context()); ok && subject != req.Title {
-		writeError(w, api.Errorf(api.CodeForbidden, "ticket is for title %q, not %q", subject, req.Title))
-		return
-	}
-	resp, err := e.StartStandby(req)
+	resp, err := start(req)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -23,22 +23,7 @@ import (
 // Before the loss gate Pion's GCC held such a player near 0.4 Mbit/s.
 // The floors are loose: this checks the rate logic under loss, not speed.
 func TestClusterRandomLoss(t *testing.T) {
-	clusterTest(t)
-	if err := netem.Available(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("impairment harness unavailable (CI unset): %v", err)
-		}
-		t.Fatal(err)
-	}
-	if _, err := browser.Path(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ns, err := netem.NewNamespace(netem.NamespaceConfig{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
+	ns := playerNamespace(t)
 	lossy := netem.Symmetric(netem.Shape{Delay: 20 * time.Millisecond, Loss: 0.03})
 	if _, err := netem.NewLink(netem.LinkConfig{Namespace: ns, Impairment: lossy, Seed: 3}); err != nil {
 		t.Fatal(err)
@@ -119,22 +104,7 @@ func readReception(t *testing.T, ctx context.Context) clustertest.Reception {
 // away (it did, before the page asked its browser when the latest packet
 // came). The rate control must come back down to the link and up again.
 func TestClusterCapacityDrop(t *testing.T) {
-	clusterTest(t)
-	if err := netem.Available(); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("impairment harness unavailable (CI unset): %v", err)
-		}
-		t.Fatal(err)
-	}
-	if _, err := browser.Path(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ns, err := netem.NewNamespace(netem.NamespaceConfig{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
+	ns := playerNamespace(t)
 	shape := func(rate int64) netem.Impairment {
 		return netem.Impairment{ToNamespace: netem.Shape{Delay: 20 * time.Millisecond, Rate: rate, Queue: 100 * time.Millisecond},
 			FromNamespace: netem.Shape{Delay: 20 * time.Millisecond}}
@@ -180,4 +150,28 @@ func TestClusterCapacityDrop(t *testing.T) {
 	if fps < 20 {
 		t.Errorf("presented %.1f fps once the link came back, want >= 20", fps)
 	}
+}
+
+// playerNamespace is the network namespace a test's Chromium plays in,
+// closed with the test; it needs the impairment harness (root) and
+// Chromium, and skips without the harness only outside CI.
+func playerNamespace(t *testing.T) *netem.Namespace {
+	t.Helper()
+	clusterTest(t)
+	if err := netem.Available(); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("impairment harness unavailable (CI unset): %v", err)
+		}
+		t.Fatal(err)
+	}
+	if _, err := browser.Path(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ns, err := netem.NewNamespace(netem.NamespaceConfig{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	return ns
 }
