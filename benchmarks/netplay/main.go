@@ -15,10 +15,13 @@
 //	            the player, each a third of -duration (changed live)
 //
 // For each run it reports the received bitrate (Chromium's getStats
-// inbound-rtp bytesReceived), presented frames per second and freezes
-// (gaps over 100 ms between frames, from requestVideoFrameCallback), over
-// the whole measurement and, for step, per phase. Glass-to-glass is left to
-// benchmarks/latency: its barcode reader needs the testpattern title.
+// inbound-rtp bytesReceived), what the server sent into the link (IP bytes
+// towards the player, FEC and retransmissions included), presented frames
+// per second and freezes (gaps over 100 ms between frames, from
+// requestVideoFrameCallback), over the whole measurement and, for step,
+// per phase. For testpattern it also reports glass-to-glass p50 and p99
+// (the page's barcode reader, web/static/js/measure.js; server and
+// browser share the machine's clock).
 //
 // It needs root (namespaces and TUN devices). The report is markdown on
 // stdout; progress goes to stderr. With -log-level debug the server's log

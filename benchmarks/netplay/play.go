@@ -30,11 +30,17 @@ const (
 // result is one run's figures.
 type result struct {
 	scenario, title string
-	mbps, fps       float64
-	freezes         int
-	longestMs       float64
-	reconnects      int           // the page's reconnects, moves and failovers during the measurement
-	phases          []phaseResult // for scenarios with more than one phase
+	// mbps is what the page received of the video stream (getStats);
+	// sentMbps what the server put into the link towards the player:
+	// every IP packet, FEC, retransmissions and audio included.
+	mbps, sentMbps, fps float64
+	// g2g holds glass-to-glass samples in ms (testpattern only: its
+	// frames carry their render time).
+	g2g        []float64
+	freezes    int
+	longestMs  float64
+	reconnects int           // the page's reconnects, moves and failovers during the measurement
+	phases     []phaseResult // for scenarios with more than one phase
 }
 
 type phaseResult struct {
@@ -98,6 +104,13 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 	if err != nil {
 		return res, err
 	}
+	measure := title == "testpattern"
+	if measure {
+		if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(stratus.startMeasure(), true)`)); err != nil {
+			return res, fmt.Errorf("starting the measurement: %w", err)
+		}
+	}
+	sent0, start := link.Stats().ToNamespace.ReadBytes, time.Now()
 	first, err := clustertest.ReadReception(bctx)
 	if err != nil {
 		return res, err
@@ -123,6 +136,16 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		from = to
 	}
 	res.mbps, res.fps, res.freezes, res.longestMs = first.Over(from)
+	res.sentMbps = float64(link.Stats().ToNamespace.ReadBytes-sent0) * 8 / time.Since(start).Seconds() / 1e6
+	if measure {
+		m, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
+			G2G []float64 `json:"g2g"`
+		}](`stratus.stopMeasure()`))
+		if err != nil {
+			return res, fmt.Errorf("reading the measurement: %w", err)
+		}
+		res.g2g = m.G2G
+	}
 	page1, err := clustertest.ReadPage(bctx)
 	if err != nil {
 		return res, err
