@@ -50,21 +50,45 @@ func TestAIMD(t *testing.T) {
 			[]phase{{usage: "overuse", acked: 800_000, dur: time.Second, keptUp: 0.95}}, 3_000_000, 3_000_000},
 		{"a standing queue backs off even when the detector sees none", 3_000_000,
 			[]phase{{usage: "normal", acked: 2_000_000, dur: 100 * time.Millisecond, keptUp: 0.95, standing: true}}, 1_700_000, 1_700_000},
+		// After a decrease the queue drains for a while and still stands;
+		// the encoder, repaying an IDR, sends a trough the path keeps pace
+		// with. That trough is not what the path carries.
+		{"a queue that drains after a decrease holds", 3_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond},
+				{usage: "normal", acked: 500_000, dur: 800 * time.Millisecond, keptUp: 0.99, standing: true}}, 1_700_000, 1_700_000},
+		// The first reading of what the path carried is believed for two
+		// seconds; a queue that still stands after that backs off to what
+		// the path carries now.
+		{"a queue that stands on backs off again", 3_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond},
+				{usage: "normal", acked: 1_000_000, dur: 1900 * time.Millisecond, keptUp: 0.99, standing: true}}, 1_700_000, 1_700_000},
+		{"a queue that stands on backs off again later", 3_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond},
+				{usage: "normal", acked: 1_000_000, dur: 3000 * time.Millisecond, keptUp: 0.99, standing: true}}, 850_000, 850_000},
+		// A low reading amid high ones is the encoder's trough, not the
+		// path.
+		{"a decrease takes the most the path carried lately", 3_000_000,
+			[]phase{{usage: "normal", acked: 2_000_000, dur: 300 * time.Millisecond, keptUp: 0.8},
+				{usage: "overuse", acked: 900_000, dur: 100 * time.Millisecond}}, 1_700_000, 1_700_000},
 		{"underuse holds", 3_000_000,
 			[]phase{{usage: "underuse", acked: 3_000_000, dur: 2 * time.Second}}, 3_000_000, 3_000_000},
 		// Away from any congestion: about ×1.5 a second.
 		{"far from congestion: fast", 1_000_000,
 			[]phase{{usage: "normal", acked: 1_000_000, dur: 2 * time.Second}}, 2_000_000, 2_400_000},
-		// Right after a decrease: fast back to within 10 % of the rate it
-		// happened at (1.8 Mbit/s), then GCC's 8 % a second, where fast
-		// all the way would be past 3.5.
-		{"near the last congestion: slow", 2_000_000,
-			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}}, 1_800_000, 2_200_000},
-		// Once the congestion is old, the path may have grown back: fast
-		// again, up to the headroom over what arrives.
-		{"old congestion forgotten", 2_000_000,
-			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 10 * time.Second}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}},
-			4_700_000, 4_700_000},
+		// Right after a decrease: 2 % a second from where it left the
+		// target (1.7 Mbit/s), where fast would be past 3.5.
+		{"after a decrease: creeps", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}}, 1_750_000, 1_800_000},
+		// Once the creep is over, GCC's 8 % a second, however old the
+		// congestion: 1.7 Mbit/s creeping 15 s (2.29), then 2 s at 8 %.
+		{"old congestion: slow", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 15 * time.Second}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}},
+			2_550_000, 2_750_000},
+		// The path carries what it carried at the congestion without a
+		// queue: it grew (a link that recovered), and is probed fast.
+		{"a path that carries the old rate without a queue is probed fast", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 2_000_000, keptUp: 1, dur: 2 * time.Second}},
+			3_500_000, 4_000_000},
 		// The path delivers 1.5 times what it did at the congestion: it
 		// grew, and is probed fast at once.
 		{"a path that grew is probed fast", 2_000_000,
@@ -180,5 +204,21 @@ func TestAckedRateBusy(t *testing.T) {
 	r := a.rate()
 	if !r.Known || r.Rate > 800_000 || r.Busy < 1_500_000 || r.Busy > 1_800_000 {
 		t.Fatalf("rate %d, busy %d (known %v), want under 0.8 and about 1.6 Mbit/s", r.Rate, r.Busy, r.Known)
+	}
+}
+
+// TestAIMDFloor: for a second after a delay-based decrease, a loss-driven
+// one stops at a share of what the path carried then, not of the trough
+// that follows.
+func TestAIMDFloor(t *testing.T) {
+	a := newAIMD(500_000, 3_000_000, 20_000_000)
+	now := time.Unix(1000, 0)
+	a.update(now, delaySignal{Usage: "overuse", Acked: ackedSample{Rate: 2_000_000, Busy: 2_000_000, KeptUp: 0.5, Known: true}})
+	trough := ackedSample{Rate: 400_000, Busy: 400_000, KeptUp: 1, Known: true}
+	if got := a.floor(now.Add(500*time.Millisecond), trough); got != 1_700_000 {
+		t.Errorf("floor in the drain %d, want 1700000", got)
+	}
+	if got := a.floor(now.Add(2*time.Second), trough); got != 340_000 {
+		t.Errorf("floor later %d, want 340000", got)
 	}
 }

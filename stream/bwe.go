@@ -43,12 +43,16 @@ func (p *Peer) attachBWE(est cc.BandwidthEstimator) {
 // standingQueue in every report for standingFor is taken for congestion
 // whatever GCC's detector says. A full drop-tail queue grows no more, so
 // the detector reads it as normal while every packet waits in it and the
-// overflow is lost. 30 ms is more than the jitter of a report's least
-// delay on Wi-Fi and keeps a bottleneck's cost to glass-to-glass within
-// the players' 80 ms; 200 ms is longer than a keyframe's burst takes to
-// drain through a link of a few Mbit/s.
+// overflow is lost. A queue also grows too slowly for the detector's
+// trend when the target creeps past the path's rate: 20 to 45 ms over
+// half a second read "normal" on a 2 Mbit/s bottleneck. 15 ms is more than
+// the jitter of a report's least delay (the least of its packets, not
+// one) and keeps a bottleneck's cost to glass-to-glass within the
+// players' 80 ms, where 30 ms let every cycle of the rate through as
+// frames shown a refresh or two late; 200 ms is longer than a keyframe's
+// burst takes to drain through a link of a few Mbit/s.
 const (
-	standingQueue = 30 * time.Millisecond
+	standingQueue = 15 * time.Millisecond
 	standingFor   = 200 * time.Millisecond
 )
 
@@ -72,9 +76,10 @@ func (p *Peer) updateRate(now time.Time) {
 	acked := p.acked.rate()
 	queue, standing := p.acked.queueing(now)
 	p.rateMu.Lock()
-	delay := p.delayRate.update(now, delaySignal{Usage: usage, Standing: standing, Acked: acked})
+	delay := p.delayRate.update(now, delaySignal{Usage: usage, Standing: standing, Queue: queue, Acked: acked})
+	floor := p.delayRate.floor(now, acked)
 	p.rateMu.Unlock()
-	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse" || standing, Acked: acked.Busy})
+	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse" || standing, Floor: floor})
 	p.target.Store(int64(t))
 	p.rateTrace.log(p.log, slog.LevelDebug, "rate",
 		"target", t, "delay", delay, "acked", acked.Rate, "busy", acked.Busy, "keptUp", acked.KeptUp,

@@ -150,8 +150,8 @@ func TestFECSenderBatches(t *testing.T) {
 		min, max int // repair packets for 100 frames of 3 packets
 	}{
 		{0, 0, 0},
-		{0.1, 50, 50}, // half a repair packet in two frames
-		{0.3, 100, 100},
+		{0.1, 30, 30}, // 0.3 a frame: one in about three frames
+		{0.3, 90, 90}, // 0.9 a frame: a whole one, the surplus owed by the frames after
 		{1, 300, 300},
 	} {
 		t.Run(fmt.Sprint(c.overhead), func(t *testing.T) {

@@ -63,12 +63,11 @@ type rateSample struct {
 	Delay   int     // delay-based target, bits per second
 	Loss    float64 // average transport-wide loss, 0..1
 	Overuse bool    // the delay gradient says a queue is growing
-	// Acked is the rate the player acknowledged lately (0: unknown). A
-	// loss-driven decrease stops at aimdBeta of it: the loss average
-	// trails the event by a second, and cutting by it every Step took the
-	// rate from what the path carried to the floor when a link dropped
-	// from 20 to 1.5 Mbit/s.
-	Acked int
+	// Floor is where a loss-driven decrease stops (aimd.floor; 0: none):
+	// the loss average trails the event by a second, and cutting by it
+	// every Step took the rate from what the path carried to the minimum
+	// when a link dropped from 20 to 1.5 Mbit/s.
+	Floor int
 }
 
 // gateDecrease is the GCC draft's decrease rule (section 6): on
@@ -92,7 +91,7 @@ func (g *lossGate) update(now time.Time, s rateSample) int {
 		switch {
 		case s.Loss > g.cfg.HighLoss || (s.Loss >= g.cfg.LowLoss && delayGrowth):
 			cut := int(float64(min(g.rate, s.Delay)) * (1 - gateDecrease*s.Loss))
-			g.rate = min(g.rate, max(cut, int(aimdBeta*float64(s.Acked))))
+			g.rate = min(g.rate, max(cut, s.Floor))
 			g.lastChange = now
 		default: // low loss, or random loss: no queue is growing
 			// Release the ceiling to the delay-based target, which has
@@ -104,6 +103,14 @@ func (g *lossGate) update(now time.Time, s rateSample) int {
 		g.rate = min(max(g.rate, g.cfg.Min), g.cfg.Max)
 	}
 	return min(max(min(s.Delay, g.rate), g.cfg.Min), g.cfg.Max)
+}
+
+// congested reports whether the delay detector saw a growing queue within
+// DelayWindow of now: loss now is the queue's overflow, not the path's.
+func (g *lossGate) congested(now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.lastOveruse.IsZero() && now.Sub(g.lastOveruse) < g.cfg.DelayWindow
 }
 
 // current is the gate's ceiling, for stats and tests.
