@@ -38,6 +38,7 @@ type ackedRate struct {
 	owdBucket time.Time
 	queue     time.Duration
 	highSince time.Time // since when reports have queued over standingQueue
+	trains    trains
 }
 
 type ack struct {
@@ -84,9 +85,13 @@ func (a *ackedRate) feedback(now time.Time, fb *rtcp.TransportLayerCC) {
 			}
 			if v := a.sent[seq].Swap(0); v != 0 {
 				sentAt := time.Duration(v>>16) * 100 * time.Microsecond
-				a.add(ack{at, sentAt, int(v & (1<<16 - 1))})
+				k := ack{at, sentAt, int(v & (1<<16 - 1))}
+				a.add(k)
+				a.trains.add(k, true)
 				least = min(least, at-sentAt)
 			}
+		} else {
+			a.trains.add(ack{}, false)
 		}
 		seq++
 		left--
@@ -179,6 +184,10 @@ type ackedSample struct {
 	// 1 when the path spread them out, its capacity being less than what
 	// was sent.
 	KeptUp float64
+	// Train is the rate the path delivered trains of packets sent back
+	// to back at (trains), 0 when unknown: what it could carry, where Rate
+	// and Busy say what it did.
+	Train int
 	// Known is false while the window holds too little to say.
 	Known bool
 }
@@ -208,5 +217,5 @@ func (a *ackedRate) rate() ackedSample {
 			break
 		}
 	}
-	return ackedSample{Rate: r, Busy: busy, KeptUp: kept, Known: true}
+	return ackedSample{Rate: r, Busy: busy, KeptUp: kept, Train: a.trains.rate(), Known: true}
 }

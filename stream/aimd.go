@@ -20,12 +20,14 @@ import (
 //     back to what the link carried again.
 //
 // Here a decrease takes 0.85 × the most the path delivered while busy
-// (ackedSample.Busy) over the last aimdLimitedFor, holds while the queue
-// it answered drains, and halves the target at most every
+// (ackedSample.Busy) over the last aimdLimitedFor, or the rate its
+// packet trains arrived at (ackedSample.Train) when less, holds while the
+// queue it answered drains, and halves the target at most every
 // aimdBlindCutEvery while there is no such measurement. An increase is
 // fast (×1.5 a second) well under where the last decrease left the
 // target, creeps (2 % a second) from there for 15 seconds, and then goes
-// GCC's 8 % a second until the path shows it carries more. The target
+// GCC's 8 % a second until the path shows it carries more, in its busy
+// rate or its trains. The target
 // stays within 1.5 × what arrived, or aimdHeadroom over it, whichever is
 // more: an encoder on a lower rung or a quiet picture sends far less than
 // the target, and the quality ladder must still see the room to step up.
@@ -80,8 +82,9 @@ const (
 	aimdSlowPerSec    = 1.08 // GCC's multiplicative increase
 	aimdFastPerSec    = 1.5
 	// aimdNear: from this share under where the last decrease left the
-	// target up, the increase is slow until the path delivers aimdGrown
-	// times the rate it carried then; then the capacity has changed (a
+	// target up, the increase is slow until the path delivers, or its
+	// trains arrive at, aimdGrown times the rate it carried then; then the
+	// capacity has changed (a
 	// path that recovers) and is probed fast again. So is it while the
 	// encoder sends too little to measure: a stream that small congests
 	// nothing, and the ladder's step up that the growing target brings is
@@ -161,6 +164,12 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 		switch {
 		case a.Known:
 			capacity := c.pathRate(float64(a.Busy))
+			if a.Train > 0 {
+				// The trains see a link that narrowed within a few
+				// frames, where the busy rates of the last two
+				// seconds still hold what it carried before.
+				capacity = min(capacity, float64(max(a.Train, a.Busy)))
+			}
 			c.target = min(c.target, aimdBeta*capacity)
 			c.capacity, c.decreaseAt = capacity, now
 		case now.Sub(c.blindCutAt) >= aimdBlindCutEvery:
@@ -170,10 +179,10 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 	case s.Usage == "underuse":
 		// Hold: a queue that drains.
 	default:
-		if a.Known && (float64(a.Busy) >= aimdGrown*c.capacity ||
+		if a.Known && (float64(max(a.Busy, a.Train)) >= aimdGrown*c.capacity ||
 			float64(a.Rate) >= c.capacity && keptUp && s.Queue < aimdQueued/2) {
-			// The path carries more than it did, in a burst or over the
-			// window without a queue: probe fast.
+			// The path carries more than it did, in a burst, in its
+			// trains or over the window without a queue: probe fast.
 			c.capacity = 0
 		}
 		perSec := aimdFastPerSec

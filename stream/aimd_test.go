@@ -28,6 +28,7 @@ func TestAIMD(t *testing.T) {
 		// standing, a queue that stood.
 		keptUp   float64
 		standing bool
+		train    int // the trains' rate, 0: unknown
 	}
 	for _, c := range []struct {
 		name            string
@@ -70,6 +71,11 @@ func TestAIMD(t *testing.T) {
 		{"a decrease takes the most the path carried lately", 3_000_000,
 			[]phase{{usage: "normal", acked: 2_000_000, dur: 300 * time.Millisecond, keptUp: 0.8},
 				{usage: "overuse", acked: 900_000, dur: 100 * time.Millisecond}}, 1_700_000, 1_700_000},
+		// The link narrowed: its trains say so at once, where the busy
+		// rates before it still say 3 Mbit/s.
+		{"a decrease takes the trains' rate when lower", 6_000_000,
+			[]phase{{usage: "normal", acked: 3_000_000, dur: 300 * time.Millisecond, keptUp: 0.8, train: 15_000_000},
+				{usage: "overuse", acked: 1_000_000, dur: 100 * time.Millisecond, train: 1_500_000}}, 1_275_000, 1_275_000},
 		{"underuse holds", 3_000_000,
 			[]phase{{usage: "underuse", acked: 3_000_000, dur: 2 * time.Second}}, 3_000_000, 3_000_000},
 		// Away from any congestion: about ×1.5 a second.
@@ -89,6 +95,15 @@ func TestAIMD(t *testing.T) {
 		{"a path that carries the old rate without a queue is probed fast", 2_000_000,
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 2_000_000, keptUp: 1, dur: 2 * time.Second}},
 			3_500_000, 4_000_000},
+		// The sender sends under what the path carried at the
+		// congestion, but its trains arrive at twice that: the link
+		// recovered.
+		{"a path whose trains arrive faster is probed fast", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 4_000_000, dur: 2 * time.Second}},
+			3_500_000, 4_000_000},
+		{"trains at the old rate creep", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 2_000_000, dur: 2 * time.Second}},
+			1_750_000, 1_800_000},
 		// The path delivers 1.5 times what it did at the congestion: it
 		// grew, and is probed fast at once.
 		{"a path that grew is probed fast", 2_000_000,
@@ -116,7 +131,7 @@ func TestAIMD(t *testing.T) {
 				if kept == 0 {
 					kept = 0.5
 				}
-				acked := ackedSample{Rate: p.acked, Busy: p.acked, KeptUp: kept, Known: p.acked > 0}
+				acked := ackedSample{Rate: p.acked, Busy: p.acked, KeptUp: kept, Train: p.train, Known: p.acked > 0}
 				got = runAIMD(a, &now, p.dur, delaySignal{Usage: p.usage, Standing: p.standing, Acked: acked})
 			}
 			if got < c.atLeast || got > c.atMost {

@@ -82,7 +82,7 @@ func (p *Peer) updateRate(now time.Time) {
 	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse" || standing, Floor: floor})
 	p.target.Store(int64(t))
 	p.rateTrace.log(p.log, slog.LevelDebug, "rate",
-		"target", t, "delay", delay, "acked", acked.Rate, "busy", acked.Busy, "keptUp", acked.KeptUp,
+		"target", t, "delay", delay, "acked", acked.Rate, "busy", acked.Busy, "train", acked.Train, "keptUp", acked.KeptUp,
 		"queueMs", queue.Milliseconds(), "standing", standing,
 		"gccDelay", st["delayTargetBitrate"], "gccLoss", st["lossTargetBitrate"], "gate", p.gate.current(),
 		"loss", loss, "usage", usage, "delayEstimateMs", st["delayEstimate"])
