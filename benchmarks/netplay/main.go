@@ -11,6 +11,11 @@
 //	clean       20 ms each way, nothing else
 //	loss3       3 % random loss and 20 ms each way
 //	bottleneck  2 Mbit/s towards the player with a 100 ms drop-tail queue
+//	tbf         the same bottleneck made by the kernel's tbf on a veth
+//	            (no delay: the kernel here has no netem); what the server
+//	            sent is then what the tbf let through
+//	nft3        3 % random loss of the server's UDP packets by nftables
+//	            on a veth, no delay
 //	step        20 Mbit/s, then 1.5 Mbit/s, then 20 Mbit/s again towards
 //	            the player, each a third of -duration (changed live)
 //
@@ -102,10 +107,19 @@ func (o options) validate() error {
 	return errors.Join(errs...)
 }
 
-// phase is one shaping for a share of the measurement.
+// phase is one shaping for a share of the measurement: im on the
+// userspace link, or, where veth is set, the kernel's on a veth.
 type phase struct {
 	name string
 	im   netem.Impairment
+	veth *vethShape
+}
+
+// vethShape is what the kernel does to the packets towards the player: a
+// qdisc (none: nil) and random UDP loss in percent (nftables).
+type vethShape struct {
+	qdisc *netem.Qdisc
+	loss  float64
 }
 
 const oneWay = 20 * time.Millisecond
@@ -117,13 +131,15 @@ func towardsPlayer(s netem.Shape) netem.Impairment {
 // scenarios: the phases of each, equal shares of the measurement; the
 // first phase also shapes the warm-up.
 var scenarios = map[string][]phase{
-	"clean":      {{"", netem.Symmetric(netem.Shape{Delay: oneWay})}},
-	"loss3":      {{"", netem.Symmetric(netem.Shape{Delay: oneWay, Loss: 0.03})}},
-	"bottleneck": {{"", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 2_000_000, Queue: 100 * time.Millisecond})}},
+	"clean":      {{im: netem.Symmetric(netem.Shape{Delay: oneWay})}},
+	"loss3":      {{im: netem.Symmetric(netem.Shape{Delay: oneWay, Loss: 0.03})}},
+	"bottleneck": {{im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 2_000_000, Queue: 100 * time.Millisecond})}},
+	"tbf":        {{veth: &vethShape{qdisc: &netem.Qdisc{Kind: "tbf", Rate: 2_000_000, Queue: 100 * time.Millisecond}}}},
+	"nft3":       {{veth: &vethShape{loss: 3}}},
 	"step": {
-		{"20M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
-		{"1.5M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 1_500_000, Queue: 100 * time.Millisecond})},
-		{"20M", towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
+		{name: "20M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
+		{name: "1.5M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 1_500_000, Queue: 100 * time.Millisecond})},
+		{name: "20M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
 	},
 }
 

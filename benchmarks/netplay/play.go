@@ -61,7 +61,7 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		return res, err
 	}
 	defer ns.Close()
-	link, err := netem.NewLink(netem.LinkConfig{Namespace: ns, Impairment: phases[0].im})
+	link, err := newPath(ns, phases[0])
 	if err != nil {
 		return res, err
 	}
@@ -110,7 +110,11 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 			return res, fmt.Errorf("starting the measurement: %w", err)
 		}
 	}
-	sent0, start := link.Stats().ToNamespace.ReadBytes, time.Now()
+	sent0, err := link.sentBytes()
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
 	first, err := clustertest.ReadReception(bctx)
 	if err != nil {
 		return res, err
@@ -118,7 +122,7 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 	from := first
 	for i, ph := range phases {
 		if i > 0 {
-			if err := link.Set(ph.im); err != nil {
+			if err := link.set(ph); err != nil {
 				return res, err
 			}
 		}
@@ -136,7 +140,11 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		from = to
 	}
 	res.mbps, res.fps, res.freezes, res.longestMs = first.Over(from)
-	res.sentMbps = float64(link.Stats().ToNamespace.ReadBytes-sent0) * 8 / time.Since(start).Seconds() / 1e6
+	sent1, err := link.sentBytes()
+	if err != nil {
+		return res, err
+	}
+	res.sentMbps = float64(sent1-sent0) * 8 / time.Since(start).Seconds() / 1e6
 	if measure {
 		m, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
 			G2G []float64 `json:"g2g"`
