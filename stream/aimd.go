@@ -20,14 +20,14 @@ import (
 //     back to what the link carried again.
 //
 // Here a decrease takes 0.85 × the most the path delivered while busy
-// (ackedSample.Busy) over the last aimdLimitedFor, or the rate its
-// packet trains arrived at (ackedSample.Train) when less, holds while the
-// queue it answered drains, and halves the target at most every
+// (ackedSample.Busy) over the last aimdLimitedFor, holds while the queue
+// it answered drains, and halves the target at most every
 // aimdBlindCutEvery while there is no such measurement. An increase is
 // fast (×1.5 a second) well under where the last decrease left the
 // target, creeps (2 % a second) from there for 15 seconds, and then goes
 // GCC's 8 % a second until the path shows it carries more, in its busy
-// rate or its trains. The target
+// rate or in how fast its packet trains arrive (ackedSample.Train). The
+// target
 // stays within 1.5 × what arrived, or aimdHeadroom over it, whichever is
 // more: an encoder on a lower rung or a quiet picture sends far less than
 // the target, and the quality ladder must still see the room to step up.
@@ -164,12 +164,6 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 		switch {
 		case a.Known:
 			capacity := c.pathRate(float64(a.Busy))
-			if a.Train > 0 {
-				// The trains see a link that narrowed within a few
-				// frames, where the busy rates of the last two
-				// seconds still hold what it carried before.
-				capacity = min(capacity, float64(max(a.Train, a.Busy)))
-			}
 			c.target = min(c.target, aimdBeta*capacity)
 			c.capacity, c.decreaseAt = capacity, now
 		case now.Sub(c.blindCutAt) >= aimdBlindCutEvery:

@@ -15,9 +15,10 @@
 //   - every video packet carries the playout-delay extension with min = max
 //     = 0, so Chrome renders without a jitter buffer (playout.go);
 //   - GCC's send-side estimator runs without a pacer, so a keyframe is not
-//     smeared over time, and its delay-based target, capped by a loss gate
-//     that ignores loss without delay growth, drives the encoder (media.go,
-//     bwe.go, ratectl.go);
+//     smeared over time; its overuse detector, and the acknowledged rate,
+//     packet trains and queueing read from transport-cc feedback, drive the
+//     edge's own AIMD, capped by a loss gate that ignores loss without delay
+//     growth (media.go, bwe.go, acked.go, train.go, aimd.go, ratectl.go);
 //   - lost packets are repaired by FlexFEC without a round trip, sized to
 //     the measured loss (fec.go), then by NACK and RTX, and what neither can
 //     repair by a keyframe on PLI/FIR (rtcp.go);
