@@ -20,19 +20,19 @@ import (
 //     back to what the link carried again.
 //
 // Here a decrease takes 0.85 × the most the path delivered while busy
-// (ackedSample.Busy) over the last aimdLimitedFor, holds while the queue
+// (ackedSample.Busy) over the last aimdLimitedFor, or the rate its packet
+// trains arrived at (ackedSample.Train) when far less, holds while the queue
 // it answered drains, and halves the target at most every
 // aimdBlindCutEvery while there is no such measurement. An increase is
 // fast (×1.5 a second) well under where the last decrease left the
 // target, creeps (2 % a second) from there for 15 seconds, and then goes
 // GCC's 8 % a second until the path shows it carries more, in its busy
-// rate or in how fast its packet trains arrive (ackedSample.Train). The
-// target
-// stays within 1.5 × what arrived, or aimdHeadroom over it, whichever is
-// more: an encoder on a lower rung or a quiet picture sends far less than
-// the target, and the quality ladder must still see the room to step up.
-// The step up is the probe: if the path cannot carry it, the detector
-// sees the queue and the rate backs off to what the path delivered.
+// rate or in how fast its trains arrive. The target stays within 1.5 ×
+// what arrived, or aimdHeadroom over it, whichever is more: an encoder on
+// a lower rung or a quiet picture sends far less than the target, and the
+// quality ladder must still see the room to step up. The step up is the
+// probe: if the path cannot carry it, the detector sees the queue and the
+// rate backs off to what the path delivered.
 //
 // Not safe for concurrent use: the peer calls it under rateMu.
 type aimd struct {
@@ -67,6 +67,13 @@ type limitedSample struct {
 // repeats it).
 const aimdLimitedFor = 2 * time.Second
 
+// aimdNarrowed: trains this much slower than the busy rates of the last
+// aimdLimitedFor mean the link narrowed (20 to 1.5 Mbit/s: 0.6). Closer
+// to them, the busy rate decides: behind a steady 2 Mbit/s bottleneck the
+// trains' first quartile reads a little under it, and the path carries
+// what it carried.
+const aimdNarrowed = 0.75
+
 // aimdQueued: a feedback whose packets all queued this long was sent while
 // the path was busy, however well it kept pace over the window: its busy
 // rate is the path's.
@@ -82,17 +89,22 @@ const (
 	aimdSlowPerSec    = 1.08 // GCC's multiplicative increase
 	aimdFastPerSec    = 1.5
 	// aimdNear: from this share under where the last decrease left the
-	// target up, the increase is slow until the path delivers, or its
-	// trains arrive at, aimdGrown times the rate it carried then; then the
-	// capacity has changed (a
-	// path that recovers) and is probed fast again. So is it while the
-	// encoder sends too little to measure: a stream that small congests
-	// nothing, and the ladder's step up that the growing target brings is
-	// what measures the path again. Forgetting the capacity after ten
-	// seconds instead sent a 2 Mbit/s bottleneck's target from 2.1 to 2.5
-	// Mbit/s in half a second, and a frame 270 ms late.
+	// target up, the increase is slow until the path delivers aimdGrown
+	// times the rate it carried then, or its trains arrive at
+	// aimdTrainGrown times it; then the capacity has changed (a path
+	// that recovers) and is probed fast again. So is it while the encoder
+	// sends too little to measure: a stream that small congests nothing,
+	// and the ladder's step up that the growing target brings is what
+	// measures the path again. Forgetting the capacity after ten seconds
+	// instead sent a 2 Mbit/s bottleneck's target from 2.1 to 2.5 Mbit/s
+	// in half a second, and a frame 270 ms late.
 	aimdNear  = 0.1
 	aimdGrown = 1.5
+	// aimdTrainGrown is higher: behind a token bucket the trains of
+	// frames of small packets pass in its burst, and on a 2 Mbit/s tbf
+	// their first quartile read up to 3.2 Mbit/s, where a link that came
+	// back from 1.5 to 20 Mbit/s read 12 to 17.
+	aimdTrainGrown = 3
 	// aimdProbePerSec: from where the last decrease left it, for
 	// aimdProbeFor after it, the target creeps. The busy rate counts RTP
 	// bytes only, and a path's headers, audio and data channels come on
@@ -164,6 +176,13 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 		switch {
 		case a.Known:
 			capacity := c.pathRate(float64(a.Busy))
+			if a.Train > 0 && float64(a.Train) < aimdNarrowed*capacity {
+				// A link that narrowed: its trains say so within a
+				// few frames, where the busy rates of the last two
+				// seconds still hold what it carried before, and the
+				// target held the queue full for seconds.
+				capacity = float64(max(a.Train, a.Busy))
+			}
 			c.target = min(c.target, aimdBeta*capacity)
 			c.capacity, c.decreaseAt = capacity, now
 		case now.Sub(c.blindCutAt) >= aimdBlindCutEvery:
@@ -173,7 +192,7 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 	case s.Usage == "underuse":
 		// Hold: a queue that drains.
 	default:
-		if a.Known && (float64(max(a.Busy, a.Train)) >= aimdGrown*c.capacity ||
+		if a.Known && (float64(a.Busy) >= aimdGrown*c.capacity || float64(a.Train) >= aimdTrainGrown*c.capacity ||
 			float64(a.Rate) >= c.capacity && keptUp && s.Queue < aimdQueued/2) {
 			// The path carries more than it did, in a burst, in its
 			// trains or over the window without a queue: probe fast.

@@ -71,6 +71,11 @@ func TestAIMD(t *testing.T) {
 		{"a decrease takes the most the path carried lately", 3_000_000,
 			[]phase{{usage: "normal", acked: 2_000_000, dur: 300 * time.Millisecond, keptUp: 0.8},
 				{usage: "overuse", acked: 900_000, dur: 100 * time.Millisecond}}, 1_700_000, 1_700_000},
+		// The link narrowed: its trains say so at once, where the busy
+		// rates before it still say 3 Mbit/s.
+		{"a decrease takes the trains' rate when lower", 6_000_000,
+			[]phase{{usage: "normal", acked: 3_000_000, dur: 300 * time.Millisecond, keptUp: 0.8, train: 15_000_000},
+				{usage: "overuse", acked: 1_000_000, dur: 100 * time.Millisecond, train: 1_500_000}}, 1_275_000, 1_275_000},
 		{"underuse holds", 3_000_000,
 			[]phase{{usage: "underuse", acked: 3_000_000, dur: 2 * time.Second}}, 3_000_000, 3_000_000},
 		// Away from any congestion: about ×1.5 a second.
@@ -91,13 +96,14 @@ func TestAIMD(t *testing.T) {
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 2_000_000, keptUp: 1, dur: 2 * time.Second}},
 			3_500_000, 4_000_000},
 		// The sender sends under what the path carried at the
-		// congestion, but its trains arrive at twice that: the link
+		// congestion, but its trains arrive at ten times that: the link
 		// recovered.
 		{"a path whose trains arrive faster is probed fast", 2_000_000,
-			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 4_000_000, dur: 2 * time.Second}},
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 20_000_000, dur: 2 * time.Second}},
 			3_500_000, 4_000_000},
-		{"trains at the old rate creep", 2_000_000,
-			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 2_000_000, dur: 2 * time.Second}},
+		// A token bucket's burst lets some trains through fast.
+		{"trains somewhat faster creep", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 3_200_000, dur: 2 * time.Second}},
 			1_750_000, 1_800_000},
 		// The path delivers 1.5 times what it did at the congestion: it
 		// grew, and is probed fast at once.
