@@ -87,9 +87,8 @@ func (g *lossGate) update(now time.Time, s rateSample) int {
 		g.lastOveruse = now
 	}
 	if g.lastChange.IsZero() || now.Sub(g.lastChange) >= g.cfg.Step {
-		delayGrowth := !g.lastOveruse.IsZero() && now.Sub(g.lastOveruse) < g.cfg.DelayWindow
 		switch {
-		case s.Loss > g.cfg.HighLoss || (s.Loss >= g.cfg.LowLoss && delayGrowth):
+		case s.Loss > g.cfg.HighLoss || (s.Loss >= g.cfg.LowLoss && g.delayGrowth(now)):
 			cut := int(float64(min(g.rate, s.Delay)) * (1 - gateDecrease*s.Loss))
 			g.rate = min(g.rate, max(cut, s.Floor))
 			g.lastChange = now
@@ -110,6 +109,11 @@ func (g *lossGate) update(now time.Time, s rateSample) int {
 func (g *lossGate) congested(now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.delayGrowth(now)
+}
+
+// delayGrowth is congested under g.mu.
+func (g *lossGate) delayGrowth(now time.Time) bool {
 	return !g.lastOveruse.IsZero() && now.Sub(g.lastOveruse) < g.cfg.DelayWindow
 }
 
