@@ -2,9 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 
 	"stratus/internal/netem"
 )
@@ -56,13 +53,6 @@ func (p vethPath) set(ph phase) error {
 	return p.v.Loss(netem.HostSide, ph.veth.loss)
 }
 
-// sentBytes reads what the host's end transmitted: what the qdisc let
-// through, so at most the link's rate; its drops and nftables' are not
-// counted.
-func (p vethPath) sentBytes() (uint64, error) {
-	b, err := os.ReadFile("/sys/class/net/" + p.v.Dev(netem.HostSide) + "/statistics/tx_bytes")
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-}
+// sentBytes is what the host's end transmitted: what the qdisc let
+// through, so at most the link's rate.
+func (p vethPath) sentBytes() (uint64, error) { return p.v.SentBytes(netem.HostSide) }

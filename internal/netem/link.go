@@ -173,19 +173,27 @@ func (l *Link) Stats() Stats {
 // scheduled for too long. They are not the shaper's doing, and a benchmark
 // should report them. It starts a process (to read the namespace's device).
 func (l *Link) DeviceDrops() (toNamespace, fromNamespace uint64, err error) {
-	const file = "/sys/class/net/%s/statistics/tx_dropped"
-	host, err := os.ReadFile(fmt.Sprintf(file, l.hostDev))
-	if err != nil {
-		return 0, 0, fmt.Errorf("netem: device drops: %w", err)
-	}
-	// ip netns exec mounts the namespace's own /sys.
-	far, err := l.ns.Command("cat", fmt.Sprintf(file, l.nsDev)).Output()
-	if err != nil {
-		return 0, 0, fmt.Errorf("netem: device drops in namespace: %w", err)
-	}
-	toNamespace, err1 := strconv.ParseUint(strings.TrimSpace(string(host)), 10, 64)
-	fromNamespace, err2 := strconv.ParseUint(strings.TrimSpace(string(far)), 10, 64)
+	toNamespace, err1 := deviceStat(nil, l.hostDev, "tx_dropped")
+	fromNamespace, err2 := deviceStat(l.ns, l.nsDev, "tx_dropped")
 	return toNamespace, fromNamespace, errors.Join(err1, err2)
+}
+
+// deviceStat reads one of dev's counters (/sys/class/net/dev/statistics),
+// on the host, or in ns when it is not nil.
+func deviceStat(ns *Namespace, dev, name string) (uint64, error) {
+	file := "/sys/class/net/" + dev + "/statistics/" + name
+	var b []byte
+	var err error
+	if ns == nil {
+		b, err = os.ReadFile(file)
+	} else {
+		// ip netns exec mounts the namespace's own /sys.
+		b, err = ns.Command("cat", file).Output()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("netem: %s %s: %w", dev, name, err)
+	}
+	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 }
 
 // Close stops shaping, drops what is still in flight and removes both devices.

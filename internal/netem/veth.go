@@ -179,6 +179,15 @@ func (v *Veth) Shape(side Side, q Qdisc) error {
 	return nil
 }
 
+// SentBytes counts the bytes side's end transmitted: what its qdisc let
+// through, not what it or nftables dropped.
+func (v *Veth) SentBytes(side Side) (uint64, error) {
+	if side == HostSide {
+		return deviceStat(nil, v.hostDev, "tx_bytes")
+	}
+	return deviceStat(v.ns, v.nsDev, "tx_bytes")
+}
+
 // Unshape removes side's rate limit.
 func (v *Veth) Unshape(side Side) error {
 	if err := v.live(); err != nil {

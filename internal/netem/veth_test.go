@@ -47,6 +47,28 @@ func TestVethRate(t *testing.T) {
 	}
 }
 
+// TestVethSentBytes: the host's end counts every byte it sent to the
+// namespace, headers included; the namespace's end, read through its own
+// /sys, what it sent back (nothing here but neighbour traffic).
+func TestVethSentBytes(t *testing.T) {
+	ns, v := newVeth(t)
+	host0, err := v.SentBytes(HostSide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.SentBytes(NamespaceSide); err != nil {
+		t.Fatal(err)
+	}
+	a := blast(t, ns, 100, 1000, 0, 200*time.Millisecond)
+	host1, err := v.SentBytes(HostSide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.bytes < 100*1000 || host1-host0 < uint64(a.bytes) {
+		t.Errorf("%d payload bytes arrived, the host's end counted %d sent", a.bytes, host1-host0)
+	}
+}
+
 func TestVethLoss(t *testing.T) {
 	ns, v := newVeth(t)
 	const sent, pct = 3000, 10.0
