@@ -40,29 +40,27 @@ type flexfecEncoder struct {
 }
 
 // encode returns n repair packets for batch, the marshalled media packets
-// with consecutive sequence numbers from base (at most flexfecMaxBatch).
-// Packet i is protected by repair packet i mod n, so losses next to each
-// other (the common burst) fall to different repair packets.
+// with consecutive sequence numbers from base (at most flexfecMaxBatch),
+// each repair packet covering the packets fecCover gives it.
 func (e *flexfecEncoder) encode(batch [][]byte, base uint16, ts uint32, n int) []rtp.Packet {
 	n = min(n, len(batch))
 	if n <= 0 || len(batch) > flexfecMaxBatch {
 		return nil
 	}
 	out := make([]rtp.Packet, 0, n)
-	for j := range n {
-		lastCovered := j + (len(batch)-1-j)/n*n
-		long := lastCovered >= 15 // the mask needs its second part
+	for _, covered := range fecCover(len(batch), n) {
+		long := covered[len(covered)-1] >= 15 // the mask needs its second part
 		hdrLen := 20
 		if long {
 			hdrLen = 24
 		}
 		var body int
-		for i := j; i < len(batch); i += n {
+		for _, i := range covered {
 			body = max(body, len(batch[i])-12)
 		}
 		p := make([]byte, hdrLen+body)
 		var mask uint64 // bit 45-i set for packet i, in 46 bits
-		for i := j; i < len(batch); i += n {
+		for _, i := range covered {
 			m := batch[i]
 			p[0] ^= m[0]
 			p[1] ^= m[1]
@@ -101,4 +99,67 @@ func (e *flexfecEncoder) encode(batch [][]byte, base uint16, ts uint32, n int) [
 		e.seq++
 	}
 	return out
+}
+
+// fecCover says which of size media packets each of n repair packets
+// covers (n ≤ size), in ascending order.
+//
+// Each media packet gets its own set of repair packets while sets last:
+// pairs first (in round-robin order, so that neighbours share none), then
+// triples, then single repair packets. Chromium's receiver rebuilds a
+// packet from any repair packet that misses only it, and again with what
+// it rebuilt, so two lost packets with different sets always come back:
+// one of them is in a repair packet the other is not. Packets in one
+// interleaved group each, the simpler layout, fail on any two losses in a
+// group; at 3 % random loss a frame of 28 packets with 4 repair packets is
+// then lost whole about three times as often (TestFECCoverRecovers).
+func fecCover(size, n int) [][]int {
+	cover := make([][]int, n)
+	sets := repairSets(n, size)
+	for i := range size {
+		for _, j := range sets[i%len(sets)] {
+			cover[j] = append(cover[j], i)
+		}
+	}
+	return cover
+}
+
+// repairSets lists at most size sets of repair packets out of n, in the
+// order fecCover hands them out. With a repair packet per media packet
+// each gets its own.
+func repairSets(n, size int) [][]int {
+	var sets [][]int
+	if n > 1 && n < size {
+		for _, p := range roundRobin(n) {
+			sets = append(sets, []int{p[0], p[1]})
+		}
+		for a := range n {
+			for b := a + 1; b < n; b++ {
+				for c := b + 1; c < n && len(sets) < size; c++ {
+					sets = append(sets, []int{a, b, c})
+				}
+			}
+		}
+	}
+	for j := range n {
+		sets = append(sets, []int{j})
+	}
+	return sets[:min(len(sets), size)]
+}
+
+// roundRobin lists every pair of 0..n-1 once, in rounds of pairs that
+// share no member (the circle method of a round-robin tournament).
+func roundRobin(n int) [][2]int {
+	m := n + n%2 // an odd n gets a bye, the member m-1
+	pairs := make([][2]int, 0, n*(n-1)/2)
+	for r := range m - 1 {
+		if m-1 < n {
+			pairs = append(pairs, [2]int{r, m - 1})
+		}
+		for k := 1; k < m/2; k++ {
+			a, b := (r+k)%(m-1), (r-k+m-1)%(m-1)
+			pairs = append(pairs, [2]int{min(a, b), max(a, b)})
+		}
+	}
+	return pairs
 }

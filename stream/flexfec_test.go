@@ -12,16 +12,11 @@ import (
 	"github.com/pion/rtp"
 )
 
-// recoverFlexFEC rebuilds the one packet of fec's mask missing from have
-// (keyed by sequence number), reading the header as a receiver does.
-func recoverFlexFEC(t *testing.T, fec []byte, have map[uint16][]byte) (uint16, []byte) {
+// flexfecMask reads the packets a repair packet covers, as offsets from
+// its SN base, and the length of its FEC header.
+func flexfecMask(t *testing.T, fec []byte) (covered []int, hdrLen int) {
 	t.Helper()
-	if fec[0]&0xc0 != 0 || fec[8] != 1 {
-		t.Fatalf("R/F bits or SSRC count wrong: % x", fec[:12])
-	}
-	base := binary.BigEndian.Uint16(fec[16:])
-	var covered []int
-	hdrLen := 20
+	hdrLen = 20
 	m0 := binary.BigEndian.Uint16(fec[18:])
 	for i := range 15 {
 		if m0&(1<<(14-i)) != 0 {
@@ -40,6 +35,18 @@ func recoverFlexFEC(t *testing.T, fec []byte, have map[uint16][]byte) (uint16, [
 			}
 		}
 	}
+	return covered, hdrLen
+}
+
+// recoverFlexFEC rebuilds the one packet of fec's mask missing from have
+// (keyed by sequence number), reading the header as a receiver does.
+func recoverFlexFEC(t *testing.T, fec []byte, have map[uint16][]byte) (uint16, []byte) {
+	t.Helper()
+	if fec[0]&0xc0 != 0 || fec[8] != 1 {
+		t.Fatalf("R/F bits or SSRC count wrong: % x", fec[:12])
+	}
+	base := binary.BigEndian.Uint16(fec[16:])
+	covered, hdrLen := flexfecMask(t, fec)
 	var lost = -1
 	hdr := append([]byte(nil), fec[:8]...)
 	body := append([]byte(nil), fec[hdrLen:]...)
@@ -79,10 +86,10 @@ func recoverFlexFEC(t *testing.T, fec []byte, have map[uint16][]byte) (uint16, [
 }
 
 // TestFlexFECRecovers rebuilds every packet of batches of every mask size
-// from the others and the repair packet covering it.
+// from the others and each repair packet covering it.
 func TestFlexFECRecovers(t *testing.T) {
 	for _, size := range []int{1, 2, 7, 15, 16, 31, 46} {
-		for _, n := range []int{1, 2, 3, 5} {
+		for _, n := range []int{1, 2, 3, 4, 5, 8} {
 			t.Run(fmt.Sprintf("%d packets, %d repair", size, n), func(t *testing.T) {
 				const media = 0x11223344
 				batch := make([][]byte, size)
@@ -107,17 +114,27 @@ func TestFlexFECRecovers(t *testing.T) {
 				if len(fec) != min(n, size) {
 					t.Fatalf("%d repair packets, want %d", len(fec), min(n, size))
 				}
-				for i, want := range batch {
-					f := fec[i%len(fec)]
+				covering := make([]int, size)
+				for _, f := range fec {
 					if f.PayloadType != 49 || f.SSRC != 7 {
 						t.Fatalf("repair header %+v", f.Header)
 					}
-					seq := base + uint16(i)
-					delete(have, seq)
-					got, rebuilt := recoverFlexFEC(t, f.Payload, have)
-					have[seq] = want
-					if got != seq || !bytes.Equal(rebuilt, want) {
-						t.Fatalf("packet %d: rebuilt seq %d\n% x\nwant\n% x", i, got, rebuilt, want)
+					covered, _ := flexfecMask(t, f.Payload)
+					for _, i := range covered {
+						covering[i]++
+						seq := base + uint16(i)
+						want := have[seq]
+						delete(have, seq)
+						got, rebuilt := recoverFlexFEC(t, f.Payload, have)
+						have[seq] = want
+						if got != seq || !bytes.Equal(rebuilt, want) {
+							t.Fatalf("packet %d: rebuilt seq %d\n% x\nwant\n% x", i, got, rebuilt, want)
+						}
+					}
+				}
+				for i, c := range covering {
+					if c == 0 {
+						t.Fatalf("packet %d is covered by no repair packet", i)
 					}
 				}
 			})
