@@ -18,13 +18,17 @@
 //	            on a veth, no delay
 //	step        20 Mbit/s, then 1.5 Mbit/s, then 20 Mbit/s again towards
 //	            the player, each a third of -duration (changed live)
+//	burst       20 ms each way; in the middle of the measurement, 1 s of
+//	            30 % loss both ways
 //
 // For each run it reports the received bitrate (Chromium's getStats
 // inbound-rtp bytesReceived), what the server sent into the link (IP bytes
 // towards the player, FEC and retransmissions included), presented frames
 // per second and freezes (gaps over 100 ms between frames, from
 // requestVideoFrameCallback), over the whole measurement and, for step,
-// per phase. For testpattern it also reports glass-to-glass p50 and p99
+// per phase. For burst it reports how long after the burst's end the
+// picture was still frozen (0: it moved through the burst or at once
+// after it). For testpattern it also reports glass-to-glass p50 and p99
 // (the page's barcode reader, web/static/js/measure.js; server and
 // browser share the machine's clock).
 //
@@ -107,12 +111,16 @@ func (o options) validate() error {
 	return errors.Join(errs...)
 }
 
-// phase is one shaping for a share of the measurement: im on the
-// userspace link, or, where veth is set, the kernel's on a veth.
+// phase is one shaping for a share of the measurement (or for length,
+// where set): im on the userspace link, or, where veth is set, the
+// kernel's on a veth.
 type phase struct {
-	name string
-	im   netem.Impairment
-	veth *vethShape
+	name   string
+	im     netem.Impairment
+	veth   *vethShape
+	length time.Duration
+	// event marks the phase whose end the picture should recover from.
+	event bool
 }
 
 // vethShape is what the kernel does to the packets towards the player: a
@@ -141,6 +149,32 @@ var scenarios = map[string][]phase{
 		{name: "1.5M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 1_500_000, Queue: 100 * time.Millisecond})},
 		{name: "20M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
 	},
+	"burst": {
+		{name: "before", im: netem.Symmetric(netem.Shape{Delay: oneWay})},
+		{name: "burst", im: netem.Symmetric(netem.Shape{Delay: oneWay, Loss: 0.3}), length: time.Second, event: true},
+		{name: "after", im: netem.Symmetric(netem.Shape{Delay: oneWay})},
+	},
+}
+
+// lengths gives each phase its fixed length or an equal share of what
+// the fixed ones leave of d.
+func lengths(phases []phase, d time.Duration) []time.Duration {
+	rest, shared := d, 0
+	for _, ph := range phases {
+		if ph.length > 0 {
+			rest -= ph.length
+		} else {
+			shared++
+		}
+	}
+	out := make([]time.Duration, len(phases))
+	for i, ph := range phases {
+		out[i] = ph.length
+		if ph.length == 0 {
+			out[i] = rest / time.Duration(shared)
+		}
+	}
+	return out
 }
 
 func run(ctx context.Context, o options) error {

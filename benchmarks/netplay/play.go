@@ -25,6 +25,9 @@ const (
 	// DTLS and the first keyframe, each a few round trips, some lost.
 	playTimeout = 30 * time.Second
 	stopTimeout = 10 * time.Second
+	// eventSettle: a freeze that begins this soon after an event's end is
+	// the event's (a frame got through, then the wait for a keyframe).
+	eventSettle = time.Second
 )
 
 // result is one run's figures.
@@ -41,6 +44,9 @@ type result struct {
 	longestMs  float64
 	reconnects int           // the page's reconnects, moves and failovers during the measurement
 	phases     []phaseResult // for scenarios with more than one phase
+	// frozenAfterMs is how long after the event phase's end the picture
+	// stayed frozen (Reception.FrozenAfter); -1 without an event.
+	frozenAfterMs float64
 }
 
 type phaseResult struct {
@@ -51,7 +57,7 @@ type phaseResult struct {
 // playOnce runs one title under one scenario in a fresh namespace, server
 // and browser, all gone when it returns.
 func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *slog.Logger) (result, error) {
-	res := result{scenario: sc, title: title}
+	res := result{scenario: sc, title: title, frozenAfterMs: -1}
 	phases := scenarios[sc]
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, err
@@ -99,7 +105,7 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		return res, err
 	}
 
-	share := o.duration / time.Duration(len(phases))
+	lens := lengths(phases, o.duration)
 	page0, err := clustertest.ReadPage(bctx)
 	if err != nil {
 		return res, err
@@ -120,18 +126,22 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		return res, err
 	}
 	from := first
+	var eventStart, eventEnd float64
 	for i, ph := range phases {
 		if i > 0 {
 			if err := link.set(ph); err != nil {
 				return res, err
 			}
 		}
-		if err := sleep(ctx, share); err != nil {
+		if err := sleep(ctx, lens[i]); err != nil {
 			return res, err
 		}
 		to, err := clustertest.ReadReception(bctx)
 		if err != nil {
 			return res, err
+		}
+		if ph.event {
+			eventStart, eventEnd = from.At, to.At
 		}
 		if len(phases) > 1 {
 			mbps, fps, _, _ := from.Over(to)
@@ -140,6 +150,9 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		from = to
 	}
 	res.mbps, res.fps, res.freezes, res.longestMs = first.Over(from)
+	if eventEnd > 0 {
+		res.frozenAfterMs = from.FrozenAfter(eventStart, eventEnd, eventSettle.Seconds()*1000)
+	}
 	sent1, err := link.sentBytes()
 	if err != nil {
 		return res, err

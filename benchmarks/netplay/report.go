@@ -22,6 +22,9 @@ func report(w io.Writer, o options, load string, rows []result) {
 		for _, p := range r.phases {
 			ph = append(ph, fmt.Sprintf("%s: %.2f, %.0f", p.name, p.mbps, p.fps))
 		}
+		if r.frozenAfterMs >= 0 {
+			ph = append(ph, fmt.Sprintf("frozen %.0f ms after the burst", r.frozenAfterMs))
+		}
 		g2g := ""
 		if len(r.g2g) > 0 {
 			sorted := stats.Sorted(r.g2g)

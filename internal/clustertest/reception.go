@@ -23,7 +23,15 @@ type Reception struct {
 	Presented    float64 `json:"presented"`
 	Freezes      float64 `json:"freezes"`
 	LongestGapMs float64 `json:"longestGapMs"`
+	// Gaps are the latest freezes (at most maxGaps), each the page times
+	// of the frames before and after it, so a harness can tell which
+	// freeze an event caused.
+	Gaps [][2]float64 `json:"gaps"`
 }
+
+// maxGaps bounds the freezes a page keeps: a run's few, not a long
+// session's every stall.
+const maxGaps = 64
 
 // FreezeGapMs is the gap between presented frames counted as a freeze: six
 // frames at 60 fps, long enough for a player to see the picture stop.
@@ -36,11 +44,15 @@ const watchFramesJS = `(() => {
 	const v = window.stratus && window.stratus.video;
 	if (!v) return false;
 	if (window.__rx) return true;
-	const rx = window.__rx = {presented: 0, freezes: 0, longest: 0, last: 0};
+	const rx = window.__rx = {presented: 0, freezes: 0, longest: 0, last: 0, gaps: []};
 	const onFrame = (now) => {
 		if (rx.last > 0) {
 			const gap = now - rx.last;
-			if (gap > %d) rx.freezes++;
+			if (gap > %d) {
+				rx.freezes++;
+				rx.gaps.push([rx.last, now]);
+				if (rx.gaps.length > %d) rx.gaps.shift();
+			}
 			if (gap > rx.longest) rx.longest = gap;
 		}
 		rx.last = now;
@@ -54,14 +66,15 @@ const watchFramesJS = `(() => {
 // WatchFrames starts counting presented frames; it reports false while
 // the page has no video element yet.
 func WatchFrames(ctx context.Context) (bool, error) {
-	return chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(watchFramesJS, FreezeGapMs)))
+	return chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(watchFramesJS, FreezeGapMs, maxGaps)))
 }
 
 const receptionJS = `(async () => {
 	const r = {at: performance.now(), bytesReceived: 0, framesDecoded: 0,
-		presented: 0, freezes: 0, longestGapMs: 0};
+		presented: 0, freezes: 0, longestGapMs: 0, gaps: []};
 	if (window.__rx) {
 		r.presented = __rx.presented; r.freezes = __rx.freezes; r.longestGapMs = __rx.longest;
+		r.gaps = __rx.gaps.slice();
 	}
 	const pc = window.stratus && window.stratus.pc;
 	if (pc) {
@@ -90,4 +103,20 @@ func (r Reception) Over(later Reception) (mbps, fps float64, freezes int, longes
 	return (later.BytesReceived - r.BytesReceived) * 8 / sec / 1e6,
 		(later.Presented - r.Presented) / sec,
 		int(later.Freezes - r.Freezes), later.LongestGapMs
+}
+
+// FrozenAfter is how long after end (page ms) the picture stayed frozen by
+// an event from start to end: the latest end of a freeze that ends after
+// start and begins before end+settle, less end; 0 when the picture was
+// moving at end and stayed so. settle counts a freeze that begins just
+// after the event (a frame that got through, then the wait for a
+// keyframe) as the event's.
+func (r Reception) FrozenAfter(start, end, settle float64) float64 {
+	var last float64
+	for _, g := range r.Gaps {
+		if g[1] > start && g[0] < end+settle && g[1]-end > last {
+			last = g[1] - end
+		}
+	}
+	return last
 }
