@@ -55,6 +55,12 @@ const (
 	// for a rate (the first feedback, a link in a deep outage).
 	ackedMinSpan    = 100 * time.Millisecond
 	ackedMinPackets = 10
+	// ackedReset: an arrival this long before the latest is not late
+	// feedback but a receiver's clock that jumped (or one report that
+	// did): the window starts again from it. Without that every later
+	// arrival counted as too old until the clock caught up, and the rate
+	// went unknown for the rest of a session at 20 Mbit/s again.
+	ackedReset = 2 * time.Second
 	// owdBucket: the least delay is remembered for one to two of these,
 	// so that a route that changed is learnt within half a minute.
 	owdBucket = 15 * time.Second
@@ -150,6 +156,9 @@ func (a *ackedRate) queueing(now time.Time) (time.Duration, bool) {
 // add keeps the arrivals sorted well enough: feedback comes in order, and
 // an arrival older than the window is dropped.
 func (a *ackedRate) add(k ack) {
+	if k.at < a.latest-ackedReset {
+		a.acks, a.bytes, a.latest = a.acks[:0], 0, k.at
+	}
 	a.latest = max(a.latest, k.at)
 	if k.at < a.latest-ackedWindow {
 		return
