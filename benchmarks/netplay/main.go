@@ -17,7 +17,8 @@
 //	nft3        3 % random loss of the server's UDP packets by nftables
 //	            on a veth, no delay
 //	step        20 Mbit/s, then 1.5 Mbit/s, then 20 Mbit/s again towards
-//	            the player, each a third of -duration (changed live)
+//	            the player, each a third of -duration (changed live);
+//	            reports when the picture was back at its first rung
 //	burst       20 ms each way; in the middle of the measurement, 1 s of
 //	            30 % loss both ways
 //
@@ -121,6 +122,10 @@ type phase struct {
 	length time.Duration
 	// event marks the phase whose end the picture should recover from.
 	event bool
+	// recovery marks the phase in which the link comes back: the run
+	// reports when the picture is back at the rung it had at the end of
+	// the first phase.
+	recovery bool
 }
 
 // vethShape is what the kernel does to the packets towards the player: a
@@ -147,7 +152,7 @@ var scenarios = map[string][]phase{
 	"step": {
 		{name: "20M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
 		{name: "1.5M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 1_500_000, Queue: 100 * time.Millisecond})},
-		{name: "20M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond})},
+		{name: "20M", im: towardsPlayer(netem.Shape{Delay: oneWay, Rate: 20_000_000, Queue: 100 * time.Millisecond}), recovery: true},
 	},
 	"burst": {
 		{name: "before", im: netem.Symmetric(netem.Shape{Delay: oneWay})},

@@ -47,6 +47,11 @@ type result struct {
 	// frozenAfterMs is how long after the event phase's end the picture
 	// stayed frozen (Reception.FrozenAfter); -1 without an event.
 	frozenAfterMs float64
+	// fullRung is the rung at the end of the first phase, and fullAfter
+	// how long into the recovery phase the picture was back at it (-1:
+	// not within the phase); both empty without a recovery phase.
+	fullRung  string
+	fullAfter time.Duration
 }
 
 type phaseResult struct {
@@ -133,8 +138,18 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 				return res, err
 			}
 		}
-		if err := sleep(ctx, lens[i]); err != nil {
+		if ph.recovery {
+			res.fullAfter, err = waitForRung(ctx, bctx, res.fullRung, lens[i])
+		} else {
+			err = sleep(ctx, lens[i])
+		}
+		if err != nil {
 			return res, err
+		}
+		if i == 0 {
+			if res.fullRung, err = readRung(bctx); err != nil {
+				return res, err
+			}
 		}
 		to, err := clustertest.ReadReception(bctx)
 		if err != nil {
@@ -174,6 +189,36 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 	res.reconnects = page1.Reconnects + page1.Moves + page1.Failovers - page0.Reconnects - page0.Moves - page0.Failovers
 	return res, nil
 }
+
+// readRung is the quality rung the edge last reported to the page.
+func readRung(bctx context.Context) (string, error) {
+	return chromedp.Run(bctx, chromedp.Evaluate[string](`(window.stratus && stratus.edgeStats && stratus.edgeStats.rung) || ""`))
+}
+
+// waitForRung plays for d and says how soon the edge reported rung, -1
+// if not within d. The edge reports once a second, so the figure is that
+// coarse.
+func waitForRung(ctx, bctx context.Context, rung string, d time.Duration) (time.Duration, error) {
+	start, at := time.Now(), time.Duration(-1)
+	for time.Since(start) < d {
+		if at < 0 {
+			r, err := readRung(bctx)
+			if err != nil {
+				return at, err
+			}
+			if r == rung {
+				at = time.Since(start)
+			}
+		}
+		if err := sleep(ctx, min(rungPoll, d-time.Since(start))); err != nil {
+			return at, err
+		}
+	}
+	return at, nil
+}
+
+// rungPoll is how often waitForRung reads the page.
+const rungPoll = 100 * time.Millisecond
 
 // startServer runs `bin serve` with its listeners and media on addr, the
 // host side of the link, and returns its base URL and how to stop it.

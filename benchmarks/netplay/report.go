@@ -25,6 +25,13 @@ func report(w io.Writer, o options, load string, rows []result) {
 		if r.frozenAfterMs >= 0 {
 			ph = append(ph, fmt.Sprintf("frozen %.0f ms after the burst", r.frozenAfterMs))
 		}
+		switch {
+		case r.fullRung == "":
+		case r.fullAfter < 0:
+			ph = append(ph, fmt.Sprintf("not back at %s in the last phase", r.fullRung))
+		default:
+			ph = append(ph, fmt.Sprintf("back at %s %.1f s into the last phase", r.fullRung, r.fullAfter.Seconds()))
+		}
 		g2g := ""
 		if len(r.g2g) > 0 {
 			sorted := stats.Sorted(r.g2g)
