@@ -51,13 +51,10 @@ const minLadderFPS = 30
 // short enough that a starved picture lasts about a second. stepUpAfter is
 // longer, and stepUpMargin asks for headroom above the next rung's floor,
 // because stepping up to a rung the link cannot carry costs an IDR twice
-// and a burst of queueing in between: the ladder must not oscillate. Two
-// seconds, with the doubling after a failed step up (below), keep it from
-// that; three left a link that came back from 1.5 to 20 Mbit/s on a lower
-// rung for about six seconds.
+// and a burst of queueing in between: the ladder must not oscillate.
 const (
 	stepDownAfter = time.Second
-	stepUpAfter   = 2 * time.Second
+	stepUpAfter   = 3 * time.Second
 	stepUpMargin  = 1.3
 )
 
@@ -166,14 +163,7 @@ func (l *Ladder) Update(now time.Time, bps int) (Rung, bool) {
 				l.failedUps = min(l.failedUps+1, maxUpBackoff)
 				l.upAt = time.Time{}
 			}
-			// As many rungs as the estimate falls short of: each
-			// step is a new picture size and an IDR, which a link
-			// that narrowed from 20 to 1.5 Mbit/s took one a second
-			// on its way to the bottom.
 			l.cur++
-			for l.cur < len(l.rungs)-1 && bps < l.rungs[l.cur].Floor {
-				l.cur++
-			}
 			l.downSince = time.Time{}
 			return l.Current(), true
 		}

@@ -75,34 +75,32 @@ func TestLadderHysteresis(t *testing.T) {
 		{"no estimate yet: stays", "", []step{{0, 5 * time.Second}}, nil},
 		{"brief dip: stays", "", []step{{6_000_000, time.Second}, {1_000_000, 800 * time.Millisecond}, {6_000_000, 5 * time.Second}}, nil},
 		{"dip over a second: one step", "", []step{{3_000_000, 1500 * time.Millisecond}}, []string{"540p60"}},
-		{"starved: all the way down in one step", "", []step{{500_000, 2500 * time.Millisecond}}, []string{"360p30"}},
-		{"down as far as the estimate needs", "", []step{{1_500_000, 2500 * time.Millisecond}}, []string{"360p60"}},
-		{"strategy game drops frames first", title.KeepResolution, []step{{2_500_000, 5 * time.Second}}, []string{"720p30"}},
-		{"strategy game, then size", title.KeepResolution, []step{{1_500_000, 5 * time.Second}}, []string{"540p30"}},
+		{"starved: all the way down, one step a second", "", []step{{500_000, 2500 * time.Millisecond}}, []string{"540p60", "360p60"}},
+		{"strategy game drops frames first", title.KeepResolution, []step{{1_500_000, 5 * time.Second}}, []string{"720p30", "540p30"}},
 		{"bottom and back in one step", "", []step{{500_000, 4 * time.Second}, {20_000_000, 10 * time.Second}},
-			[]string{"360p30", "720p60"}},
+			[]string{"540p60", "360p60", "360p30", "720p60"}},
 		// 3 Mbit/s has the margin for 540p60 (2.6) but not 720p60 (4.55).
 		{"bottom and as far as the margin goes", "", []step{{500_000, 4 * time.Second}, {3_000_000, 10 * time.Second}},
-			[]string{"360p30", "540p60"}},
+			[]string{"540p60", "360p60", "360p30", "540p60"}},
 		// 2.6 Mbit/s is enough for 540p60 (floor 2) but not 1.3× it.
 		{"no step up without headroom", "", []step{{500_000, 2500 * time.Millisecond}, {2_600_000, 10 * time.Second}},
-			[]string{"360p30", "540p60"}},
-		{"recovery interrupted: waits anew", "", []step{{2_500_000, 1500 * time.Millisecond}, {5_000_000, 1500 * time.Millisecond}, {3_600_000, 500 * time.Millisecond}, {5_000_000, 1900 * time.Millisecond}},
+			[]string{"540p60", "360p60", "540p60"}},
+		{"recovery interrupted: waits anew", "", []step{{2_500_000, 1500 * time.Millisecond}, {5_000_000, 2500 * time.Millisecond}, {3_600_000, 500 * time.Millisecond}, {5_000_000, 2900 * time.Millisecond}},
 			[]string{"540p60"}},
 		// Each step up the path cannot carry (undone within 5 s) doubles
-		// the wait before the next: 2, 4, 8 s.
+		// the wait before the next: 3, 6, 12 s.
 		{"failed probes back off", "", []step{
 			{3_000_000, 1500 * time.Millisecond}, // down to 540p60
-			{5_000_000, 2100 * time.Millisecond}, {3_000_000, 1100 * time.Millisecond},
-			{5_000_000, 2100 * time.Millisecond}, // not yet: 4 s now
-			{5_000_000, 2000 * time.Millisecond}, {3_000_000, 1100 * time.Millisecond},
-			{5_000_000, 7 * time.Second}, // not yet: 8 s now
+			{5_000_000, 3100 * time.Millisecond}, {3_000_000, 1100 * time.Millisecond},
+			{5_000_000, 3100 * time.Millisecond}, // not yet: 6 s now
+			{5_000_000, 3000 * time.Millisecond}, {3_000_000, 1100 * time.Millisecond},
+			{5_000_000, 11 * time.Second}, // not yet: 12 s now
 		}, []string{"540p60", "720p60", "540p60", "720p60", "540p60"}},
 		{"oscillating estimate: no flapping", "", []step{
 			{3_000_000, 1200 * time.Millisecond},
-			{5_000_000, 1800 * time.Millisecond}, {3_000_000, 900 * time.Millisecond},
-			{5_000_000, 1800 * time.Millisecond}, {3_000_000, 900 * time.Millisecond},
-			{5_000_000, 1800 * time.Millisecond}, {3_000_000, 900 * time.Millisecond},
+			{5_000_000, 2 * time.Second}, {3_000_000, 900 * time.Millisecond},
+			{5_000_000, 2 * time.Second}, {3_000_000, 900 * time.Millisecond},
+			{5_000_000, 2 * time.Second}, {3_000_000, 900 * time.Millisecond},
 		}, []string{"540p60"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
