@@ -25,13 +25,12 @@ import (
 // it answered drains, and halves the target at most every
 // aimdBlindCutEvery while there is no such measurement. An increase is
 // fast (×1.5 a second) well under where the last decrease left the
-// target and creeps (2 % a second) from there: for 15 seconds to just
-// under the target that decrease cut, then on past it, until the path
-// shows it carries more, in its busy rate or in how fast its trains
-// arrive. The target stays within 1.5 × what arrived, or aimdHeadroom
-// over it, whichever is more: an encoder on a lower rung or a quiet
-// picture sends far less than the target, and the quality ladder must
-// still see the room to step up. The step up is the
+// target, creeps (2 % a second) from there for 15 seconds, and then goes
+// GCC's 8 % a second until the path shows it carries more, in its busy
+// rate or in how fast its trains arrive. The target stays within 1.5 ×
+// what arrived, or aimdHeadroom over it, whichever is more: an encoder on
+// a lower rung or a quiet picture sends far less than the target, and the
+// quality ladder must still see the room to step up. The step up is the
 // probe: if the path cannot carry it, the detector sees the queue and the
 // rate backs off to what the path delivered.
 //
@@ -42,12 +41,8 @@ type aimd struct {
 	last     time.Time // last update, for the increase's time scale
 
 	capacity   float64   // what the path carried at the last decrease
-	congested  float64   // the target the last decrease cut
 	decreaseAt time.Time // when it was measured
 	blindCutAt time.Time // the last decrease without a measurement
-	// trainsHighAt is when trains began to arrive aimdTrainGrown times
-	// faster than the capacity, zero while they do not.
-	trainsHighAt time.Time
 
 	// limited holds the busy rates of recent feedback taken while the
 	// path, not the sender, set the pace (it spread the packets out, or a
@@ -97,11 +92,10 @@ const (
 	// target up, the increase is slow until the path delivers aimdGrown
 	// times the rate it carried then, or its trains arrive at
 	// aimdTrainGrown times it; then the capacity has changed (a path
-	// that recovers) and is probed fast again. A feedback too thin to
-	// measure (a gap in the feedback) keeps the pace: taking it for a
-	// stream too small to congest anything once sent a 2 Mbit/s tbf's
-	// target from 1.61 to 1.97 Mbit/s at once, and a second of frames
-	// 60 to 80 ms late. Forgetting the capacity after ten seconds
+	// that recovers) and is probed fast again. So is it while the encoder
+	// sends too little to measure: a stream that small congests nothing,
+	// and the ladder's step up that the growing target brings is what
+	// measures the path again. Forgetting the capacity after ten seconds
 	// instead sent a 2 Mbit/s bottleneck's target from 2.1 to 2.5 Mbit/s
 	// in half a second, and a frame 270 ms late.
 	aimdNear  = 0.1
@@ -111,50 +105,22 @@ const (
 	// their first quartile read up to 3.2 Mbit/s, where a link that came
 	// back from 1.5 to 20 Mbit/s read 12 to 17.
 	aimdTrainGrown = 3
-	// aimdTrainsFor is how long the trains must keep arriving that fast.
-	// Arrival times are the receiver's, and a receiver that stalls for a
-	// few milliseconds (two cores shared with the encoder) stamps a
-	// train's packets together: behind a 2 Mbit/s tbf, with the encoder
-	// sending little after an overshoot, the trains of one second read
-	// 9.4 Mbit/s and the fast probe that followed stood a 56 ms queue.
-	aimdTrainsFor = 500 * time.Millisecond
-	// aimdTrainJump is the share of the trains' rate a path that came
-	// back is given at once (they read 12 to 17 Mbit/s on 20).
-	aimdTrainJump = 0.5
-	// aimdAppLimited: a sender that uses less than this share of the
-	// target sends frames too small to form trains (a bottom rung's are
-	// one or two packets), so it cannot tell that the path came back; it
-	// probes (wantsProbe). A probing frame is at most four times its
-	// bytes, so a quarter keeps the probe within the target.
-	aimdAppLimited = 0.25
-	// aimdProbePerSec: from where the last decrease left it the target
-	// creeps. The busy rate counts RTP bytes only, and a path's headers,
-	// audio and data channels come on top, so the queue comes back before
-	// the target is back at the rate the congestion happened at. At 8 %
-	// a second it grew 40 ms in the time the standing-queue rule takes to
-	// see it, and each cycle of a 2 Mbit/s bottleneck showed as 60 to 80
-	// ms more glass-to-glass; at 2 % it stands at about the rule's 15 ms
-	// when the cut comes.
+	// aimdProbePerSec: from where the last decrease left it, for
+	// aimdProbeFor after it, the target creeps. The busy rate counts RTP
+	// bytes only, and a path's headers, audio and data channels come on
+	// top, so the queue comes back before the target is back at the
+	// rate the congestion happened at. At 8 % a second it grew 40 ms in
+	// the time the standing-queue rule takes to see it, and each cycle of
+	// a 2 Mbit/s bottleneck showed as 60 to 80 ms more glass-to-glass;
+	// at 2 % it stands at about the rule's 15 ms when the cut comes.
 	aimdProbePerSec = 1.02
-	// aimdPlateau: for aimdProbeFor after a decrease the creep stops at
-	// this share of the target that decrease cut, the rate that last
-	// built a queue, or at what the path carried then if more, and
-	// probes past it only after. Creeping on through it, a 2 Mbit/s
-	// tbf's queue came back every 10 to 12 seconds and reached 35 to 50
-	// ms each time, a second of frames as late. Without the path's rate
-	// under it, a cut of a target that was low already (a burst's
-	// queue) set a lower plateau each time, and a 2 Mbit/s path was
-	// left sending 1.
-	aimdPlateau  = 0.95
-	aimdProbeFor = 15 * time.Second
+	aimdProbeFor    = 15 * time.Second
 	// aimdHeadroom is how far over the acknowledged rate the target may
-	// grow: enough for the ladder to see the top rung's margin (720p60
-	// asks 4.55 Mbit/s) from what a game sends on the bottom rung (0.5
-	// to 1), so that a link that came back gets the whole picture in one
-	// step, bounded so that a quiet picture does not leave a target the
-	// path has never carried. At 3 Mbit/s a link back from 1.5 to 20
-	// Mbit/s went to 540p60 first, and reached 720p60 seconds later.
-	aimdHeadroom = 4_000_000
+	// grow: enough for the ladder to see the next rung's margin (540p60
+	// asks 2.6 Mbit/s, 720p60 4.55) from what a game sends on the rung
+	// below, bounded so that a quiet picture does not leave a target the
+	// path has never carried.
+	aimdHeadroom = 3_000_000
 )
 
 func newAIMD(minBps, startBps, maxBps int) *aimd {
@@ -200,14 +166,6 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 	burst := overuse && !s.Standing && keptUp
 	draining := keptUp && !c.decreaseAt.IsZero() && now.Sub(c.decreaseAt) < aimdDrainFor
 	c.forget(now)
-	switch {
-	case !a.Known || a.Train == 0: // no news of the trains
-	case float64(a.Train) < aimdTrainGrown*c.capacity:
-		c.trainsHighAt = time.Time{}
-	case c.trainsHighAt.IsZero():
-		c.trainsHighAt = now
-	}
-	trainsGrown := !c.trainsHighAt.IsZero() && now.Sub(c.trainsHighAt) >= aimdTrainsFor
 	if a.Known && (!keptUp || s.Standing || s.Queue >= aimdQueued) {
 		c.limited = append(c.limited, limitedSample{now, float64(a.Busy)})
 	}
@@ -225,7 +183,6 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 				// target held the queue full for seconds.
 				capacity = float64(max(a.Train, a.Busy))
 			}
-			c.congested = c.target
 			c.target = min(c.target, aimdBeta*capacity)
 			c.capacity, c.decreaseAt = capacity, now
 		case now.Sub(c.blindCutAt) >= aimdBlindCutEvery:
@@ -235,32 +192,23 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 	case s.Usage == "underuse":
 		// Hold: a queue that drains.
 	default:
-		if a.Known && (float64(a.Busy) >= aimdGrown*c.capacity || trainsGrown ||
+		if a.Known && (float64(a.Busy) >= aimdGrown*c.capacity || float64(a.Train) >= aimdTrainGrown*c.capacity ||
 			float64(a.Rate) >= c.capacity && keptUp && s.Queue < aimdQueued/2) {
 			// The path carries more than it did, in a burst, in its
 			// trains or over the window without a queue: probe fast.
 			c.capacity = 0
 		}
-		perSec, plateau := aimdFastPerSec, math.Inf(1)
-		if c.capacity > 0 {
+		perSec := aimdFastPerSec
+		if a.Known && c.capacity > 0 {
+			since := now.Sub(c.decreaseAt)
 			switch {
-			case c.target >= aimdBeta*c.capacity:
+			case since < aimdProbeFor && c.target >= aimdBeta*c.capacity:
 				perSec = aimdProbePerSec
-				if now.Sub(c.decreaseAt) < aimdProbeFor {
-					plateau = max(aimdPlateau*c.congested, c.capacity)
-				}
 			case c.target >= (1-aimdNear)*aimdBeta*c.capacity:
 				perSec = aimdSlowPerSec
 			}
 		}
-		next := min(c.target*math.Pow(perSec, dt), max(plateau, c.target))
-		if trainsGrown {
-			// Trains say how far the path came back: go a share of
-			// the way at once, within the ceiling, so that the ladder
-			// sees the top rung's margin now, not after seconds of
-			// growth.
-			next = max(next, aimdTrainJump*float64(a.Train))
-		}
+		next := c.target * math.Pow(perSec, dt)
 		if a.Known {
 			ceiling := max(1.5*float64(a.Rate), float64(a.Rate)+aimdHeadroom)
 			// A ceiling never lowers the target: only congestion does.
@@ -270,15 +218,6 @@ func (c *aimd) update(now time.Time, s delaySignal) int {
 	}
 	c.target = min(max(c.target, float64(c.min)), float64(c.max))
 	return int(c.target)
-}
-
-// wantsProbe says whether the sender should make trains of its small
-// frames: the target is held under a capacity measured at a congestion,
-// and the encoder sends too little of it to show whether the path still
-// has that limit. Without trains a player on the bottom rung stayed there
-// after the link came back, its target creeping 2 % a second.
-func (c *aimd) wantsProbe(a ackedSample) bool {
-	return c.capacity > 0 && (!a.Known || float64(a.Rate) < aimdAppLimited*c.target)
 }
 
 // forget drops the busy rates older than aimdLimitedFor.

@@ -85,23 +85,11 @@ func TestAIMD(t *testing.T) {
 		// target (1.7 Mbit/s), where fast would be past 3.5.
 		{"after a decrease: creeps", 2_000_000,
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}}, 1_750_000, 1_800_000},
-		// The creep stops under the target the congestion cut (2
-		// Mbit/s, the path carrying 1.8): 1.53 Mbit/s would creep to
-		// 1.94 in 12 s.
-		{"the creep stops under the rate that congested", 2_000_000,
-			[]phase{{usage: "overuse", acked: 1_800_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_500_000, dur: 12 * time.Second}},
-			1_890_000, 1_910_000},
-		// Once that is 15 s old, the creep goes on past it: 1.9 Mbit/s,
-		// then 2 s at 2 %.
-		{"old congestion: creeps past it", 2_000_000,
-			[]phase{{usage: "overuse", acked: 1_800_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_500_000, dur: 15 * time.Second}, {usage: "normal", acked: 1_500_000, dur: 2 * time.Second}},
-			1_960_000, 1_990_000},
-		// A cut of a target already under what the path carried leaves
-		// the plateau at the path's rate: 1.2 Mbit/s climbs to 1.7 and
-		// creeps on.
-		{"the plateau is at least what the path carried", 1_200_000,
-			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_200_000, dur: 5 * time.Second}},
-			1_750_000, 1_900_000},
+		// Once the creep is over, GCC's 8 % a second, however old the
+		// congestion: 1.7 Mbit/s creeping 15 s (2.29), then 2 s at 8 %.
+		{"old congestion: slow", 2_000_000,
+			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, dur: 15 * time.Second}, {usage: "normal", acked: 1_700_000, dur: 2 * time.Second}},
+			2_550_000, 2_750_000},
 		// The path carries what it carried at the congestion without a
 		// queue: it grew (a link that recovered), and is probed fast.
 		{"a path that carries the old rate without a queue is probed fast", 2_000_000,
@@ -109,17 +97,10 @@ func TestAIMD(t *testing.T) {
 			3_500_000, 4_000_000},
 		// The sender sends under what the path carried at the
 		// congestion, but its trains arrive at ten times that: the link
-		// recovered, which 500 ms of such trains confirm, and the target
-		// goes half the way to them at once, within 1.7 + 4 Mbit/s.
+		// recovered.
 		{"a path whose trains arrive faster is probed fast", 2_000_000,
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 20_000_000, dur: 2 * time.Second}},
-			5_700_000, 5_700_000},
-		// A receiver that stalled stamps a few trains together.
-		{"trains fast for a moment creep", 2_000_000,
-			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond},
-				{usage: "normal", acked: 1_700_000, keptUp: 1, train: 20_000_000, dur: 300 * time.Millisecond},
-				{usage: "normal", acked: 1_700_000, keptUp: 1, train: 1_800_000, dur: 1700 * time.Millisecond}},
-			1_750_000, 1_780_000},
+			3_500_000, 4_000_000},
 		// A token bucket's burst lets some trains through fast.
 		{"trains somewhat faster creep", 2_000_000,
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 1_700_000, keptUp: 1, train: 3_200_000, dur: 2 * time.Second}},
@@ -129,15 +110,14 @@ func TestAIMD(t *testing.T) {
 		{"a path that grew is probed fast", 2_000_000,
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 3_000_000, dur: 2 * time.Second}},
 			3_500_000, 4_000_000},
-		// Feedback too thin to measure (a gap) is no sign of room: the
-		// creep goes on, 1.7 Mbit/s for 2 s at 2 %.
-		{"unmeasured creeps on", 2_000_000,
+		// Too little sent to measure: nothing to congest, so fast.
+		{"unmeasured is probed fast", 2_000_000,
 			[]phase{{usage: "overuse", acked: 2_000_000, dur: 100 * time.Millisecond}, {usage: "normal", acked: 0, dur: 2 * time.Second}},
-			1_760_000, 1_780_000},
+			3_500_000, 4_000_000},
 		// An encoder that sends little may still leave room for the
 		// ladder's top rung, but not for ever more.
 		{"headroom over what arrives", 1_000_000,
-			[]phase{{usage: "normal", acked: 300_000, dur: 20 * time.Second}}, 4_300_000, 4_300_000},
+			[]phase{{usage: "normal", acked: 300_000, dur: 20 * time.Second}}, 3_300_000, 3_300_000},
 		{"never over the maximum", 10_000_000,
 			[]phase{{usage: "normal", acked: 15_000_000, dur: 20 * time.Second}}, 20_000_000, 20_000_000},
 		{"never under the minimum", 1_000_000,
@@ -218,53 +198,6 @@ func TestAckedRate(t *testing.T) {
 				t.Fatalf("rate %d (known %v), want %d", r.Rate, r.Known, c.want)
 			}
 		})
-	}
-}
-
-// TestAIMDWantsProbe: only a sender held under a measured capacity that
-// uses little of its target probes.
-func TestAIMDWantsProbe(t *testing.T) {
-	a := newAIMD(500_000, 2_000_000, 20_000_000)
-	now := time.Unix(1000, 0)
-	little := ackedSample{Rate: 400_000, Busy: 400_000, KeptUp: 1, Known: true}
-	if a.wantsProbe(little) {
-		t.Error("probes before any congestion measured a capacity")
-	}
-	a.update(now, delaySignal{Usage: "overuse", Acked: ackedSample{Rate: 2_000_000, Busy: 2_000_000, KeptUp: 0.5, Known: true}})
-	for _, c := range []struct {
-		name string
-		a    ackedSample
-		want bool
-	}{
-		{"sends a quarter of 1.7 Mbit/s", little, true},
-		{"too little to measure", ackedSample{}, true},
-		{"sends half of it", ackedSample{Rate: 850_000, Busy: 850_000, KeptUp: 1, Known: true}, false},
-	} {
-		if got := a.wantsProbe(c.a); got != c.want {
-			t.Errorf("%s: wantsProbe %v, want %v", c.name, got, c.want)
-		}
-	}
-}
-
-// TestAckedRateClockJump: a report whose clock is far from the others'
-// (the receiver's jumped, or one report is garbage) does not leave the
-// window refusing every later arrival as too old.
-func TestAckedRateClockJump(t *testing.T) {
-	all := make([]bool, 50)
-	for i := range all {
-		all[i] = true
-	}
-	a := newAckedRate(time.Unix(999, 0))
-	for i := range 100 {
-		a.onSent(uint16(i), 1000, time.Unix(1000, 0))
-	}
-	ahead := tccFeedback(0, all, 5*time.Millisecond)
-	ahead.ReferenceTime = 100_000 // 6,400 s later than the next
-	a.feedback(time.Unix(1001, 0), ahead)
-	// Then packets at half the rate, on the usual clock.
-	a.feedback(time.Unix(1001, 0), tccFeedback(50, all, 10*time.Millisecond))
-	if r := a.rate(); !r.Known || r.Rate > 900_000 {
-		t.Fatalf("rate %d (known %v) after the clock came back, want about 800000", r.Rate, r.Known)
 	}
 }
 

@@ -78,13 +78,12 @@ func (p *Peer) updateRate(now time.Time) {
 	p.rateMu.Lock()
 	delay := p.delayRate.update(now, delaySignal{Usage: usage, Standing: standing, Queue: queue, Acked: acked})
 	floor := p.delayRate.floor(now, acked)
-	p.probe.Store(p.delayRate.wantsProbe(acked))
 	p.rateMu.Unlock()
 	t := p.gate.update(now, rateSample{Delay: delay, Loss: loss, Overuse: usage == "overuse" || standing, Floor: floor})
 	p.target.Store(int64(t))
 	p.rateTrace.log(p.log, slog.LevelDebug, "rate",
 		"target", t, "delay", delay, "acked", acked.Rate, "busy", acked.Busy, "train", acked.Train, "keptUp", acked.KeptUp,
-		"queueMs", queue.Milliseconds(), "standing", standing, "probe", p.probe.Load(),
+		"queueMs", queue.Milliseconds(), "standing", standing,
 		"gccDelay", st["delayTargetBitrate"], "gccLoss", st["lossTargetBitrate"], "gate", p.gate.current(),
 		"loss", loss, "usage", usage, "delayEstimateMs", st["delayEstimate"])
 	p.bitrateChanged()

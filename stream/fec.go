@@ -32,17 +32,9 @@ type fecOverheadQ16 = atomic.Uint32
 type fecFactory struct {
 	overhead *fecOverheadQ16
 	on       *atomic.Bool // set once a stream negotiated FlexFEC
-	// probe, while set, tops each small frame up with repair packets to
-	// a train of fecProbeTrain packets, sent back to back, whose arrival
-	// tells the rate control what the path can carry (train.go).
-	probe *atomic.Bool
-	twcc  *twccSeq
-	c     *counters
+	twcc     *twccSeq
+	c        *counters
 }
-
-// fecProbeTrain is the train a probing frame is topped up to: the least
-// train that trains.go measures.
-const fecProbeTrain = trainPackets
 
 func (f fecFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 	return &fecSender{fecFactory: f}, nil
@@ -70,7 +62,6 @@ func (s *fecSender) BindLocalStream(info *interceptor.StreamInfo, w interceptor.
 			media: info.SSRC,
 		},
 		overhead: s.overhead,
-		probe:    s.probe,
 		twcc:     s.twcc,
 		twccID:   extensionID(info, sdp.TransportCCURI),
 		c:        s.c,
@@ -83,7 +74,6 @@ type fecStream struct {
 	ssrc     uint32
 	enc      flexfecEncoder
 	overhead *fecOverheadQ16
-	probe    *atomic.Bool
 	twcc     *twccSeq
 	twccID   uint8 // 0 when transport-cc was not negotiated
 	c        *counters
@@ -132,8 +122,7 @@ func (s *fecStream) protect(h *rtp.Header, payload []byte) []rtp.Packet {
 	}
 	s.started, s.newest = true, h.SequenceNumber
 	overhead := float64(s.overhead.Load()) / (1 << 16)
-	probe := s.probe != nil && s.probe.Load()
-	if overhead == 0 && !probe {
+	if overhead == 0 {
 		s.batch, s.credit = s.batch[:0], 0
 		return nil
 	}
@@ -166,31 +155,12 @@ func (s *fecStream) protect(h *rtp.Header, payload []byte) []rtp.Packet {
 	// it, so that the overhead stays the policy's: forgiven, small frames
 	// (three packets at 2 Mbit/s) each took a whole one, and FEC took a
 	// third of a thin link the encoder had been told was its own.
-	owed := len(s.batch) >= flexfecMaxBatch || h.Marker && s.credit >= 0.5
-	short := probe && h.Marker && len(s.batch) < fecProbeTrain
-	if !owed && !short {
+	if len(s.batch) < flexfecMaxBatch && (!h.Marker || s.credit < 0.5) {
 		return nil
 	}
-	n := 0
-	if owed {
-		n = min(max(int(math.Round(s.credit)), 1), len(s.batch))
-		s.credit = max(s.credit-float64(n), -1)
-	}
-	var fec []rtp.Packet
-	if n > 0 {
-		fec = s.enc.encode(s.batch, s.base, h.Timestamp, n)
-	}
-	// Probe packets are not the policy's: they cost the credit nothing,
-	// and the target has room for them (the sender uses little of it, or
-	// it would not probe). A frame of one packet gets copies of its one
-	// repair packet, each with a number of its own.
-	for short && len(s.batch)+len(fec) < fecProbeTrain {
-		more := s.enc.encode(s.batch, s.base, h.Timestamp, min(fecProbeTrain-len(s.batch)-len(fec), len(s.batch)))
-		if len(more) == 0 {
-			break
-		}
-		fec = append(fec, more...)
-	}
+	n := min(max(int(math.Round(s.credit)), 1), len(s.batch))
+	fec := s.enc.encode(s.batch, s.base, h.Timestamp, n)
+	s.credit = max(s.credit-float64(n), -1)
 	s.batch = s.batch[:0]
 	return fec
 }

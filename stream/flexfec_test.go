@@ -160,23 +160,18 @@ func TestFECOverheadFor(t *testing.T) {
 
 // TestFECSenderBatches checks what the FEC sender sends for frames of three
 // packets: repair packets only right after a frame's last packet, as many
-// as the overhead buys over time, numbered in the transport-wide sequence;
-// while probing, at least enough to make each frame a train of four.
+// as the overhead buys over time, numbered in the transport-wide sequence.
 func TestFECSenderBatches(t *testing.T) {
 	for _, c := range []struct {
 		overhead float64
-		probe    bool
 		min, max int // repair packets for 100 frames of 3 packets
 	}{
-		{0, false, 0, 0},
-		{0.1, false, 30, 30}, // 0.3 a frame: one in about three frames
-		{0.3, false, 90, 90}, // 0.9 a frame: a whole one, the surplus owed by the frames after
-		{1, false, 300, 300},
-		{0, true, 100, 100},
-		{0.1, true, 100, 100}, // the policy's come in the probe's place
-		{1, true, 300, 300},
+		{0, 0, 0},
+		{0.1, 30, 30}, // 0.3 a frame: one in about three frames
+		{0.3, 90, 90}, // 0.9 a frame: a whole one, the surplus owed by the frames after
+		{1, 300, 300},
 	} {
-		t.Run(fmt.Sprint(c.overhead, c.probe), func(t *testing.T) {
+		t.Run(fmt.Sprint(c.overhead), func(t *testing.T) {
 			var (
 				oh   fecOverheadQ16
 				seq  twccSeq
@@ -186,9 +181,8 @@ func TestFECSenderBatches(t *testing.T) {
 			oh.Store(uint32(c.overhead * (1 << 16)))
 			info := &interceptor.StreamInfo{SSRC: 1, SSRCForwardErrorCorrection: 2, PayloadTypeForwardErrorCorrection: 49,
 				RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", ID: 3}}}
-			var on, probe atomic.Bool
-			probe.Store(c.probe)
-			i, _ := fecFactory{overhead: &oh, on: &on, probe: &probe, twcc: &seq, c: &cnt}.NewInterceptor("")
+			var on atomic.Bool
+			i, _ := fecFactory{overhead: &oh, on: &on, twcc: &seq, c: &cnt}.NewInterceptor("")
 			w := i.BindLocalStream(info, interceptor.RTPWriterFunc(func(h *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) {
 				sent = append(sent, *h)
 				return len(p), nil
@@ -219,46 +213,6 @@ func TestFECSenderBatches(t *testing.T) {
 				t.Errorf("%d repair packets (counted %d), want %d..%d", fec, cnt.fecPackets.Load(), c.min, c.max)
 			}
 		})
-	}
-}
-
-// TestFECProbeTrains: while probing, a frame of one packet leaves as a
-// train of four, its repair packet thrice under numbers of their own.
-func TestFECProbeTrains(t *testing.T) {
-	var (
-		oh    fecOverheadQ16
-		seq   twccSeq
-		cnt   counters
-		on    atomic.Bool
-		probe atomic.Bool
-		sent  []rtp.Header
-	)
-	probe.Store(true)
-	info := &interceptor.StreamInfo{SSRC: 1, SSRCForwardErrorCorrection: 2, PayloadTypeForwardErrorCorrection: 49}
-	i, _ := fecFactory{overhead: &oh, on: &on, probe: &probe, twcc: &seq, c: &cnt}.NewInterceptor("")
-	w := i.BindLocalStream(info, interceptor.RTPWriterFunc(func(h *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) {
-		sent = append(sent, *h)
-		return len(p), nil
-	}))
-	for k := range 10 {
-		if _, err := w.Write(&rtp.Header{Version: 2, SSRC: 1, SequenceNumber: uint16(k), Marker: true}, make([]byte, 100), nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(sent) != 40 {
-		t.Fatalf("%d packets for 10 frames of one, want 40", len(sent))
-	}
-	seen := map[uint16]bool{}
-	for k, h := range sent {
-		if (k%4 == 0) != (h.SSRC == 1) {
-			t.Fatalf("packet %d is on SSRC %d: want each frame then its three repair packets", k, h.SSRC)
-		}
-		if h.SSRC == 2 {
-			if seen[h.SequenceNumber] {
-				t.Fatalf("repair sequence number %d twice", h.SequenceNumber)
-			}
-			seen[h.SequenceNumber] = true
-		}
 	}
 }
 

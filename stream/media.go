@@ -166,7 +166,7 @@ func (e *Engine) newAPI(p *Peer) (*webrtc.API, error) {
 	}
 	bwe.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) { p.attachBWE(est) })
 	reg.Add(bwe)
-	reg.Add(fecFactory{overhead: &p.fecOverhead, on: &p.fecOn, probe: &p.probe, twcc: &p.twcc, c: &p.c})
+	reg.Add(fecFactory{overhead: &p.fecOverhead, on: &p.fecOn, twcc: &p.twcc, c: &p.c})
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
 			return nil, fmt.Errorf("register transport-cc: %w", err)

@@ -89,7 +89,6 @@ type Peer struct {
 	twcc        twccSeq        // transport-wide numbers, media and FEC
 	fecOverhead fecOverheadQ16 // read by the FEC sender per packet
 	fecOn       atomic.Bool    // the answer negotiated FlexFEC
-	probe       atomic.Bool    // FEC makes trains of small frames (aimd.wantsProbe)
 	fecMu       sync.Mutex     // orders FEC updates
 	fecAt       time.Time      // last FEC update
 	fecLoss     float64        // the loss FEC is sized to, see updateFEC
