@@ -201,6 +201,28 @@ func TestAckedRate(t *testing.T) {
 	}
 }
 
+// TestAckedRateClockJump: a report whose clock is far from the others'
+// (the receiver's jumped, or one report is garbage) does not leave the
+// window refusing every later arrival as too old.
+func TestAckedRateClockJump(t *testing.T) {
+	all := make([]bool, 50)
+	for i := range all {
+		all[i] = true
+	}
+	a := newAckedRate(time.Unix(999, 0))
+	for i := range 100 {
+		a.onSent(uint16(i), 1000, time.Unix(1000, 0))
+	}
+	ahead := tccFeedback(0, all, 5*time.Millisecond)
+	ahead.ReferenceTime = 100_000 // 6,400 s later than the next
+	a.feedback(time.Unix(1001, 0), ahead)
+	// Then packets at half the rate, on the usual clock.
+	a.feedback(time.Unix(1001, 0), tccFeedback(50, all, 10*time.Millisecond))
+	if r := a.rate(); !r.Known || r.Rate > 900_000 {
+		t.Fatalf("rate %d (known %v) after the clock came back, want about 800000", r.Rate, r.Known)
+	}
+}
+
 // TestAckedRateBusy: an encoder that sent little for most of the window,
 // then a burst the path delivered as fast as it could. The window's rate
 // says what was sent; Busy says what the path carries.
