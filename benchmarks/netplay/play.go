@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -146,7 +147,7 @@ func playOnce(ctx context.Context, o options, bin, dir, sc, title string, log *s
 		if err != nil {
 			return res, err
 		}
-		if i == 0 {
+		if i == 0 && slices.ContainsFunc(phases, func(p phase) bool { return p.recovery }) {
 			if res.fullRung, err = readRung(bctx); err != nil {
 				return res, err
 			}
