@@ -158,6 +158,10 @@ func (a *ackedRate) queueing(now time.Time) (time.Duration, bool) {
 func (a *ackedRate) add(k ack) {
 	if k.at < a.latest-ackedReset {
 		a.acks, a.bytes, a.latest = a.acks[:0], 0, k.at
+		// The trains' window is on the same clock: a train dated
+		// after the jump would stay first in it, never old enough
+		// to drop, and hold every later one in with it.
+		a.trains.cur, a.trains.rates = a.trains.cur[:0], a.trains.rates[:0]
 	}
 	a.latest = max(a.latest, k.at)
 	if k.at < a.latest-ackedWindow {

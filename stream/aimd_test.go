@@ -203,7 +203,8 @@ func TestAckedRate(t *testing.T) {
 
 // TestAckedRateClockJump: a report whose clock is far from the others'
 // (the receiver's jumped, or one report is garbage) does not leave the
-// window refusing every later arrival as too old.
+// window refusing every later arrival as too old, nor the trains' window
+// holding a train from the other clock.
 func TestAckedRateClockJump(t *testing.T) {
 	all := make([]bool, 50)
 	for i := range all {
@@ -220,6 +221,11 @@ func TestAckedRateClockJump(t *testing.T) {
 	a.feedback(time.Unix(1001, 0), tccFeedback(50, all, 10*time.Millisecond))
 	if r := a.rate(); !r.Known || r.Rate > 900_000 {
 		t.Fatalf("rate %d (known %v) after the clock came back, want about 800000", r.Rate, r.Known)
+	}
+	for _, r := range a.trains.rates {
+		if r.at > a.latest {
+			t.Fatalf("a train dated %v, after the latest arrival %v, is still in the window", r.at, a.latest)
+		}
 	}
 }
 
